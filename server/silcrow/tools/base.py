@@ -103,3 +103,20 @@ class Workspace(Protocol):
     ) -> ShellOutcome:
         """Run a shell command in the root; killed with its process group on cancel."""
         ...
+
+
+Decision = Literal["allow_once", "allow_always", "reject"]
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionRequest:
+    """What the user is asked before a tool runs (shell, network, or writes if configured)."""
+
+    tool: str
+    category: Category
+    args: dict[str, Any]
+    summary: str  # one line a person can judge, e.g. "Run `pytest -q` in /repo"
+    conversation_id: str = ""
+
+
+AskFn = Callable[[PermissionRequest], Awaitable[Decision]]
