@@ -42,7 +42,7 @@ class Ledger:
         raw = received.encode() if isinstance(received, str) else received
         bill = Bill(
             input_tokens=count_tokens(context),
-            cached_tokens=count_tokens(prefix) if prefix == previous and previous else 0,
+            cached_tokens=count_tokens(prefix),
             output_tokens=count_tokens(output),
             received_bytes=len(raw),
             received_tokens=count_tokens(raw.decode("utf-8", "replace")),
