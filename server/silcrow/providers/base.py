@@ -21,14 +21,12 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
-Role = Literal["system", "user", "assistant"]
+from silcrow.protocol.messages import Message, Role
 
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    role: Role
-    content: str
-
+__all__ = [
+    "AuthError", "Capabilities", "LiveSession", "Message", "Overloaded", "Provider",
+    "ProviderError", "RateLimited", "Role", "SessionLost", "StreamItem", "TextDelta", "Usage",
+]
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:
