@@ -1,0 +1,146 @@
+"""The tool executor: one call in, one ``ToolResult`` out, never an exception.
+
+Algorithm:
+1. A malformed call, an unknown tool or arguments that do not fit the tool's
+   ``execute`` signature become an error result telling the model what to
+   write instead.
+2. The permission policy decides allow / ask / deny for the tool's category;
+   "ask" goes to the ``ask`` callback (the editor or terminal); "allow
+   always" is remembered by the policy; a rejection or denial is an error
+   result the model sees, and the tool does not run.
+3. The tool runs with ``ToolContext`` set (conversation, user, turn).
+   ``ToolError`` becomes an error result with its message; any other
+   exception is logged and reported as a crash of that tool.
+4. Outcome and content are redacted (known secret formats) and capped before
+   anyone stores or sends them. Cancellation propagates: the caller decides
+   what to record.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from silcrow.protocol.events import CallToken
+from silcrow.tools.base import (
+    CURRENT,
+    AskFn,
+    PermissionRequest,
+    Tool,
+    ToolContext,
+    ToolError,
+    ToolResult,
+)
+from silcrow.tools.redact import redact
+from silcrow.tools.text import cap_text
+
+log = logging.getLogger(__name__)
+
+CALL_SHAPE = '{"name": "<tool>", "args": {...}}'
+
+
+class Policy(Protocol):
+    def check(self, tool: Tool, args: dict[str, Any]) -> str: ...
+
+    def remember(self, tool: Tool, args: dict[str, Any]) -> None: ...
+
+    def request(self, tool: Tool, args: dict[str, Any], conversation_id: str) -> PermissionRequest: ...
+
+
+def _error(outcome: str, content: str) -> ToolResult:
+    return ToolResult(outcome=outcome, content=content, error=True)
+
+
+class Executor:
+    def __init__(
+        self,
+        tools: Sequence[Tool],
+        *,
+        policy: Policy | None = None,
+        ask: AskFn | None = None,
+        result_cap: int = 64_000,
+        outcome_cap: int = 300,
+    ) -> None:
+        self.tools = {tool.name: tool for tool in tools}
+        self.policy = policy
+        self.ask = ask
+        self.result_cap = result_cap
+        self.outcome_cap = outcome_cap
+
+    def tool_for(self, token: CallToken) -> Tool | None:
+        return self.tools.get(token.call.name) if token.call is not None else None
+
+    async def run(self, token: CallToken, ctx: ToolContext) -> ToolResult:
+        result = await self._run(token, ctx)
+        outcome, _ = cap_text(redact(result.outcome), self.outcome_cap)
+        content, _ = cap_text(redact(result.content), self.result_cap, keep="headtail")
+        return ToolResult(outcome=outcome, content=content, error=result.error)
+
+    async def _run(self, token: CallToken, ctx: ToolContext) -> ToolResult:
+        call = token.call
+        if call is None:
+            return _error(
+                "Malformed tool call",
+                f"Your §call could not be parsed: {token.error}. Write exactly one JSON object "
+                f"after §call: such as {CALL_SHAPE}, then §execute.",
+            )
+        tool = self.tools.get(call.name)
+        if tool is None:
+            names = ", ".join(sorted(self.tools)) or "(none)"
+            return _error(f"Unknown tool {call.name!r}", f"There is no tool {call.name!r}. Tools: {names}.")
+        problem = _bad_arguments(tool, call.args)
+        if problem:
+            return _error(f"Bad arguments for {tool.name}", problem)
+        refusal = await self._permit(tool, call.args, ctx)
+        if refusal is not None:
+            return refusal
+        token_ctx = CURRENT.set(ctx)
+        try:
+            return await tool.execute(**call.args)
+        except ToolError as exc:
+            return _error(f"{tool.name} failed", str(exc))
+        except Exception as exc:  # a tool bug must not end the turn
+            log.exception("tool %s crashed", tool.name)
+            return _error(f"{tool.name} crashed", f"The tool crashed: {type(exc).__name__}: {exc}")
+        finally:
+            CURRENT.reset(token_ctx)
+
+    async def _permit(self, tool: Tool, args: dict[str, Any], ctx: ToolContext) -> ToolResult | None:
+        if self.policy is None:
+            return None
+        verdict = self.policy.check(tool, args)
+        if verdict == "allow":
+            return None
+        if verdict == "deny":
+            return _error(
+                f"{tool.name} denied by policy",
+                f"The user's settings deny {tool.category} tools ({tool.name}). "
+                "Do not retry; continue without it or ask the user to change the setting.",
+            )
+        request = self.policy.request(tool, args, ctx.conversation_id)
+        if self.ask is None:
+            return _error(
+                f"{tool.name} needs approval",
+                f"{request.summary} needs the user's approval and nobody can be asked here. "
+                "Continue without it or tell the user what you wanted to run.",
+            )
+        decision = await self.ask(request)
+        if decision == "reject":
+            return _error(
+                f"{tool.name} rejected by the user",
+                f"The user rejected: {request.summary}. Do not run it again; "
+                "ask the user what they want instead.",
+            )
+        if decision == "allow_always":
+            self.policy.remember(tool, args)
+        return None
+
+
+def _bad_arguments(tool: Tool, args: dict[str, Any]) -> str | None:
+    try:
+        inspect.signature(tool.execute).bind(**args)
+    except TypeError as exc:
+        return f"{exc}. The arguments of {tool.name} are: {tool.args}"
+    return None

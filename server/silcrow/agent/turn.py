@@ -1,0 +1,258 @@
+"""One user turn: model cycles and tool runs until ``§end``, persisted first.
+
+Algorithm (the same for replay, resume and auto):
+1. Store the ``user`` event, yield it.
+2. Each cycle: store pending notices as user events; get a reply stream:
+   * replay: assemble the context from the store and open one streaming
+     request with the stop sequence ``§execute``;
+   * resume: reuse the warm ``LiveSession`` if it holds exactly the stored
+     history, else (re)open one with it; send only the newest user-role
+     message (the query, or the tool results).
+3. Feed each delta to the lexer; fold tokens with the accumulator; append
+   the resulting events to the store in one transaction, then yield them
+   (nothing is shown that is not stored). Stop reading at ``§execute`` or
+   ``§end``; a live session is told to ``truncate`` to what was kept.
+4. Store a ``metric`` event (provider usage, bytes sent, timings).
+5. ``§execute``: run the pending calls one by one, storing each ``result``
+   before yielding it; next cycle. ``§end``: store ``end`` and stop.
+6. A provider failure mid-cycle stores an ``error`` event marked
+   ``aborted_cycle`` (context assembly drops that cycle's partial reply; no
+   call of it has run). In auto mode, or once in resume mode, the cycle is
+   retried (auto: by replay for the rest of the turn); otherwise the turn
+   ends with stop reason ``error``.
+7. ``max_iterations`` cycles without ``§end`` end the turn with stop reason
+   ``max_iterations``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from silcrow.agent.accumulator import Accumulator
+from silcrow.agent.executor import Executor
+from silcrow.protocol.assembly import assemble_history, frame
+from silcrow.protocol.events import CallToken, Event
+from silcrow.protocol.lexer import Lexer
+from silcrow.protocol.messages import Message
+from silcrow.providers.base import LiveSession, Provider, ProviderError, StreamItem, Usage
+from silcrow.tools.base import ToolContext
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["auto", "resume", "replay"]
+EXECUTE = "§execute"
+
+
+@dataclass
+class WarmSession:
+    """The live session an agent keeps across turns, and what it holds."""
+
+    session: LiveSession | None = None
+    conversation_id: str = ""
+    messages: int = 0  # un-windowed history messages the session holds
+
+    async def close(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            with contextlib.suppress(Exception):
+                await session.close()
+
+
+@dataclass
+class TurnSpec:
+    conversation_id: str
+    turn_id: str
+    user_id: str
+    query: str
+    context: list[dict[str, Any]] | None
+    chunks: bool
+
+
+@dataclass
+class TurnRunner:
+    store: Any  # silcrow.store.EventStore
+    provider: Provider
+    executor: Executor
+    system: str
+    mode: Mode
+    max_iterations: int
+    history_window: int | None
+    warm: WarmSession
+    notices: Callable[[], list[str]] | None = None
+    live_failed: bool = field(default=False)
+
+    def _event(self, spec: TurnSpec, type_: str, content: str = "", payload: dict | None = None) -> Event:
+        return Event(
+            type=type_,  # type: ignore[arg-type]
+            content=content,
+            payload=payload,
+            conversation_id=spec.conversation_id,
+            turn_id=spec.turn_id,
+        )
+
+    async def _put(self, *events: Event) -> list[Event]:
+        if len(events) == 1:
+            return [await self.store.append(events[0])]
+        return list(await self.store.append_many(events))
+
+    def _live(self) -> bool:
+        if self.mode == "replay" or self.live_failed:
+            return False
+        return self.provider.capabilities.resume
+
+    async def run(self, spec: TurnSpec) -> AsyncIterator[Event]:
+        payload = {"context": spec.context} if spec.context else None
+        for ev in await self._put(self._event(spec, "user", spec.query, payload)):
+            yield ev
+        retried = False
+        cycle = 0
+        while cycle < self.max_iterations:
+            cycle += 1
+            for ev in await self._notices(spec):
+                yield ev
+            acc = Accumulator(
+                chunks=spec.chunks, conversation_id=spec.conversation_id, turn_id=spec.turn_id
+            )
+            live = self._live()
+            try:
+                async for ev in self._cycle(spec, acc, live, cycle):
+                    yield ev
+            except ProviderError as exc:
+                await self.warm.close()
+                retry = not retried and (self.mode == "auto" or (live and exc.retryable))
+                note = {"aborted_cycle": True, "recoverable": retry, "mode": "resume" if live else "replay"}
+                for ev in await self._put(self._event(spec, "error", str(exc), note)):
+                    yield ev
+                if not retry:
+                    for ev in await self._put(self._end(spec, "error", str(exc))):
+                        yield ev
+                    return
+                retried = True
+                if self.mode == "auto" and live:
+                    self.live_failed = True  # rest of this turn by replay
+                cycle -= 1
+                continue
+            if acc.done == "end" or not acc.pending:
+                for ev in await self._put(self._end(spec, "end")):
+                    yield ev
+                return
+            for call in acc.pending:
+                for ev in await self._run_call(spec, call):
+                    yield ev
+        msg = f"Stopped after {self.max_iterations} model cycles without §end."
+        for ev in await self._put(self._end(spec, "max_iterations", msg)):
+            yield ev
+
+    def _end(self, spec: TurnSpec, reason: str, message: str = "") -> Event:
+        kind = "error" if reason == "error" else "end"
+        return self._event(spec, kind, message, {"stopReason": reason})
+
+    async def _notices(self, spec: TurnSpec) -> list[Event]:
+        texts = self.notices() if self.notices is not None else []
+        if not texts:
+            return []
+        return await self._put(*(self._event(spec, "user", t, {"notice": True}) for t in texts))
+
+    async def _cycle(
+        self, spec: TurnSpec, acc: Accumulator, live: bool, cycle: int
+    ) -> AsyncIterator[Event]:
+        started = time.perf_counter()
+        history = assemble_history(await self.store.events(spec.conversation_id))
+        if live:
+            stream, session = await self._live_stream(spec, history)
+        else:
+            session = None
+            messages = frame(history, system=self.system, history_window=self.history_window)
+            stop = [EXECUTE] if self.provider.capabilities.stop_sequences else []
+            stream = self.provider.stream(messages, stop=stop)
+        lexer = Lexer()
+        usage: Usage | None = None
+        first_delta: float | None = None
+        stored: list[Event] = []
+        stopped_early = False
+        async with contextlib.aclosing(stream):  # type: ignore[type-var]
+            async for item in stream:
+                if isinstance(item, Usage):
+                    usage = item
+                    continue
+                if first_delta is None:
+                    first_delta = time.perf_counter()
+                drafts = acc.push(lexer.feed(item.text))
+                if drafts:
+                    batch = await self._put(*drafts)
+                    stored.extend(batch)
+                    for ev in batch:
+                        yield ev
+                if acc.done is not None:
+                    stopped_early = True
+                    break
+        if not stopped_early:
+            drafts = acc.push(lexer.feed_eof()) + acc.finish()
+            if acc.done is None and acc.pending:
+                drafts.append(self._event(spec, "execute"))
+                acc.done = "execute"
+            if drafts:
+                batch = await self._put(*drafts)
+                stored.extend(batch)
+                for ev in batch:
+                    yield ev
+        if session is not None:
+            kept = assemble_history(stored)
+            if stopped_early:
+                await session.truncate(kept[0].content if kept else "")
+            self.warm.messages = len(history) + 1
+        metric = self._metric(usage, live, cycle, started, first_delta)
+        for ev in await self._put(self._event(spec, "metric", "", metric)):
+            yield ev
+
+    async def _live_stream(
+        self, spec: TurnSpec, history: Sequence[Message]
+    ) -> tuple[AsyncIterator[StreamItem], LiveSession]:
+        warm = self.warm
+        in_sync = (
+            warm.session is not None
+            and warm.session.alive
+            and warm.conversation_id == spec.conversation_id
+            and warm.messages == len(history) - 1
+        )
+        if not in_sync:
+            await warm.close()
+            earlier = frame(history[:-1], system=self.system, history_window=self.history_window)
+            warm.session = await self.provider.open(earlier)
+            warm.conversation_id = spec.conversation_id
+        assert warm.session is not None
+        return warm.session.send(history[-1].content), warm.session
+
+    def _metric(
+        self, usage: Usage | None, live: bool, cycle: int, started: float, first: float | None
+    ) -> dict[str, Any]:
+        now = time.perf_counter()
+        out: dict[str, Any] = {
+            "mode": "resume" if live else "replay",
+            "cycle": cycle,
+            "elapsed_ms": round((now - started) * 1000, 3),
+            "first_delta_ms": None if first is None else round((first - started) * 1000, 3),
+        }
+        if usage is not None:
+            out.update(
+                input_tokens=usage.input_tokens,
+                cached_tokens=usage.cached_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                output_tokens=usage.output_tokens,
+                sent_bytes=usage.sent_bytes,
+            )
+        return out
+
+    async def _run_call(self, spec: TurnSpec, call: CallToken) -> list[Event]:
+        ctx = ToolContext(
+            conversation_id=spec.conversation_id, user_id=spec.user_id, turn_id=spec.turn_id
+        )
+        result = await self.executor.run(call, ctx)
+        name = call.call.name if call.call is not None else "call"
+        payload = {"name": name, "outcome": result.outcome, "error": result.error}
+        return await self._put(self._event(spec, "result", result.content, payload))

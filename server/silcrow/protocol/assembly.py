@@ -1,0 +1,222 @@
+"""Context assembly: stored events -> provider-neutral messages. Pure.
+
+Algorithm:
+1. The system message is identity + protocol instructions + tool
+   descriptions + instructions + profile, joined in that fixed order so the
+   prefix is byte-stable across cycles (provider prompt caches hit).
+2. Events fold into alternating messages:
+   * ``user`` -> a user message (its ``payload.context`` items rendered as
+     fenced blocks after the text; ``payload.notice`` marks a system notice);
+   * ``think``/``respond``/``call``/``execute``/``end`` -> sections of one
+     assistant message, delimiters synthesised again; consecutive token-mode
+     deltas of one type form one section;
+   * ``result`` -> a user message starting ``§result:``; the results of one
+     ``§execute`` share a message;
+   * an ``error`` event with ``payload.aborted_cycle`` drops the assistant
+     sections since the last user-role message (a provider dropped mid-reply
+     and the cycle is retried); ``metric``, ``cancelled`` and other errors are
+     not context.
+   Calls that were executed but have no stored result (the daemon crashed or
+   the turn was cancelled) get a synthetic result saying the outcome is
+   unknown, so the model never assumes success.
+3. ``history_window=N`` keeps the last N messages, then drops leading
+   messages until the first one is a plain user message: a result is never
+   kept without the call that produced it, and the history starts with a user
+   turn as every vendor requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from silcrow.protocol.calls import encode_call
+from silcrow.protocol.events import Event, ToolCall
+from silcrow.protocol.messages import Message, Role
+from silcrow.protocol.render import PROTOCOL_INSTRUCTIONS, render_section
+
+RESULT_PREFIX = "§result:"
+NOTICE_PREFIX = "§notice:"
+UNKNOWN_OUTCOME = (
+    "outcome unknown: the turn was interrupted before this call reported back. "
+    "Check the workspace before assuming it ran."
+)
+
+
+def build_system(
+    *,
+    identity: str = "",
+    tools: str = "",
+    instructions: str = "",
+    profile: str = "",
+    protocol: str = PROTOCOL_INSTRUCTIONS,
+) -> str:
+    parts = [
+        identity.strip(),
+        protocol.strip(),
+        f"Tools:\n{tools.strip()}" if tools.strip() else "",
+        f"Instructions:\n{instructions.strip()}" if instructions.strip() else "",
+        f"What you know about the user:\n{profile.strip()}" if profile.strip() else "",
+    ]
+    return "\n\n".join(p for p in parts if p)
+
+
+def render_context(items: Iterable[dict[str, Any]]) -> str:
+    """Editor context (a selection, a file) as fenced blocks after the user text."""
+    blocks = []
+    for item in items:
+        where = str(item.get("uri", ""))
+        rng = item.get("range")
+        if isinstance(rng, dict):
+            start = rng.get("start", {}).get("line")
+            end = rng.get("end", {}).get("line")
+            if isinstance(start, int) and isinstance(end, int):
+                where += f" lines {start + 1}-{end + 1}"
+        text = item.get("text")
+        body = f"\n```\n{text}\n```" if isinstance(text, str) and text else ""
+        blocks.append(f"[context: {where}]{body}")
+    return "\n".join(blocks)
+
+
+def user_text(event: Event) -> str:
+    payload = event.payload or {}
+    if payload.get("notice"):
+        return f"{NOTICE_PREFIX} {event.content}"
+    context = payload.get("context")
+    if context:
+        return f"{event.content}\n\n{render_context(context)}"
+    return event.content
+
+
+def format_result(name: str, content: str, *, error: bool = False) -> str:
+    status = " (error)" if error else ""
+    return f"{RESULT_PREFIX} {name}{status}\n{content}".rstrip() + "\n"
+
+
+def _call_text(event: Event) -> str:
+    payload = event.payload or {}
+    if "name" in payload:
+        call = ToolCall(str(payload["name"]), dict(payload.get("args") or {}))
+        return render_section("call", encode_call(call))
+    return render_section("call", str(payload.get("raw", event.content)))
+
+
+class _Folder:
+    """Folds events into messages; one instance per assembly."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.role: Role | None = None
+        self.parts: list[str] = []
+        self.delta_type: str | None = None
+        self.delta_text: list[str] = []
+        self.unanswered: list[str] = []  # names of executed calls still waiting for a result
+        self.calls: list[str] = []  # calls written since the last execute
+
+    # -- message building -------------------------------------------------
+    def _close_delta(self) -> None:
+        if self.delta_type is not None:
+            self.parts.append(render_section(self.delta_type, "".join(self.delta_text)))
+            self.delta_type, self.delta_text = None, []
+
+    def _flush(self) -> None:
+        self._close_delta()
+        if self.role is not None and self.parts:
+            text = "".join(self.parts).strip("\n")
+            if self.messages and self.messages[-1].role == self.role:
+                prev = self.messages.pop()
+                text = f"{prev.content}\n\n{text}"
+            self.messages.append(Message(self.role, text))
+        self.role, self.parts = None, []
+
+    def _switch(self, role: Role) -> None:
+        if self.role != role:
+            self._flush()
+            self.role = role
+
+    def _settle_unanswered(self) -> None:
+        if self.unanswered:
+            names, self.unanswered = self.unanswered, []
+            self._switch("user")
+            self.parts.extend(format_result(n, UNKNOWN_OUTCOME, error=True) for n in names)
+
+    # -- event handlers ------------------------------------------------------
+    def add(self, event: Event) -> None:
+        kind = event.type
+        if kind == "result":
+            self._switch("user")
+            payload = event.payload or {}
+            name = str(payload.get("name", "tool"))
+            if name in self.unanswered:
+                self.unanswered.remove(name)
+            self.parts.append(format_result(name, event.content, error=bool(payload.get("error"))))
+            return
+        if kind == "user":
+            self._settle_unanswered()
+            self._switch("user")
+            self.parts.append(user_text(event) + "\n")
+            return
+        if kind in ("think", "respond", "call", "execute", "end"):
+            self._settle_unanswered()
+            self._assistant(event)
+            return
+        if kind == "error" and (event.payload or {}).get("aborted_cycle"):
+            if self.role == "assistant":
+                self.role, self.parts, self.delta_type, self.delta_text = None, [], None, []
+            self.calls = []
+
+    def _assistant(self, event: Event) -> None:
+        self._switch("assistant")
+        kind = event.type
+        if event.is_delta and kind in ("think", "respond"):
+            if self.delta_type != kind:
+                self._close_delta()
+                self.delta_type = kind
+            self.delta_text.append(event.content)
+            return
+        self._close_delta()
+        if kind == "call":
+            self.parts.append(_call_text(event))
+            self.calls.append(str((event.payload or {}).get("name", "call")))
+        elif kind == "execute":
+            self.parts.append(render_section("execute", ""))
+            self.unanswered, self.calls = self.calls, []
+        elif kind == "end":
+            self.parts.append(render_section("end", ""))
+        else:
+            self.parts.append(render_section(kind, event.content))
+
+    def finish(self) -> list[Message]:
+        self._settle_unanswered()
+        self._flush()
+        return self.messages
+
+
+def assemble_history(events: Iterable[Event]) -> list[Message]:
+    folder = _Folder()
+    for event in events:
+        folder.add(event)
+    return folder.finish()
+
+
+def window(messages: Sequence[Message], size: int | None) -> list[Message]:
+    kept = list(messages) if size is None else list(messages[-size:]) if size > 0 else []
+    start = 0
+    while start < len(kept) and (
+        kept[start].role != "user" or kept[start].content.startswith(RESULT_PREFIX)
+    ):
+        start += 1
+    return kept[start:]
+
+
+def frame(
+    history: Sequence[Message], *, system: str = "", history_window: int | None = None
+) -> list[Message]:
+    """The messages a provider gets: system first, then the windowed history."""
+    return ([Message("system", system)] if system else []) + window(history, history_window)
+
+
+def assemble(
+    events: Iterable[Event], *, system: str = "", history_window: int | None = None
+) -> list[Message]:
+    return frame(assemble_history(events), system=system, history_window=history_window)

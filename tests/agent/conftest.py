@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from silcrow.agent import Agent
+from silcrow.protocol.events import Event
+from silcrow.providers.fakes.inproc import FakeProvider
+from silcrow.providers.fakes.script import Script
+from silcrow.store import EventStore
+from silcrow.tools.base import Tool, ToolResult
+from silcrow.tools.local import LocalWorkspace
+from silcrow.tools.registry import default_tools
+
+
+class CountingTool(Tool):
+    """A custom tool in the seed's style, counting its runs."""
+
+    name = "query_db"
+    description = "Execute SQL queries"
+    args = {"sql": {"type": "string"}}
+    category = "edit"
+    idempotent = False
+
+    def __init__(self) -> None:
+        self.runs: list[str] = []
+
+    async def execute(self, sql: str) -> ToolResult:
+        self.runs.append(sql)
+        return ToolResult(outcome="Query executed", content=f"rows for {sql}")
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[EventStore]:
+    s = await EventStore.open(tmp_path / "events.db")
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> LocalWorkspace:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "main.py").write_text("print('hello')\n")
+    return LocalWorkspace(root)
+
+
+@pytest.fixture
+def make_agent(store: EventStore, workspace: LocalWorkspace) -> Callable[..., tuple[Agent, FakeProvider]]:
+    def make(replies: list[str], *, chunk: int = 3, mode: str = "replay", **kw: Any) -> tuple[Agent, FakeProvider]:
+        provider = FakeProvider(Script.of(replies, chunk=chunk))
+        tools = kw.pop("tools", None)
+        if tools is None:
+            tools = default_tools(workspace, store=store)
+        agent = Agent(provider, mode=mode, storage=store, tools=tools, profile=False, **kw)  # type: ignore[arg-type]
+        return agent, provider
+
+    return make
+
+
+async def collect(agent: Agent, query: str, **kw: Any) -> list[Event]:
+    return [ev async for ev in agent(query, **kw)]
+
+
+def text_of(events: list[Event], kind: str) -> str:
+    return "".join(e.content for e in events if e.type == kind)
