@@ -78,13 +78,11 @@ class Database:
     async def write(self) -> AsyncIterator[Writer]:
         """A ``BEGIN IMMEDIATE`` transaction, committed on exit, rolled back on error."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
+                # BEGIN is inside the try: if we are cancelled while it is queued
+                # it still runs, and the ROLLBACK queued behind it must undo it.
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield Writer(self._conn)
-            except BaseException:
-                await self._rollback()
-                raise
-            try:
                 await self._conn.execute("COMMIT")
             except BaseException:
                 await self._rollback()
