@@ -1,0 +1,74 @@
+"""``list``: the files and folders under a path, ``.gitignore`` respected.
+
+Algorithm:
+1. Confine the path; it must be a directory.
+2. Walk ``depth`` levels (default 2) with ``silcrow.tools.walk`` (``.git``
+   skipped, ignored entries hidden, symlinked folders not entered).
+3. Show at most ``max_entries`` lines (folders end in ``/``, files carry a
+   size); say how many more entries exist instead of showing them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import ClassVar
+
+from silcrow.tools.base import ToolError, ToolResult, Workspace
+from silcrow.tools.builtin._base import BuiltinTool, arg_schema
+from silcrow.tools.paths import relative
+from silcrow.tools.text import human_size
+from silcrow.tools.walk import Entry, GitIgnore, walk
+
+DEFAULT_MAX_ENTRIES = 400
+
+
+def _line(entry: Entry) -> str:
+    if entry.is_dir:
+        return f"{entry.rel}/" + (" -> (symlink, not listed)" if entry.is_link else "")
+    suffix = " (symlink)" if entry.is_link else f" ({human_size(entry.size)})"
+    return entry.rel + suffix
+
+
+class ListTool(BuiltinTool):
+    name = "list"
+    description = (
+        "List files and folders under a path in the workspace (default: the root), "
+        "honouring .gitignore. depth says how many folder levels to descend (default 2)."
+    )
+    args: ClassVar = arg_schema(
+        {
+            "path": {"type": "string", "description": "folder relative to the workspace root", "default": "."},
+            "depth": {"type": "integer", "description": "folder levels to descend", "default": 2},
+        },
+        [],
+    )
+    category = "read"
+    idempotent = True
+
+    def __init__(self, workspace: Workspace, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        self.workspace = workspace
+        self.max_entries = max_entries
+
+    async def run(self, path: str = ".", depth: int = 2) -> ToolResult:
+        if depth < 1:
+            raise ToolError("depth must be at least 1")
+        start = self.workspace.resolve(path)
+        return await asyncio.to_thread(self._list, path, start, depth)
+
+    def _list(self, path: str, start: Path, depth: int) -> ToolResult:
+        root = self.workspace.root
+        if not start.is_dir():
+            what = "does not exist" if not start.exists() else "is a file (use read)"
+            raise ToolError(f"{path} {what}; list takes a folder")
+        shown: list[str] = []
+        total = 0
+        for entry in walk(root, start, depth=depth, ignore=GitIgnore(root)):
+            total += 1
+            if len(shown) < self.max_entries:
+                shown.append(_line(entry))
+        rel = relative(root, start)
+        if total > len(shown):
+            shown.append(f"[{total - len(shown)} more entries not shown; list a subfolder or lower depth]")
+        body = "\n".join(shown) if shown else "(empty)"
+        return ToolResult(f"Listed {rel} ({total} entries)", body)

@@ -1,0 +1,181 @@
+"""``LocalWorkspace``: the Workspace port on local disk, confined to a root.
+
+Algorithm:
+1. Path checks come from ``PathPolicy`` (``silcrow.tools.paths``):
+   ``resolve`` confines, ``check_read`` adds the secret-name rule,
+   ``check_write`` adds the protected-path rules.
+2. ``read_text``/``write_text`` apply the policy, then call the overridable
+   I/O methods ``load_text``/``store_text`` with the resolved path. An
+   editor-backed workspace overrides only those two (buffers instead of disk)
+   and keeps the policy.
+3. ``load_text`` opens with ``O_NONBLOCK`` and checks ``fstat`` before reading,
+   so a FIFO, device or directory is refused without blocking; files over
+   ``max_read_bytes`` are refused; NUL bytes or undecodable UTF-8 raise
+   ``BinaryFile`` carrying size and a type guess, never the bytes.
+4. ``store_text`` writes a temporary file beside the target, fsyncs it and
+   renames it over the target (keeping the old mode): durable and atomic.
+5. ``run`` delegates to ``silcrow.tools.process.run_shell`` in the root.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import os
+import stat
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from silcrow.tools.base import OutputSink, ShellOutcome, ToolError
+from silcrow.tools.paths import PathPolicy
+from silcrow.tools.process import run_shell
+from silcrow.tools.text import human_size
+
+DEFAULT_MAX_READ_BYTES = 20 * 1024 * 1024
+DEFAULT_SHELL_OUTPUT = 30_000
+SNIFF_BYTES = 8192
+
+
+class BinaryFile(ToolError):
+    """A file that is not UTF-8 text; carries what may be shown instead."""
+
+    def __init__(self, path: str, size: int, kind: str) -> None:
+        super().__init__(f"{path} is a binary file ({kind}, {human_size(size)}); its bytes are not shown")
+        self.path = path
+        self.size = size
+        self.kind = kind
+
+
+def guess_kind(name: str, head: bytes) -> str:
+    """A short type guess from magic bytes, then the file name."""
+    magic = {
+        b"\x89PNG": "PNG image", b"\xff\xd8\xff": "JPEG image", b"GIF8": "GIF image",
+        b"%PDF": "PDF document", b"PK\x03\x04": "zip archive", b"\x7fELF": "ELF executable",
+        b"SQLite format 3": "SQLite database", b"\x1f\x8b": "gzip archive",
+    }  # fmt: skip
+    for prefix, kind in magic.items():
+        if head.startswith(prefix):
+            return kind
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "unknown binary data"
+
+
+def file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory (use the list tool)"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def read_regular(real: Path, display: str, max_bytes: int) -> str:
+    """Read a regular UTF-8 file without ever blocking on a FIFO or device."""
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise ToolError(f"{display} does not exist; use list or find to locate the file") from None
+    except IsADirectoryError:
+        raise ToolError(f"{display} is a directory (use the list tool)") from None
+    except OSError as exc:
+        raise ToolError(f"cannot open {display}: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ToolError(f"{display} is {file_kind(info.st_mode)}; only regular files are read")
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > max_bytes:
+            raise ToolError(
+                f"{display} is {human_size(info.st_size)}, over the {human_size(max_bytes)} read limit; "
+                "use find to search it or shell tools (head, sed -n) to view parts"
+            )
+        data = fh.read(max_bytes + 1)
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise BinaryFile(display, len(data), guess_kind(real.name, data[:32]))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BinaryFile(display, len(data), guess_kind(real.name, data[:32])) from None
+
+
+def write_atomic(real: Path, text: str) -> None:
+    """Write via a fsynced temporary file renamed over ``real``; parents are created."""
+    if real.exists() and not real.is_file():
+        raise ToolError(f"{real.name} exists and is not a regular file; writes replace only files")
+    real.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(os.stat(real).st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+class LocalWorkspace:
+    """The Workspace port on disk; every path is confined to ``root``."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        protected: Sequence[str] = (),
+        allow_secret_reads: bool = False,
+        max_read_bytes: int = DEFAULT_MAX_READ_BYTES,
+        shell_output_limit: int = DEFAULT_SHELL_OUTPUT,
+    ) -> None:
+        root = Path(root).expanduser().resolve()
+        if not root.is_dir():
+            raise ValueError(f"workspace root {root} is not a directory; pass an existing folder")
+        self.root = root
+        self.policy = PathPolicy(root, tuple(protected), allow_secret_reads)
+        self.max_read_bytes = max_read_bytes
+        self.shell_output_limit = shell_output_limit
+
+    def resolve(self, path: str) -> Path:
+        return self.policy.resolve(path)
+
+    def check_read(self, path: str) -> Path:
+        return self.policy.for_read(path)
+
+    def check_write(self, path: str) -> Path:
+        return self.policy.for_write(path)
+
+    async def read_text(self, path: str) -> str:
+        return await self.load_text(self.check_read(path), path)
+
+    async def write_text(self, path: str, text: str) -> None:
+        await self.store_text(self.check_write(path), text)
+
+    async def load_text(self, real: Path, display: str) -> str:
+        """I/O only (override for editor buffers): the text of a checked path."""
+        return await asyncio.to_thread(read_regular, real, display, self.max_read_bytes)
+
+    async def store_text(self, real: Path, text: str) -> None:
+        """I/O only (override for editor edits): replace a checked path's text."""
+        await asyncio.to_thread(write_atomic, real, text)
+
+    async def run(
+        self, command: str, *, timeout: float, on_output: OutputSink | None = None  # noqa: ASYNC109 - the port's signature
+    ) -> ShellOutcome:
+        return await run_shell(
+            command, cwd=self.root, timeout=timeout, limit=self.shell_output_limit, on_output=on_output
+        )

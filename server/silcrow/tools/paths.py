@@ -1,0 +1,137 @@
+"""Path policy: confinement to a root, protected writes, secret-looking reads.
+
+Every check here is a pure function of paths (plus ``Path.resolve``), so a
+workspace that reads through the editor applies the same rules as the disk one.
+
+Algorithm:
+1. ``confine(root, path)``: refuse ``~`` and empty paths; join relative paths
+   onto the root; ``Path.resolve(strict=False)`` follows every symlink (leaf
+   and middle); the result must satisfy ``is_relative_to(root)`` - a component
+   check, so a sibling ``/repo-old`` never passes for ``/repo``.
+2. ``PathPolicy.for_write``: after confinement, refuse any path with a ``.git``
+   component, the daemon's store files (``*.db``, ``*.db-wal``, ``*.db-shm``
+   under a ``.silcrow`` directory), anything under a ``protected`` absolute
+   path, and anything matching a ``protected`` gitignore-style glob.
+3. ``PathPolicy.for_read``: after confinement, refuse secret-looking names
+   (checked on the name asked for and on the resolved target) unless
+   ``allow_secret_reads``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pathspec
+
+from silcrow.tools.base import ToolError
+
+STORE_SUFFIXES = (".db", ".db-wal", ".db-shm")
+SECRET_NAMES = (
+    ".env*", "*.pem", "*.key", "id_rsa*", "id_ed25519*", "id_ecdsa*", ".netrc",
+    ".npmrc", ".pypirc", "credentials*",
+)  # fmt: skip
+PUBLIC_NAMES = ("*.pub", ".env.example", ".env.sample", ".env.template")
+SECRET_PATHS = (".aws/credentials", ".docker/config.json")
+
+
+def confine(root: Path, path: str) -> Path:
+    """The resolved absolute path of ``path`` inside ``root``, or ``ToolError``."""
+    if not isinstance(path, str) or not path.strip():
+        raise ToolError("empty path: give a path relative to the workspace root")
+    if "\x00" in path:
+        raise ToolError("path contains a NUL byte")
+    if path.startswith("~"):
+        raise ToolError(f"{path!r}: home-relative paths are outside the workspace; use a path relative to {root}")
+    candidate = Path(path)
+    joined = candidate if candidate.is_absolute() else root / candidate
+    real = joined.resolve(strict=False)
+    if not real.is_relative_to(root):
+        why = "a symlink points outside" if _through_symlink(root, candidate) else "it is outside"
+        raise ToolError(f"{path!r} is refused: {why} the workspace {root}; use a path inside it")
+    return real
+
+
+def _through_symlink(root: Path, candidate: Path) -> bool:
+    if candidate.is_absolute() or ".." in candidate.parts:
+        return False
+    return True
+
+
+def relative(root: Path, real: Path) -> str:
+    """``real`` as a POSIX path relative to ``root`` (``"."`` for the root)."""
+    rel = real.relative_to(root).as_posix()
+    return rel or "."
+
+
+def is_secret_name(rel: str) -> bool:
+    """True for secret-looking files: ``.env*``, keys, ``.netrc``, credentials..."""
+    pure = PurePosixPath(rel)
+    name = pure.name
+    if any(fnmatch.fnmatch(name, pat) for pat in PUBLIC_NAMES):
+        return False
+    if any(fnmatch.fnmatch(name, pat) for pat in SECRET_NAMES):
+        return True
+    return any(rel == p or rel.endswith("/" + p) for p in SECRET_PATHS)
+
+
+def is_store_file(rel: str) -> bool:
+    pure = PurePosixPath(rel)
+    return ".silcrow" in pure.parts[:-1] and pure.name.endswith(STORE_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class PathPolicy:
+    """Which paths may be read and written under ``root``."""
+
+    root: Path
+    protected: Sequence[str] = ()
+    allow_secret_reads: bool = False
+    _abs: tuple[Path, ...] = field(init=False, repr=False)
+    _globs: pathspec.PathSpec = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        root = Path(self.root).expanduser().resolve()
+        object.__setattr__(self, "root", root)
+        absolute = tuple(Path(p).resolve() for p in self.protected if Path(p).is_absolute())
+        patterns = [p for p in self.protected if not Path(p).is_absolute()]
+        object.__setattr__(self, "_abs", absolute)
+        object.__setattr__(self, "_globs", pathspec.PathSpec.from_lines("gitwildmatch", patterns))
+
+    def resolve(self, path: str) -> Path:
+        return confine(self.root, path)
+
+    def for_read(self, path: str) -> Path:
+        real = confine(self.root, path)
+        if not self.allow_secret_reads:
+            asked = Path(path).name
+            if is_secret_name(relative(self.root, real)) or is_secret_name(asked):
+                raise ToolError(
+                    f"{path!r} looks like a secrets file; reading it is refused "
+                    "(a person can allow secret reads in the settings)"
+                )
+        return real
+
+    def for_write(self, path: str) -> Path:
+        real = confine(self.root, path)
+        rel = relative(self.root, real)
+        reason = self.write_refusal(real, rel)
+        if reason:
+            raise ToolError(f"writing {path!r} is refused: {reason}")
+        return real
+
+    def write_refusal(self, real: Path, rel: str) -> str | None:
+        """Why a write to ``real`` is refused, or None when it is allowed."""
+        if rel == ".":
+            return "it is the workspace root"
+        if ".git" in PurePosixPath(rel).parts:
+            return "files under .git belong to git; use the shell tool with git commands"
+        if is_store_file(rel):
+            return "it is one of Silcrow's own database files"
+        if any(real == p or real.is_relative_to(p) for p in self._abs):
+            return "the path is protected by the settings"
+        if self._globs.match_file(rel):
+            return "the path matches a protected pattern in the settings"
+        return None
