@@ -2,7 +2,8 @@
 
 Algorithm:
 1. ``error_from_status`` turns an HTTP error response (status, body) into an
-   error: 401/403 -> ``AuthError`` naming the key's variable; 429 ->
+   error: 401/403 (and Gemini's 400 ``API_KEY_INVALID``) -> ``AuthError``
+   naming the key's variable; 429 ->
    ``RateLimited``; 529 -> ``Overloaded``; other 5xx -> retryable
    ``ProviderError``; anything else -> a non-retryable ``ProviderError``.
    The vendor's own message is quoted from the body when it parses.
@@ -64,7 +65,7 @@ def error_from_status(
 ) -> ProviderError:
     kind, message = parse_error_body(body)
     detail = f"HTTP {status}" + (f" {kind}" if kind else "") + (f": {message}" if message else "")
-    if status in (401, 403):
+    if status in (401, 403) or b"API_KEY_INVALID" in body:
         return auth_error(vendor, key_env, detail)
     if status == 429:
         return RateLimited(f"{vendor} rate limit ({detail}); retry later or lower the request rate")

@@ -1,0 +1,164 @@
+"""OpenAI Chat Completions streaming, for OpenAI and OpenAI-compatible servers.
+
+Algorithm:
+1. ``chat_request`` serialises the messages as ``POST {base}/chat/completions``
+   with ``stream: true``, ``stream_options.include_usage`` and ``stop`` (when
+   the model takes it), as deterministic JSON. A key is sent as a Bearer
+   token only when one is configured (local servers need none).
+2. ``decode_chat_chunk`` is pure: one ``data:`` payload -> text deltas from
+   ``choices[0].delta.content`` and a ``Usage`` from the final ``choices: []``
+   chunk (``prompt_tokens`` already includes ``cached_tokens``). Unknown
+   fields (``obfuscation``, ``timings``) are ignored; ``[DONE]`` ends it.
+3. ``ChatDecoder`` adds the end-of-stream check: EOF before ``[DONE]`` and
+   before any ``finish_reason`` means the stream was cut.
+4. Resume (``open``) is delegated by lazy import to the live transport chosen
+   by ``cfg.live_transport`` ("responses" or "realtime"); OpenAI-compatible
+   servers have none.
+OpenAI's reasoning models (o-series, gpt-5) reject ``stop``; for them the
+capability is off and the consumer cuts the reply at the delimiter itself.
+Override with ``extra={"stop_sequences": True|False}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from silcrow.providers.base import (
+    Capabilities,
+    LiveSession,
+    Message,
+    ProviderError,
+    StreamItem,
+    TextDelta,
+    Usage,
+)
+from silcrow.providers.config import ProviderConfig
+from silcrow.providers.errors import error_from_payload
+from silcrow.providers.http import HttpRequest, HttpStreamingProvider, json_body, parse_frame
+from silcrow.providers.sse import ServerSentEvent
+
+MAX_STOP = 4
+_NO_STOP_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+
+
+def takes_stop(cfg: ProviderConfig) -> bool:
+    """Whether the model accepts ``stop`` (reasoning models on api.openai.com do not)."""
+    forced = cfg.extra.get("stop_sequences")
+    if isinstance(forced, bool):
+        return forced
+    return cfg.name != "openai" or not cfg.model.startswith(_NO_STOP_PREFIXES)
+
+
+def chat_request(
+    cfg: ProviderConfig, messages: Sequence[Message], stop: Sequence[str], *, send_stop: bool
+) -> HttpRequest:
+    body: dict[str, Any] = {
+        "model": cfg.model,
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    if send_stop and stop:
+        if len(stop) > MAX_STOP:
+            raise ProviderError(f"Chat Completions takes at most {MAX_STOP} stop sequences; got {len(stop)}")
+        body["stop"] = list(stop)
+    # api.openai.com deprecated max_tokens; local servers know only max_tokens.
+    body["max_completion_tokens" if cfg.name == "openai" else "max_tokens"] = cfg.max_output_tokens
+    if cfg.extra.get("prompt_cache_key"):
+        body["prompt_cache_key"] = str(cfg.extra["prompt_cache_key"])
+    headers = {"content-type": "application/json", "accept": "text/event-stream"}
+    if cfg.api_key:
+        headers["authorization"] = f"Bearer {cfg.api_key}"
+    return HttpRequest(f"{cfg.base_url}/chat/completions", headers, json_body(body))
+
+
+def chat_usage(usage: dict[str, Any]) -> Usage:
+    details = usage.get("prompt_tokens_details") or {}
+    return Usage(
+        input_tokens=int(usage.get("prompt_tokens") or 0),
+        cached_tokens=int(details.get("cached_tokens") or 0),
+        cache_write_tokens=int(details.get("cache_write_tokens") or 0),
+        output_tokens=int(usage.get("completion_tokens") or 0),
+    )
+
+
+def read_chat_chunk(data: str, *, vendor: str = "OpenAI") -> tuple[list[StreamItem], bool]:
+    """One ``data:`` payload (not ``[DONE]``) -> (stream items, finish_reason seen)."""
+    chunk = parse_frame(vendor, data)
+    if not isinstance(chunk, dict):
+        raise ProviderError(f"{vendor} sent a stream frame that is not a JSON object: {data[:200]!r}")
+    if chunk.get("error"):
+        raise error_from_payload(vendor, chunk["error"])
+    items: list[StreamItem] = []
+    finished = False
+    for choice in chunk.get("choices") or ():
+        if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+            continue
+        text = (choice.get("delta") or {}).get("content")
+        if text:
+            items.append(TextDelta(text=text))
+        finished = finished or bool(choice.get("finish_reason"))
+    if isinstance(chunk.get("usage"), dict):
+        items.append(chat_usage(chunk["usage"]))
+    return items, finished
+
+
+def decode_chat_chunk(data: str, *, vendor: str = "OpenAI") -> list[StreamItem]:
+    return read_chat_chunk(data, vendor=vendor)[0]
+
+
+class ChatDecoder:
+    def __init__(self, vendor: str = "OpenAI") -> None:
+        self.vendor = vendor
+        self.done = False
+        self.finished = False  # a finish_reason was seen
+
+    def feed(self, event: ServerSentEvent) -> list[StreamItem]:
+        data = event.data.strip()
+        if not data:
+            return []
+        if data == "[DONE]":
+            self.done = True
+            return []
+        items, finished = read_chat_chunk(data, vendor=self.vendor)
+        self.finished = self.finished or finished
+        return items
+
+    def finish(self) -> None:
+        if not (self.done or self.finished):
+            raise ProviderError(
+                f"{self.vendor} stream ended before [DONE]; the connection was cut", retryable=True
+            )
+
+
+class OpenAIChatProvider(HttpStreamingProvider):
+    def __init__(self, cfg: ProviderConfig, *, http_client: httpx.AsyncClient | None = None) -> None:
+        super().__init__(cfg, http_client=http_client)
+        self.label = "OpenAI" if cfg.name == "openai" else f"{cfg.name} server at {cfg.base_url}"
+        live = cfg.name == "openai" and cfg.live_transport in ("responses", "realtime")
+        self.capabilities = Capabilities(
+            replay=True,
+            resume=live,
+            stop_sequences=takes_stop(cfg),
+            cancel=live and cfg.live_transport == "realtime",
+        )
+
+    def build_request(self, messages: Sequence[Message], stop: Sequence[str]) -> HttpRequest:
+        return chat_request(self.cfg, messages, stop, send_stop=self.capabilities.stop_sequences)
+
+    def new_decoder(self) -> ChatDecoder:
+        return ChatDecoder(self.label)
+
+    async def open(self, messages: Sequence[Message]) -> LiveSession:
+        if not self.capabilities.resume:
+            raise ProviderError(f"{self.label} has no live session; use mode replay")
+        if self.cfg.live_transport == "realtime":
+            from silcrow.providers.realtime import open_realtime
+
+            return await open_realtime(self.cfg, messages)
+        from silcrow.providers.responses_ws import open_responses_ws
+
+        return await open_responses_ws(self.cfg, messages)
