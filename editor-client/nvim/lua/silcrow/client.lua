@@ -1,0 +1,167 @@
+-- The connection to the daemon: finds or starts the `silcrow` LSP client for
+-- a buffer, waits until it is initialized, and sends requests. It hides the
+-- differences between Neovim 0.10 and 0.11 (`vim.lsp.config`, method calls).
+
+local M = {}
+
+M.name = "silcrow"
+
+local has_011 = vim.fn.has("nvim-0.11") == 1
+
+---The effective config: `lsp/silcrow.lua` from 'runtimepath' with the user's
+---`vim.lsp.config("silcrow", ...)` (which `setup()` calls) on top.
+---@return vim.lsp.Config
+function M.config()
+  if has_011 then
+    return vim.deepcopy(vim.lsp.config[M.name])
+  end
+  local files = vim.api.nvim_get_runtime_file("lsp/silcrow.lua", false)
+  local base = files[1] and assert(loadfile(files[1]))() or {}
+  local options = require("silcrow.config").options
+  local config = vim.tbl_deep_extend("force", base, {
+    name = M.name,
+    cmd = options.cmd,
+    init_options = options.settings,
+    settings = { silcrow = options.settings },
+  })
+  config.capabilities = vim.tbl_deep_extend(
+    "force",
+    vim.lsp.protocol.make_client_capabilities(),
+    config.capabilities or {}
+  )
+  return config
+end
+
+---@param client vim.lsp.Client
+---@return boolean
+local function stopped(client)
+  if has_011 then
+    return client:is_stopped()
+  end
+  return client.is_stopped()
+end
+
+---A running Silcrow client: the one attached to `bufnr`, else any.
+---@param bufnr? integer
+---@return vim.lsp.Client?
+function M.get(bufnr)
+  local attached = vim.lsp.get_clients({ name = M.name, bufnr = bufnr })
+  if attached[1] then
+    return attached[1]
+  end
+  for _, client in ipairs(vim.lsp.get_clients({ name = M.name })) do
+    if not stopped(client) then
+      return client
+    end
+  end
+end
+
+---@param bufnr integer
+---@return boolean
+local function is_file_buffer(bufnr)
+  return vim.bo[bufnr].buftype == "" and vim.api.nvim_buf_get_name(bufnr) ~= ""
+end
+
+---@param bufnr integer
+---@param config vim.lsp.Config
+---@return string
+local function root_for(bufnr, config)
+  if type(config.root_dir) == "string" then
+    return config.root_dir
+  end
+  local root = is_file_buffer(bufnr) and vim.fs.root(bufnr, config.root_markers or { ".git" })
+  return root or vim.fn.getcwd()
+end
+
+---Starts a client for `bufnr` (attaching it when the buffer is a file).
+---@param bufnr integer
+---@return integer? client_id
+local function start(bufnr)
+  local config = M.config()
+  if not config then
+    return nil
+  end
+  config.root_dir = root_for(bufnr, config)
+  return vim.lsp.start(config --[[@as vim.lsp.ClientConfig]], {
+    bufnr = bufnr,
+    attach = is_file_buffer(bufnr),
+    silent = true,
+  })
+end
+
+---@param client vim.lsp.Client
+---@param callback fun(client: vim.lsp.Client)
+---@param deadline number
+local function when_initialized(client, callback, deadline)
+  if client.initialized then
+    callback(client)
+  elseif stopped(client) or vim.uv.now() > deadline then
+    vim.notify(
+      "Silcrow: the daemon did not start; check `:checkhealth silcrow` and `:LspLog`",
+      vim.log.levels.ERROR
+    )
+  else
+    vim.defer_fn(function()
+      when_initialized(client, callback, deadline)
+    end, 20)
+  end
+end
+
+---Calls `callback` with an initialized client for `bufnr`, starting one if needed.
+---@param bufnr? integer
+---@param callback fun(client: vim.lsp.Client)
+function M.with_client(bufnr, callback)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  ---@cast bufnr integer
+  local client = M.get(bufnr)
+  if client and is_file_buffer(bufnr) and not client.attached_buffers[bufnr] then
+    vim.lsp.buf_attach_client(bufnr, client.id)
+  end
+  if not client then
+    local id = start(bufnr)
+    client = id and vim.lsp.get_client_by_id(id)
+  end
+  if not client then
+    local cmd = table.concat((M.config() or {}).cmd or {}, " ")
+    vim.notify(
+      ("Silcrow: could not start the daemon with `%s`; install it (pip install silcrow) "
+        .. "or set `cmd` in require('silcrow').setup()"):format(cmd),
+      vim.log.levels.ERROR
+    )
+    return
+  end
+  when_initialized(client, callback, vim.uv.now() + 30000)
+end
+
+---Sends a request; returns its id (nil when the client is gone).
+---@param client vim.lsp.Client
+---@param method string
+---@param params table
+---@param handler fun(err: lsp.ResponseError?, result: any)
+---@param bufnr? integer
+---@return integer?
+function M.request(client, method, params, handler, bufnr)
+  local function on_reply(err, result)
+    handler(err, result)
+  end
+  local ok, id
+  if has_011 then
+    ok, id = client:request(method, params, on_reply, bufnr)
+  else
+    ok, id = client.request(method, params, on_reply, bufnr)
+  end
+  return ok and id or nil
+end
+
+---Sends `$/cancelRequest` for `id` (its handler will never run).
+---@param client vim.lsp.Client
+---@param id integer
+function M.cancel_request(client, id)
+  if has_011 then
+    client:cancel_request(id)
+  else
+    client.cancel_request(id)
+  end
+end
+
+return M

@@ -1,0 +1,117 @@
+-- Options of the Silcrow plugin: the annotated defaults, validation, and the
+-- merged result every other module reads (`require("silcrow.config").options`).
+
+local M = {}
+
+---@alias silcrow.Permission "allow"|"ask"|"deny"
+
+---Settings sent to the daemon (LSP section `silcrow`; see docs/protocol.md).
+---@class silcrow.Settings
+---@field provider? string "fake"|"openai"|"anthropic"|"gemini"|"ollama"|"auto" or an http(s) URL
+---@field model? string Model name; empty = the provider's default
+---@field mode? "auto"|"resume"|"replay" Live session, one request per tool cycle, or automatic
+---@field apiKeyEnv? string Environment variable holding the API key
+---@field baseUrl? string Provider base URL; empty = the vendor default
+---@field streaming? "token"|"semantic" Default granularity of streamed events
+---@field permissions? table<"read"|"edit"|"shell"|"network"|"memory", silcrow.Permission>
+---@field maxIterations? integer Tool cycles per turn
+---@field idleTimeout? number Seconds a warm live session may stay idle
+
+---@class silcrow.Options
+---@field cmd string[] Command that starts the daemon
+---@field settings silcrow.Settings Daemon settings (sent as init_options and section `silcrow`)
+---@field chunks boolean Ask for token deltas (true) or whole blocks (false)
+---@field enable boolean Call `vim.lsp.enable("silcrow")` so the daemon attaches to file buffers
+---@field layout "vertical"|"horizontal" How `:Silcrow` splits the window
+---@field width integer Width of a vertical chat split
+---@field height integer Height of a horizontal chat split
+---@field follow boolean Scroll the chat window to the newest line as events arrive
+---@field spinner string[] Frames of the "working" indicator
+---@field history_limit integer How many conversations `:SilcrowHistory` lists
+
+---@type silcrow.Options
+M.defaults = {
+  cmd = { "silcrow", "serve" },
+  settings = {},
+  chunks = true,
+  enable = true,
+  layout = "vertical",
+  width = 64,
+  height = 16,
+  follow = true,
+  spinner = { "⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏" },
+  history_limit = 50,
+}
+
+---@type silcrow.Options
+M.options = vim.deepcopy(M.defaults)
+
+---@type table<string, fun(v: any): boolean, string>
+local checks = {
+  cmd = function(v)
+    return type(v) == "table" and #v > 0 and type(v[1]) == "string", "a non-empty list of strings"
+  end,
+  settings = function(v)
+    return type(v) == "table", "a table of daemon settings"
+  end,
+  layout = function(v)
+    return v == "vertical" or v == "horizontal", '"vertical" or "horizontal"'
+  end,
+  width = function(v)
+    return type(v) == "number" and v >= 10, "a number >= 10"
+  end,
+  height = function(v)
+    return type(v) == "number" and v >= 3, "a number >= 3"
+  end,
+  spinner = function(v)
+    return type(v) == "table" and #v > 0, "a non-empty list of strings"
+  end,
+  history_limit = function(v)
+    return type(v) == "number" and v >= 1, "a number >= 1"
+  end,
+}
+
+---Checks one option against its rule (booleans must be booleans).
+---@param key string
+---@param value any
+---@return string? problem What is wrong and how to fix it, or nil when the value is fine
+local function check(key, value)
+  local default = M.defaults[key]
+  if default == nil then
+    return ("unknown option %q (known: %s)"):format(
+      key,
+      table.concat(vim.tbl_keys(M.defaults), ", ")
+    )
+  end
+  local rule = checks[key]
+  if rule then
+    local ok, want = rule(value)
+    if not ok then
+      return ("option %s must be %s, got %s"):format(key, want, vim.inspect(value))
+    end
+  elseif type(value) ~= type(default) then
+    return ("option %s must be a %s, got %s"):format(key, type(default), vim.inspect(value))
+  end
+end
+
+---Merges user options over the defaults. A bad option is reported (naming the
+---option and what it should be) and its default is kept.
+---@param opts? table
+---@return silcrow.Options options
+---@return string[] problems
+function M.apply(opts)
+  local merged = vim.deepcopy(M.defaults)
+  local problems = {}
+  for key, value in pairs(opts or {}) do
+    local problem = check(key, value)
+    if problem then
+      problems[#problems + 1] = problem
+    else
+      merged[key] = vim.deepcopy(value)
+    end
+  end
+  M.options = merged
+  return merged, problems
+end
+
+return M

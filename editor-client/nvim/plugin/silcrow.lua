@@ -1,0 +1,30 @@
+-- User commands of the Silcrow plugin (nothing else happens at startup).
+if vim.g.loaded_silcrow then
+  return
+end
+vim.g.loaded_silcrow = true
+
+local function silcrow()
+  return require("silcrow")
+end
+
+vim.api.nvim_create_user_command("Silcrow", function()
+  silcrow().open()
+end, { desc = "Open the Silcrow chat split" })
+
+vim.api.nvim_create_user_command("SilcrowAsk", function(cmd)
+  local range = cmd.range > 0 and { line1 = cmd.line1, line2 = cmd.line2 } or nil
+  silcrow().ask(cmd.args, range)
+end, { nargs = "*", range = true, desc = "Ask Silcrow (the selected lines go along as context)" })
+
+vim.api.nvim_create_user_command("SilcrowStop", function()
+  silcrow().stop()
+end, { desc = "Cancel the running Silcrow turn" })
+
+vim.api.nvim_create_user_command("SilcrowHistory", function()
+  silcrow().history()
+end, { desc = "Reopen a past Silcrow conversation" })
+
+vim.api.nvim_create_user_command("SilcrowNew", function()
+  silcrow().new()
+end, { desc = "Start a new Silcrow conversation" })
