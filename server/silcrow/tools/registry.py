@@ -18,10 +18,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from silcrow.tools.base import Tool, Workspace
+from silcrow.tools.builtin._base import BuiltinTool
+from silcrow.tools.builtin.edit import EditTool
+from silcrow.tools.builtin.find import FindTool
 from silcrow.tools.builtin.list_files import DEFAULT_MAX_ENTRIES, ListTool
 from silcrow.tools.builtin.read import DEFAULT_READ_LIMIT, ReadTool
+from silcrow.tools.builtin.recall import RecallTool
+from silcrow.tools.builtin.scrape import ScrapeTool
+from silcrow.tools.builtin.search import SearchTool
+from silcrow.tools.builtin.shell import ShellTool
 from silcrow.tools.builtin.write import WriteTool
 from silcrow.tools.schema import normalise
+from silcrow.tools.web import make_engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +59,20 @@ def default_tools(
     tools: list[Tool] = [
         ReadTool(workspace, limit=s.read_limit),
         WriteTool(workspace),
+        EditTool(workspace),
         ListTool(workspace, max_entries=s.list_max_entries),
+        FindTool(workspace, max_results=s.find_max_results, max_file_bytes=s.find_max_file_bytes),
+        SearchTool(make_engine(s.search_engine, s.search_base_url), default_limit=s.search_results),
+        ScrapeTool(allow_private=s.scrape_allow_private, max_bytes=s.scrape_max_bytes, timeout=s.scrape_timeout),
     ]
+    if store is not None:
+        tools.append(RecallTool(store))
+    tools.append(
+        ShellTool(workspace, default_timeout=s.shell_default_timeout, max_timeout=s.shell_max_timeout)
+    )
+    for tool in tools:
+        if isinstance(tool, BuiltinTool) and not isinstance(tool, ShellTool | ReadTool):
+            tool.content_limit = s.result_limit
     return tools
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from silcrow.tools.base import Tool, ToolError, ToolResult
+from silcrow.tools.base import Tool, ToolError, ToolResult, Workspace
+from silcrow.tools.local import LocalWorkspace
+from silcrow.tools.paths import PathPolicy
 from silcrow.tools.schema import check_args
 from silcrow.tools.text import cap_text
 
@@ -22,6 +24,13 @@ DEFAULT_CONTENT_LIMIT = 40_000
 def error_result(message: str) -> ToolResult:
     first = message.splitlines()[0] if message else "error"
     return ToolResult(outcome=f"error: {first[:160]}", content=message, error=True)
+
+
+def policy_for(workspace: Workspace) -> PathPolicy:
+    """The workspace's path policy (defaults for a workspace that is not local)."""
+    if isinstance(workspace, LocalWorkspace):
+        return workspace.policy
+    return PathPolicy(workspace.root)
 
 
 def arg_schema(

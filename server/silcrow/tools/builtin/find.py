@@ -1,0 +1,129 @@
+"""``find``: files by glob, lines by text or regular expression.
+
+Algorithm:
+1. Walk the folder (``silcrow.tools.walk``: ``.git`` skipped, ``.gitignore``
+   obeyed, symlinked folders not entered).
+2. ``pattern`` is a gitignore-style glob (``*.py`` matches at any depth,
+   ``src/**/test_*.py`` is anchored), matched on the path from the root.
+3. With ``text``, matching files are searched line by line (literal,
+   case-sensitive, or a Python regex with ``regex=true``). Files that are
+   secret-looking, resolve outside the root, exceed the size limit or look
+   binary (a NUL byte early on) are skipped and counted.
+4. Results stop at ``max_results``; the rest is counted as "N more not shown".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import pathspec
+
+from silcrow.tools.base import ToolError, ToolResult, Workspace
+from silcrow.tools.builtin._base import BuiltinTool, arg_schema, policy_for
+from silcrow.tools.paths import PathPolicy
+from silcrow.tools.walk import GitIgnore, walk
+
+LINE_WIDTH = 200
+SNIFF = 8192
+
+
+@dataclass
+class _Found:
+    lines: list[str] = field(default_factory=list)
+    total: int = 0
+    skipped: int = 0
+
+    def add(self, line: str, limit: int) -> None:
+        self.total += 1
+        if len(self.lines) < limit:
+            self.lines.append(line)
+
+
+def _matcher(text: str, regex: bool) -> re.Pattern[str]:
+    try:
+        return re.compile(text if regex else re.escape(text))
+    except re.error as exc:
+        raise ToolError(f"bad regular expression {text!r}: {exc}; fix it or search literal text with regex=false") from None
+
+
+def _read_searchable(policy: PathPolicy, rel: str, max_bytes: int) -> str | None:
+    try:
+        real = policy.for_read(rel)
+        if real.stat().st_size > max_bytes or not real.is_file():
+            return None
+        data = real.read_bytes()
+    except (OSError, ToolError):
+        return None
+    if b"\x00" in data[:SNIFF]:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+class FindTool(BuiltinTool):
+    name = "find"
+    description = (
+        "Find files by glob pattern and/or lines containing text (regex=true for a "
+        "regular expression), honouring .gitignore. Give pattern, text, or both."
+    )
+    args: ClassVar = arg_schema(
+        {
+            "pattern": {"type": "string", "description": "file glob, e.g. *.py or src/**/test_*.py"},
+            "text": {"type": "string", "description": "text to look for inside files"},
+            "regex": {"type": "boolean", "description": "treat text as a regular expression", "default": False},
+            "path": {"type": "string", "description": "folder to search in", "default": "."},
+        },
+        [],
+    )
+    category = "read"
+    idempotent = True
+
+    def __init__(self, workspace: Workspace, *, max_results: int = 200, max_file_bytes: int = 2 * 1024 * 1024) -> None:
+        self.workspace = workspace
+        self.max_results = max_results
+        self.max_file_bytes = max_file_bytes
+
+    async def run(
+        self, pattern: str | None = None, text: str | None = None, regex: bool = False, path: str = "."
+    ) -> ToolResult:
+        if not pattern and not text:
+            raise ToolError("give pattern (a file glob), text (to search inside files), or both")
+        start = self.workspace.resolve(path)
+        globs = pathspec.PathSpec.from_lines("gitwildmatch", [pattern]) if pattern else None
+        needle = _matcher(text, regex) if text else None
+        found = await asyncio.to_thread(self._scan, start, globs, needle)
+        return self._result(found, pattern, text)
+
+    def _scan(self, start: Path, globs: pathspec.PathSpec | None, needle: re.Pattern[str] | None) -> _Found:
+        root = self.workspace.root
+        if not start.is_dir():
+            raise ToolError(f"{start.relative_to(root).as_posix()} is not a folder; path must be a folder")
+        policy, found = policy_for(self.workspace), _Found()
+        for entry in walk(root, start, depth=None, ignore=GitIgnore(root)):
+            if entry.is_dir or (globs is not None and not globs.match_file(entry.rel)):
+                continue
+            if needle is None:
+                found.add(entry.rel, self.max_results)
+                continue
+            body = _read_searchable(policy, entry.rel, self.max_file_bytes)
+            if body is None:
+                found.skipped += 1
+                continue
+            for number, line in enumerate(body.splitlines(), 1):
+                if needle.search(line):
+                    found.add(f"{entry.rel}:{number}: {line.strip()[:LINE_WIDTH]}", self.max_results)
+        return found
+
+    def _result(self, found: _Found, pattern: str | None, text: str | None) -> ToolResult:
+        what = "matches" if text else "files"
+        lines = list(found.lines)
+        if found.total > len(lines):
+            lines.append(f"[{found.total - len(lines)} more {what} not shown; narrow the pattern or path]")
+        if found.skipped:
+            lines.append(f"[{found.skipped} files skipped: binary, too large, or secret-looking]")
+        body = "\n".join(lines) if found.total else f"no {what} found"
+        label = " ".join(x for x in (pattern and f"pattern {pattern!r}", text and f"text {text!r}") if x)
+        return ToolResult(f"Found {found.total} {what} for {label}", body)
