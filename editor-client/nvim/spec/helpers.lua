@@ -5,7 +5,7 @@
 
 local H = {}
 
-H.spec_dir = vim.fs.dirname(vim.fs.normalize(debug.getinfo(1, "S").source:sub(2)))
+H.spec_dir = vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p")))
 H.plugin_dir = vim.fs.dirname(H.spec_dir)
 H.repo = vim.fs.dirname(vim.fs.dirname(H.plugin_dir))
 

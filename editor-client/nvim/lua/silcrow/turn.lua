@@ -30,6 +30,7 @@ local M = {}
 ---@field pending? silcrow.Pending The running `silcrow/prompt`
 ---@field running? string Turn id seen running (from events) in the followed conversation
 ---@field last_result? table Result of the latest `silcrow/prompt`
+---@field last_cancel? table Result of the latest `silcrow/cancel`
 M.state = {}
 
 local TERMINAL = { ["end"] = true, cancelled = true, error = true }
@@ -135,7 +136,8 @@ function M.stop()
   local pending = state.pending
   local c = pending and vim.lsp.get_client_by_id(pending.client_id) or client.get()
   if c and state.conversation_id then
-    client.request(c, "silcrow/cancel", { conversationId = state.conversation_id }, function(err)
+    client.request(c, "silcrow/cancel", { conversationId = state.conversation_id }, function(err, result)
+      state.last_cancel = result
       if err then
         chat.note("Silcrow: cancel failed: " .. (err.message or vim.inspect(err)), true)
       end

@@ -1,0 +1,178 @@
+-- The plugin against the real daemon (`silcrow serve`, fake provider): what a
+-- user does in Neovim and what they see in the chat and their buffers.
+local H = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)), "helpers.lua"))
+local turn = require("silcrow.turn")
+local chat = require("silcrow.chat")
+
+local SOURCE = "def add(a, b):\n    return a - b\n\n\nprint(add(1, 2))\n"
+
+---Runs an Ex command that starts a turn, forgetting the previous turn's result.
+---@param cmd string
+local function ask(cmd)
+  turn.state.last_result = nil
+  vim.cmd(cmd)
+end
+
+---Replaces vim.ui.select / vim.ui.input for the test.
+---@param name "select"|"input"
+---@param fn function
+local function override_ui(name, fn)
+  local original = vim.ui[name]
+  vim.ui[name] = fn
+  H.after(function()
+    vim.ui[name] = original
+  end)
+end
+
+---@param reply string
+---@param ... string
+local function script(reply, ...)
+  return { reply, ... }
+end
+
+H.test("asking about a selection streams the answer into the chat", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  H.setup(root, script(
+    "§think: The operator is wrong.\n§respond: `add` subtracts: use `a + b`.\nThat fixes it.\n§end\n"
+  ))
+  H.edit(root .. "/calc.py")
+  ask("1,2SilcrowAsk Why is add wrong?")
+  local result = H.wait_turn()
+  H.eq("end", result.stopReason)
+  local lines = H.chat_lines()
+  H.eq({
+    "» Why is add wrong?",
+    "  (with calc.py:1-2)",
+    "The operator is wrong.",
+    "`add` subtracts: use `a + b`.",
+    "That fixes it.",
+  }, vim.list_slice(lines, 1, 5))
+  H.truthy(lines[6]:match("^── done"), "the turn ends with a done line: " .. lines[6])
+  H.eq(6, #lines)
+  H.eq(false, chat.is_busy(), "the spinner stops when the turn ends")
+  H.eq(result.conversationId, turn.state.conversation_id)
+end)
+
+H.test("a write by the model lands in the open buffer and on disk", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  local fixed = SOURCE:gsub("a %- b", "a + b")
+  local call = vim.json.encode({ name = "write", args = { file = "calc.py", content = fixed } })
+  H.setup(root, script(
+    "§call: " .. call .. "\n§execute\n",
+    "§respond: Fixed.\n§end\n"
+  ))
+  local buf = H.edit(root .. "/calc.py")
+  ask("2SilcrowAsk Fix it")
+  H.eq("end", H.wait_turn().stopReason)
+  H.eq(vim.split(fixed, "\n", { plain = true }), vim.list_extend(
+    vim.api.nvim_buf_get_lines(buf, 0, -1, false), { "" }
+  ), "the buffer holds the model's text")
+  H.eq(fixed, H.read_file(root .. "/calc.py"), "the file on disk holds it too")
+  H.eq(false, vim.bo[buf].modified, "saveDocuments wrote the buffer")
+  H.truthy(H.chat_line("Fixed."), "the answer after the write is shown")
+end)
+
+H.test(":SilcrowStop cancels a running turn; the UI resets and the daemon reports cancelled", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  local long = "§respond: " .. string.rep("streaming words ", 300) .. "\n§end\n"
+  H.setup(root, script(long, "§respond: Still here.\n§end\n"), nil, { chunk = 8, delay = 0.02 })
+  H.edit(root .. "/calc.py")
+  ask("SilcrowAsk Talk for a long time")
+  H.wait(function()
+    local text = H.chat_lines()[2] or ""
+    return text:find("streaming words streaming", 1, true)
+  end, "the answer to start streaming")
+  vim.cmd("SilcrowStop")
+  H.eq(false, chat.is_busy(), "the spinner stops at once")
+  H.eq(nil, turn.state.pending, "no prompt is pending after stop")
+  H.wait(function()
+    return H.chat_line("── cancelled")
+  end, "the daemon's cancelled event")
+  H.eq({ cancelled = true }, turn.state.last_cancel, "silcrow/cancel stopped a running turn")
+  local streamed = #H.chat_lines()[2]
+  H.truthy(streamed < #long, "the answer was cut short")
+  ask("SilcrowAsk Are you there?")
+  H.eq("end", H.wait_turn().stopReason, "the conversation takes the next question")
+  H.truthy(H.chat_line("Still here."), "the next answer is shown")
+end)
+
+H.test("a permission request is answered through vim.ui.select", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  local function shell(command)
+    return "§call: " .. vim.json.encode({ name = "shell", args = { command = command } }) .. "\n§execute\n"
+  end
+  H.setup(root, script(
+    shell("echo rejected > rejected.txt"),
+    shell("echo allowed > allowed.txt"),
+    "§respond: Ran it.\n§end\n"
+  ), { permissions = { shell = "ask" } })
+  local asked = {}
+  override_ui("select", function(items, opts, on_choice)
+    asked[#asked + 1] = { prompt = opts.prompt, names = vim.tbl_map(opts.format_item, items) }
+    local want = #asked == 1 and "reject" or "allow_once"
+    for _, item in ipairs(items) do
+      if item.optionId == want then
+        return vim.schedule(function()
+          on_choice(item)
+        end)
+      end
+    end
+  end)
+  H.edit(root .. "/calc.py")
+  ask("SilcrowAsk Run the commands")
+  H.eq("end", H.wait_turn().stopReason)
+  H.eq(2, #asked, "asked once per shell command")
+  H.eq({ "Allow once", "Allow always", "Reject" }, asked[1].names)
+  H.truthy(asked[1].prompt:find("echo rejected", 1, true), "the prompt says what will run: " .. asked[1].prompt)
+  H.eq(nil, H.read_file(root .. "/rejected.txt"), "the rejected command never ran")
+  H.eq("allowed\n", H.read_file(root .. "/allowed.txt"), "the allowed command ran")
+  H.truthy(H.chat_line("Ran it."), "the turn went on to the answer")
+end)
+
+H.test("the code action 'Ask Silcrow about this…' asks for the question", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  H.setup(root, script("§respond: It adds two numbers (badly).\n§end\n"))
+  H.edit(root .. "/calc.py")
+  override_ui("input", function(_, on_confirm)
+    on_confirm("What does it do?")
+  end)
+  turn.state.last_result = nil
+  vim.lsp.buf.code_action({
+    range = { start = { 1, 0 }, ["end"] = { 2, 0 } },
+    apply = true,
+    filter = function(action)
+      return action.command and action.command.command == "silcrow.ask"
+    end,
+  })
+  H.eq("end", H.wait_turn().stopReason)
+  H.eq("» What does it do?", H.chat_lines()[1])
+  H.eq("  (with calc.py:1-2)", H.chat_lines()[2])
+  H.truthy(H.chat_line("It adds two numbers (badly)."), "the answer is shown")
+end)
+
+H.test(":SilcrowHistory reopens a conversation and the next question continues it", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  H.setup(root, script("§respond: First answer.\n§end\n", "§respond: Second answer.\n§end\n"))
+  H.edit(root .. "/calc.py")
+  ask("SilcrowAsk First question")
+  local first = H.wait_turn()
+  vim.cmd("SilcrowNew")
+  H.eq({ "" }, H.chat_lines(), "a new conversation starts empty")
+  local offered
+  override_ui("select", function(items, opts, on_choice)
+    offered = vim.tbl_map(opts.format_item, items)
+    on_choice(items[1])
+  end)
+  vim.cmd("SilcrowHistory")
+  H.wait(function()
+    return H.chat_line("First answer.")
+  end, "the stored conversation to be shown")
+  H.truthy(offered[1]:find("First question", 1, true), "listed by title: " .. vim.inspect(offered))
+  H.eq("» First question", H.chat_lines()[1])
+  ask("SilcrowAsk Second question")
+  local second = H.wait_turn()
+  H.eq(first.conversationId, second.conversationId, "the question continued the conversation")
+  H.truthy(H.chat_line("First answer.") and H.chat_line("Second answer."), "both turns are shown")
+end)
+
+H.run()

@@ -1,0 +1,37 @@
+-- Syntax check of every Lua file of the plugin (compiled, not run), then a
+-- load of every module: `nvim --headless -l spec/syntax_check.lua`.
+local this = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p")
+local plugin_dir = vim.fs.dirname(vim.fs.dirname(vim.fs.normalize(this)))
+vim.opt.runtimepath:prepend(plugin_dir)
+
+local files = vim.fs.find(function(name)
+  return name:match("%.lua$") ~= nil
+end, { path = plugin_dir, type = "file", limit = math.huge })
+table.sort(files)
+
+local failed = {}
+for _, file in ipairs(files) do
+  local ok, err = loadfile(file)
+  if not ok then
+    failed[#failed + 1] = err
+  end
+end
+
+for _, file in ipairs(vim.fs.find(function(name)
+  return name:match("%.lua$") ~= nil
+end, { path = plugin_dir .. "/lua", type = "file", limit = math.huge })) do
+  local module = file:match("/lua/(.+)%.lua$"):gsub("/init$", ""):gsub("/", ".")
+  local ok, err = pcall(require, module)
+  if not ok then
+    failed[#failed + 1] = ("require(%q): %s"):format(module, err)
+  end
+end
+
+if #files < 10 then
+  failed[#failed + 1] = ("found only %d Lua files under %s"):format(#files, plugin_dir)
+end
+for _, err in ipairs(failed) do
+  io.stdout:write("FAIL  " .. err .. "\n")
+end
+io.stdout:write(("syntax_check: %d files compiled, %d problems\n"):format(#files, #failed))
+os.exit(#failed > 0 and 1 or 0)
