@@ -1,0 +1,77 @@
+"""The ``silcrow`` console script: ``silcrow serve [--tcp HOST:PORT]`` and ``silcrow chat``.
+
+Start-up stays cheap: ``serve`` starts reading stdin (and answers
+``initialize`` from ``silcrow.lsp.fastinit``) before pygls is imported;
+the agent, providers and tools are imported on the first prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"--tcp takes HOST:PORT, e.g. 127.0.0.1:7070 (got {text!r})")
+    return host or "127.0.0.1", int(port)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="silcrow", description="Silcrow: a coding agent served over LSP")
+    sub = root.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument("--stdio", action="store_true", help="stdio transport (the default)")
+    chat = sub.add_parser("chat", help="chat in the terminal (starts the daemon over LSP)")
+    chat.add_argument("--provider", help="fake, openai, anthropic, gemini, ollama or a URL")
+    chat.add_argument("--model", help="model name (default: the provider's)")
+    chat.add_argument("--mode", choices=("auto", "resume", "replay"), help="session mode")
+    chat.add_argument("--once", metavar="QUESTION", help="ask one question, print the answer, exit")
+    chat.add_argument("--workspace", default=".", help="workspace folder (default: current directory)")
+    chat.add_argument("--yes", action="store_true", help="allow every tool without asking")
+    return root
+
+
+def serve(tcp: tuple[str, int] | None) -> int:
+    from silcrow.lsp.guards import StdinPump
+
+    if tcp is not None:
+        from silcrow.lsp.server import configure_logging, serve_tcp
+
+        configure_logging()
+        return serve_tcp(*tcp)
+    from silcrow.lsp.fastinit import FastInit
+
+    fast = FastInit(sys.stdout.buffer)
+    pump = StdinPump(sys.stdin.fileno(), early=fast.answer)
+    pump.start()
+    from silcrow.lsp.server import configure_logging, create_server, serve_stdio
+
+    configure_logging()
+    server = create_server()
+    server.protocol.preanswered = fast.answered
+    return serve_stdio(pump, server)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    if args.command == "serve":
+        code = serve(args.tcp)
+    else:
+        from silcrow.chat import run_chat
+
+        code = run_chat(args)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # the client may have closed stdout on exit
+            stream.flush()
+    # Worker threads (the stdin reader, SQLite's) must not hold the exit up.
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

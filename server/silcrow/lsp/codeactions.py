@@ -1,0 +1,90 @@
+"""Code actions on a selection and the commands they run.
+
+* ``actions_for(uri, range, text)``: "Ask Silcrow about this…", "Explain
+  this", "Fix this" (kind ``refactor``) for a non-empty selection, each a
+  command ``silcrow.ask`` / ``silcrow.explain`` / ``silcrow.fix`` with one
+  argument ``{uri, range, text}``.
+* ``command_request(command, arguments)``: the ``TurnRequest`` a command
+  runs, with the selection as context. ``question`` in the argument becomes
+  the prompt; ``silcrow.ask`` without one asks for an explanation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types as t
+from pygls.exceptions import JsonRpcInvalidParams
+
+from silcrow.lsp.editor import as_plain
+from silcrow.lsp.turns import TurnRequest
+
+ASK, EXPLAIN, FIX = "silcrow.ask", "silcrow.explain", "silcrow.fix"
+COMMANDS = (ASK, EXPLAIN, FIX)
+
+_TITLES = {ASK: "Ask Silcrow about this…", EXPLAIN: "Explain this", FIX: "Fix this"}
+_PROMPTS = {
+    ASK: "Explain the selected code.",
+    EXPLAIN: "Explain the selected code: what it does, how, and anything surprising.",
+    FIX: "Find the bugs in the selected code and fix them in the file.",
+}
+
+
+def is_empty(rng: t.Range) -> bool:
+    return rng.start.line == rng.end.line and rng.start.character == rng.end.character
+
+
+def range_json(rng: t.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": rng.start.line, "character": rng.start.character},
+        "end": {"line": rng.end.line, "character": rng.end.character},
+    }
+
+
+def selected_text(source: str, rng: t.Range) -> str:
+    """The text inside ``rng`` (character offsets taken as code points; close enough for context)."""
+    lines = source.splitlines(keepends=True)
+    if rng.start.line >= len(lines):
+        return ""
+    if rng.start.line == rng.end.line:
+        return lines[rng.start.line][rng.start.character : rng.end.character]
+    parts = [lines[rng.start.line][rng.start.character :]]
+    parts += lines[rng.start.line + 1 : rng.end.line]
+    if rng.end.line < len(lines):
+        parts.append(lines[rng.end.line][: rng.end.character])
+    return "".join(parts)
+
+
+def actions_for(uri: str, rng: t.Range, text: str) -> list[t.CodeAction]:
+    if is_empty(rng):
+        return []
+    argument = {"uri": uri, "range": range_json(rng), "text": text}
+    return [
+        t.CodeAction(
+            title=_TITLES[name],
+            kind=t.CodeActionKind.Refactor,
+            command=t.Command(title=_TITLES[name], command=name, arguments=[argument]),
+        )
+        for name in COMMANDS
+    ]
+
+
+def command_request(command: str, arguments: Any) -> TurnRequest:
+    if command not in COMMANDS:
+        raise JsonRpcInvalidParams(f"unknown command {command!r}; use one of {', '.join(COMMANDS)}")
+    args = as_plain(arguments) or []
+    arg = args[0] if isinstance(args, list) and args else None
+    if not isinstance(arg, dict) or not isinstance(arg.get("uri"), str):
+        raise JsonRpcInvalidParams(
+            f"{command} takes one argument {{uri, range, text, question?}} (the selection)"
+        )
+    selection = {k: arg[k] for k in ("uri", "range", "text") if arg.get(k) is not None}
+    question = arg.get("question")
+    text = question if isinstance(question, str) and question.strip() else _PROMPTS[command]
+    return TurnRequest.parse({
+        "text": text,
+        "context": [selection],
+        "conversationId": arg.get("conversationId"),
+        "chunks": arg.get("chunks"),
+        "workspaceUri": arg.get("workspaceUri"),
+    })

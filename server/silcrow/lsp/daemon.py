@@ -1,0 +1,134 @@
+"""The daemon's state for one client connection, and its lifecycle.
+
+``Daemon`` owns the ``Editor`` adapter, the ``SessionManager`` (one session
+per workspace folder) and the ``Turns`` registry; LSP handlers
+(``silcrow.lsp.handlers``) are thin adapters over it.
+
+Algorithm (lifecycle):
+1. ``initialize`` -> ``on_initialize``: client flags, settings from
+   ``initializationOptions``, one session per workspace folder, and a
+   watchdog that polls the client's ``processId`` every second.
+2. ``initialized`` / ``didChangeConfiguration`` -> ``refresh_settings``:
+   ``workspace/configuration`` (section ``silcrow``, per folder) when the
+   client supports it, else the pushed settings.
+3. ``stop(code)`` (stdin EOF, ``exit``, dead parent, SIGTERM) sets the stop
+   event; ``close()`` then cancels running turns, waits briefly for their
+   final events, kills shell commands (process groups) and closes agents
+   and the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from typing import Any
+
+from lsprotocol import types as t
+from pygls.lsp.server import LanguageServer
+
+from silcrow.lsp.editor import ClientFlags, Editor, as_plain
+from silcrow.lsp.progress import TurnProgress
+from silcrow.lsp.sessions import SessionManager, WorkspaceSession
+from silcrow.lsp.turns import Turn, Turns
+from silcrow.protocol.events import Event
+
+log = logging.getLogger(__name__)
+
+WATCHDOG_PERIOD = 1.0
+DRAIN_SECONDS = 2.0
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Daemon:
+    def __init__(self, server: LanguageServer) -> None:
+        self.server = server
+        self.editor = Editor(server)
+        self.sessions = SessionManager(self.editor)
+        self.turns = Turns(self.sessions, self.send_event, self._progress)
+        self.stopped = asyncio.Event()
+        self.exit_code = 0
+        self._watchdog: asyncio.Task[None] | None = None
+
+    # -- events ---------------------------------------------------------------
+    def send_event(self, event: Event) -> None:
+        self.server.protocol.notify("silcrow/event", event.to_json())
+
+    def _progress(self, turn: Turn) -> TurnProgress:
+        title = turn.request.text.strip().splitlines()[0][:80] if turn.request.text.strip() else ""
+        return TurnProgress(
+            self.server,
+            enabled=self.editor.flags.progress,
+            title=title,
+            on_cancel=lambda: self._cancel_quietly(turn.conversation_id),
+            token=turn.request.work_done_token,
+        )
+
+    def _cancel_quietly(self, conversation_id: str) -> None:
+        self.turns.cancel(conversation_id)
+
+    @staticmethod
+    def default_chunks(session: WorkspaceSession) -> bool:
+        return session.settings.streaming == "token"
+
+    # -- initialize and settings ------------------------------------------------
+    def on_initialize(self, params: t.InitializeParams) -> None:
+        self.editor.flags = ClientFlags.from_capabilities(params.capabilities)
+        self.sessions.init_options = as_plain(params.initialization_options) or {}
+        folders = [f.uri for f in params.workspace_folders or []]
+        if not folders and params.root_uri:
+            folders = [params.root_uri]
+        for uri in folders:
+            self.sessions.add_folder(uri)
+        if params.process_id:
+            self.watch_parent(params.process_id)
+
+    async def refresh_settings(self, pushed: Any = None) -> None:
+        if self.editor.flags.configuration and self.sessions.sessions:
+            uris = list(self.sessions.sessions)
+            items = [t.ConfigurationItem(scope_uri=uri, section="silcrow") for uri in uris]
+            try:
+                answers = await self.server.workspace_configuration_async(
+                    t.ConfigurationParams(items=items)
+                )
+            except Exception as exc:
+                log.warning("workspace/configuration failed: %s", exc)
+                return
+            for uri, answer in zip(uris, answers, strict=False):
+                self.sessions.configure(uri, as_plain(answer))
+        elif pushed is not None:
+            self.sessions.configure_all(as_plain(pushed))
+
+    # -- lifecycle ---------------------------------------------------------------
+    def watch_parent(self, pid: int) -> None:
+        if self._watchdog is None:
+            self._watchdog = asyncio.ensure_future(self._watch_parent(pid))
+
+    async def _watch_parent(self, pid: int) -> None:
+        while process_alive(pid):  # noqa: ASYNC110 - polling another process has no event
+            await asyncio.sleep(WATCHDOG_PERIOD)
+        log.warning("the client process %s is gone; exiting", pid)
+        self.stop(1)
+
+    def stop(self, code: int = 0) -> None:
+        if not self.stopped.is_set():
+            self.exit_code = code
+            self.stopped.set()
+
+    async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        self.turns.cancel_all()
+        await self.turns.drain(DRAIN_SECONDS)
+        with contextlib.suppress(Exception):
+            await self.sessions.aclose()

@@ -1,0 +1,227 @@
+"""The guarded reader: LSP frames in, with limits, and no popup floods.
+
+pygls 2.1.1's own reader (``pygls.io_.run_async``) reads whatever
+``Content-Length`` says in one call (a huge value dies with MemoryError)
+and turns every undecodable frame into a ``window/showMessage`` popup. This
+module replaces it.
+
+Algorithm:
+1. ``FrameParser.feed(data)`` (sans-I/O) splits bytes into ``Frame`` bodies
+   and ``BadFrame`` reports. Headers are limited to 64 KiB; a missing or
+   malformed ``Content-Length`` skips that header block; a length above
+   ``max_body`` (64 MiB) is reported and its body discarded as it streams
+   past, never buffered, so the stream stays in step.
+2. ``StdinPump`` is a thread reading stdin with ``os.read`` into a parser; it
+   hands frames to the event loop once ``attach`` is called and queues them
+   before that (the fast initialize path reads the first frame early). EOF
+   is delivered as ``EOF``.
+3. ``Dispatcher`` decodes each frame with the protocol's ``structure_message``
+   hook and hands it to ``protocol.handle_message``. A frame that is not
+   JSON is logged; only the first one per connection also shows a popup. A
+   request whose params do not fit its LSP type gets an InvalidParams error
+   response instead of a popup. ``exit`` (pygls raises ``SystemExit``) and
+   EOF call ``on_stop``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024 * 1024
+MAX_HEADER = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BadFrame:
+    reason: str
+
+
+class _Eof:
+    def __repr__(self) -> str:
+        return "EOF"
+
+
+EOF = _Eof()
+Item = Frame | BadFrame | _Eof
+
+
+class FrameParser:
+    def __init__(self, max_body: int = MAX_BODY, max_header: int = MAX_HEADER) -> None:
+        self.max_body = max_body
+        self.max_header = max_header
+        self._buf = bytearray()
+        self._need = -1  # body bytes still expected; -1 while reading headers
+        self._skip = 0  # body bytes still to discard
+
+    def feed(self, data: bytes) -> list[Frame | BadFrame]:
+        out: list[Frame | BadFrame] = []
+        if self._skip:
+            dropped = min(self._skip, len(data))
+            self._skip -= dropped
+            data = data[dropped:]
+        self._buf += data
+        while True:
+            if self._need >= 0:
+                if len(self._buf) < self._need:
+                    return out
+                out.append(Frame(bytes(self._buf[: self._need])))
+                del self._buf[: self._need]
+                self._need = -1
+                continue
+            end = self._buf.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self._buf) > self.max_header:
+                    out.append(BadFrame(f"no header terminator in {len(self._buf)} bytes; dropped"))
+                    self._buf.clear()
+                return out
+            header = bytes(self._buf[:end])
+            del self._buf[: end + 4]
+            self._header(header, out)
+            if self._skip:
+                dropped = min(self._skip, len(self._buf))
+                self._skip -= dropped
+                del self._buf[:dropped]
+
+    def _header(self, header: bytes, out: list[Frame | BadFrame]) -> None:
+        length: int | None = None
+        for line in header.split(b"\r\n"):
+            name, sep, value = line.partition(b":")
+            if sep and name.strip().lower() == b"content-length":
+                try:
+                    length = int(value.strip())
+                except ValueError:
+                    length = None
+        if length is None or length < 0:
+            shown = header[:80].decode("utf-8", "replace")
+            out.append(BadFrame(f"header without a valid Content-Length: {shown!r}"))
+        elif length > self.max_body:
+            out.append(BadFrame(
+                f"Content-Length {length} exceeds the {self.max_body} byte limit; message skipped"
+            ))
+            self._skip = length
+        else:
+            self._need = length
+
+
+class StdinPump(threading.Thread):
+    """Reads a file descriptor in a thread; delivers parsed items to the loop."""
+
+    def __init__(self, fd: int, early: Callable[[Frame], None] | None = None) -> None:
+        super().__init__(name="silcrow-stdin", daemon=True)
+        self._fd = fd
+        self._parser = FrameParser()
+        self._early = early
+        self._lock = threading.Lock()
+        self._pending: list[Item] = []
+        self._deliver: Callable[[Item], None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def attach(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[Item], None]) -> None:
+        with self._lock:
+            self._loop, self._deliver = loop, deliver
+            pending, self._pending = self._pending, []
+        for item in pending:
+            loop.call_soon_threadsafe(deliver, item)
+
+    def _emit(self, item: Item) -> None:
+        with self._lock:
+            if self._deliver is None or self._loop is None:
+                if self._early is not None and isinstance(item, Frame) and not self._pending:
+                    self._early(item)
+                self._pending.append(item)
+                return
+            loop, deliver = self._loop, self._deliver
+        try:
+            loop.call_soon_threadsafe(deliver, item)
+        except RuntimeError:  # the loop is closed: we are exiting
+            pass
+
+    def run(self) -> None:
+        while True:
+            try:
+                data = os.read(self._fd, 65536)
+            except OSError as exc:
+                log.warning("reading stdin failed: %s", exc)
+                data = b""
+            if not data:
+                self._emit(EOF)
+                return
+            for item in self._parser.feed(data):
+                self._emit(item)
+
+
+class Dispatcher:
+    """Decodes frames and hands them to a pygls protocol, guarding every step."""
+
+    def __init__(
+        self,
+        protocol: Any,
+        on_stop: Callable[[int], None],
+        popup: Callable[[str], None],
+    ) -> None:
+        self.protocol = protocol
+        self._on_stop = on_stop
+        self._popup = popup
+        self._popped = False
+
+    def __call__(self, item: Item) -> None:
+        if isinstance(item, _Eof):
+            self._on_stop(0)
+        elif isinstance(item, BadFrame):
+            self._bad(item.reason)
+        else:
+            self._frame(item.body)
+
+    def _bad(self, reason: str) -> None:
+        log.error("malformed LSP frame: %s", reason)
+        if not self._popped:
+            self._popped = True
+            self._popup(f"Silcrow received a malformed message ({reason}); see the log.")
+
+    def _frame(self, body: bytes) -> None:
+        from pygls.exceptions import JsonRpcException
+
+        try:
+            message = json.loads(body, object_hook=self.protocol.structure_message)
+        except JsonRpcException as exc:
+            self._invalid(body, exc)
+            return
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            self._bad(f"not JSON: {exc}")
+            return
+        if not hasattr(message, "jsonrpc"):
+            self._bad("not a JSON-RPC message")
+            return
+        try:
+            self.protocol.handle_message(message)
+        except SystemExit as exc:
+            self._on_stop(exc.code if isinstance(exc.code, int) else 0)
+        except Exception:
+            log.exception("handling a message failed")
+
+    def _invalid(self, body: bytes, exc: Exception) -> None:
+        raw = json.loads(body)
+        log.error("message does not fit its LSP type: %s", exc)
+        if isinstance(raw, dict) and "id" in raw and "method" in raw:
+            from pygls.exceptions import JsonRpcInvalidParams
+
+            error = JsonRpcInvalidParams(
+                f"params of {raw['method']} do not fit the LSP type; check the field names and types"
+            )
+            self.protocol._send_response(raw["id"], error=error.to_response_error())
+        else:
+            self._bad(f"params of {raw.get('method') if isinstance(raw, dict) else '?'} do not fit")

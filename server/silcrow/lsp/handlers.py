@@ -1,0 +1,137 @@
+"""LSP handlers: each a few lines adapting a message to the ``Daemon``.
+
+Standard methods: initialize, initialized, didChangeConfiguration,
+didChangeWorkspaceFolders, codeAction, shutdown (``workspace/executeCommand``
+is routed by ``SilcrowProtocol`` into ``execute_command`` below).
+Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
+``silcrow/conversations``, ``silcrow/history`` (see docs/protocol.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types as t
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+
+from silcrow.lsp import codeactions
+from silcrow.lsp.daemon import Daemon
+from silcrow.lsp.editor import as_plain
+from silcrow.lsp.turns import TurnRequest, UnknownConversationError
+
+MAX_LIST = 500
+
+
+def conversation_json(conv: Any) -> dict[str, Any]:
+    return {
+        "id": conv.id,
+        "title": conv.title,
+        "workspace": conv.workspace,
+        "createdAt": conv.created_at,
+        "updatedAt": conv.updated_at,
+    }
+
+
+def _field(params: Any, key: str, kind: type, *, required: bool = False) -> Any:
+    raw = as_plain(params)
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if value is None and not required:
+        return None
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        need = "required" if required else "optional"
+        raise JsonRpcInvalidParams(f"\"{key}\" ({need}) must be a {kind.__name__}")
+    return value
+
+
+async def execute_command(daemon: Daemon, params: t.ExecuteCommandParams) -> Any:
+    request = codeactions.command_request(params.command, params.arguments)
+    return await daemon.turns.run(request, daemon.default_chunks)
+
+
+def register(server: LanguageServer, daemon: Daemon) -> None:
+    @server.feature(t.INITIALIZE)
+    def initialize(params: t.InitializeParams) -> None:
+        daemon.on_initialize(params)
+
+    @server.feature(t.INITIALIZED)
+    async def initialized(params: t.InitializedParams) -> None:
+        await daemon.refresh_settings()
+
+    @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(params: t.DidChangeConfigurationParams) -> None:
+        await daemon.refresh_settings(params.settings)
+
+    @server.feature(t.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def did_change_folders(params: t.DidChangeWorkspaceFoldersParams) -> None:
+        for folder in params.event.removed:
+            await daemon.sessions.remove_folder(folder.uri)
+        for folder in params.event.added:
+            daemon.sessions.add_folder(folder.uri)
+        await daemon.refresh_settings()
+
+    @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: t.DidOpenTextDocumentParams) -> None:
+        """pygls keeps the buffer; registering makes open/close sync advertised."""
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: t.DidCloseTextDocumentParams) -> None:
+        """pygls drops the buffer."""
+
+    @server.feature(
+        t.TEXT_DOCUMENT_CODE_ACTION,
+        t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.Refactor]),
+    )
+    def code_action(params: t.CodeActionParams) -> list[t.CodeAction]:
+        uri = params.text_document.uri
+        if codeactions.is_empty(params.range):
+            return []
+        source = server.workspace.get_text_document(uri).source
+        text = codeactions.selected_text(source, params.range)
+        return codeactions.actions_for(uri, params.range, text)
+
+    for name in codeactions.COMMANDS:
+        # Registered so initialize advertises them; SilcrowProtocol runs them.
+        server.command(name)(_unreachable)
+
+    @server.feature(t.SHUTDOWN)
+    def shutdown(params: Any) -> None:
+        daemon.turns.cancel_all()
+
+    @server.feature("silcrow/prompt")
+    async def prompt(params: Any) -> dict[str, Any]:
+        return await daemon.turns.run(TurnRequest.parse(params), daemon.default_chunks)
+
+    @server.feature("silcrow/cancel")
+    def cancel(params: Any) -> dict[str, Any]:
+        cid = _field(params, "conversationId", str, required=True)
+        return {"cancelled": daemon.turns.cancel(cid)}
+
+    @server.feature("silcrow/conversations")
+    async def conversations(params: Any) -> dict[str, Any]:
+        uri = _field(params, "workspaceUri", str)
+        limit = min(_field(params, "limit", int) or 50, MAX_LIST)
+        store = await daemon.sessions.store()
+        uris: list[str | None] = [uri] if uri else [*daemon.sessions.sessions] or [None]
+        found: list[Any] = []
+        for workspace in uris:
+            found += await store.list_conversations(workspace=workspace, limit=limit)
+        found.sort(key=lambda c: c.updated_at, reverse=True)
+        return {"conversations": [conversation_json(c) for c in found[:limit]]}
+
+    @server.feature("silcrow/history")
+    async def history(params: Any) -> dict[str, Any]:
+        cid = _field(params, "conversationId", str, required=True)
+        store = await daemon.sessions.store()
+        conv = await store.get_conversation(cid)
+        if conv is None:
+            raise UnknownConversationError(
+                f"no conversation {cid}; list them with silcrow/conversations",
+                data={"conversationId": cid},
+            )
+        events = await store.events(cid)
+        return {"conversation": conversation_json(conv), "events": [e.to_json() for e in events]}
+
+
+def _unreachable(*args: Any) -> None:  # pragma: no cover - SilcrowProtocol intercepts
+    raise JsonRpcInvalidParams("this command runs through workspace/executeCommand")

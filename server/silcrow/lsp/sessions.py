@@ -1,0 +1,248 @@
+"""One workspace session per workspace folder: settings, agent, live session, idle timer.
+
+Algorithm:
+1. ``SessionManager`` holds the folders named at ``initialize`` (or added
+   later), the settings layers (``initializationOptions`` for all, then each
+   folder's ``workspace/configuration`` answer) and the one ``EventStore`` of
+   the daemon (opened on first use: ``SILCROW_DB`` or the user data dir).
+2. ``WorkspaceSession.agent()`` builds the folder's ``Agent`` on first use
+   (importing agent, providers and tools only then, so ``initialize`` stays
+   fast) with an ``EditorWorkspace``, the folder's permission policy, the
+   editor's permission prompt and stale-file notices. The same agent (and so
+   the same warm live session) serves every prompt of the folder until a
+   setting it was built from changes and no turn is running.
+3. ``settle()`` after each turn arms the idle timer: after ``idleTimeout``
+   seconds without a turn the agent's live session is closed; the next
+   prompt reopens it from the store (the agent decides how).
+4. ``pick(...)`` chooses the folder for a prompt: the explicit
+   ``workspaceUri``, else the stored conversation's workspace, else the
+   folder holding the first context URI, else the first folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from silcrow.lsp.editor import Editor, uri_path
+from silcrow.lsp.editor_workspace import EditorWorkspace
+from silcrow.lsp.settings import IssueReporter, Settings, merge, parse_settings
+
+log = logging.getLogger(__name__)
+
+
+class UnknownWorkspace(ValueError):
+    """``workspaceUri`` is not one of the daemon's workspace folders."""
+
+
+def build_provider(settings: Settings) -> Any:
+    """The provider the settings name; raises ``ProviderError`` (e.g. a missing key)."""
+    if settings.provider == "fake":
+        from silcrow.providers.fakes.inproc import FakeProvider
+        from silcrow.providers.fakes.script import Script
+
+        fake = settings.fake_script
+        script = Script.of(fake.replies, chunk=fake.chunk, delay=fake.delay) if fake else None
+        return FakeProvider(script=script)
+    from silcrow.providers.registry import make_provider
+
+    return make_provider(
+        settings.provider,
+        model=settings.model or None,
+        api_key_env=settings.api_key_env or None,
+        base_url=settings.base_url or None,
+    )
+
+
+@dataclass
+class WorkspaceSession:
+    uri: str
+    root: Path
+    manager: SessionManager
+    settings: Settings = field(default_factory=Settings)
+    running: int = 0
+    _agent: Any = None
+    _agent_key: tuple[Any, ...] | None = None
+    _workspace: EditorWorkspace | None = None
+    _idle: asyncio.TimerHandle | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def agent(self) -> Any:
+        """The folder's agent, built (or rebuilt after a settings change) on demand."""
+        async with self._lock:
+            key = self.settings.agent_key()
+            if self._agent is not None and (key == self._agent_key or self.running > 1):
+                return self._agent
+            old = self._agent
+            self._agent = await self._build()
+            self._agent_key = key
+        if old is not None:
+            await old.aclose()
+        return self._agent
+
+    async def _build(self) -> Any:
+        from silcrow.agent import Agent
+        from silcrow.tools.policy import PermissionPolicy
+        from silcrow.tools.registry import default_tools
+
+        provider = build_provider(self.settings)
+        store = await self.manager.store()
+        workspace = self.workspace()
+        return Agent(
+            provider,
+            mode=self.settings.mode,
+            storage=store,
+            tools=default_tools(workspace, store=store),
+            workspace=workspace,
+            max_iterations=self.settings.max_iterations,
+            permissions=PermissionPolicy.from_settings(self.settings.permissions.as_dict()),
+            ask=self.manager.editor.ask,
+            notices=workspace.notices,
+            workspace_id=self.uri,
+        )
+
+    def workspace(self) -> EditorWorkspace:
+        if self._workspace is None:
+            self._workspace = EditorWorkspace(self.root, self.manager.editor)
+        return self._workspace
+
+    @property
+    def agent_if_built(self) -> Any:
+        return self._agent
+
+    def busy(self) -> None:
+        self.running += 1
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+
+    def settle(self) -> None:
+        self.running = max(0, self.running - 1)
+        if self.running or self._agent is None or self.settings.idle_timeout <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        self._idle = loop.call_later(self.settings.idle_timeout, self._close_idle)
+
+    def _close_idle(self) -> None:
+        self._idle = None
+        if self._agent is not None and not self.running:
+            log.info("closing the idle live session of %s", self.uri)
+            self.manager.spawn(self._agent.close_session())
+
+    async def aclose(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        if self._workspace is not None:
+            await self._workspace.aclose()
+        if self._agent is not None:
+            with contextlib.suppress(Exception):
+                await self._agent.aclose()
+
+
+class SessionManager:
+    def __init__(self, editor: Editor) -> None:
+        self.editor = editor
+        self.sessions: dict[str, WorkspaceSession] = {}
+        self.init_options: Any = {}
+        self.reporter = IssueReporter(editor.show)
+        self._store: Any = None
+        self._store_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- folders and settings -------------------------------------------------
+    def add_folder(self, uri: str) -> WorkspaceSession | None:
+        root = uri_path(uri)
+        if root is None or not root.is_dir():
+            self.editor.log(f"Silcrow: ignoring workspace folder {uri}: not a local directory")
+            return None
+        session = self.sessions.get(uri)
+        if session is None:
+            session = WorkspaceSession(uri=uri, root=root.resolve(), manager=self)
+            session.settings = self._settings(None)
+            self.sessions[uri] = session
+        return session
+
+    async def remove_folder(self, uri: str) -> None:
+        session = self.sessions.pop(uri, None)
+        if session is not None:
+            await session.aclose()
+
+    def _settings(self, folder_config: Any) -> Settings:
+        settings, issues = parse_settings(merge(self.init_options, folder_config or {}))
+        self.reporter.report(issues)
+        return settings
+
+    def configure(self, uri: str, folder_config: Any) -> None:
+        session = self.sessions.get(uri)
+        if session is not None:
+            session.settings = self._settings(folder_config)
+
+    def configure_all(self, config: Any) -> None:
+        for uri in self.sessions:
+            self.configure(uri, config)
+
+    # -- choosing a folder ------------------------------------------------------
+    def folder_of(self, path: Path) -> WorkspaceSession | None:
+        best: WorkspaceSession | None = None
+        for session in self.sessions.values():
+            if path.is_relative_to(session.root) and (
+                best is None or len(session.root.parts) > len(best.root.parts)
+            ):
+                best = session
+        return best
+
+    async def pick(
+        self, workspace_uri: str | None, conversation_id: str | None, context: list[dict[str, Any]]
+    ) -> WorkspaceSession:
+        if workspace_uri:
+            found = self.sessions.get(workspace_uri)
+            if found is None:
+                raise UnknownWorkspace(
+                    f"workspaceUri {workspace_uri} is not a workspace folder of this daemon; "
+                    f"use one of: {', '.join(self.sessions) or '(none)'}"
+                )
+            return found
+        if conversation_id:
+            conv = await (await self.store()).get_conversation(conversation_id)
+            if conv is not None and conv.workspace in self.sessions:
+                return self.sessions[conv.workspace]
+        for item in context:
+            path = uri_path(str(item.get("uri", "")))
+            found = self.folder_of(path.resolve()) if path is not None else None
+            if found is not None:
+                return found
+        if not self.sessions:
+            fallback = self.add_folder(Path.cwd().as_uri())
+            if fallback is None:
+                raise UnknownWorkspace("no workspace folder: open a folder in the editor")
+            return fallback
+        return next(iter(self.sessions.values()))
+
+    # -- shared resources -------------------------------------------------------
+    async def store(self) -> Any:
+        async with self._store_lock:
+            if self._store is None:
+                from silcrow.store import EventStore
+
+                self._store = await EventStore.open(None)
+        return self._store
+
+    def spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        for session in list(self.sessions.values()):
+            await session.aclose()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._store is not None:
+            with contextlib.suppress(Exception):
+                await self._store.close()
+            self._store = None
