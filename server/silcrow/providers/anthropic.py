@@ -102,7 +102,7 @@ class AnthropicDecoder:
         payload = parse_frame(self.vendor, event.data)
         if not isinstance(payload, dict):
             raise ProviderError(f"Anthropic sent a stream frame that is not a JSON object: {event.data[:200]!r}")
-        kind = event.event or str(payload.get("type", ""))
+        kind = str(payload.get("type") or event.event)  # the JSON type repeats the event name
         if kind == "error":
             raise error_from_payload(self.vendor, payload.get("error"), key_env=self._key_env)
         if kind == "content_block_delta":

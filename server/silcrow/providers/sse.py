@@ -9,6 +9,8 @@ Algorithm:
    read has a limit: a server that never ends a line cannot fill memory).
 3. ``feed_eof()`` flushes the last line and dispatches a pending event even
    without its closing blank line (some servers omit it before closing).
+4. Events with no data are dropped (the spec does not dispatch them; they
+   carry nothing a decoder needs). An unnamed event is named "message".
 The parser knows nothing of any vendor's JSON; decoders do that.
 """
 
@@ -60,7 +62,7 @@ class SSEParser:
         events = []
         for line in lines:
             event = self._events.decode(line)
-            if event is not None:
+            if event is not None and event.data:
                 events.append(event)
         return events
 
