@@ -1,0 +1,267 @@
+/**
+ * The sidebar's conversation: which conversation is shown, the running turn,
+ * and the permission requests waiting for the user. It sits between the
+ * protocol session and the chat view; it has no `vscode` import.
+ *
+ * Algorithm:
+ * 1. A turn (a prompt, or a code-action command) starts only when none is
+ *    running; it carries the current conversation id, or none for a new
+ *    conversation, in which case the first `user` event of the turn names it.
+ * 2. Events of the current conversation are kept (for re-rendering a
+ *    re-created view) and forwarded to the view; others are ignored.
+ * 3. Stop sends `silcrow/cancel` for the conversation; when the id is not
+ *    known yet, the request itself is cancelled (`$/cancelRequest`). Either
+ *    way the turn resolves with stopReason `cancelled`.
+ * 4. A permission request becomes a card in the chat and, when the chat is not
+ *    visible, also a notification; the first answer wins, the turn ending
+ *    first counts as `reject`.
+ */
+import { CancellationTokenSource, type CancellationToken } from 'vscode-jsonrpc';
+import type {
+  ContextItem,
+  PermissionOptionId,
+  PermissionRequest,
+  PermissionResponse,
+  PromptResult,
+  SilcrowEvent,
+  Usage,
+} from './protocol/contract';
+import type { SilcrowSession } from './protocol/session';
+import { applyEvent, transcriptOf, type TranscriptState } from './protocol/transcript';
+import type { FromWebview, ToWebview } from './webview/messages';
+
+export interface ChatSurface {
+  post(message: ToWebview): void;
+  isVisible(): boolean;
+}
+
+export type TurnState = { state: 'idle'; usage?: Usage } | { state: 'working' } | { state: 'error'; message: string };
+
+export interface ChatOptions {
+  /** `chunks` for prompts: undefined leaves it to the daemon's `streaming` setting. */
+  chunks(): boolean | undefined;
+  /** Ask outside the chat (a notification); resolves with the chosen option or undefined. */
+  askElsewhere(request: PermissionRequest): Promise<PermissionOptionId | undefined>;
+  onState(state: TurnState): void;
+}
+
+type StartTurn = (conversationId: string | undefined, token: CancellationToken) => Promise<PromptResult>;
+
+interface PendingPermission {
+  request: PermissionRequest;
+  resolve(response: PermissionResponse): void;
+}
+
+export class ChatController {
+  private conversationId: string | undefined;
+  private title: string | undefined;
+  private events: SilcrowEvent[] = [];
+  private transcript: TranscriptState = transcriptOf([]);
+  private turn: CancellationTokenSource | undefined;
+  private readonly permissions = new Map<string, PendingPermission>();
+  private permissionCount = 0;
+
+  constructor(
+    private readonly session: SilcrowSession,
+    private readonly surface: ChatSurface,
+    private readonly options: ChatOptions,
+  ) {
+    session.onEvent((event) => this.onEvent(event));
+    session.setPermissionHandler((request) => this.requestPermission(request));
+  }
+
+  get busy(): boolean {
+    return this.turn !== undefined;
+  }
+
+  get currentConversation(): string | undefined {
+    return this.conversationId;
+  }
+
+  /** Handle a message from the chat view. */
+  async handle(message: FromWebview): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.refreshView();
+        break;
+      case 'send':
+        await this.send(message.text);
+        break;
+      case 'stop':
+        await this.stop();
+        break;
+      case 'newConversation':
+        await this.newConversation();
+        break;
+      case 'listConversations':
+        await this.listConversations();
+        break;
+      case 'openConversation':
+        await this.open(message.conversationId);
+        break;
+      case 'permission':
+        this.answerPermission(message.requestId, message.optionId as PermissionOptionId);
+        break;
+    }
+  }
+
+  /** Send a user message (with optional selections) as a turn of the current conversation. */
+  send(text: string, context?: ContextItem[]): Promise<PromptResult | undefined> {
+    return this.run((conversationId, token) =>
+      this.session.prompt(text, { conversationId, context, chunks: this.options.chunks() }, token),
+    );
+  }
+
+  /** Run a turn started some other way (a daemon command), in the current conversation. */
+  runCommand(start: (conversationId: string | undefined) => Promise<unknown>): Promise<PromptResult | undefined> {
+    return this.run(async (conversationId) => (await start(conversationId)) as PromptResult);
+  }
+
+  async stop(): Promise<void> {
+    const turn = this.turn;
+    if (!turn) {
+      return;
+    }
+    const stopped = this.conversationId ? await this.session.stop(this.conversationId).catch(() => false) : false;
+    if (!stopped) {
+      turn.cancel();
+    }
+  }
+
+  async newConversation(): Promise<void> {
+    await this.stop();
+    this.show(undefined, undefined, []);
+  }
+
+  async listConversations(): Promise<void> {
+    try {
+      const { conversations } = await this.session.conversations();
+      this.surface.post({ type: 'conversations', conversations });
+    } catch (error) {
+      this.notice(`Could not list past conversations: ${messageOf(error)}`);
+    }
+  }
+
+  async open(conversationId: string): Promise<void> {
+    if (this.turn) {
+      this.notice('A turn is running; stop it before opening another conversation.');
+      return;
+    }
+    try {
+      const { conversation, events } = await this.session.history(conversationId);
+      this.show(conversation.id, conversation.title, events);
+    } catch (error) {
+      this.notice(`Could not open the conversation: ${messageOf(error)}`);
+    }
+  }
+
+  /** Send the whole state to a (re-)created view. */
+  refreshView(): void {
+    this.surface.post({ type: 'reset', conversationId: this.conversationId, title: this.title, events: this.events });
+    this.surface.post({ type: 'busy', busy: this.busy });
+    for (const [requestId, pending] of this.permissions) {
+      this.surface.post({ type: 'permission', requestId, request: pending.request });
+    }
+  }
+
+  private async run(start: StartTurn): Promise<PromptResult | undefined> {
+    if (this.turn) {
+      this.notice('Silcrow is still working on the last message; wait for it or press Stop.');
+      return undefined;
+    }
+    const source = new CancellationTokenSource();
+    this.setTurn(source);
+    try {
+      const result = await start(this.conversationId, source.token);
+      this.conversationId ??= result.conversationId;
+      this.options.onState(
+        result.stopReason === 'error'
+          ? { state: 'error', message: result.error ?? 'the turn failed' }
+          : { state: 'idle', usage: this.transcript.usage },
+      );
+      return result;
+    } catch (error) {
+      this.notice(messageOf(error));
+      this.options.onState({ state: 'error', message: messageOf(error) });
+      return undefined;
+    } finally {
+      this.setTurn(undefined);
+      source.dispose();
+      this.rejectPendingPermissions();
+    }
+  }
+
+  private setTurn(turn: CancellationTokenSource | undefined): void {
+    this.turn = turn;
+    this.surface.post({ type: 'busy', busy: turn !== undefined });
+    if (turn) {
+      this.options.onState({ state: 'working' });
+    }
+  }
+
+  private onEvent(event: SilcrowEvent): void {
+    const adopt = this.turn !== undefined && this.conversationId === undefined && event.type === 'user';
+    if (event.conversationId !== this.conversationId && !adopt) {
+      return;
+    }
+    if (adopt) {
+      this.conversationId = event.conversationId;
+      this.transcript = transcriptOf([], event.conversationId);
+    }
+    if (event.seq <= this.transcript.lastSeq) {
+      return;
+    }
+    applyEvent(this.transcript, event);
+    this.title ??= event.type === 'user' ? event.content.split('\n')[0] : undefined;
+    this.events.push(event);
+    this.surface.post({ type: 'event', event });
+  }
+
+  private show(conversationId: string | undefined, title: string | undefined, events: SilcrowEvent[]): void {
+    this.conversationId = conversationId;
+    this.title = title;
+    this.events = [...events];
+    this.transcript = transcriptOf(this.events, conversationId);
+    this.surface.post({ type: 'reset', conversationId, title, events: this.events });
+  }
+
+  private requestPermission(request: PermissionRequest): Promise<PermissionResponse> {
+    const requestId = `permission-${++this.permissionCount}`;
+    return new Promise<PermissionResponse>((resolve) => {
+      this.permissions.set(requestId, { request, resolve });
+      this.surface.post({ type: 'permission', requestId, request });
+      if (!this.surface.isVisible()) {
+        void this.options.askElsewhere(request).then((optionId) => {
+          if (optionId) {
+            this.answerPermission(requestId, optionId);
+          }
+        });
+      }
+    });
+  }
+
+  private answerPermission(requestId: string, optionId: PermissionOptionId): void {
+    const pending = this.permissions.get(requestId);
+    if (!pending) {
+      return;
+    }
+    this.permissions.delete(requestId);
+    const known = pending.request.options.some((option) => option.optionId === optionId);
+    pending.resolve({ optionId: known ? optionId : 'reject' });
+    this.surface.post({ type: 'permissionSettled', requestId });
+  }
+
+  private rejectPendingPermissions(): void {
+    for (const requestId of [...this.permissions.keys()]) {
+      this.answerPermission(requestId, 'reject');
+    }
+  }
+
+  private notice(text: string): void {
+    this.surface.post({ type: 'notice', level: 'error', text });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,159 @@
+/**
+ * Starting the Silcrow daemon as a language server (`vscode-languageclient`)
+ * and the standard LSP parts that need VS Code: settings for
+ * `workspace/configuration`, the experimental capabilities, applying the
+ * daemon's edits, saving documents.
+ *
+ * Algorithm:
+ * 1. The process comes from `silcrow.server.python` / `silcrow.server.command`
+ *    (protocol/settings.ts); the daemon's settings go as initializationOptions
+ *    and answer `workspace/configuration` for section `silcrow`.
+ * 2. `capabilities.experimental.silcrow` declares permissions and
+ *    saveDocuments, so the daemon asks in the chat and lets VS Code save.
+ * 3. `workspace/applyEdit` is applied by VS Code (undoable there) after a
+ *    version check; an edited document that is not visible is shown beside
+ *    the chat without taking focus.
+ * 4. `silcrow.ask`/`explain`/`fix` (the daemon's code actions) are routed to
+ *    `onServerCommand` through the executeCommand middleware.
+ */
+import * as vscode from 'vscode';
+import {
+  LanguageClient,
+  RevealOutputChannelOn,
+  type ApplyWorkspaceEditParams,
+  type ApplyWorkspaceEditResult,
+  type ClientCapabilities,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type StaticFeature,
+} from 'vscode-languageclient/node';
+import { ServerCommand, type ServerCommandName, type SilcrowClientCapabilities } from './protocol/contract';
+import { editedUris } from './protocol/edits';
+import { DAEMON_KEYS, daemonSettings, serverCommand, type ServerCommand as ProcessCommand } from './protocol/settings';
+
+export type ServerCommandHandler = (
+  command: ServerCommandName,
+  argument: unknown,
+  next: (argument: unknown) => Promise<unknown>,
+) => Promise<unknown>;
+
+const SERVER_COMMANDS = new Set<string>(Object.values(ServerCommand));
+
+export const CLIENT_CAPABILITIES: SilcrowClientCapabilities = {
+  permissions: true,
+  saveDocuments: true,
+  readFile: false,
+  terminal: false,
+};
+
+/** The `silcrow` section as the daemon reads it, for a scope (workspace folder) or globally. */
+export function readDaemonSettings(scope?: vscode.Uri): Record<string, unknown> {
+  const config = vscode.workspace.getConfiguration('silcrow', scope);
+  return daemonSettings(Object.fromEntries(DAEMON_KEYS.map((key) => [key, config.get(key)])));
+}
+
+/** The daemon process from the settings; throws SettingError with the fix. */
+export function readServerCommand(): ProcessCommand {
+  const config = vscode.workspace.getConfiguration('silcrow.server');
+  return serverCommand({ command: config.get('command'), python: config.get('python') });
+}
+
+export function createClient(
+  output: vscode.OutputChannel,
+  onServerCommand: ServerCommandHandler,
+): LanguageClient {
+  const process = readServerCommand();
+  const serverOptions: ServerOptions = { command: process.command, args: process.args, options: { env: { ...globalThis.process.env } } };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+    outputChannel: output,
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    initializationOptions: readDaemonSettings(),
+    synchronize: { configurationSection: 'silcrow' },
+    middleware: {
+      executeCommand: async (command, args, next) =>
+        SERVER_COMMANDS.has(command)
+          ? onServerCommand(command as ServerCommandName, args[0], async (argument) => next(command, [argument]))
+          : next(command, args),
+      workspace: {
+        configuration: async (params, token, next) => {
+          const answers = await next(params, token);
+          const list = Array.isArray(answers) ? answers : [];
+          return params.items.map((item, index) =>
+            item.section === 'silcrow'
+              ? readDaemonSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
+              : list[index],
+          );
+        },
+      },
+    },
+  };
+  const client = new LanguageClient('silcrow', 'Silcrow', serverOptions, clientOptions);
+  client.registerFeature(experimentalFeature());
+  client.onRequest('workspace/applyEdit', (params: ApplyWorkspaceEditParams) => applyEdit(client, params));
+  return client;
+}
+
+function experimentalFeature(): StaticFeature {
+  return {
+    fillClientCapabilities(capabilities: ClientCapabilities): void {
+      capabilities.experimental = { ...(capabilities.experimental as object | undefined), silcrow: CLIENT_CAPABILITIES };
+    },
+    initialize(): void {},
+    getState: () => ({ kind: 'static' }),
+    clear(): void {},
+  };
+}
+
+async function applyEdit(client: LanguageClient, params: ApplyWorkspaceEditParams): Promise<ApplyWorkspaceEditResult> {
+  const stale = staleDocument(params);
+  if (stale) {
+    return { applied: false, failureReason: `${stale} changed in the editor since the daemon read it; read it again and retry` };
+  }
+  const edit = await client.protocol2CodeConverter.asWorkspaceEdit(params.edit);
+  const applied = await vscode.workspace.applyEdit(edit);
+  if (!applied) {
+    return { applied, failureReason: 'VS Code refused the edit (is the file read-only or outside the workspace?)' };
+  }
+  await revealEdited(editedUris(params.edit));
+  return { applied };
+}
+
+function staleDocument(params: ApplyWorkspaceEditParams): string | undefined {
+  for (const change of params.edit.documentChanges ?? []) {
+    if ('textDocument' in change && typeof change.textDocument.version === 'number') {
+      const document = openDocument(change.textDocument.uri);
+      if (document && document.version !== change.textDocument.version) {
+        return vscode.workspace.asRelativePath(document.uri);
+      }
+    }
+  }
+  return undefined;
+}
+
+async function revealEdited(uris: string[]): Promise<void> {
+  const visible = new Set(vscode.window.visibleTextEditors.map((editor) => editor.document.uri.toString()));
+  for (const uri of uris) {
+    if (!visible.has(vscode.Uri.parse(uri).toString())) {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+      await vscode.window.showTextDocument(document, { preview: true, preserveFocus: true });
+    }
+  }
+}
+
+/** Save the open documents among `uris` (answer to `silcrow/saveDocuments`). */
+export async function saveDocuments(uris: string[]): Promise<string[]> {
+  const saved: string[] = [];
+  for (const uri of uris) {
+    const document = openDocument(uri);
+    if (document && (!document.isDirty || (await document.save()))) {
+      saved.push(uri);
+    }
+  }
+  return saved;
+}
+
+function openDocument(uri: string): vscode.TextDocument | undefined {
+  const key = vscode.Uri.parse(uri).toString();
+  return vscode.workspace.textDocuments.find((doc) => doc.uri.toString() === key);
+}

@@ -1,0 +1,154 @@
+/**
+ * The editor contract as TypeScript: method names and message shapes shared
+ * with the Silcrow daemon (docs/protocol.md is the authority).
+ *
+ * Pure data: no `vscode`, no I/O. `scripts/check-contract` reads the method
+ * names below and fails when the daemon does not define one of them.
+ */
+
+/** JSON-RPC method names. Keep in step with server/silcrow/lsp/ and editor-client/nvim/. */
+export const Method = {
+  prompt: 'silcrow/prompt',
+  cancel: 'silcrow/cancel',
+  conversations: 'silcrow/conversations',
+  history: 'silcrow/history',
+  event: 'silcrow/event',
+  requestPermission: 'silcrow/requestPermission',
+  saveDocuments: 'silcrow/saveDocuments',
+} as const;
+
+/** Commands of the daemon's code actions (run with `workspace/executeCommand`). */
+export const ServerCommand = {
+  ask: 'silcrow.ask',
+  explain: 'silcrow.explain',
+  fix: 'silcrow.fix',
+} as const;
+export type ServerCommandName = (typeof ServerCommand)[keyof typeof ServerCommand];
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** A selection or file handed to the model with the user's message. */
+export interface ContextItem {
+  uri: string;
+  range?: Range;
+  text?: string;
+}
+
+export interface PromptParams {
+  text: string;
+  conversationId?: string;
+  context?: ContextItem[];
+  chunks?: boolean;
+  workspaceUri?: string;
+}
+
+export type StopReason = 'end' | 'cancelled' | 'max_iterations' | 'error';
+
+export interface PromptResult {
+  conversationId: string;
+  turnId: string;
+  stopReason: StopReason;
+  error?: string;
+}
+
+export type EventType =
+  | 'user'
+  | 'think'
+  | 'call'
+  | 'execute'
+  | 'result'
+  | 'respond'
+  | 'end'
+  | 'metric'
+  | 'error'
+  | 'cancelled';
+
+/** One stored event, as `silcrow/event` carries it and `silcrow/history` returns it. */
+export interface SilcrowEvent {
+  conversationId: string;
+  turnId: string;
+  seq: number;
+  type: EventType;
+  content: string;
+  payload?: Record<string, unknown> | null;
+  timestamp: number;
+}
+
+export interface Conversation {
+  id: string;
+  title: string;
+  workspace: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConversationsResult {
+  conversations: Conversation[];
+}
+
+export interface HistoryResult {
+  conversation: Conversation;
+  events: SilcrowEvent[];
+}
+
+export type PermissionOptionId = 'allow_once' | 'allow_always' | 'reject';
+
+export interface PermissionOption {
+  optionId: PermissionOptionId;
+  name: string;
+}
+
+export interface PermissionRequest {
+  conversationId: string;
+  tool: string;
+  category: string;
+  args: Record<string, unknown>;
+  summary: string;
+  options: PermissionOption[];
+}
+
+export interface PermissionResponse {
+  optionId: PermissionOptionId;
+}
+
+export interface SaveDocumentsParams {
+  uris: string[];
+}
+
+export interface SaveDocumentsResult {
+  saved: string[];
+}
+
+/** Token usage carried by `metric` events (fields the daemon may omit are optional). */
+export interface Usage {
+  input_tokens?: number;
+  cached_tokens?: number;
+  output_tokens?: number;
+  sent_bytes?: number;
+}
+
+/** What the client declares under `capabilities.experimental.silcrow` at initialize. */
+export interface SilcrowClientCapabilities {
+  permissions?: boolean;
+  saveDocuments?: boolean;
+  readFile?: boolean;
+  terminal?: boolean;
+}
+
+export const STOP_EVENT_TYPES: ReadonlySet<EventType> = new Set(['end', 'cancelled', 'error']);
+
+/** True when `event` is the last event of its turn. */
+export function endsTurn(event: SilcrowEvent): boolean {
+  if (event.type === 'error') {
+    return typeof event.payload?.stopReason === 'string';
+  }
+  return STOP_EVENT_TYPES.has(event.type);
+}

@@ -1,0 +1,86 @@
+/**
+ * Settings of section `silcrow`: what the daemon gets (initializationOptions,
+ * `workspace/configuration`) and how the daemon process is started.
+ *
+ * Algorithm:
+ * 1. `daemonSettings(raw)` keeps only the keys the daemon reads and drops
+ *    empty values, so the daemon's own defaults apply to anything unset.
+ * 2. `serverCommand(raw)` picks the process to start: `silcrow.server.python`
+ *    (run `<python> -m silcrow serve`) wins when set, else
+ *    `silcrow.server.command` (default `["silcrow", "serve"]`). A malformed
+ *    value is reported with the setting's name and the fix.
+ * 3. `startFailureMessage` turns a spawn failure into a message that says
+ *    which setting to change.
+ *
+ * Pure: no `vscode` import.
+ */
+
+/** Keys of section `silcrow` that are passed to the daemon. */
+export const DAEMON_KEYS = [
+  'provider',
+  'model',
+  'mode',
+  'apiKeyEnv',
+  'baseUrl',
+  'streaming',
+  'permissions',
+  'maxIterations',
+  'idleTimeout',
+  'fakeScript',
+] as const;
+
+export type DaemonSettings = Partial<Record<(typeof DAEMON_KEYS)[number], unknown>>;
+
+export interface ServerCommand {
+  command: string;
+  args: string[];
+}
+
+export const DEFAULT_SERVER_COMMAND: readonly string[] = ['silcrow', 'serve'];
+
+export class SettingError extends Error {}
+
+/** The settings the daemon reads, without empty values. `raw` is the `silcrow` section. */
+export function daemonSettings(raw: Record<string, unknown>): DaemonSettings {
+  const out: DaemonSettings = {};
+  for (const key of DAEMON_KEYS) {
+    const value = raw[key];
+    if (value === undefined || value === null || value === '') {
+      continue;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** The daemon process to start, from `silcrow.server.python` / `silcrow.server.command`. */
+export function serverCommand(raw: { python?: unknown; command?: unknown }): ServerCommand {
+  if (raw.python !== undefined && raw.python !== null && raw.python !== '') {
+    if (typeof raw.python !== 'string') {
+      throw new SettingError(
+        'Setting silcrow.server.python must be the path of a Python interpreter (a string), e.g. "/home/me/.venv/bin/python".',
+      );
+    }
+    return { command: raw.python, args: ['-m', 'silcrow', 'serve'] };
+  }
+  const command = raw.command ?? DEFAULT_SERVER_COMMAND;
+  if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string' && part)) {
+    throw new SettingError(
+      'Setting silcrow.server.command must be a non-empty list of strings, e.g. ["silcrow", "serve"].',
+    );
+  }
+  const [program, ...args] = command as string[];
+  return { command: program, args };
+}
+
+/** A message for a daemon that could not start: what happened and which setting fixes it. */
+export function startFailureMessage(server: ServerCommand, cause: unknown): string {
+  const line = [server.command, ...server.args].join(' ');
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const missing = /ENOENT|not found/i.test(reason);
+  const fix = missing
+    ? `"${server.command}" was not found. Install Silcrow (pip install silcrow) in the environment on your PATH, ` +
+      'or set silcrow.server.python to a Python interpreter that has it, or silcrow.server.command to the full command.'
+    : 'Check the Silcrow output channel for the daemon\'s log, and silcrow.server.command / silcrow.server.python.';
+  return `Silcrow could not start its daemon (${line}): ${reason}. ${fix}`;
+}

@@ -1,0 +1,52 @@
+/**
+ * The daemon's code actions on a selection: "Ask Silcrow about this…"
+ * (asks for a question, then sends `silcrow/prompt` with the selection as
+ * context), "Explain this" and "Fix this" (run by the daemon through
+ * `workspace/executeCommand`, in the sidebar's conversation). The turn shows
+ * in the sidebar either way.
+ */
+import * as vscode from 'vscode';
+import type { ChatController } from './chatController';
+import type { ServerCommandHandler } from './daemon';
+import { ServerCommand, type ContextItem } from './protocol/contract';
+
+/** The handler the executeCommand middleware calls for `silcrow.ask` / `explain` / `fix`. */
+export function selectionCommands(controller: () => ChatController | undefined, reveal: () => Promise<void>): ServerCommandHandler {
+  return async (command, argument, next) => {
+    const chat = controller();
+    const selection = isContextItem(argument) ? argument : activeSelection();
+    if (!chat || !selection) {
+      void vscode.window.showWarningMessage(chat ? 'Silcrow: select some code first.' : 'Silcrow: the daemon is not running (see the Silcrow output).');
+      return undefined;
+    }
+    await reveal();
+    if (command === ServerCommand.ask) {
+      const question = await vscode.window.showInputBox({
+        title: 'Ask Silcrow about this',
+        prompt: `About ${vscode.workspace.asRelativePath(vscode.Uri.parse(selection.uri))}, lines ${(selection.range?.start.line ?? 0) + 1}-${(selection.range?.end.line ?? 0) + 1}`,
+        placeHolder: 'What does this do?',
+        ignoreFocusOut: true,
+      });
+      return question ? chat.send(question, [selection]) : undefined;
+    }
+    return chat.runCommand((conversationId) => next({ ...selection, conversationId }));
+  };
+}
+
+function isContextItem(value: unknown): value is ContextItem {
+  return typeof value === 'object' && value !== null && typeof (value as ContextItem).uri === 'string';
+}
+
+/** The active editor's selection, when it is not empty. */
+function activeSelection(): ContextItem | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.selection.isEmpty) {
+    return undefined;
+  }
+  const { start, end } = editor.selection;
+  return {
+    uri: editor.document.uri.toString(),
+    range: { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } },
+    text: editor.document.getText(editor.selection),
+  };
+}

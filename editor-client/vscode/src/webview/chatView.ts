@@ -1,0 +1,242 @@
+/**
+ * The chat as plain DOM: a transcript of Silcrow events, a composer, a Stop
+ * button, a history list and permission prompts. No VS Code API here: the
+ * host is an object with `post` and `save`, so the view runs in any browser.
+ *
+ * Algorithm:
+ * 1. Host messages (`ToWebview`) go through one `switch`. Events are folded
+ *    into the transcript model (protocol/transcript.ts); only the items the
+ *    fold reports as changed are re-rendered, keyed by item id.
+ * 2. `reset` replaces the transcript with a conversation's stored events
+ *    (new conversation, history, or the view coming back).
+ * 3. User actions become `FromWebview` messages: Enter sends (Shift+Enter is a
+ *    newline), Stop, New conversation, History, a permission choice.
+ * 4. After every change the view saves `{draft, conversationId, events}`
+ *    through the host, so it can be rebuilt when the webview is re-created.
+ */
+import type { SilcrowEvent } from '../protocol/contract';
+import { applyEvent, transcriptOf, type Item, type TranscriptState } from '../protocol/transcript';
+import { el, renderConversations, renderItem, renderPermission } from './render';
+import type { FromWebview, ToWebview } from './messages';
+
+export interface SavedState {
+  draft: string;
+  conversationId?: string;
+  title?: string;
+  events: SilcrowEvent[];
+}
+
+export interface ChatHost {
+  post(message: FromWebview): void;
+  save(state: SavedState): void;
+}
+
+export class ChatView {
+  private transcript: TranscriptState;
+  private events: SilcrowEvent[];
+  private title: string | undefined;
+  private busy = false;
+  private readonly nodes = new Map<string, HTMLElement>();
+  private readonly log: HTMLElement;
+  private readonly input: HTMLTextAreaElement;
+  private readonly sendButton: HTMLButtonElement;
+  private readonly stopButton: HTMLButtonElement;
+  private readonly historyPanel: HTMLElement;
+  private readonly titleNode: HTMLElement;
+
+  constructor(
+    root: HTMLElement,
+    private readonly host: ChatHost,
+    saved?: SavedState,
+  ) {
+    this.events = saved?.events ?? [];
+    this.title = saved?.title;
+    this.transcript = transcriptOf(this.events, saved?.conversationId);
+    this.titleNode = el('div', { className: 'title' });
+    this.historyPanel = el('nav', { className: 'history', hidden: true, ariaLabel: 'Past conversations' });
+    this.log = el('main', { className: 'transcript', role: 'log', ariaLive: 'polite' });
+    this.input = el('textarea', {
+      className: 'input',
+      rows: 3,
+      placeholder: 'Ask Silcrow… (Enter sends, Shift+Enter for a new line)',
+      ariaLabel: 'Message',
+    });
+    this.input.value = saved?.draft ?? '';
+    this.sendButton = el('button', { className: 'send', textContent: 'Send', title: 'Send (Enter)' });
+    this.stopButton = el('button', { className: 'stop', textContent: 'Stop', title: 'Stop the turn', hidden: true });
+    root.replaceChildren(this.toolbar(), this.historyPanel, this.log, this.composer());
+    this.renderAll();
+  }
+
+  /** Handle one message from the extension host. */
+  handle(message: ToWebview): void {
+    switch (message.type) {
+      case 'event':
+        this.onEvent(message.event);
+        break;
+      case 'reset':
+        this.reset(message.events, message.conversationId, message.title);
+        break;
+      case 'busy':
+        this.setBusy(message.busy);
+        break;
+      case 'permission':
+        this.append(renderPermission(message.requestId, message.request, (optionId) => this.choose(message.requestId, optionId)));
+        break;
+      case 'permissionSettled':
+        this.settlePermission(message.requestId, undefined);
+        break;
+      case 'conversations':
+        this.historyPanel.replaceChildren(
+          renderConversations(message.conversations, (id) => this.openConversation(id)),
+        );
+        this.historyPanel.hidden = false;
+        break;
+      case 'notice':
+        this.append(el('div', { className: `item ${message.level === 'error' ? 'error' : 'notice'}`, textContent: message.text, role: message.level === 'error' ? 'alert' : 'status' }));
+        break;
+      case 'focusInput':
+        this.input.focus();
+        break;
+    }
+  }
+
+  private toolbar(): HTMLElement {
+    const newButton = el('button', { className: 'new', textContent: 'New conversation' });
+    newButton.addEventListener('click', () => {
+      this.reset([], undefined, undefined);
+      this.host.post({ type: 'newConversation' });
+    });
+    const historyButton = el('button', { className: 'show-history', textContent: 'History' });
+    historyButton.addEventListener('click', () => {
+      if (this.historyPanel.hidden) {
+        this.host.post({ type: 'listConversations' });
+      } else {
+        this.historyPanel.hidden = true;
+      }
+    });
+    return el('header', { className: 'toolbar' }, [this.titleNode, newButton, historyButton]);
+  }
+
+  private composer(): HTMLElement {
+    this.input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.send();
+      }
+    });
+    this.input.addEventListener('input', () => this.persist());
+    this.sendButton.addEventListener('click', () => this.send());
+    this.stopButton.addEventListener('click', () => this.host.post({ type: 'stop' }));
+    return el('footer', { className: 'composer' }, [this.input, el('div', { className: 'buttons' }, [this.sendButton, this.stopButton])]);
+  }
+
+  private send(): void {
+    const text = this.input.value.trim();
+    if (!text || this.busy) {
+      return;
+    }
+    this.input.value = '';
+    this.host.post({ type: 'send', text });
+    this.persist();
+  }
+
+  private openConversation(conversationId: string): void {
+    this.historyPanel.hidden = true;
+    this.host.post({ type: 'openConversation', conversationId });
+  }
+
+  private choose(requestId: string, optionId: string): void {
+    this.settlePermission(requestId, optionId);
+    this.host.post({ type: 'permission', requestId, optionId });
+  }
+
+  private settlePermission(requestId: string, optionId: string | undefined): void {
+    const card = this.log.querySelector<HTMLElement>(`.permission[data-request-id="${CSS.escape(requestId)}"]`);
+    if (!card) {
+      return;
+    }
+    card.querySelectorAll('button').forEach((button) => {
+      button.disabled = true;
+      if (optionId !== undefined) {
+        button.classList.toggle('chosen', button.dataset.option === optionId);
+      }
+    });
+    card.classList.add('settled');
+  }
+
+  private onEvent(event: SilcrowEvent): void {
+    if (this.transcript.conversationId && event.conversationId !== this.transcript.conversationId) {
+      return;
+    }
+    const changed = applyEvent(this.transcript, event);
+    if (changed.length === 0) {
+      return;
+    }
+    this.events.push(event);
+    if (event.type === 'user' && !this.title) {
+      this.title = event.content.split('\n')[0];
+      this.titleNode.textContent = this.title;
+    }
+    changed.forEach((id) => this.renderItemById(id));
+    this.persist();
+  }
+
+  private reset(events: SilcrowEvent[], conversationId: string | undefined, title: string | undefined): void {
+    this.events = [...events];
+    this.title = title ?? events.find((event) => event.type === 'user')?.content.split('\n')[0];
+    this.transcript = transcriptOf(this.events, conversationId);
+    this.renderAll();
+    this.persist();
+  }
+
+  private setBusy(busy: boolean): void {
+    this.busy = busy;
+    this.sendButton.hidden = busy;
+    this.stopButton.hidden = !busy;
+    this.input.classList.toggle('busy', busy);
+  }
+
+  private renderAll(): void {
+    this.nodes.clear();
+    this.log.replaceChildren();
+    this.titleNode.textContent = this.title ?? 'New conversation';
+    this.transcript.items.forEach((item) => this.renderItemById(item.id));
+    if (this.transcript.items.length === 0) {
+      this.log.append(el('p', { className: 'empty', textContent: 'Ask about your code, or select code and use "Ask Silcrow about this…".' }));
+    }
+  }
+
+  private renderItemById(id: string): void {
+    const item = this.transcript.items.find((candidate: Item) => candidate.id === id);
+    if (!item) {
+      return;
+    }
+    const fresh = renderItem(item, this.nodes.get(id));
+    const old = this.nodes.get(id);
+    if (old) {
+      old.replaceWith(fresh);
+    } else {
+      this.log.querySelector('.empty')?.remove();
+      this.append(fresh);
+    }
+    this.nodes.set(id, fresh);
+  }
+
+  private append(node: HTMLElement): void {
+    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
+    this.log.append(node);
+    if (atBottom) {
+      this.log.scrollTop = this.log.scrollHeight;
+    }
+  }
+
+  private persist(): void {
+    this.host.save({
+      draft: this.input.value,
+      conversationId: this.transcript.conversationId,
+      title: this.title,
+      events: this.events,
+    });
+  }
+}
