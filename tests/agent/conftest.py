@@ -7,30 +7,11 @@ from typing import Any
 import pytest
 
 from silcrow.agent import Agent
-from silcrow.protocol.events import Event
 from silcrow.providers.fakes.inproc import FakeProvider
 from silcrow.providers.fakes.script import Script
 from silcrow.store import EventStore
-from silcrow.tools.base import Tool, ToolResult
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.registry import default_tools
-
-
-class CountingTool(Tool):
-    """A custom tool in the seed's style, counting its runs."""
-
-    name = "query_db"
-    description = "Execute SQL queries"
-    args = {"sql": {"type": "string"}}
-    category = "edit"
-    idempotent = False
-
-    def __init__(self) -> None:
-        self.runs: list[str] = []
-
-    async def execute(self, sql: str) -> ToolResult:
-        self.runs.append(sql)
-        return ToolResult(outcome="Query executed", content=f"rows for {sql}")
 
 
 @pytest.fixture
@@ -59,11 +40,3 @@ def make_agent(store: EventStore, workspace: LocalWorkspace) -> Callable[..., tu
         return agent, provider
 
     return make
-
-
-async def collect(agent: Agent, query: str, **kw: Any) -> list[Event]:
-    return [ev async for ev in agent(query, **kw)]
-
-
-def text_of(events: list[Event], kind: str) -> str:
-    return "".join(e.content for e in events if e.type == kind)

@@ -10,8 +10,7 @@ from silcrow.agent import Agent, ConversationBusy
 from silcrow.protocol.assembly import assemble
 from silcrow.providers.fakes.inproc import FakeProvider
 from silcrow.providers.fakes.script import Script
-
-from .conftest import CountingTool, collect
+from support.agentkit import CountingTool, collect
 
 CALL = '§call: {"name": "query_db", "args": {"sql": "q%d"}}\n§execute\n§respond: (made-up result)\n'
 
@@ -55,18 +54,23 @@ async def test_resume_reopens_when_conversation_changes(store) -> None:
 
 async def test_auto_falls_back_to_replay_without_running_a_tool_twice(store) -> None:
     tool = CountingTool()
-    provider = FakeProvider(Script.of(tool_turn(2), chunk=4))
+    call1 = CALL % 1
+    # reply 2 is cut by the drop after its call is complete but before §execute;
+    # the retried cycle (by replay) gets reply 3, the same call again
+    provider = FakeProvider(Script.of([CALL % 0, call1, call1, "§respond: done\n§end\n"], chunk=4))
     agent = Agent(provider, mode="auto", storage=store, tools=[tool], profile=False)
     events = []
     async for ev in agent("go"):
         events.append(ev)
         if ev.type == "result" and provider.drop_after is None and not provider.requests:
-            provider.drop_after = 2  # the live session drops during the next reply
-    aborted = [e for e in events if e.type == "error" and e.payload.get("aborted_cycle")]
-    assert len(aborted) == 1
+            provider.drop_after = call1.index("§execute") // 4 + 1  # the call, not §execute
+    kinds = [e.type for e in events if e.type != "metric"]
+    cut = kinds.index("error")
+    assert kinds[cut - 1] == "call"  # the complete call was shown, then the session dropped
+    assert events[[e.type for e in events].index("error")].payload["aborted_cycle"] is True
     assert events[-1].payload == {"stopReason": "end"}
-    assert len(provider.requests) >= 1  # the rest of the turn went through replay
-    assert tool.runs == ["q0", "q1"]
+    assert len(provider.requests) == 2  # the rest of the turn went through replay
+    assert tool.runs == ["q0", "q1"]  # the aborted call never ran; the retried one ran once
     # the partial reply of the dropped cycle is not in the replayed context
     replayed = provider.requests[0]
     assert sum(m.content.count("§call:") for m in replayed if m.role == "assistant") == 1

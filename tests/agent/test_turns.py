@@ -7,8 +7,7 @@ from pathlib import Path
 from silcrow.agent import Agent
 from silcrow.providers.fakes.inproc import FakeProvider
 from silcrow.providers.fakes.script import Script
-
-from .conftest import CountingTool, collect, text_of
+from support.agentkit import CountingTool, collect, text_of
 
 READ_THEN_WRITE = [
     '§think: look first\n§call: {"name": "read", "args": {"file": "main.py"}}\n§execute\n',
@@ -55,7 +54,7 @@ async def test_malformed_call_is_reported_and_corrected(make_agent, workspace) -
 
 
 async def test_unknown_tool_and_bad_arguments_become_results(make_agent) -> None:
-    agent, provider = make_agent([
+    agent, _provider = make_agent([
         '§call: {"name": "teleport", "args": {}}\n§execute\n',
         '§call: {"name": "read", "args": {"path": "main.py"}}\n§execute\n',
         "§respond: giving up\n§end\n",
@@ -63,7 +62,7 @@ async def test_unknown_tool_and_bad_arguments_become_results(make_agent) -> None
     events = await collect(agent, "x")
     results = [e for e in events if e.type == "result"]
     assert "There is no tool 'teleport'" in results[0].content
-    assert results[1].payload["error"] and "arguments of read" in results[1].content
+    assert results[1].payload["error"] and "expected read(" in results[1].content
 
 
 async def test_max_iterations_ends_with_stop_reason(make_agent) -> None:
@@ -129,10 +128,10 @@ async def test_history_window_keeps_calls_with_results(make_agent) -> None:
     last = provider.requests[-1]
     assert last[0].role == "system"
     history = last[1:]
-    assert len(history) <= 2
-    assert history[0].role == "user"
-    # a kept result always has its call: a result message is never first
-    assert not history[0].content.startswith("§result:")
+    # the window lies inside the current turn, so it widens to the question
+    assert history[0].role == "user" and history[0].content == "go"
+    assert not any(m.content == "go" for m in provider.requests[0][2:])
+    assert len(history) == 5  # question, call, result, call, result
 
 
 async def test_custom_tool_in_the_seed_style(make_agent) -> None:

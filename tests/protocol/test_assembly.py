@@ -111,6 +111,8 @@ def test_window_never_starts_with_a_result_or_assistant() -> None:
     assert window(msgs, 6) == msgs
     assert window(msgs, None) == msgs
     assert window(msgs, 0) == []
+    one_turn = [*msgs[:3], Message("assistant", "§call: {}\n§execute"), Message("user", "§result: x")]
+    assert window(one_turn, 2) == one_turn  # widened back to the turn's question
 
 
 def test_system_prompt_is_byte_stable_and_ordered() -> None:

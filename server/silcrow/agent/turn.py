@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -105,7 +105,7 @@ class TurnRunner:
             return False
         return self.provider.capabilities.resume
 
-    async def run(self, spec: TurnSpec) -> AsyncIterator[Event]:
+    async def run(self, spec: TurnSpec) -> AsyncGenerator[Event, None]:
         payload = {"context": spec.context} if spec.context else None
         for ev in await self._put(self._event(spec, "user", spec.query, payload)):
             yield ev
@@ -202,7 +202,8 @@ class TurnRunner:
                 for ev in batch:
                     yield ev
         if session is not None:
-            kept = assemble_history(stored)
+            ended = [self._event(spec, "end")] if acc.done == "end" else []
+            kept = assemble_history(stored + ended)
             if stopped_early:
                 await session.truncate(kept[0].content if kept else "")
             self.warm.messages = len(history) + 1

@@ -19,10 +19,12 @@ Algorithm:
    Calls that were executed but have no stored result (the daemon crashed or
    the turn was cancelled) get a synthetic result saying the outcome is
    unknown, so the model never assumes success.
-3. ``history_window=N`` keeps the last N messages, then drops leading
-   messages until the first one is a plain user message: a result is never
-   kept without the call that produced it, and the history starts with a user
-   turn as every vendor requires.
+3. ``history_window=N`` keeps the last N messages, moved to the start of a
+   user turn: forward to the first turn start inside the window, or, when the
+   window lies inside the latest turn, back to that turn's start (so the
+   current question is never lost). A result is thus never kept without the
+   call that produced it, and the history starts with a user turn as every
+   vendor requires.
 """
 
 from __future__ import annotations
@@ -199,14 +201,21 @@ def assemble_history(events: Iterable[Event]) -> list[Message]:
     return folder.finish()
 
 
+def _turn_start(message: Message) -> bool:
+    return message.role == "user" and not message.content.startswith(RESULT_PREFIX)
+
+
 def window(messages: Sequence[Message], size: int | None) -> list[Message]:
-    kept = list(messages) if size is None else list(messages[-size:]) if size > 0 else []
-    start = 0
-    while start < len(kept) and (
-        kept[start].role != "user" or kept[start].content.startswith(RESULT_PREFIX)
-    ):
-        start += 1
-    return kept[start:]
+    """The last ``size`` messages, moved to a turn start (see the module docstring)."""
+    if size is None:
+        return list(messages)
+    if size <= 0:
+        return []
+    start = max(0, len(messages) - size)
+    forward = next((i for i in range(start, len(messages)) if _turn_start(messages[i])), None)
+    if forward is None:  # the window lies inside the latest turn: widen to its start
+        forward = next((i for i in range(start, -1, -1) if _turn_start(messages[i])), 0)
+    return list(messages[forward:])
 
 
 def frame(
