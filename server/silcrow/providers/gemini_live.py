@@ -1,0 +1,319 @@
+"""Gemini Live (BidiGenerateContent) as a live session; text via transcription.
+
+Algorithm:
+1. Open: dial the BidiGenerateContent endpoint (key in the
+   ``x-goog-api-key`` header) and send ``setup``: the model, one response
+   modality (``cfg.extra["gemini_live_modality"]``, default ``AUDIO`` with
+   ``outputAudioTranscription``, since no Live model serves TEXT), the system
+   instruction, ``sessionResumption: {}`` and, when there is history,
+   ``historyConfig.initialHistoryInClientContent``. After ``setupComplete``
+   the history goes as one ``clientContent`` (assistant -> role ``model``)
+   with ``turnComplete: true``; under that history config the server takes
+   it as history and generates nothing.
+2. ``send(text)``: take frames that arrived while idle (resumption handles,
+   ``goAway``); after a ``goAway`` or a close, resume first (step 4). Then
+   one ``clientContent`` with the user turn and ``turnComplete: true``; text
+   comes from ``modelTurn`` parts or ``outputTranscription``; the reply ends
+   at ``turnComplete``; usage from the last ``usageMetadata``.
+3. ``truncate(kept)``: Live has neither cancel nor a way to delete a turn. An
+   empty ``clientContent`` (``turnComplete: false``) interrupts the
+   generation; the rest is drained to ``turnComplete``. If the text differs
+   from ``kept``, the corrected turn ``kept`` is appended as a ``model``
+   turn. The server history then holds the interrupted turn (``kept`` plus
+   the tail generated before the interruption landed) followed by the
+   corrected one: close, not exact. Replay (Gemini's default) is exact.
+4. Between turns, a ``goAway`` or a closed socket means: reconnect with the
+   latest resumable ``sessionResumptionUpdate.newHandle``; the server restores
+   the history and nothing is re-sent. A connection that dies before any text
+   of the current reply was yielded is resumed the same way and the user turn
+   sent again; after text was yielded, or without a handle, ``SessionLost``.
+``Usage.sent_bytes`` counts every frame sent since the previous ``Usage``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from silcrow.providers.base import Message, ProviderError, SessionLost, StreamItem, TextDelta, Usage
+from silcrow.providers.config import ProviderConfig
+from silcrow.providers.live_common import (
+    Ack,
+    Billed,
+    Connect,
+    Finished,
+    Frame,
+    GoAway,
+    Handle,
+    Text,
+    Wire,
+    WireEvent,
+    camelize,
+    dial,
+    require_key,
+    split_system,
+)
+
+VENDOR = "Gemini Live"
+LIVE_PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
+MODALITIES = ("AUDIO", "TEXT")
+
+
+# --- sans-I/O wire translation ---------------------------------------------
+
+
+def live_url(cfg: ProviderConfig) -> str:
+    """``cfg.live_url`` if it names the endpoint, else the host of live_url/base_url."""
+    base = cfg.live_url or cfg.base_url
+    parts = urlsplit(base)
+    scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
+    if scheme not in ("ws", "wss") or not parts.netloc:
+        raise ProviderError(f"Cannot derive the Gemini Live URL from {base!r}: set live_url or base_url.")
+    path = parts.path if parts.path.endswith("BidiGenerateContent") else LIVE_PATH
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def modality(cfg: ProviderConfig) -> str:
+    value = str(cfg.extra.get("gemini_live_modality", "AUDIO")).upper()
+    if value not in MODALITIES:
+        raise ProviderError(
+            f"extra['gemini_live_modality'] is {value!r}; use 'AUDIO' (text via transcription) or 'TEXT'."
+        )
+    return value
+
+
+def turn(role: str, text: str) -> Frame:
+    return {"role": "model" if role == "assistant" else "user", "parts": [{"text": text}]}
+
+
+def setup_frame(cfg: ProviderConfig, system: str, *, handle: str | None, history: bool) -> Frame:
+    model = cfg.live_model or cfg.model
+    mode = modality(cfg)
+    setup: Frame = {
+        "model": model if model.startswith("models/") else f"models/{model}",
+        "generationConfig": {"responseModalities": [mode], "maxOutputTokens": cfg.max_output_tokens},
+        "sessionResumption": {"handle": handle} if handle else {},
+    }
+    if mode == "AUDIO":
+        setup["outputAudioTranscription"] = {}
+    if system:
+        setup["systemInstruction"] = {"parts": [{"text": system}]}
+    if history:
+        setup["historyConfig"] = {"initialHistoryInClientContent": True}
+    return {"setup": setup}
+
+
+def usage_of(raw: Any) -> Usage:
+    raw = raw if isinstance(raw, dict) else {}
+    output = raw.get("responseTokenCount", raw.get("candidatesTokenCount")) or 0
+    return Usage(
+        input_tokens=int(raw.get("promptTokenCount") or 0) + int(raw.get("toolUsePromptTokenCount") or 0),
+        cached_tokens=int(raw.get("cachedContentTokenCount") or 0),
+        output_tokens=int(output) + int(raw.get("thoughtsTokenCount") or 0),
+    )
+
+
+def _content(content: Frame) -> list[WireEvent]:
+    events: list[WireEvent] = []
+    for part in (content.get("modelTurn") or {}).get("parts") or []:
+        if isinstance(part, dict) and part.get("text") and not part.get("thought"):
+            events.append(Text(str(part["text"])))
+    transcript = content.get("outputTranscription") or {}
+    if transcript.get("text"):
+        events.append(Text(str(transcript["text"])))
+    if content.get("interrupted"):
+        events.append(Ack("interrupted"))
+    return events
+
+
+def decode(frame: Frame) -> list[WireEvent]:
+    """One server message (either key spelling) -> typed events, in order."""
+    frame = camelize(frame)
+    events: list[WireEvent] = []
+    if "setupComplete" in frame:
+        events.append(Ack("setup"))
+    content = frame.get("serverContent")
+    if isinstance(content, dict):
+        events += _content(content)
+    if isinstance(frame.get("usageMetadata"), dict):
+        events.append(Billed(usage_of(frame["usageMetadata"])))
+    if isinstance(content, dict) and content.get("turnComplete"):
+        events.append(Finished(None, "interrupted" if content.get("interrupted") else "completed"))
+    if isinstance(frame.get("goAway"), dict):
+        events.append(GoAway(str(frame["goAway"].get("timeLeft", ""))))
+    update = frame.get("sessionResumptionUpdate")
+    if isinstance(update, dict) and update.get("resumable") and update.get("newHandle"):
+        events.append(Handle(str(update["newHandle"])))
+    return events
+
+
+# --- the session ------------------------------------------------------------
+
+
+class GeminiLiveSession:
+    """A Live session that survives goAway by resumption; see the module docstring."""
+
+    def __init__(self, cfg: ProviderConfig, system: str, connect: Connect | None) -> None:
+        self._cfg = cfg
+        self._system = system
+        self._connect = connect
+        self._headers = {"x-goog-api-key": require_key(cfg)}
+        self._url = live_url(cfg)
+        self._wire: Wire | None = None
+        self._handle: str | None = None
+        self._going = False
+        self._inflight: list[str] | None = None  # text read so far of the reply in flight
+        self._last: str | None = None  # the last reply as the model should remember it
+        self._billed: Usage | None = None
+        self._carry = Usage()
+        self._sent = 0  # bytes sent on earlier connections
+        self._reported = 0
+        self._lost: ProviderError | None = None
+        self.resumptions = 0
+
+    @property
+    def alive(self) -> bool:
+        return self._lost is None and (self._live.open or self._handle is not None)
+
+    @property
+    def _live(self) -> Wire:
+        if self._wire is None:
+            raise SessionLost(f"{VENDOR}: the session is not connected.")
+        return self._wire
+
+    async def start(self, history: Sequence[Message]) -> None:
+        await self._connect_wire(handle=None, history=bool(history))
+        if history:
+            turns = [turn(m.role, m.content) for m in history]
+            await self._live.send({"clientContent": {"turns": turns, "turnComplete": True}})
+
+    async def send(self, text: str) -> AsyncIterator[StreamItem]:
+        if self._lost is not None:
+            raise SessionLost(f"{VENDOR}: the session is no longer usable ({self._lost}); reopen it.")
+        user = {"clientContent": {"turns": [turn("user", text)], "turnComplete": True}}
+        try:
+            if self._inflight is not None:  # abandoned without truncate: keep what was read
+                await self._interrupt("".join(self._inflight))
+            await self._between_turns()
+            seen = self._inflight = []
+            for attempt in (1, 2):
+                try:
+                    await self._live.send(user)
+                    async for event in self._turn():
+                        if isinstance(event, Text):
+                            seen.append(event.text)
+                            yield TextDelta(text=event.text)
+                        else:
+                            self._inflight, self._last = None, "".join(seen)
+                            yield self._usage()
+                    return
+                except SessionLost:
+                    if seen or attempt == 2 or self._handle is None:
+                        raise
+                    await self._resume()
+        except ProviderError as exc:
+            self._lost = exc
+            raise
+
+    async def truncate(self, kept: str) -> None:
+        try:
+            if self._inflight is not None:
+                await self._interrupt(kept)
+            elif self._last is not None and self._last != kept:
+                await self._restate(kept)
+        except ProviderError as exc:
+            self._lost = exc
+            raise
+
+    async def close(self) -> None:
+        self._lost = self._lost or SessionLost(f"{VENDOR}: the session was closed.")
+        if self._wire is not None:
+            await self._wire.close()
+
+    # --- steps ---------------------------------------------------------------
+
+    async def _connect_wire(self, *, handle: str | None, history: bool) -> None:
+        if self._wire is not None:
+            self._sent += self._wire.sent_bytes
+            await self._wire.close()
+        self._wire = await dial(self._cfg, self._url, self._headers, VENDOR, self._connect)
+        await self._wire.send(setup_frame(self._cfg, self._system, handle=handle, history=history))
+        while Ack("setup") not in self._note(await self._wire.recv()):
+            pass
+
+    def _note(self, frame: Frame) -> list[WireEvent]:
+        """Decode a frame and keep what the session tracks (handles, goAway, usage)."""
+        events = decode(frame)
+        for event in events:
+            if isinstance(event, Handle):
+                self._handle = event.handle
+            elif isinstance(event, GoAway):
+                self._going = True
+            elif isinstance(event, Billed):
+                self._billed = event.usage
+        return events
+
+    async def _turn(self) -> AsyncIterator[Text | Finished]:
+        """Text of the turn in flight, then its ``Finished``."""
+        self._billed = None
+        while True:
+            for event in self._note(await self._live.recv()):
+                if isinstance(event, Text | Finished):
+                    yield event
+                if isinstance(event, Finished):
+                    return
+
+    async def _interrupt(self, kept: str) -> None:
+        """Stop the reply in flight, drain it, and append ``kept`` if it differs."""
+        seen = "".join(self._inflight or [])
+        await self._live.send({"clientContent": {"turns": [], "turnComplete": False}})
+        rest = [event.text async for event in self._turn() if isinstance(event, Text)]
+        self._carry += self._billed or Usage()
+        self._inflight, self._last = None, seen + "".join(rest)
+        if self._last != kept:
+            await self._restate(kept)
+
+    async def _restate(self, kept: str) -> None:
+        await self._live.send({"clientContent": {"turns": [turn("assistant", kept)], "turnComplete": False}})
+        self._last = kept
+
+    async def _between_turns(self) -> None:
+        for frame in await self._live.poll():
+            self._note(frame)
+        if self._going or not self._live.open:
+            await self._resume()
+
+    async def _resume(self) -> None:
+        if self._handle is None:
+            raise SessionLost(
+                f"{VENDOR}: the connection is ending and no resumption handle was received; "
+                "reopen the session from the store."
+            )
+        try:
+            await self._connect_wire(handle=self._handle, history=False)
+        except ProviderError as exc:
+            raise SessionLost(f"{VENDOR}: resuming the session failed ({exc}).") from exc
+        self._going = False
+        self.resumptions += 1
+
+    def _usage(self) -> Usage:
+        total, self._carry = (self._billed or Usage()) + self._carry, Usage()
+        sent_now = self._sent + self._live.sent_bytes
+        sent, self._reported = sent_now - self._reported, sent_now
+        return replace(total, sent_bytes=sent)
+
+
+async def open_gemini_live(
+    cfg: ProviderConfig, messages: Sequence[Message], *, connect: Connect | None = None
+) -> GeminiLiveSession:
+    """Open a Gemini Live session holding ``messages`` as history (no generation)."""
+    system, history = split_system(messages)
+    session = GeminiLiveSession(cfg, system, connect)
+    try:
+        await session.start(history)
+    except BaseException:
+        await session.close()
+        raise
+    return session

@@ -1,0 +1,283 @@
+"""OpenAI Realtime API (GA), text only, as a live session.
+
+Algorithm:
+1. Open: dial ``.../realtime?model=...`` with Bearer auth and no OpenAI-Beta
+   header; wait for ``session.created``; send ``session.update`` (type
+   ``realtime``, text output, the system message as instructions, VAD off,
+   no tools); create each history message as a conversation item with a
+   client-chosen id (user ``input_text``, assistant ``output_text``); wait
+   until the server confirms the last item. Nothing is generated.
+2. ``send(text)``: create the user item, then ``response.create``; stream
+   ``response.output_text.delta``; the reply ends only at ``response.done``,
+   whose usage is yielded as one ``Usage``.
+3. ``truncate(kept)``: send ``response.cancel`` at once and read to
+   ``response.done`` (one response in flight at a time), then
+   ``conversation.item.delete`` the assistant item and create it again with
+   the same id, right after the user item, holding exactly ``kept``. A cancel
+   that reaches the server after the response ended draws an error; it is
+   recognised by the cancel's ``event_id`` and ignored. The usage of a
+   cancelled response is added to the next ``Usage``.
+``Usage.sent_bytes`` counts every frame sent since the previous ``Usage``
+(the first reply also carries the opening upload, later ones the frames of a cut).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import quote
+
+from silcrow.providers.base import Message, ProviderError, SessionLost, StreamItem, TextDelta, Usage
+from silcrow.providers.config import ProviderConfig
+from silcrow.providers.live_common import (
+    Ack,
+    Connect,
+    Failed,
+    Finished,
+    Frame,
+    Started,
+    Text,
+    WireEvent,
+    dial,
+    endpoint,
+    error_for,
+    new_id,
+    obj,
+    require_key,
+    split_system,
+)
+
+VENDOR = "OpenAI Realtime"
+
+
+# --- sans-I/O wire translation ---------------------------------------------
+
+
+def message_item(role: str, text: str, item_id: str) -> Frame:
+    kind = "output_text" if role == "assistant" else "input_text"
+    return {"id": item_id, "type": "message", "role": role, "content": [{"type": kind, "text": text}]}
+
+
+def session_config(cfg: ProviderConfig, instructions: str) -> Frame:
+    return {
+        "type": "realtime",
+        "output_modalities": ["text"],
+        "instructions": instructions,
+        "tools": [],
+        "max_output_tokens": min(max(cfg.max_output_tokens, 1), 4096),
+        "audio": {"input": {"turn_detection": None}},
+    }
+
+
+def usage_of(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    details = obj(raw.get("input_token_details"))
+    return Usage(
+        input_tokens=int(raw.get("input_tokens") or 0),
+        cached_tokens=int(details.get("cached_tokens") or 0),
+        output_tokens=int(raw.get("output_tokens") or 0),
+    )
+
+
+def _done(response: Frame) -> WireEvent:
+    details = obj(response.get("status_details"))
+    status = str(response.get("status", "completed"))
+    if status == "failed":
+        err = obj(details.get("error"))
+        return Failed(str(err.get("code") or "response_failed"), str(err.get("message") or "response failed"))
+    return Finished(usage_of(response.get("usage")), status, str(response.get("id", "")), str(details.get("reason") or ""))
+
+
+def decode(frame: Frame) -> list[WireEvent]:
+    """One Realtime server event -> typed events (unknown types -> none)."""
+    kind = frame.get("type", "")
+    response, item = obj(frame.get("response")), obj(frame.get("item"))
+    if kind in ("session.created", "session.updated"):
+        return [Ack(kind)]
+    if kind == "response.created":
+        return [Started(response_id=str(response.get("id", "")))]
+    if kind == "response.output_item.added":
+        return [Started(response_id=str(frame.get("response_id", "")), item_id=str(item.get("id", "")))]
+    if kind == "response.output_text.delta":
+        return [Text(str(frame.get("delta", "")))]
+    if kind == "response.done":
+        return [_done(response)]
+    if kind in ("conversation.item.done", "conversation.item.created"):
+        return [Ack("item", str(item.get("id", "")))]
+    if kind == "error":
+        err = obj(frame.get("error"))
+        code = str(err.get("code") or err.get("type") or "error")
+        return [Failed(code, str(err.get("message") or ""), str(err.get("event_id") or ""))]
+    return []
+
+
+# --- the session ------------------------------------------------------------
+
+
+@dataclass
+class _Reply:
+    user_item: str
+    response_id: str = ""
+    item_id: str = ""
+    seen: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "".join(self.seen)
+
+
+class RealtimeSession:
+    """A warm Realtime conversation; see the module docstring for the algorithm."""
+
+    def __init__(self, wire: Any, cfg: ProviderConfig) -> None:
+        self._wire = wire
+        self._cfg = cfg
+        self._ignored: set[str] = set()  # event ids whose error is expected
+        self._inflight: _Reply | None = None
+        self._last: _Reply | None = None
+        self._carry = Usage()
+        self._reported = 0
+        self._lost: ProviderError | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._lost is None and bool(self._wire.open)
+
+    async def start(self, system: str, history: Sequence[Message]) -> None:
+        await self._until(lambda e: e == Ack("session.created"))
+        await self._wire.send({"type": "session.update", "session": session_config(self._cfg, system)})
+        last = ""
+        for message in history:
+            last = new_id("msg")
+            frame = {"type": "conversation.item.create", "item": message_item(message.role, message.content, last)}
+            await self._wire.send(frame)
+        done = Ack("item", last) if last else Ack("session.updated")
+        await self._until(lambda e: e == done)
+
+    async def send(self, text: str) -> AsyncIterator[StreamItem]:
+        self._check()
+        try:
+            if self._inflight is not None:  # abandoned without truncate: keep what was read
+                await self._stop(self._inflight, self._inflight.text())
+            await self._absorb_idle()
+            reply = _Reply(new_id("msg"))
+            await self._wire.send({"type": "conversation.item.create", "item": message_item("user", text, reply.user_item)})
+            await self._wire.send({"type": "response.create", "response": {}})
+            self._inflight = reply
+            async for event in self._events(reply):
+                if isinstance(event, Text):
+                    reply.seen.append(event.text)
+                    yield TextDelta(text=event.text)
+                elif isinstance(event, Finished):
+                    self._inflight, self._last = None, reply
+                    yield self._usage(event.usage)
+        except ProviderError as exc:
+            self._lost = exc
+            raise
+
+    async def truncate(self, kept: str) -> None:
+        try:
+            if self._inflight is not None:
+                await self._stop(self._inflight, kept)
+            elif self._last is not None and self._last.text() != kept:
+                await self._replace(self._last, kept)
+        except ProviderError as exc:
+            self._lost = exc
+            raise
+
+    async def close(self) -> None:
+        self._lost = self._lost or SessionLost(f"{VENDOR}: the session was closed.")
+        await self._wire.close()
+
+    # --- steps ---------------------------------------------------------------
+
+    def _check(self) -> None:
+        if self._lost is not None:
+            raise SessionLost(f"{VENDOR}: the session is no longer usable ({self._lost}); reopen it.")
+
+    def _raise(self, failure: Failed) -> None:
+        if failure.event_id and failure.event_id in self._ignored:
+            self._ignored.discard(failure.event_id)
+            return
+        raise error_for(failure.code, failure.message, self._cfg, VENDOR)
+
+    async def _until(self, done: Callable[[WireEvent], bool]) -> None:
+        while True:
+            for event in decode(await self._wire.recv()):
+                if isinstance(event, Failed):
+                    self._raise(event)
+                elif done(event):
+                    return
+
+    async def _events(self, reply: _Reply) -> AsyncIterator[WireEvent]:
+        """Events of the reply in flight, through its ``response.done``."""
+        while True:
+            for event in decode(await self._wire.recv()):
+                if isinstance(event, Failed):
+                    self._raise(event)
+                    continue
+                if isinstance(event, Started):
+                    reply.response_id = event.response_id or reply.response_id
+                    reply.item_id = event.item_id or reply.item_id
+                yield event
+                if isinstance(event, Finished):
+                    return
+
+    async def _stop(self, reply: _Reply, kept: str) -> None:
+        """Cancel the reply, drain it, and make the conversation hold ``kept``."""
+        cancel: Frame = {"type": "response.cancel", "event_id": new_id("evt")}
+        if reply.response_id:
+            cancel["response_id"] = reply.response_id
+        self._ignored.add(cancel["event_id"])
+        await self._wire.send(cancel)
+        rest: list[str] = []
+        async for event in self._events(reply):
+            if isinstance(event, Text):
+                rest.append(event.text)
+            elif isinstance(event, Finished) and event.usage:
+                self._carry += event.usage
+        self._inflight, self._last = None, reply
+        if reply.text() + "".join(rest) != kept:
+            await self._replace(reply, kept)
+
+    async def _replace(self, reply: _Reply, kept: str) -> None:
+        """Delete the assistant item and create it again holding ``kept``."""
+        if reply.item_id:
+            await self._wire.send({"type": "conversation.item.delete", "item_id": reply.item_id})
+        if kept:
+            item = message_item("assistant", kept, reply.item_id or new_id("msg"))
+            frame = {"type": "conversation.item.create", "previous_item_id": reply.user_item, "item": item}
+            await self._wire.send(frame)
+        reply.seen = [kept]
+
+    async def _absorb_idle(self) -> None:
+        """Raise an error the server sent while the session sat idle."""
+        for frame in await self._wire.poll():
+            for event in decode(frame):
+                if isinstance(event, Failed):
+                    self._raise(event)
+        if not self._wire.open:
+            raise SessionLost(f"{VENDOR}: the connection closed while idle; reopen the session.")
+
+    def _usage(self, usage: Usage | None) -> Usage:
+        total, self._carry = (usage or Usage()) + self._carry, Usage()
+        sent, self._reported = self._wire.sent_bytes - self._reported, self._wire.sent_bytes
+        return replace(total, sent_bytes=sent)
+
+
+async def open_realtime(
+    cfg: ProviderConfig, messages: Sequence[Message], *, connect: Connect | None = None
+) -> RealtimeSession:
+    """Open a Realtime session holding ``messages`` as conversation items (no generation)."""
+    system, history = split_system(messages)
+    key = require_key(cfg)
+    url = f"{endpoint(cfg, '/realtime')}?model={quote(cfg.live_model or cfg.model)}"
+    wire = await dial(cfg, url, {"Authorization": f"Bearer {key}"}, VENDOR, connect)
+    session = RealtimeSession(wire, cfg)
+    try:
+        await session.start(system, history)
+    except BaseException:
+        await wire.close()
+        raise
+    return session

@@ -1,0 +1,294 @@
+"""OpenAI Responses API over one WebSocket (``wss://.../v1/responses``).
+
+Algorithm:
+1. Open: dial with Bearer auth and send the history once as a
+   ``response.create`` with ``generate: false`` (a warm-up: the server stores
+   the items and returns a response id, no model runs). The system message is
+   the first input item, not ``instructions``: instructions are not carried
+   through ``previous_response_id``, items are, so it is sent only once.
+   With ``cfg.extra["responses_warmup"] = False`` the history rides along with
+   the first ``send`` instead.
+2. ``send(text)``: settle a reply the consumer abandoned (step 4), fold items
+   the chain still lacks into it with another ``generate: false``, then one
+   ``response.create`` with ``previous_response_id`` = the chain head and
+   ``input`` = [the user message]. Deltas stream out; at
+   ``response.completed`` the response becomes the chain head and one
+   ``Usage`` is yielded (plus the usage of responses drained since, so every
+   billed token is reported exactly once).
+3. ``previous_response_not_found``: resend with the whole local history and
+   no previous id (the session keeps every message locally for this).
+4. ``truncate(kept)``: the API cannot stop a response, so the cut is only
+   remembered; the next ``send`` drains the rest of the response and
+   discards it (the tail is generated while the tool runs). The polluted
+   response is never chained from: its input items plus the assistant item
+   ``kept`` (``output_text``) become pending items on top of the last clean
+   id. If the drained text equals ``kept``, the response is clean and
+   becomes the head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from silcrow.providers.base import Message, ProviderError, SessionLost, StreamItem, TextDelta, Usage
+from silcrow.providers.config import ProviderConfig
+from silcrow.providers.live_common import (
+    Connect,
+    Failed,
+    Finished,
+    Frame,
+    Started,
+    Text,
+    WireEvent,
+    dial,
+    endpoint,
+    error_for,
+    obj,
+    require_key,
+    split_system,
+)
+
+VENDOR = "OpenAI Responses (WebSocket)"
+
+
+# --- sans-I/O wire translation ---------------------------------------------
+
+
+def message_item(role: str, text: str) -> Frame:
+    kind = "output_text" if role == "assistant" else "input_text"
+    return {"type": "message", "role": role, "content": [{"type": kind, "text": text}]}
+
+
+def history_items(system: str, history: Sequence[Message]) -> list[Frame]:
+    items = [message_item("system", system)] if system else []
+    return items + [message_item(m.role, m.content) for m in history]
+
+
+def usage_of(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    details = obj(raw.get("input_tokens_details"))
+    return Usage(
+        input_tokens=int(raw.get("input_tokens") or 0),
+        cached_tokens=int(details.get("cached_tokens") or 0),
+        cache_write_tokens=int(details.get("cache_write_tokens") or 0),
+        output_tokens=int(raw.get("output_tokens") or 0),
+    )
+
+
+def decode(frame: Frame) -> list[WireEvent]:
+    """One server event (same JSON as Responses SSE) -> typed events."""
+    kind = frame.get("type", "")
+    response = obj(frame.get("response"))
+    if kind == "response.created":
+        return [Started(response_id=str(response.get("id", "")))]
+    if kind == "response.output_text.delta":
+        return [Text(str(frame.get("delta", "")))]
+    if kind in ("response.completed", "response.incomplete"):
+        reason = obj(response.get("incomplete_details")).get("reason", "")
+        status = str(response.get("status", "completed"))
+        return [Finished(usage_of(response.get("usage")), status, str(response.get("id", "")), str(reason))]
+    if kind == "response.failed":
+        err = obj(response.get("error"))
+        return [Failed(str(err.get("code") or "response_failed"), str(err.get("message") or ""))]
+    if kind == "error":
+        err = obj(frame.get("error")) or frame
+        return [Failed(str(err.get("code") or err.get("type") or "error"), str(err.get("message") or ""))]
+    return []
+
+
+# --- the session ------------------------------------------------------------
+
+
+@dataclass
+class _Request:
+    previous: str | None
+    input: list[Frame]
+    generate: bool
+    response_id: str = ""
+    seen: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "".join(self.seen)
+
+
+class ResponsesSession:
+    """A warm Responses WebSocket; see the module docstring for the algorithm."""
+
+    def __init__(self, wire: Any, cfg: ProviderConfig, system: str, history: list[Message]) -> None:
+        self._wire = wire
+        self._cfg = cfg
+        self._model = cfg.live_model or cfg.model
+        self._warmup = bool(cfg.extra.get("responses_warmup", True))
+        self._system = system
+        self._history = history
+        self._head: str | None = None  # last clean response id
+        self._pending: list[Frame] = []  # items the chain does not hold yet
+        self._inflight: _Request | None = None
+        self._cut: str | None = None
+        self._last: _Request | None = None
+        self._carry = Usage()
+        self._reported = 0  # wire bytes already reported in a Usage
+        self._lost: ProviderError | None = None
+        self.restarts = 0  # times the chain was rebuilt after previous_response_not_found
+
+    @property
+    def alive(self) -> bool:
+        return self._lost is None and bool(self._wire.open)
+
+    async def warm(self) -> None:
+        items = history_items(self._system, self._history)
+        if self._warmup and items:
+            self._head = await self._prepare(items)
+        else:
+            self._pending = items
+
+    async def send(self, text: str) -> AsyncIterator[StreamItem]:
+        self._check()
+        try:
+            await self._settle()
+            await self._absorb_idle()
+            if self._pending and self._warmup:
+                self._head, self._pending = await self._prepare(self._pending), []
+            self._history.append(Message("user", text))
+            items, self._pending = [*self._pending, message_item("user", text)], []
+            req = self._inflight = await self._start(items, generate=True)
+            async for event in self._events(req):
+                if isinstance(event, Text):
+                    req.seen.append(event.text)
+                    yield TextDelta(text=event.text)
+                elif isinstance(event, Finished):
+                    self._finish(req)
+                    yield self._usage(event.usage)
+        except ProviderError as exc:
+            self._lost = exc
+            raise
+
+    async def truncate(self, kept: str) -> None:
+        if self._inflight is not None:
+            self._cut = kept  # drained by the next send, while the tool runs
+            return
+        last = self._last
+        if last is None or last.text() == kept:
+            return
+        self._history[-1] = Message("assistant", kept)
+        self._rebase(last, kept)
+
+    async def close(self) -> None:
+        self._lost = self._lost or SessionLost(f"{VENDOR}: the session was closed.")
+        await self._wire.close()
+
+    # --- steps ---------------------------------------------------------------
+
+    def _check(self) -> None:
+        if self._lost is not None:
+            raise SessionLost(f"{VENDOR}: the session is no longer usable ({self._lost}); reopen it.")
+
+    def _frame(self, items: list[Frame], previous: str | None, generate: bool) -> Frame:
+        frame: Frame = {"type": "response.create", "model": self._model, "store": False, "input": items}
+        if previous:
+            frame["previous_response_id"] = previous
+        if generate:
+            frame["max_output_tokens"] = self._cfg.max_output_tokens
+        else:
+            frame["generate"] = False
+        return frame
+
+    async def _start(self, items: list[Frame], *, generate: bool) -> _Request:
+        req = _Request(previous=self._head, input=items, generate=generate)
+        await self._wire.send(self._frame(items, req.previous, generate))
+        return req
+
+    async def _events(self, req: _Request) -> AsyncIterator[WireEvent]:
+        """The events of ``req``'s response, through its ``Finished``."""
+        while True:
+            for event in decode(await self._wire.recv()):
+                if isinstance(event, Failed):
+                    await self._recover(req, event)
+                    continue
+                if isinstance(event, Started):
+                    req.response_id = event.response_id
+                yield event
+                if isinstance(event, Finished):
+                    return
+
+    async def _recover(self, req: _Request, failure: Failed) -> None:
+        """Restart the chain once if the server forgot it; any other error is raised."""
+        if failure.code != "previous_response_not_found" or req.previous is None or req.seen:
+            raise error_for(failure.code, failure.message, self._cfg, VENDOR)
+        self.restarts += 1
+        req.previous, req.input = None, history_items(self._system, self._history)
+        await self._wire.send(self._frame(req.input, None, req.generate))
+
+    async def _prepare(self, items: list[Frame]) -> str:
+        """Put ``items`` into the chain without generating; return the new head."""
+        req = await self._start(items, generate=False)
+        async for event in self._events(req):
+            if isinstance(event, Finished) and event.usage:
+                self._carry += event.usage
+        return req.response_id
+
+    async def _settle(self) -> None:
+        """Finish a reply the consumer stopped reading: drain it, apply the cut."""
+        req = self._inflight
+        if req is None:
+            return
+        kept = self._cut if self._cut is not None else req.text()
+        rest: list[str] = []
+        async for event in self._events(req):
+            if isinstance(event, Text):
+                rest.append(event.text)
+            elif isinstance(event, Finished) and event.usage:
+                self._carry += event.usage
+        self._inflight, self._cut = None, None
+        self._history.append(Message("assistant", kept))
+        if req.text() + "".join(rest) == kept:
+            req.seen = [kept]
+            self._head, self._last = req.response_id, req
+        else:
+            self._rebase(req, kept)
+
+    def _rebase(self, req: _Request, kept: str) -> None:
+        """Forget a polluted response: chain from its parent plus explicit items."""
+        self._head = req.previous
+        self._pending = [*req.input, message_item("assistant", kept)]
+        req.seen = [kept]
+        self._last = None
+
+    async def _absorb_idle(self) -> None:
+        """Raise an error the server sent while the session sat idle."""
+        for frame in await self._wire.poll():
+            for event in decode(frame):
+                if isinstance(event, Failed):
+                    raise error_for(event.code, event.message, self._cfg, VENDOR)
+        if not self._wire.open:
+            raise SessionLost(f"{VENDOR}: the connection closed while idle; reopen the session.")
+
+    def _finish(self, req: _Request) -> None:
+        self._inflight, self._head, self._last = None, req.response_id, req
+        self._history.append(Message("assistant", req.text()))
+
+    def _usage(self, usage: Usage | None) -> Usage:
+        """This reply's usage plus drained ones; bytes: every frame since the last Usage."""
+        total, self._carry = (usage or Usage()) + self._carry, Usage()
+        sent, self._reported = self._wire.sent_bytes - self._reported, self._wire.sent_bytes
+        return replace(total, sent_bytes=sent)
+
+
+async def open_responses_ws(
+    cfg: ProviderConfig, messages: Sequence[Message], *, connect: Connect | None = None
+) -> ResponsesSession:
+    """Open a warm Responses WebSocket session holding ``messages`` (no generation)."""
+    system, history = split_system(messages)
+    key = require_key(cfg)
+    url = endpoint(cfg, "/responses")
+    wire = await dial(cfg, url, {"Authorization": f"Bearer {key}"}, VENDOR, connect)
+    session = ResponsesSession(wire, cfg, system, history)
+    try:
+        await session.warm()
+    except BaseException:
+        await wire.close()
+        raise
+    return session
