@@ -6,10 +6,19 @@ import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import httpx
 import pytest
 
-from silcrow.providers.anthropic import messages_request
-from silcrow.providers.base import AuthError, Message, Overloaded, ProviderError, RateLimited
+from silcrow.providers.anthropic import AnthropicProvider, messages_request
+from silcrow.providers.base import (
+    AuthError,
+    Message,
+    Overloaded,
+    ProviderError,
+    RateLimited,
+    TextDelta,
+    Usage,
+)
 from silcrow.providers.config import ProviderConfig
 from silcrow.providers.errors import error_from_status, retry_after_seconds
 from silcrow.providers.gemini import gemini_request
@@ -118,7 +127,7 @@ def test_only_system_messages_is_a_clear_error() -> None:
     (529, b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', Overloaded),
     (503, b"<html>bad gateway</html>", ProviderError),
 ])
-def test_error_from_status_maps_vendor_shapes(status: int, body: bytes, cls: type) -> None:
+def test_error_from_status_maps_vendor_shapes(status: int, body: bytes, cls: type[ProviderError]) -> None:
     err = error_from_status("V", status, body, key_env="V_KEY")
     assert type(err) is cls
     assert f"HTTP {status}" in str(err)
@@ -145,3 +154,38 @@ def test_backoff_is_full_jitter_under_a_growing_capped_ceiling() -> None:
     assert [backoff_delay(a, base=0.5, cap=8, rng=lambda: 1.0) for a in range(6)] == [0.5, 1, 2, 4, 8, 8]
     assert backoff_delay(3, base=0.5, cap=8, rng=lambda: 0.0) == 0.0
     assert backoff_delay(3, base=0.5, cap=8, rng=lambda: 0.25) == 1.0
+
+
+async def test_injected_client_is_used_and_retry_after_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+
+    async def record_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("silcrow.providers.http.asyncio.sleep", record_sleep)
+    stream = (
+        b'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":3,"output_tokens":1}}}\n\n'
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"ok"}}\n\n'
+        b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+    )
+    answers = [
+        httpx.Response(429, headers={"retry-after": "7"}, json={"type": "error", "error": {"type": "rate_limit_error"}}),
+        httpx.Response(500, json={"type": "error", "error": {"type": "api_error", "message": "boom"}}),
+        httpx.Response(200, headers={"content-type": "text/event-stream"}, content=stream),
+    ]
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answers[len(seen) - 1]
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    provider = AnthropicProvider(cfg("anthropic", extra={"retry_base_delay": 0.5, "retry_max_delay": 8}),
+                                 http_client=client)
+    items = [item async for item in provider.stream([Message("user", "hi")])]
+    assert items[0] == TextDelta(text="ok")
+    assert items[1] == Usage(input_tokens=3, output_tokens=1, sent_bytes=len(seen[0].content))
+    assert len(seen) == 3 and seen[0].url == "http://x/v1/messages"
+    assert waits[0] == 7.0  # the server's Retry-After
+    assert 0.0 <= waits[1] < 1.0  # then jittered backoff, second attempt ceiling base * 2
+    await client.aclose()
