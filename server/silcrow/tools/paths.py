@@ -90,7 +90,7 @@ class PathPolicy:
     protected: Sequence[str] = ()
     allow_secret_reads: bool = False
     _abs: tuple[Path, ...] = field(init=False, repr=False)
-    _globs: pathspec.PathSpec = field(init=False, repr=False)
+    _globs: pathspec.GitIgnoreSpec = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         root = Path(self.root).expanduser().resolve()
@@ -98,7 +98,7 @@ class PathPolicy:
         absolute = tuple(Path(p).resolve() for p in self.protected if Path(p).is_absolute())
         patterns = [p for p in self.protected if not Path(p).is_absolute()]
         object.__setattr__(self, "_abs", absolute)
-        object.__setattr__(self, "_globs", pathspec.PathSpec.from_lines("gitwildmatch", patterns))
+        object.__setattr__(self, "_globs", pathspec.GitIgnoreSpec.from_lines(patterns))
 
     def resolve(self, path: str) -> Path:
         return confine(self.root, path)

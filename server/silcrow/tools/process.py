@@ -13,7 +13,8 @@ Algorithm:
    grandchild may hold the pipe open for ever. After the exit the pipe gets
    a short drain deadline, then whatever is left of the group is killed.
 4. Timeout or cancellation kills the whole group: SIGTERM, a short grace,
-   SIGKILL. Cancellation is re-raised after the kill.
+   SIGKILL. Cancellation is re-raised after the kill; a cancel that lands
+   while the process is still being started waits for the start, then kills.
 """
 
 from __future__ import annotations
@@ -123,15 +124,23 @@ def _signal_group(pgid: int, sig: int) -> None:
 
 
 async def kill_group(pgid: int, *, grace: float = KILL_GRACE) -> None:
-    """SIGTERM the group, wait up to ``grace`` seconds, then SIGKILL what is left."""
+    """SIGTERM the group, wait up to ``grace`` seconds, SIGKILL what is left and wait for it."""
     _signal_group(pgid, signal.SIGTERM)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + grace
-    # No event fires when a process group empties; polling is the only way.
-    while group_running(pgid) and loop.time() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.02)
-    if group_running(pgid):
+    if not await _wait_group(pgid, grace):
         _signal_group(pgid, signal.SIGKILL)
+        await _wait_group(pgid, grace)
+
+
+async def _wait_group(pgid: int, seconds: float) -> bool:
+    """Wait until no process of the group runs; False if some still does after ``seconds``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    # No event fires when a process group empties; polling is the only way.
+    while group_running(pgid):
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
 
 
 async def run_shell(
@@ -145,13 +154,24 @@ async def run_shell(
 ) -> ShellOutcome:
     """Run ``command`` under ``/bin/sh -c`` in ``cwd``; see the module docstring."""
     loop = asyncio.get_running_loop()
-    transport, proto = await loop.subprocess_exec(
-        lambda: _ShellProtocol(limit, on_output),
-        "/bin/sh", "-c", command,
-        cwd=str(cwd), env=dict(env) if env is not None else scrubbed_env(),
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
+    spawn = asyncio.ensure_future(
+        loop.subprocess_exec(
+            lambda: _ShellProtocol(limit, on_output),
+            "/bin/sh", "-c", command,
+            cwd=str(cwd), env=dict(env) if env is not None else scrubbed_env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    )
+    try:
+        transport, proto = await asyncio.shield(spawn)
+    except asyncio.CancelledError:
+        # Cancelled while starting: let the start finish, then kill what it started.
+        transport, proto = await spawn
+        await kill_group(transport.get_pid())
+        proto.finish()
+        transport.close()
+        raise
     pgid = transport.get_pid()
     timed_out = False
     try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from silcrow.tools.base import ToolError, ToolResult, Workspace
-from silcrow.tools.builtin._base import BuiltinTool, arg_schema
+from silcrow.tools.builtin._base import BuiltinTool, arg_schema, policy_for
 from silcrow.tools.edits import Replacement, apply_all, diff_preview, replace_exact, replace_lines
 from silcrow.tools.paths import relative
 
@@ -63,7 +63,7 @@ class EditTool(BuiltinTool):
         self.workspace = workspace
 
     async def run(self, file: str, **form: Any) -> ToolResult:
-        rel = relative(self.workspace.root, self.workspace.resolve(file))
+        rel = relative(self.workspace.root, policy_for(self.workspace).for_write(file))
         before = await self.workspace.read_text(file)
         after = self._apply(before, form)
         await self.workspace.write_text(file, after)

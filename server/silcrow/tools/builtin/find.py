@@ -92,12 +92,12 @@ class FindTool(BuiltinTool):
         if not pattern and not text:
             raise ToolError("give pattern (a file glob), text (to search inside files), or both")
         start = self.workspace.resolve(path)
-        globs = pathspec.PathSpec.from_lines("gitwildmatch", [pattern]) if pattern else None
+        globs = pathspec.GitIgnoreSpec.from_lines([pattern]) if pattern else None
         needle = _matcher(text, regex) if text else None
         found = await asyncio.to_thread(self._scan, start, globs, needle)
         return self._result(found, pattern, text)
 
-    def _scan(self, start: Path, globs: pathspec.PathSpec | None, needle: re.Pattern[str] | None) -> _Found:
+    def _scan(self, start: Path, globs: pathspec.GitIgnoreSpec | None, needle: re.Pattern[str] | None) -> _Found:
         root = self.workspace.root
         if not start.is_dir():
             raise ToolError(f"{start.relative_to(root).as_posix()} is not a folder; path must be a folder")
@@ -119,11 +119,11 @@ class FindTool(BuiltinTool):
 
     def _result(self, found: _Found, pattern: str | None, text: str | None) -> ToolResult:
         what = "matches" if text else "files"
-        lines = list(found.lines)
-        if found.total > len(lines):
+        lines = list(found.lines) or [f"no {what} found"]
+        if found.total > len(found.lines):
             lines.append(f"[{found.total - len(lines)} more {what} not shown; narrow the pattern or path]")
         if found.skipped:
             lines.append(f"[{found.skipped} files skipped: binary, too large, or secret-looking]")
-        body = "\n".join(lines) if found.total else f"no {what} found"
+        body = "\n".join(lines)
         label = " ".join(x for x in (pattern and f"pattern {pattern!r}", text and f"text {text!r}") if x)
         return ToolResult(f"Found {found.total} {what} for {label}", body)

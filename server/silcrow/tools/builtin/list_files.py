@@ -24,10 +24,9 @@ DEFAULT_MAX_ENTRIES = 400
 
 
 def _line(entry: Entry) -> str:
-    if entry.is_dir:
-        return f"{entry.rel}/" + (" -> (symlink, not listed)" if entry.is_link else "")
-    suffix = " (symlink)" if entry.is_link else f" ({human_size(entry.size)})"
-    return entry.rel + suffix
+    if entry.is_link:
+        return f"{entry.rel} (symlink)"
+    return f"{entry.rel}/" if entry.is_dir else f"{entry.rel} ({human_size(entry.size)})"
 
 
 class ListTool(BuiltinTool):

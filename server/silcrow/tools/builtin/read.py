@@ -64,10 +64,10 @@ class ReadTool(BuiltinTool):
         return self._range(file, lines, start or 1, end or len(lines))
 
     def _range(self, file: str, lines: list[str], start: int, end: int) -> ToolResult:
-        if start < 1 or end < start:
-            raise ToolError(f"bad range start={start} end={end}: need 1 <= start <= end")
         if start > len(lines):
             raise ToolError(f"{file} has only {len(lines)} lines; start={start} is past the end")
+        if start < 1 or end < start:
+            raise ToolError(f"bad range start={start} end={end}: need 1 <= start <= end")
         clipped = min(end, len(lines))
         body, cut = cap_text(numbered(lines[start - 1 : clipped], start), self.limit)
         note = f" (file ends at line {len(lines)})" if end > len(lines) else ""

@@ -1,0 +1,121 @@
+"""Shell: exit codes, caps, timeouts, process-group kill, orphaned pipes, clean env."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+from tools_helpers import Layout
+
+from silcrow.tools.base import CURRENT, Tool, ToolContext
+from silcrow.tools.builtin.shell import ShellTool
+from silcrow.tools.local import LocalWorkspace
+from silcrow.tools.process import group_running, scrubbed_env
+
+
+async def wait_group_gone(pgid: int, within: float = 10.0) -> None:
+    """Poll until no process of the group exists (init reaps orphans on its own time)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + within
+    while loop.time() < end:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail(f"process group {pgid} still exists")
+
+
+async def test_exit_code_cwd_and_combined_output(layout: Layout, tools: dict[str, Tool]) -> None:
+    result = await tools["shell"].execute(command="pwd; echo err >&2; exit 3")
+    assert "exited 3" in result.outcome and not result.error
+    assert str(layout.root) in result.content and "err" in result.content and "[exit code 3]" in result.content
+
+
+async def test_stdin_is_closed(tools: dict[str, Tool]) -> None:
+    result = await asyncio.wait_for(tools["shell"].execute(command="cat; echo done"), 10)
+    assert "done" in result.content
+
+
+async def test_output_is_capped_head_and_tail(layout: Layout) -> None:
+    ws = LocalWorkspace(layout.root, shell_output_limit=1000)
+    outcome = await ws.run("echo FIRST; seq 1 100000; echo LAST", timeout=20)
+    assert outcome.truncated and outcome.exit_code == 0
+    assert outcome.output.startswith("FIRST") and outcome.output.rstrip().endswith("LAST")
+    assert "bytes of output omitted" in outcome.output and len(outcome.output) < 1200
+
+
+async def test_timeout_kills_and_reports(ws: LocalWorkspace) -> None:
+    tool = ShellTool(ws, default_timeout=0.3)
+    result = await tool.execute(command="echo $$ > pg.txt; sleep 30 & sleep 30")
+    assert result.error and "timed out" in result.outcome and "[killed]" in result.content
+    pgid = int((ws.root / "pg.txt").read_text())
+    assert not group_running(pgid)
+
+
+async def test_timeout_is_clamped_to_maximum(ws: LocalWorkspace) -> None:
+    result = await ShellTool(ws, max_timeout=5).execute(command="true", timeout=999)
+    assert "lowered to the 5s maximum" in result.outcome
+    assert (await ShellTool(ws).execute(command="true", timeout=-1)).error
+    assert (await ShellTool(ws).execute(command="  ")).error
+
+
+async def test_cancel_kills_the_whole_group(ws: LocalWorkspace) -> None:
+    task = asyncio.create_task(ws.run("echo $$ > pg.txt; sleep 30 & sleep 30", timeout=60))
+    pg_file = ws.root / "pg.txt"
+    while not pg_file.exists() or not pg_file.read_text().strip():  # noqa: ASYNC110 - a file appearing has no event
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    pgid = int(pg_file.read_text())
+    assert not group_running(pgid)  # only zombies (if any) are left for init to reap
+    await wait_group_gone(pgid)
+
+
+async def test_grandchild_holding_the_pipe_does_not_block(ws: LocalWorkspace) -> None:
+    command = "echo $$ > pg.txt; echo started; (sleep 30) & echo $! > child.txt"
+    outcome = await asyncio.wait_for(ws.run(command, timeout=60), 10)
+    assert outcome.exit_code == 0 and "started" in outcome.output
+    assert (ws.root / "child.txt").read_text().strip().isdigit()
+    assert not group_running(int((ws.root / "pg.txt").read_text()))  # the orphan went with its group
+
+
+async def test_child_environment_has_no_secrets(ws: LocalWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_API_KEY", "sk-should-not-leak")
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-should-not-leak")
+    monkeypatch.setenv("DB_PASSWORD", "pw-should-not-leak")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-should-not-leak")
+    monkeypatch.setenv("GITHUB_TOKEN", "gh-should-not-leak")
+    monkeypatch.setenv("HARMLESS_SETTING", "kept")
+    outcome = await ws.run("env", timeout=10)
+    assert "should-not-leak" not in outcome.output
+    assert "HARMLESS_SETTING=kept" in outcome.output and "PATH=" in outcome.output
+
+
+def test_scrubbed_env_keeps_basics() -> None:
+    env = scrubbed_env({"PATH": "/bin", "HOME": "/h", "LANG": "C", "OPENAI_API_KEY": "x", "NPM_TOKEN": "y", "SSH_AUTH_SOCK": "/s"})
+    assert env == {"PATH": "/bin", "HOME": "/h", "LANG": "C"}
+
+
+async def test_output_streams_to_context_sink(ws: LocalWorkspace) -> None:
+    seen: list[str] = []
+
+    async def sink(text: str) -> None:
+        seen.append(text)
+
+    token = CURRENT.set(ToolContext(extra={"on_output": sink}))
+    try:
+        await ShellTool(ws).execute(command="echo one; echo two")
+    finally:
+        CURRENT.reset(token)
+    assert "".join(seen) == "one\ntwo\n"
+
+
+async def test_shell_runs_in_root_even_with_relative_root(layout: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(layout.base)
+    ws = LocalWorkspace(Path("repo"))
+    assert ws.root == layout.root.resolve()
+    assert (await ws.run("pwd", timeout=5)).output.strip() == str(layout.root.resolve())
