@@ -13,11 +13,26 @@ local function handler(name)
   end
 end
 
+local root_markers = { ".git", ".hg", ".jj", ".svn", "pyproject.toml", "package.json" }
+
+---The project holding the buffer's file (else the working directory). Buffers
+---without a file name get no client: `vim.lsp.enable` would otherwise start
+---the daemon for the empty buffer Neovim opens with.
+---@param bufnr integer
+---@param on_dir fun(root_dir?: string)
+local function root_dir(bufnr, on_dir)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name ~= "" and not name:find("://", 1, true) then
+    on_dir(vim.fs.root(bufnr, root_markers) or vim.fn.getcwd())
+  end
+end
+
 ---@type vim.lsp.Config
 return {
   cmd = { "silcrow", "serve" },
   -- No `filetypes`: Silcrow answers questions about any file.
-  root_markers = { ".git", ".hg", ".jj", ".svn", "pyproject.toml", "package.json" },
+  root_dir = root_dir,
+  root_markers = root_markers,
   init_options = {},
   settings = { silcrow = {} },
   capabilities = {

@@ -82,6 +82,7 @@ H.test(":SilcrowStop cancels a running turn; the UI resets and the daemon report
     local text = H.chat_lines()[2] or ""
     return text:find("streaming words streaming", 1, true)
   end, "the answer to start streaming")
+  H.truthy(require("silcrow").statusline():find("working", 1, true), "the status shows the turn running")
   vim.cmd("SilcrowStop")
   H.eq(false, chat.is_busy(), "the spinner stops at once")
   H.eq(nil, turn.state.pending, "no prompt is pending after stop")

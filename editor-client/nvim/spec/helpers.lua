@@ -10,7 +10,12 @@ H.plugin_dir = vim.fs.dirname(H.spec_dir)
 H.repo = vim.fs.dirname(vim.fs.dirname(H.plugin_dir))
 
 vim.opt.runtimepath:prepend(H.plugin_dir)
+-- Python files are realistic test files; probing for a Python host costs seconds.
+vim.g.loaded_python3_provider = 0
 vim.cmd("filetype on")
+if vim.env.SILCROW_TEST_LSP_LOG then
+  vim.lsp.set_log_level(vim.env.SILCROW_TEST_LSP_LOG)
+end
 vim.cmd.runtime("plugin/silcrow.lua")
 
 ---Failure guard for waits (not a speed assertion): generous on a slow CI box.
@@ -43,9 +48,14 @@ end
 
 ---Runs every registered test and exits (status 1 when any failed).
 function H.run()
-  local failed = 0
+  local failed, ran = 0, 0
   local file = vim.fn.fnamemodify(debug.getinfo(2, "S").source:sub(2), ":t")
+  local only = vim.env.SILCROW_TEST_FILTER
   for _, t in ipairs(tests) do
+    if only and not t.name:find(only, 1, true) then
+      goto continue
+    end
+    ran = ran + 1
     local started = vim.uv.hrtime()
     local ok, err = xpcall(t.fn, debug.traceback)
     run_cleanups()
@@ -56,8 +66,9 @@ function H.run()
       failed = failed + 1
       io.stdout:write(("FAIL  %s: %s\n%s\n"):format(file, t.name, err))
     end
+    ::continue::
   end
-  io.stdout:write(("%s: %d passed, %d failed\n"):format(file, #tests - failed, failed))
+  io.stdout:write(("%s: %d passed, %d failed\n"):format(file, ran - failed, failed))
   os.exit(failed > 0 and 1 or 0)
 end
 
@@ -181,6 +192,7 @@ end
 
 ---Stops all Silcrow clients and empties the plugin's state and the chat.
 function H.reset()
+  vim.cmd.cd(vim.fn.fnameescape(H.plugin_dir))
   local clients = vim.lsp.get_clients({ name = "silcrow" })
   for _, client in ipairs(clients) do
     client:stop(true)

@@ -83,6 +83,13 @@ H.test("calls, results, errors and usage are rendered", function()
   H.eq({ input_tokens = 120, cached_tokens = 60, output_tokens = 10, sent_bytes = 0 }, t.usage)
 end)
 
+H.test("metrics without token figures add no usage to the end line", function()
+  local t = render.new()
+  t:apply(ev("metric", "", { cycle = 1, elapsed_ms = 6.7, mode = "resume" }))
+  t:apply(ev("end", "", { stopReason = "end" }))
+  H.eq({ "── done" }, t:lines())
+end)
+
 H.test("a new user turn starts usage from zero and a blank line", function()
   local t = render.new()
   t:apply(ev("metric", "", { input_tokens = 5, output_tokens = 1 }))

@@ -27,6 +27,18 @@ end, { path = plugin_dir .. "/lua", type = "file", limit = math.huge })) do
   end
 end
 
+-- The help file: tags must be unique and well formed (`:helptags` errors otherwise).
+local doc = vim.fn.tempname()
+vim.fn.mkdir(doc, "p")
+vim.fn.writefile(vim.fn.readfile(plugin_dir .. "/doc/silcrow.txt"), doc .. "/silcrow.txt")
+local ok, err = pcall(vim.cmd.helptags, vim.fn.fnameescape(doc))
+if not ok then
+  failed[#failed + 1] = "doc/silcrow.txt: " .. tostring(err)
+elseif #vim.fn.readfile(doc .. "/tags") < 20 then
+  failed[#failed + 1] = "doc/silcrow.txt: expected at least 20 help tags"
+end
+vim.fn.delete(doc, "rf")
+
 if #files < 10 then
   failed[#failed + 1] = ("found only %d Lua files under %s"):format(#files, plugin_dir)
 end

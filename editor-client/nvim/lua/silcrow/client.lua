@@ -69,6 +69,7 @@ local function root_for(bufnr, config)
   if type(config.root_dir) == "string" then
     return config.root_dir
   end
+  -- (a root_dir function skips buffers without a file, such as the chat)
   local root = is_file_buffer(bufnr) and vim.fs.root(bufnr, config.root_markers or { ".git" })
   return root or vim.fn.getcwd()
 end

@@ -40,6 +40,7 @@ local M = {}
 ---@field blocks silcrow.Block[]
 ---@field usage silcrow.Usage Token usage of the latest turn
 ---@field last_seq integer
+---@field usage_turn? string Turn the usage figures belong to (nil: no token figures yet)
 local Transcript = {}
 Transcript.__index = Transcript
 
@@ -122,7 +123,7 @@ local builders = {
 
 ---@param ev silcrow.Event
 ---@param payload table
----@return silcrow.Block?
+---@return silcrow.Block
 local function build(ev, payload)
   if ev.type == "think" or ev.type == "respond" then
     return { kind = ev.type, text = ev.content or "" }
@@ -134,6 +135,8 @@ local function build(ev, payload)
   return { kind = "note", text = ("[%s] %s"):format(tostring(ev.type), ev.content or "") }
 end
 
+---Adds a metric's token figures to the turn's usage (metrics without
+---token figures, such as timings, leave it alone).
 ---@param ev silcrow.Event
 ---@param payload table
 function Transcript:_add_usage(ev, payload)
@@ -141,9 +144,9 @@ function Transcript:_add_usage(ev, payload)
     local value = payload[key]
     if type(value) == "number" then
       self.usage[key] = self.usage[key] + value
+      self.usage_turn = ev.turnId
     end
   end
-  self.usage_turn = ev.turnId
 end
 
 ---Folds one event into the transcript.
