@@ -18,7 +18,6 @@ import asyncio
 from typing import ClassVar
 
 import httpx
-import trafilatura
 
 from silcrow.tools.base import ToolError, ToolResult
 from silcrow.tools.builtin._base import BuiltinTool, arg_schema
@@ -30,6 +29,8 @@ TEXT_TYPES = ("text/plain", "application/json", "text/markdown", "text/csv", "ap
 
 
 def extract_text(html: str, url: str) -> str:
+    import trafilatura  # heavy; loaded on the first page, not at daemon start
+
     text = trafilatura.extract(html, url=url, include_comments=False, include_tables=True)
     return text or trafilatura.html2txt(html) or ""
 
