@@ -83,6 +83,14 @@ H.test("calls, results, errors and usage are rendered", function()
   H.eq({ input_tokens = 120, cached_tokens = 60, output_tokens = 10, sent_bytes = 0 }, t.usage)
 end)
 
+H.test("long call arguments are cut short", function()
+  local t = render.new()
+  t:apply(ev("call", "", { name = "write", args = { file = "a.py", content = string.rep("x", 500) } }))
+  local line = t:lines()[1]
+  H.eq(render.max_args + vim.fn.strchars("→ write "), vim.fn.strchars(line))
+  H.truthy(vim.endswith(line, "x…"), "ends with an ellipsis: " .. line)
+end)
+
 H.test("metrics without token figures add no usage to the end line", function()
   local t = render.new()
   t:apply(ev("metric", "", { cycle = 1, elapsed_ms = 6.7, mode = "resume" }))

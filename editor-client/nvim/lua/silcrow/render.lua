@@ -15,6 +15,9 @@
 
 local M = {}
 
+---Longest tool-call arguments shown (in characters); longer ones end in "…".
+M.max_args = 100
+
 ---@class silcrow.Event
 ---@field conversationId string
 ---@field turnId string
@@ -91,7 +94,11 @@ local function describe_call(payload)
     return ("→ malformed call: %s"):format(payload.error)
   end
   local ok, args = pcall(vim.json.encode, payload.args or vim.empty_dict())
-  return ("→ %s %s"):format(payload.name or "?", ok and args or "")
+  args = ok and args or ""
+  if vim.fn.strchars(args) > M.max_args then
+    args = vim.fn.strcharpart(args, 0, M.max_args - 1) .. "…"
+  end
+  return ("→ %s %s"):format(payload.name or "?", args)
 end
 
 ---@type table<string, fun(ev: silcrow.Event, payload: table): silcrow.Block?>

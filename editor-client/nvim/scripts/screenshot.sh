@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Renders a screenshot of the chat split: real Neovim in tmux, the real daemon
+# on the fake provider; the captured pane goes through aha (ANSI -> HTML) and
+# headless Chromium (HTML -> PNG).
+# Usage: editor-client/nvim/scripts/screenshot.sh [out.png]
+# Needs: tmux, aha, chromium (Debian packages) and the project venv.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../../.." && pwd)"
+OUT="${1:-$ROOT/docs/screenshots/nvim-chat.png}"
+NVIM="${NVIM:-$ROOT/.venv/bin/nvim}"
+export SILCROW_BIN="${SILCROW_BIN:-$ROOT/.venv/bin/silcrow}"
+for tool in tmux aha chromium; do
+  command -v "$tool" >/dev/null || { echo "screenshot: $tool is missing (apt-get install $tool)" >&2; exit 1; }
+done
+
+WORK="$(mktemp -d)"
+SESSION="silcrow-shot-$$"
+trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/proj/.git" "$WORK/xdg"
+printf 'def add(a, b):\n    return a - b\n\n\nprint(add(1, 2))\n' > "$WORK/proj/calc.py"
+export SILCROW_DB="$WORK/silcrow.db" XDG_STATE_HOME="$WORK/xdg" XDG_DATA_HOME="$WORK/xdg"
+
+COLS=150 ROWS=30
+tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" -c "$WORK/proj" \
+  "TERM=xterm-256color '$NVIM' --clean -u '$HERE/demo_init.lua' calc.py"
+sleep 1
+tmux send-keys -t "$SESSION" ":1,2SilcrowAsk Why does add(1, 2) print -1?" Enter
+
+# Wait (failure guard, not a timing) for the end-of-turn line in the pane.
+for _ in $(seq 1 300); do
+  if tmux capture-pane -t "$SESSION" -p | grep -q "── done"; then break; fi
+  sleep 0.1
+done
+tmux capture-pane -t "$SESSION" -p | grep -q "── done" || { echo "screenshot: the turn never ended" >&2; exit 1; }
+sleep 0.3
+
+tmux capture-pane -t "$SESSION" -e -p > "$WORK/pane.ansi"
+aha --black --title "Silcrow in Neovim" < "$WORK/pane.ansi" > "$WORK/pane.html"
+# a monospace font and no margins, so the page is exactly the terminal
+sed -i 's|<head>|<head><style>body{margin:8px;background:#14161b !important;font:15px/1.25 "DejaVu Sans Mono",monospace}pre{margin:0}</style>|' "$WORK/pane.html"
+mkdir -p "$(dirname "$OUT")"
+chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+  --window-size=$((COLS * 9 + 16)),$((ROWS * 19 + 16)) \
+  --screenshot="$OUT" "file://$WORK/pane.html" >/dev/null 2>&1
+echo "screenshot: wrote $OUT"
