@@ -223,7 +223,7 @@ class FakeWSServer:
         app.router.add_get(PATHS["responses"], self._handler("responses", ws_responses.serve, ws_responses.admit))
         app.router.add_get(PATHS["realtime"], self._handler("realtime", ws_realtime.serve, ws_realtime.admit))
         app.router.add_get(PATHS["gemini-live"], self._handler("gemini-live", ws_gemini.serve, None))
-        self._runner = web.AppRunner(app, handle_signals=False)
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -231,9 +231,11 @@ class FakeWSServer:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for conn in self.conns:
+        for conn in self.conns:  # a client that never closed must not hold up shutdown
             for task in list(conn._tasks):
                 task.cancel()
+            if not conn.ws.closed:
+                conn.drop()
         if self._runner is not None:
             await self._runner.cleanup()
 
