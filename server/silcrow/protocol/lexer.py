@@ -349,7 +349,7 @@ class Lexer:
             return
         self._body.append(s)
         if self._body_len > self.max_call_chars:
-            preview = "".join(self._body)[:RAW_PREVIEW]
+            preview = "".join(self._body)[: min(RAW_PREVIEW, self.max_call_chars)]
             self._body = []
             self._oversized = True
             self._emit_call(
