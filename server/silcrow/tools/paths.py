@@ -49,15 +49,15 @@ def confine(root: Path, path: str) -> Path:
     joined = candidate if candidate.is_absolute() else root / candidate
     real = joined.resolve(strict=False)
     if not real.is_relative_to(root):
-        why = "a symlink points outside" if _through_symlink(root, candidate) else "it is outside"
-        raise ToolError(f"{path!r} is refused: {why} the workspace {root}; use a path inside it")
+        raise ToolError(f"{path!r} is refused: {_escape_reason(candidate)} the workspace {root}; use a path inside it")
     return real
 
 
-def _through_symlink(root: Path, candidate: Path) -> bool:
+def _escape_reason(candidate: Path) -> str:
+    """A relative path without ``..`` can only leave the root through a symlink."""
     if candidate.is_absolute() or ".." in candidate.parts:
-        return False
-    return True
+        return "it is outside"
+    return "a symlink points outside"
 
 
 def relative(root: Path, real: Path) -> str:
