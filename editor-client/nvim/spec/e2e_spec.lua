@@ -151,6 +151,26 @@ H.test("the code action 'Ask Silcrow about this…' asks for the question", func
   H.truthy(H.chat_line("It adds two numbers (badly)."), "the answer is shown")
 end)
 
+H.test("'Explain this' runs on the daemon and its answer streams into the chat", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  H.setup(root, script("§respond: It prints the result of add(1, 2).\n§end\n"))
+  H.edit(root .. "/calc.py")
+  vim.lsp.buf.code_action({
+    range = { start = { 5, 0 }, ["end"] = { 5, 16 } },
+    apply = true,
+    filter = function(action)
+      return action.command and action.command.command == "silcrow.explain"
+    end,
+  })
+  H.wait(function()
+    return H.chat_line("── done")
+  end, "the explanation to finish")
+  H.truthy(require("silcrow.chat").win(), "the chat opened by itself")
+  H.truthy(H.chat_line("It prints the result of add(1, 2)."), "the answer is shown")
+  H.truthy(H.chat_lines()[2]:find("calc.py:5", 1, true), "the selection went along: " .. H.chat_lines()[2])
+  H.eq(false, chat.is_busy(), "the spinner stops at the end event")
+end)
+
 H.test(":SilcrowHistory reopens a conversation and the next question continues it", function()
   local root = H.workspace({ ["calc.py"] = SOURCE })
   H.setup(root, script("§respond: First answer.\n§end\n", "§respond: Second answer.\n§end\n"))
