@@ -77,7 +77,9 @@ async def index_turns(w: Writer, touched: dict[tuple[str, str], float]) -> None:
 
 def fts_query(text: str) -> str:
     """Free text -> an FTS5 MATCH expression that cannot be a syntax error ('' if no terms)."""
-    pieces = [p for p in text.split() if _WORDLIKE.search(p)][:MAX_QUERY_TERMS]
+    # NUL ends a C string inside SQLite, so it would cut a quoted phrase short.
+    pieces = [p for p in text.replace("\x00", " ").split() if _WORDLIKE.search(p)]
+    pieces = pieces[:MAX_QUERY_TERMS]
     return " OR ".join('"' + p.replace('"', '""') + '"' for p in pieces)
 
 
