@@ -127,6 +127,12 @@ CASES: tuple[Case, ...] = (
          ExecuteToken()),
     ),
     Case(
+        "lone_escaped_quote_before_brace_and_delimiter_in_string",
+        '§call: {"name": "w", "args": {"c": "say \\"} §execute"}}\n§execute',
+        (call("w", '{"name": "w", "args": {"c": "say \\"} §execute"}}', c='say "} §execute'),
+         ExecuteToken()),
+    ),
+    Case(
         "prose_section_signs_are_text",
         "See §3.2 and § 4, also §§ 5-7 and §thin ice.\n§end",
         (RespondText(text="See §3.2 and § 4, also §§ 5-7 and §thin ice."), EndToken()),
