@@ -47,8 +47,8 @@ def _decode(raw: str) -> tuple[Any, str | None]:
         return json.loads(raw), None
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-    except ValueError as exc:  # e.g. an integer literal past Python's digit limit
-        return None, f"not valid JSON ({exc})"
+    except ValueError:  # the only other ValueError: an integer past Python's digit limit
+        return None, "a number has too many digits; write it as a string"
     except RecursionError:
         return None, "JSON nested too deeply"
 
