@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from silcrow.providers.fakes.script import Script
-from silcrow.providers.fakes.ws_server import Faults, FakeWSServer
+from silcrow.providers.fakes.ws_server import FakeWSServer, Faults
 
 
 @pytest.fixture

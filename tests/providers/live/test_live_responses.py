@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from live_helpers import FINAL, HISTORY, KEY_ENV, call_reply, kept_of, open_session, read_all, read_to_execute
+from live_helpers import (
+    FINAL,
+    HISTORY,
+    KEY_ENV,
+    call_reply,
+    kept_of,
+    open_session,
+    read_all,
+    read_to_execute,
+)
 
 from silcrow.providers.base import AuthError, Message, SessionLost
 from silcrow.providers.fakes.script import count_tokens

@@ -7,7 +7,14 @@ from websockets.exceptions import ConnectionClosedError
 from websockets.frames import Close
 
 from silcrow.providers import gemini_live, realtime, responses_ws
-from silcrow.providers.base import AuthError, Message, ProviderError, RateLimited, SessionLost, Usage
+from silcrow.providers.base import (
+    AuthError,
+    Message,
+    ProviderError,
+    RateLimited,
+    SessionLost,
+    Usage,
+)
 from silcrow.providers.config import ProviderConfig
 from silcrow.providers.live_common import (
     Ack,

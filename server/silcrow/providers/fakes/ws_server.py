@@ -132,7 +132,13 @@ class FakeConn:
             transport.abort()
 
     def spawn(self, work: Awaitable[Any]) -> asyncio.Task[Any]:
-        task: asyncio.Task[Any] = asyncio.ensure_future(work)
+        """Run ``work`` beside the reader loop; a dropped connection just ends it."""
+
+        async def guarded() -> None:
+            with contextlib.suppress(Dropped, ConnectionError):
+                await work
+
+        task = asyncio.ensure_future(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
