@@ -107,8 +107,11 @@ CASES: tuple[Case, ...] = (
     Case(
         "design_example",
         f"§think: I should look at the file first\n§call: {READ}\n§execute\n",
-        (ThinkText(text="I should look at the file first"), call("read", READ, file="main.py"),
-         ExecuteToken()),
+        (
+            ThinkText(text="I should look at the file first"),
+            call("read", READ, file="main.py"),
+            ExecuteToken(),
+        ),
     ),
     Case(
         "gemini_splits_think_then_colon",
@@ -123,14 +126,20 @@ CASES: tuple[Case, ...] = (
     Case(
         "file_content_with_sign_and_escapes_inside_call_json",
         f"§call: {WRITE_WITH_SIGNS}\n§execute\n",
-        (CallToken(raw=WRITE_WITH_SIGNS, call=ToolCall("write", json.loads(WRITE_WITH_SIGNS)["args"])),
-         ExecuteToken()),
+        (
+            CallToken(
+                raw=WRITE_WITH_SIGNS, call=ToolCall("write", json.loads(WRITE_WITH_SIGNS)["args"])
+            ),
+            ExecuteToken(),
+        ),
     ),
     Case(
         "lone_escaped_quote_before_brace_and_delimiter_in_string",
         '§call: {"name": "w", "args": {"c": "say \\"} §execute"}}\n§execute',
-        (call("w", '{"name": "w", "args": {"c": "say \\"} §execute"}}', c='say "} §execute'),
-         ExecuteToken()),
+        (
+            call("w", '{"name": "w", "args": {"c": "say \\"} §execute"}}', c='say "} §execute'),
+            ExecuteToken(),
+        ),
     ),
     Case(
         "prose_section_signs_are_text",
@@ -151,8 +160,12 @@ CASES: tuple[Case, ...] = (
         "older_dialect_calls_array_and_yield",
         '§THINK: two reads\n§CALLS: [{"name": "read", "args": {"file": "a"}}, '
         '{"name": "read", "args": {"file": "b"}}]\n§YIELD',
-        (ThinkText(text="two reads"), call("read", '{"name": "read", "args": {"file": "a"}}', file="a"),
-         call("read", '{"name": "read", "args": {"file": "b"}}', file="b"), ExecuteToken()),
+        (
+            ThinkText(text="two reads"),
+            call("read", '{"name": "read", "args": {"file": "a"}}', file="a"),
+            call("read", '{"name": "read", "args": {"file": "b"}}', file="b"),
+            ExecuteToken(),
+        ),
     ),
     Case(
         "older_dialect_yield_without_calls_ends",
@@ -197,20 +210,27 @@ CASES: tuple[Case, ...] = (
     Case(
         "arguments_key_instead_of_args",
         '§call: {"name": "read", "arguments": {"file": "a"}}\n§execute',
-        (bad('{"name": "read", "arguments": {"file": "a"}}', "'arguments'", '"args"'),
-         ExecuteToken()),
+        (
+            bad('{"name": "read", "arguments": {"file": "a"}}', "'arguments'", '"args"'),
+            ExecuteToken(),
+        ),
     ),
     Case(
         "unterminated_call_cut_by_delimiter",
         '§call: {"name": "read", "args": {"file": "a"}\n§respond: ok\n§end',
-        (bad('{"name": "read", "args": {"file": "a"}', "unterminated", "§respond:"),
-         RespondText(text="ok"), ExecuteToken()),
+        (
+            bad('{"name": "read", "args": {"file": "a"}', "unterminated", "§respond:"),
+            RespondText(text="ok"),
+            ExecuteToken(),
+        ),
     ),
     Case(
         "unterminated_call_at_eof_inside_string",
         '§call: {"name": "write", "args": {"content": "abc §end',
-        (bad('{"name": "write", "args": {"content": "abc §end', "unterminated", "ended"),
-         ExecuteToken()),
+        (
+            bad('{"name": "write", "args": {"content": "abc §end', "unterminated", "ended"),
+            ExecuteToken(),
+        ),
     ),
     Case(
         "call_body_not_json",
@@ -230,14 +250,25 @@ CASES: tuple[Case, ...] = (
     Case(
         "stray_prose_after_call_is_respond",
         '§think: x\n§call: {"name": "list"} and then I will read\n§execute',
-        (ThinkText(text="x"), call("list", '{"name": "list"}'),
-         RespondText(text="and then I will read"), ExecuteToken()),
+        (
+            ThinkText(text="x"),
+            call("list", '{"name": "list"}'),
+            RespondText(text="and then I will read"),
+            ExecuteToken(),
+        ),
     ),
     Case(
         "pretty_printed_call_on_several_lines",
         '§call:\n{\n  "name": "edit",\n  "args": {"old": "{[", "new": "]}"}\n}\n§execute',
-        (call("edit", '{\n  "name": "edit",\n  "args": {"old": "{[", "new": "]}"}\n}',
-              old="{[", new="]}"), ExecuteToken()),
+        (
+            call(
+                "edit",
+                '{\n  "name": "edit",\n  "args": {"old": "{[", "new": "]}"}\n}',
+                old="{[",
+                new="]}",
+            ),
+            ExecuteToken(),
+        ),
     ),
     Case(
         "sign_outside_string_in_body_is_not_a_delimiter",
@@ -272,8 +303,11 @@ CASES: tuple[Case, ...] = (
     Case(
         "oversized_call_body",
         '§call: {"name": "write", "args": {"content": "' + "x" * 80 + '"}}\n§respond: next\n§end',
-        (bad('{"name": "write", "args": {"content": "' + "x" * 11 + "…", "longer than 50"),
-         RespondText(text="next"), ExecuteToken()),
+        (
+            bad('{"name": "write", "args": {"content": "' + "x" * 11 + "…", "longer than 50"),
+            RespondText(text="next"),
+            ExecuteToken(),
+        ),
         {"max_call_chars": 50},
     ),
 )

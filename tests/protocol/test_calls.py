@@ -9,7 +9,7 @@ from silcrow.protocol.events import CallToken, ToolCall
 
 
 def test_encode_is_byte_stable_and_keeps_non_ascii() -> None:
-    call = ToolCall("write", {"file": "é.md", "content": "§1 \"q\""})
+    call = ToolCall("write", {"file": "é.md", "content": '§1 "q"'})
     expected = '{"name": "write", "args": {"file": "é.md", "content": "§1 \\"q\\""}}'
     assert encode_call(call) == expected
     assert encode_call(ToolCall("write", dict(call.args))) == expected

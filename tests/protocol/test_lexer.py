@@ -47,7 +47,9 @@ def test_delimiter_split_mid_word_and_sign_alone() -> None:
     assert lexer.feed("§thi") == []
     assert lexer.feed("nk: a") == [ThinkText(text="a")]
     assert lexer.feed("§") == []
-    assert lexer.feed('call:{"name": "x"}') == [CallToken(raw='{"name": "x"}', call=ToolCall("x", {}))]
+    assert lexer.feed('call:{"name": "x"}') == [
+        CallToken(raw='{"name": "x"}', call=ToolCall("x", {}))
+    ]
 
 
 def test_one_feed_coalesces_text_of_one_kind() -> None:
@@ -134,7 +136,7 @@ def test_long_whitespace_is_held_only_up_to_the_cap() -> None:
 
 
 def test_oversized_call_body_is_not_kept() -> None:
-    body = '{"name": "write", "args": {"c": "' + "§x\\\"" * 20_000 + '"}}'
+    body = '{"name": "write", "args": {"c": "' + '§x\\"' * 20_000 + '"}}'
     lexer = Lexer(max_call_chars=1_000)
     errors = []
     most = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lexer_cases import lex, merged
@@ -19,21 +21,53 @@ from silcrow.protocol.events import (
 from silcrow.protocol.render import normalise_tokens, render_tokens
 
 FRAGMENTS = [
-    "§", "§think:", "§THINK:", "§respond:", "§call:", "§CALLS:", "§call{", "§call {",
-    "§execute", "§end", "§YIELD", "§thi", "§cal", "§exec", "think", "call", "nk:", ":",
-    "{", "}", "[", "]", '"', "\\", '\\"', "\\\\", " ", "\n", "\t", "x", "3.2", '"name"',
-    '"args"', '{"name": "read", "args": {}}', "\u2060", "é",
+    "§",
+    "§think:",
+    "§THINK:",
+    "§respond:",
+    "§call:",
+    "§CALLS:",
+    "§call{",
+    "§call {",
+    "§execute",
+    "§end",
+    "§YIELD",
+    "§thi",
+    "§cal",
+    "§exec",
+    "think",
+    "call",
+    "nk:",
+    ":",
+    "{",
+    "}",
+    "[",
+    "]",
+    '"',
+    "\\",
+    '\\"',
+    "\\\\",
+    " ",
+    "\n",
+    "\t",
+    "x",
+    "3.2",
+    '"name"',
+    '"args"',
+    '{"name": "read", "args": {}}',
+    "\u2060",
+    "é",
 ]
-protocolish = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3)), max_size=40
-).map("".join)
+protocolish = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3)), max_size=40).map(
+    "".join
+)
 fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _cuts(text: str, points: list[int]) -> list[str]:
     marks = sorted({p % (len(text) + 1) for p in points})
     edges = [0, *marks, len(text)]
-    return [text[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    return [text[a:b] for a, b in pairwise(edges)]
 
 
 @fast
@@ -87,8 +121,14 @@ valid_calls = st.builds(
     st.dictionaries(protocolish, json_values, max_size=3),
 )
 closed_bad_bodies = st.sampled_from(
-    ['{"name": 1}', "{}", '{"name": "a", "args": 3}', '{"name": "a", "arguments": {}}',
-     '{"name": "a", "args": {"x": }}', '{"name": "§end", "args": [1]}']
+    [
+        '{"name": 1}',
+        "{}",
+        '{"name": "a", "args": 3}',
+        '{"name": "a", "arguments": {}}',
+        '{"name": "a", "args": {"x": }}',
+        '{"name": "§end", "args": [1]}',
+    ]
 ).map(parse_call)
 tokens_strategy = st.lists(
     st.one_of(

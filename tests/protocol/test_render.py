@@ -11,6 +11,7 @@ from silcrow.protocol.events import (
     ExecuteToken,
     RespondText,
     ThinkText,
+    Token,
     ToolCall,
 )
 from silcrow.protocol.render import (
@@ -43,7 +44,7 @@ def test_unknown_section_kind_names_the_valid_ones() -> None:
 
 
 def test_render_tokens_merges_deltas_and_writes_canonical_calls() -> None:
-    tokens = [
+    tokens: list[Token] = [
         ThinkText(text="look "),
         ThinkText(text="first"),
         CallToken(raw='{"name":"read","args":{"file":"a"}}', call=ToolCall("read", {"file": "a"})),
@@ -66,7 +67,7 @@ def test_neutralise_breaks_only_delimiters() -> None:
 
 
 def test_text_that_holds_a_delimiter_stays_in_its_section() -> None:
-    tokens = [RespondText(text="type §end to stop"), EndToken()]
+    tokens: list[Token] = [RespondText(text="type §end to stop"), EndToken()]
     relexed = merged(lex([render_tokens(tokens)]))
     assert relexed == [RespondText(text=f"type §{WORD_JOINER}end to stop"), EndToken()]
     assert relexed == normalise_tokens(tokens)
