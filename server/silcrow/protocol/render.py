@@ -6,7 +6,7 @@ to write a model's earlier replies back in the protocol it reads.
 Algorithm:
 1. ``render_section(kind, text)`` writes one section on its own line:
    ``§think: text``, ``§respond: text``, ``§call: {json}``, ``§execute``,
-   ``§end``, each followed by a newline.
+   ``§end``, each followed by a newline; section text is stripped.
 2. In think/respond text, a ``§`` that would begin a delimiter ("§end",
    "§call:") gets U+2060 WORD JOINER inserted after it, so the text cannot
    end its own section when lexed again. Text the lexer produced never holds
