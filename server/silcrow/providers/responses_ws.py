@@ -7,7 +7,8 @@ Algorithm:
    the first input item, not ``instructions``: instructions are not carried
    through ``previous_response_id``, items are, so it is sent only once.
    With ``cfg.extra["responses_warmup"] = False`` the history rides along with
-   the first ``send`` instead.
+   the first ``send`` instead (one round trip less to open, but a cut first
+   reply then sends the history twice).
 2. ``send(text)``: settle a reply the consumer abandoned (step 4), fold items
    the chain still lacks into it with another ``generate: false``, then one
    ``response.create`` with ``previous_response_id`` = the chain head and
@@ -126,6 +127,7 @@ class ResponsesSession:
         self._history = history
         self._head: str | None = None  # last clean response id
         self._pending: list[Frame] = []  # items the chain does not hold yet
+        self._after_cut = False  # pending holds a cut reply: fold it in before generating
         self._inflight: _Request | None = None
         self._cut: str | None = None
         self._last: _Request | None = None
@@ -150,8 +152,9 @@ class ResponsesSession:
         try:
             await self._settle()
             await self._absorb_idle()
-            if self._pending and self._warmup:
+            if self._pending and (self._warmup or self._after_cut):
                 self._head, self._pending = await self._prepare(self._pending), []
+            self._after_cut = False
             self._history.append(Message("user", text))
             items, self._pending = [*self._pending, message_item("user", text)], []
             req = self._inflight = await self._start(items, generate=True)
@@ -254,6 +257,7 @@ class ResponsesSession:
         """Forget a polluted response: chain from its parent plus explicit items."""
         self._head = req.previous
         self._pending = [*req.input, message_item("assistant", kept)]
+        self._after_cut = True
         req.seen = [kept]
         self._last = None
 

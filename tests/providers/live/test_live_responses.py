@@ -172,3 +172,16 @@ async def test_opening_without_history_sends_nothing(ws_fake) -> None:
     assert len(creates(server)) == 1  # the system item alone is the warm-up
     text, _ = await read_all(session, "hi")
     assert text == FINAL
+
+
+async def test_cut_replies_never_make_the_next_request_grow(ws_fake) -> None:
+    server = await ws_fake([call_reply(1), call_reply(2), call_reply(3), FINAL])
+    session = await open_session(server, KIND, extra={"responses_warmup": False})
+    await read_to_execute(session, "go")
+    for n in (1, 2):
+        await read_to_execute(session, f"§result: {n}")
+    await read_all(session, "§result: 3")
+    generating = [f for f in creates(server) if f.get("generate") is not False]
+    assert [len(f["input"]) for f in generating] == [4, 1, 1, 1]  # history rode with the first only
+    warmups = [f for f in creates(server) if f.get("generate") is False]
+    assert [len(f["input"]) for f in warmups] == [5, 2, 2]  # each cut: its input + the kept reply
