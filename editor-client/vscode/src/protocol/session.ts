@@ -83,27 +83,32 @@ export class SilcrowSession implements Disposable {
   /** Run one turn; resolves when it ends (stopReason `end`, `cancelled`, `max_iterations` or `error`). */
   prompt(text: string, options: PromptOptions = {}, token?: CancellationToken): Promise<PromptResult> {
     const params: PromptParams = { text, ...dropUndefined(options) };
-    return this.rpc.sendRequest<PromptResult>(Method.prompt, params, token);
+    return this.request<PromptResult>(Method.prompt, params, token);
   }
 
   /** Ask the daemon to stop the running turn of `conversationId`. */
   async stop(conversationId: string): Promise<boolean> {
-    const result = await this.rpc.sendRequest<{ cancelled: boolean }>(Method.cancel, { conversationId });
+    const result = await this.request<{ cancelled: boolean }>(Method.cancel, { conversationId });
     return result.cancelled;
   }
 
   conversations(workspaceUri?: string, limit?: number): Promise<ConversationsResult> {
-    return this.rpc.sendRequest<ConversationsResult>(Method.conversations, dropUndefined({ workspaceUri, limit }));
+    return this.request<ConversationsResult>(Method.conversations, dropUndefined({ workspaceUri, limit }));
   }
 
   history(conversationId: string): Promise<HistoryResult> {
-    return this.rpc.sendRequest<HistoryResult>(Method.history, { conversationId });
+    return this.request<HistoryResult>(Method.history, { conversationId });
   }
 
   dispose(): void {
     this.registrations.forEach((registration) => registration.dispose());
     this.registrations.length = 0;
     this.listeners.clear();
+  }
+
+  /** Send a request; the token goes last only when given (a trailing `undefined` would be sent as a parameter). */
+  private request<R>(method: string, params: unknown, token?: CancellationToken): Promise<R> {
+    return token ? this.rpc.sendRequest<R>(method, params, token) : this.rpc.sendRequest<R>(method, params);
   }
 
   private dispatch(event: SilcrowEvent): void {

@@ -169,10 +169,10 @@ export class ChatView {
     if (this.transcript.conversationId && event.conversationId !== this.transcript.conversationId) {
       return;
     }
-    const changed = applyEvent(this.transcript, event);
-    if (changed.length === 0) {
+    if (event.seq <= this.transcript.lastSeq) {
       return;
     }
+    const changed = applyEvent(this.transcript, event);
     this.events.push(event);
     if (event.type === 'user' && !this.title) {
       this.title = event.content.split('\n')[0];

@@ -1,0 +1,176 @@
+// The chat webview (dist/webview.js + media/chat.css) in headless Chromium,
+// without VS Code: a stub `acquireVsCodeApi` records what the view posts to
+// the host and saves. A recorded turn (fixtures/turn.json, captured from the
+// daemon with the fake provider) is fed in; the test checks what a person
+// sees and what clicks send back, and saves docs/screenshots/vscode-webview.png.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const EXT = join(HERE, '..', '..');
+const REPO = join(EXT, '..', '..');
+const SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-webview.png');
+const TURN = JSON.parse(readFileSync(join(HERE, 'fixtures', 'turn.json'), 'utf8'));
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+// A dark theme's worth of the CSS variables VS Code gives a webview.
+const THEME = `body { background: #1e1e1e; --vscode-foreground: #cccccc; --vscode-font-family: sans-serif; --vscode-font-size: 13px;
+  --vscode-editor-font-family: monospace; --vscode-input-background: #3c3c3c; --vscode-input-foreground: #cccccc;
+  --vscode-button-background: #0e639c; --vscode-button-foreground: #ffffff; --vscode-button-secondaryBackground: #3a3d41;
+  --vscode-button-secondaryForeground: #cccccc; --vscode-textCodeBlock-background: #0a0a0a; --vscode-errorForeground: #f48771;
+  --vscode-panel-border: #444444; }`;
+
+const STUB = `window.__posted = []; window.__state = undefined;
+  window.acquireVsCodeApi = () => ({
+    postMessage: (m) => window.__posted.push(m),
+    getState: () => window.__state,
+    setState: (s) => { window.__state = s; },
+  });`;
+
+let browser;
+let page;
+
+async function send(messages) {
+  await page.evaluate((list) => list.forEach((m) => window.postMessage(m, '*')), messages);
+}
+
+const posted = () => page.evaluate(() => window.__posted);
+
+before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 420, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  await page.setContent('<!DOCTYPE html><html><head></head><body><div id="app"></div></body></html>');
+  await page.addStyleTag({ content: THEME });
+  await page.addStyleTag({ path: join(EXT, 'media', 'chat.css') });
+  await page.addScriptTag({ content: STUB });
+  await page.addScriptTag({ path: join(EXT, 'dist', 'webview.js') });
+  await page.waitForSelector('textarea.input');
+  assert.deepEqual(errors, []);
+});
+
+after(() => browser?.close());
+
+describe('chat webview', () => {
+  test('says it is ready, then renders a recorded turn', async () => {
+    assert.deepEqual((await posted())[0], { type: 'ready' });
+    await send([{ type: 'busy', busy: true }, ...TURN.map((event) => ({ type: 'event', event }))]);
+    await page.waitForSelector('.item.respond');
+    assert.equal(await page.textContent('.item.user .bubble'), 'Write a greet function in greet.py');
+  });
+
+  test('thinking is dimmed and collapsible', async () => {
+    const think = page.locator('.item.think').first();
+    assert.match(await think.locator('.body').textContent(), /greeting script/);
+    const opacity = Number(await think.evaluate((node) => getComputedStyle(node).opacity));
+    assert.ok(opacity < 0.9, `think is dimmed (opacity ${opacity})`);
+    const before = await think.evaluate((node) => node.open);
+    await think.locator('summary').click();
+    assert.equal(await think.evaluate((node) => node.open), !before);
+  });
+
+  test('the answer is Markdown, and the model cannot inject HTML or script links', async () => {
+    const answer = page.locator('.item.respond').last();
+    assert.equal(await answer.locator('strong').first().textContent(), 'greet.py');
+    assert.match(await answer.locator('pre code').textContent(), /def greet\(name\):/);
+    assert.equal(await answer.locator('img').count(), 0, 'raw <img> from the model is not an element');
+    assert.match(await answer.textContent(), /<img src=x onerror=/, 'raw HTML is shown as text');
+    const hrefs = await answer.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    assert.ok(hrefs.every((href) => !href.startsWith('javascript:')), `no javascript: links (${hrefs})`);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  });
+
+  test('each tool call is an item with status and outcome; the result expands', async () => {
+    const tools = page.locator('.item.tool');
+    assert.equal(await tools.count(), 2);
+    const read = tools.nth(0);
+    assert.equal(await read.locator('.tool-name').textContent(), 'read');
+    assert.equal(await read.locator('.status').textContent(), 'failed');
+    assert.equal(await read.locator('.tool-args').textContent(), 'greet.py');
+    const write = tools.nth(1);
+    assert.equal(await write.locator('.status').textContent(), 'done');
+    assert.equal(await write.locator('.tool-result').isVisible(), false, 'result starts collapsed');
+    await write.locator('summary').click();
+    assert.equal(await write.locator('.tool-result').isVisible(), true);
+    assert.match(await write.locator('.tool-result').textContent(), /Wrote greet\.py/);
+    assert.match(await write.locator('.outcome').textContent(), /Wrote greet\.py/);
+  });
+
+  test('Stop is shown while busy and posts stop', async () => {
+    assert.equal(await page.isVisible('button.stop'), true);
+    assert.equal(await page.isVisible('button.send'), false);
+    await page.click('button.stop');
+    assert.deepEqual((await posted()).at(-1), { type: 'stop' });
+  });
+
+  test('a permission request shows three choices; a click posts the choice once', async () => {
+    const request = {
+      conversationId: TURN[0].conversationId, tool: 'shell', category: 'shell', args: { command: 'pytest -q' },
+      summary: 'Run `pytest -q` in the workspace',
+      options: [{ optionId: 'allow_once', name: 'Allow once' }, { optionId: 'allow_always', name: 'Allow always' }, { optionId: 'reject', name: 'Reject' }],
+    };
+    await send([{ type: 'permission', requestId: 'p1', request }]);
+    const card = page.locator('.item.permission');
+    await card.waitFor();
+    assert.deepEqual(await card.locator('button').allTextContents(), ['Allow once', 'Allow always', 'Reject']);
+    await card.locator('button', { hasText: 'Allow always' }).click();
+    assert.deepEqual((await posted()).at(-1), { type: 'permission', requestId: 'p1', optionId: 'allow_always' });
+    assert.equal(await card.locator('button:disabled').count(), 3);
+    assert.equal(await card.locator('button.chosen').textContent(), 'Allow always');
+  });
+
+  test('an error ending the turn is shown inline', async () => {
+    const last = TURN.at(-1);
+    const error = { ...last, seq: last.seq + 1, type: 'error', content: 'OPENAI_API_KEY is not set: set it and retry.', payload: { stopReason: 'error' } };
+    await send([{ type: 'event', event: error }, { type: 'busy', busy: false }]);
+    const alert = page.locator('.item.error[role="alert"]');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /OPENAI_API_KEY/);
+    assert.equal(await page.isVisible('button.send'), true);
+  });
+
+  test('Enter sends, Shift+Enter makes a new line', async () => {
+    await page.click('textarea.input');
+    await page.keyboard.type('first line');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('second line');
+    assert.equal(await page.inputValue('textarea.input'), 'first line\nsecond line');
+    await page.keyboard.press('Enter');
+    assert.deepEqual((await posted()).at(-1), { type: 'send', text: 'first line\nsecond line' });
+    assert.equal(await page.inputValue('textarea.input'), '');
+  });
+
+  test('the state is saved for a re-created view', async () => {
+    const state = await page.evaluate(() => window.__state);
+    assert.equal(state.conversationId, TURN[0].conversationId);
+    assert.equal(state.events.length, TURN.length + 1);
+  });
+
+  test('screenshot', async () => {
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.locator('.item.think').first().evaluate((node) => { node.open = true; });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  test('history lists conversations and opens one; New conversation clears', async () => {
+    await page.click('button.show-history');
+    assert.deepEqual((await posted()).at(-1), { type: 'listConversations' });
+    const conversation = { id: 'c-old', title: 'Older question', workspace: 'file:///ws', createdAt: 1767225600, updatedAt: 1767225642 };
+    await send([{ type: 'conversations', conversations: [conversation] }]);
+    await page.click('button.conversation');
+    assert.deepEqual((await posted()).at(-1), { type: 'openConversation', conversationId: 'c-old' });
+    const old = { conversationId: 'c-old', turnId: 't0', seq: 1, type: 'user', content: 'Older question', timestamp: 1767225600 };
+    await send([{ type: 'reset', conversationId: 'c-old', title: 'Older question', events: [old] }]);
+    await page.waitForFunction(() => document.querySelectorAll('.item').length === 1);
+    assert.equal(await page.textContent('.toolbar .title'), 'Older question');
+    await page.click('button.new');
+    assert.deepEqual((await posted()).at(-1), { type: 'newConversation' });
+    assert.equal(await page.locator('.item').count(), 0);
+  });
+});
