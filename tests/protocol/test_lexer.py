@@ -80,6 +80,14 @@ def test_nothing_comes_after_a_terminal_token() -> None:
     assert lexer.held == 0
 
 
+def test_eof_releases_everything_held() -> None:
+    lexer = Lexer()
+    lexer.feed("§respond: a  \n §cal")
+    assert lexer.held > 0
+    assert lexer.feed_eof() == [RespondText(text="  \n §cal"), EndToken()]
+    assert lexer.held == 0
+
+
 def test_execute_is_emitted_as_soon_as_it_is_complete() -> None:
     lexer = Lexer()
     lexer.feed('§call: {"name": "x"}\n§exec')

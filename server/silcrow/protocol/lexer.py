@@ -182,6 +182,7 @@ class Lexer:
 
     def _terminal(self, explicit_execute: bool = False) -> None:
         self._flush_text()
+        self._ws = ""
         self._out.append(ExecuteToken() if explicit_execute or self._pending else EndToken())
         self._state = _DONE
 
