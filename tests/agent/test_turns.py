@@ -88,7 +88,7 @@ async def test_token_and_semantic_modes_carry_the_same_text(make_agent) -> None:
     reply = ["§think: first I think about it\n§respond: the answer is 42, as usual\n§end\n"]
     a1, _ = make_agent(reply, chunk=2)
     semantic = await collect(a1, "q", chunks=False)
-    a2, _ = make_agent(reply, chunk=2)
+    a2, _ = make_agent(reply, chunk=2, delay=0.002)  # a slow model: deltas one by one
     token = await collect(a2, "q", chunks=True)
     assert [e.type for e in semantic if e.type != "metric"] == ["user", "think", "respond", "end"]
     deltas = [e for e in token if e.type == "respond"]
@@ -99,7 +99,7 @@ async def test_token_and_semantic_modes_carry_the_same_text(make_agent) -> None:
 
 
 async def test_every_yielded_event_is_already_stored(make_agent, store) -> None:
-    agent, _ = make_agent(READ_THEN_WRITE, chunk=1)
+    agent, _ = make_agent(READ_THEN_WRITE, chunk=1, delay=0.001)
     seen = 0
     async for event in agent("go", chunks=True):
         stored = await store.events(event.conversation_id, after_seq=event.seq - 1, limit=1)
@@ -156,3 +156,12 @@ async def test_provider_error_ends_turn_with_error_in_replay(store) -> None:
     events = await collect(agent, "x")
     assert events[-1].type == "error" and events[-1].payload == {"stopReason": "error"}
     assert "OPENAI_API_KEY" in events[-1].content
+
+
+async def test_fast_streams_are_batched_into_fewer_transactions(make_agent, store) -> None:
+    text = "word " * 400
+    agent, _ = make_agent([f"§respond: {text}\n§end\n"], chunk=2)
+    events = await collect(agent, "q", chunks=True)
+    deltas = [e for e in events if e.type == "respond"]
+    assert "".join(e.content for e in deltas) == text.strip()
+    assert len(deltas) < len(text) // 2  # several chunks share a delta event

@@ -14,7 +14,8 @@ Algorithm (the same for replay, resume and auto):
    ``§end``; a live session is told to ``truncate`` to what was kept.
 4. Store a ``metric`` event (provider usage, bytes sent, timings).
 5. ``§execute``: run the pending calls one by one, storing each ``result``
-   before yielding it; next cycle. ``§end``: store ``end`` and stop.
+   before yielding it; next cycle. ``§end`` (or ``§execute`` with no call
+   pending): store ``end`` and stop.
 6. A provider failure mid-cycle stores an ``error`` event marked
    ``aborted_cycle`` (context assembly drops that cycle's partial reply; no
    call of it has run). In auto mode, or once in resume mode, the cycle is
@@ -26,6 +27,7 @@ Algorithm (the same for replay, resume and auto):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -175,14 +177,19 @@ class TurnRunner:
         first_delta: float | None = None
         stored: list[Event] = []
         stopped_early = False
-        async with contextlib.aclosing(stream):  # type: ignore[type-var]
-            async for item in stream:
-                if isinstance(item, Usage):
-                    usage = item
+        async with contextlib.aclosing(_batches(stream)) as batches:
+            async for items in batches:
+                texts = []
+                for item in items:
+                    if isinstance(item, Usage):
+                        usage = item
+                    else:
+                        texts.append(item.text)
+                if not texts:
                     continue
                 if first_delta is None:
                     first_delta = time.perf_counter()
-                drafts = acc.push(lexer.feed(item.text))
+                drafts = acc.push(lexer.feed("".join(texts)))
                 if drafts:
                     batch = await self._put(*drafts)
                     stored.extend(batch)
@@ -193,9 +200,6 @@ class TurnRunner:
                     break
         if not stopped_early:
             drafts = acc.push(lexer.feed_eof()) + acc.finish()
-            if acc.done is None and acc.pending:
-                drafts.append(self._event(spec, "execute"))
-                acc.done = "execute"
             if drafts:
                 batch = await self._put(*drafts)
                 stored.extend(batch)
@@ -257,3 +261,56 @@ class TurnRunner:
         name = call.call.name if call.call is not None else "call"
         payload = {"name": name, "outcome": result.outcome, "error": result.error}
         return await self._put(self._event(spec, "result", result.content, payload))
+
+
+_END = object()
+
+
+async def _batches(stream: AsyncIterator[StreamItem]) -> AsyncGenerator[list[StreamItem], None]:
+    """Read the stream ahead in a task; yield everything that arrived meanwhile.
+
+    While the consumer commits one batch to the store, the reader keeps
+    receiving, so the next batch holds all deltas that came in: one
+    transaction per delta when the model is slow, many deltas per transaction
+    when it is fast. A failure of the stream is raised to the consumer; when
+    the consumer stops early the reader is cancelled, which closes the stream.
+    """
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def read() -> None:
+        try:
+            async with contextlib.aclosing(stream):  # type: ignore[type-var]
+                async for item in stream:
+                    queue.put_nowait(item)
+        except Exception as exc:
+            queue.put_nowait(_Failure(exc))
+        finally:
+            queue.put_nowait(_END)
+
+    reader = asyncio.get_running_loop().create_task(read())
+    try:
+        while True:
+            items = [await queue.get()]
+            while not queue.empty():
+                items.append(queue.get_nowait())
+            done = items[-1] is _END
+            if done:
+                items.pop()
+            failure = next((i for i, item in enumerate(items) if isinstance(item, _Failure)), None)
+            if failure is not None:
+                if failure:
+                    yield items[:failure]  # what arrived before the failure is still shown
+                raise items[failure].exc
+            if items:
+                yield items
+            if done:
+                return
+    finally:
+        if not reader.done():
+            reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+
+
+@dataclass
+class _Failure:
+    exc: Exception
