@@ -15,8 +15,9 @@ Algorithm:
    ``cancelled``.
 4. The driver iterates the agent: every (already stored) event goes out as a
    ``silcrow/event`` notification in the order the agent yields it (seq
-   order), then feeds progress. A cancel that arrives before the agent has
-   registered the turn is re-sent after each event until it takes.
+   order), then feeds progress. A cancel is given to the agent exactly once;
+   one that arrives before the agent has registered the turn is delivered
+   after the next event.
 5. Failures that stop the agent from producing its own final event (a
    missing API key, a broken provider setting, a bug) are stored as a
    ``user`` + ``error`` pair, sent, and end the turn with stopReason
@@ -127,12 +128,17 @@ class Turn:
     request: TurnRequest
     task: asyncio.Task[dict[str, Any]] | None = None
     cancel_requested: bool = False
+    cancel_delivered: bool = False
 
     def cancel(self) -> None:
         self.cancel_requested = True
+        self.deliver_cancel()
+
+    def deliver_cancel(self) -> None:
+        """Tell the agent once; before it has registered the turn, it says False and we retry."""
         agent = self.session.agent_if_built
-        if agent is not None:
-            agent.cancel(self.conversation_id)
+        if self.cancel_requested and not self.cancel_delivered and agent is not None:
+            self.cancel_delivered = bool(agent.cancel(self.conversation_id))
 
 
 class Turns:
@@ -173,16 +179,19 @@ class Turns:
         turn.session.settle()
 
     async def _await(self, turn: Turn) -> dict[str, Any]:
-        assert turn.task is not None
-        while True:
+        task = turn.task
+        assert task is not None
+        while not task.done():
             try:
-                return await asyncio.shield(turn.task)
+                await asyncio.shield(task)
             except asyncio.CancelledError:
+                if task.done():
+                    break  # the turn itself was cancelled (the daemon is exiting)
                 me = asyncio.current_task()
                 if me is not None:
                     me.uncancel()
-                if not turn.task.done():
-                    turn.cancel()
+                turn.cancel()
+        return task.result()
 
     def cancel(self, conversation_id: str) -> bool:
         turn = self.running.get(conversation_id)
@@ -209,15 +218,12 @@ class Turns:
         last: Event | None = None
         try:
             agent = await turn.session.agent()
-            if turn.cancel_requested:
-                agent.cancel(cid)
             async for event in agent(req.text, conversation_id=cid, chunks=bool(req.chunks),
                                      context=req.context or None):
                 self._send(event)
                 progress.step(event)
                 last = event
-                if turn.cancel_requested:
-                    agent.cancel(cid)
+                turn.deliver_cancel()
         except ConversationBusy:
             await progress.finish("busy")
             raise busy_error(cid) from None
