@@ -175,7 +175,8 @@ class GeminiLiveSession:
 
     @property
     def alive(self) -> bool:
-        return self._lost is None and (self._live.open or self._handle is not None)
+        connected = self._wire is not None and self._wire.open
+        return self._lost is None and (connected or self._handle is not None)
 
     @property
     def _live(self) -> Wire:
