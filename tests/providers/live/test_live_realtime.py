@@ -19,6 +19,7 @@ from live_helpers import (
 from websockets.asyncio.client import connect
 
 from silcrow.providers.base import AuthError, ProviderError, SessionLost
+from silcrow.providers.fakes.script import count_tokens
 from silcrow.providers.fakes.ws_server import FakeWSServer, Faults
 from silcrow.providers.realtime import open_realtime
 
