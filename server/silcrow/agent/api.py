@@ -279,7 +279,8 @@ class Agent:
                 return
             from silcrow.agent.profile import learn_profile
 
-            await learn_profile(self._provider, self._store, user_id)
+            if self._provider is not None:
+                await learn_profile(self._provider, self._store, user_id)
         except Exception:
             log.exception("profile update failed")
 

@@ -61,7 +61,7 @@ class ToolContext:
 
 
 CURRENT: contextvars.ContextVar[ToolContext] = contextvars.ContextVar(
-    "silcrow_tool_context", default=ToolContext()
+    "silcrow_tool_context", default=ToolContext()  # noqa: B039 - the default is never mutated
 )
 
 
@@ -99,7 +99,7 @@ class Workspace(Protocol):
         ...
 
     async def run(
-        self, command: str, *, timeout: float, on_output: OutputSink | None = None
+        self, command: str, *, timeout: float, on_output: OutputSink | None = None  # noqa: ASYNC109
     ) -> ShellOutcome:
         """Run a shell command in the root; killed with its process group on cancel."""
         ...

@@ -38,7 +38,7 @@ class Ledger:
         self, *, context: str, output: str, received: str | bytes, key: str = ""
     ) -> Bill:
         previous = self._last_context.get(key, "")
-        prefix = os.path.commonprefix([previous, context])
+        prefix = os.path.commonprefix([previous, context])  # noqa: RUF071 - characters intended
         raw = received.encode() if isinstance(received, str) else received
         bill = Bill(
             input_tokens=count_tokens(context),
