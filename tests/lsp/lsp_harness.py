@@ -82,6 +82,13 @@ class Daemon:
         await eventually(lambda: any(predicate(e) for e in self.events))
         return next(e for e in self.events if predicate(e))
 
+    async def code_actions(self, uri: str, rng: t.Range) -> list[dict[str, Any]]:
+        """Raw code actions: the client's own union structuring turns CodeAction into Command."""
+        params = t.CodeActionParams(text_document=t.TextDocumentIdentifier(uri=uri), range=rng,
+                                    context=t.CodeActionContext(diagnostics=[]))
+        result = await self.request(t.TEXT_DOCUMENT_CODE_ACTION, params)
+        return list(result or [])
+
     def open(self, name: str, text: str, version: int = 1) -> str:
         uri = (self.root / name).as_uri()
         self.client.text_document_did_open(t.DidOpenTextDocumentParams(
@@ -92,6 +99,10 @@ class Daemon:
 
 def _wire(d: Daemon) -> None:
     client = d.client
+    typed = client.protocol.get_result_type
+    client.protocol.get_result_type = (  # type: ignore[method-assign]
+        lambda method: None if method == t.TEXT_DOCUMENT_CODE_ACTION else typed(method)
+    )
 
     @client.feature("silcrow/event")
     def on_event(params: Any) -> None:

@@ -94,6 +94,11 @@ class Daemon:
             self.watch_parent(params.process_id)
 
     async def refresh_settings(self, pushed: Any = None) -> None:
+        """Re-read settings; prompts that arrive meanwhile wait for it (``sessions.config_lock``)."""
+        async with self.sessions.config_lock:
+            await self._refresh_settings(pushed)
+
+    async def _refresh_settings(self, pushed: Any) -> None:
         if self.editor.flags.configuration and self.sessions.sessions:
             uris = list(self.sessions.sessions)
             items = [t.ConfigurationItem(scope_uri=uri, section="silcrow") for uri in uris]

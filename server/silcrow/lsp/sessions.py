@@ -151,6 +151,7 @@ class SessionManager:
         self.reporter = IssueReporter(editor.show)
         self._store: Any = None
         self._store_lock = asyncio.Lock()
+        self.config_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- folders and settings -------------------------------------------------

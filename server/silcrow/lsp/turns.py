@@ -155,6 +155,8 @@ class Turns:
         self._shown: set[str] = set()
 
     async def run(self, request: TurnRequest, default_chunks: Callable[[WorkspaceSession], bool]) -> dict[str, Any]:
+        async with self.sessions.config_lock:
+            pass  # a settings refresh that started before this prompt applies to it
         try:
             session = await self.sessions.pick(
                 request.workspace_uri, request.conversation_id, request.context

@@ -1,0 +1,142 @@
+"""The daemon process: start-up answer, exit on EOF and on a dead parent, guarded reader."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsp_harness import SERVE
+from pytest_lsp import client_capabilities
+
+from silcrow.lsp.fastinit import initialize_result
+
+
+def frame(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def initialize(process_id: int | None, msg_id: int = 1) -> bytes:
+    return frame({"jsonrpc": "2.0", "id": msg_id, "method": "initialize",
+                  "params": {"processId": process_id, "rootUri": None, "capabilities": {}}})
+
+
+def read_message(stream: Any) -> dict[str, Any]:
+    length = 0
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return json.loads(stream.read(length))
+
+
+def spawn(tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SILCROW_")}
+    env["SILCROW_DB"] = str(tmp_path / "db.sqlite")
+    return subprocess.Popen(SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+
+
+def messages_until(stream: Any, msg_id: int) -> list[dict[str, Any]]:
+    seen = []
+    while True:
+        message = read_message(stream)
+        seen.append(message)
+        if message.get("id") == msg_id:
+            return seen
+
+
+def test_stdin_eof_ends_the_daemon(tmp_path: Path) -> None:
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(initialize(os.getpid()))
+    proc.stdin.flush()
+    assert read_message(proc.stdout)["result"]["serverInfo"]["name"] == "silcrow"
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+
+
+def test_a_dead_parent_process_ends_the_daemon(tmp_path: Path) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(initialize(parent.pid))
+        proc.stdin.flush()
+        read_message(proc.stdout)
+        parent.kill()
+        parent.wait()
+        assert proc.wait(timeout=30) == 1  # stdin is still open: only the watchdog can end it
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_exit_after_shutdown_is_clean(tmp_path: Path) -> None:
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(initialize(os.getpid()))
+    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+    proc.stdin.write(frame({"jsonrpc": "2.0", "method": "exit"}))
+    proc.stdin.flush()
+    assert proc.wait(timeout=30) == 0
+
+
+def test_malformed_frames_log_and_pop_up_once_and_a_huge_length_is_skipped(tmp_path: Path) -> None:
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    junk = b"".join(b"Content-Length: 9\r\n\r\nnot json!" for _ in range(5))
+    huge = b"Content-Length: 9000000000000\r\n\r\n"
+    proc.stdin.write(initialize(os.getpid()) + junk + b"Content-Length: 11\r\n\r\n{\"a\": [1, 2")
+    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "silcrow/cancel",
+                            "params": {"conversationId": "x"}}))
+    proc.stdin.flush()
+    seen = messages_until(proc.stdout, 2)
+    popups = [m for m in seen if m.get("method") == "window/showMessage"]
+    logs = [m for m in seen if m.get("method") == "window/logMessage"]
+    assert len(popups) == 1 and "malformed" in popups[0]["params"]["message"]
+    assert len(logs) >= 6  # every bad frame is logged
+    assert seen[-1]["result"] == {"cancelled": False}  # still in step and answering
+
+    proc.stdin.write(huge)  # must not allocate 9 TB; the body is discarded as it streams past
+    proc.stdin.write(b"x" * 65536)
+    proc.stdin.flush()
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+    assert b"MemoryError" not in (proc.stderr.read() if proc.stderr else b"")
+
+
+def test_invalid_params_for_a_standard_request_get_an_error_response(tmp_path: Path) -> None:
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(initialize(os.getpid()))
+    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "textDocument/codeAction",
+                            "params": {"textDocument": 5}}))
+    proc.stdin.flush()
+    seen = messages_until(proc.stdout, 2)
+    assert seen[-1]["error"]["code"] == -32602
+    assert not [m for m in seen if m.get("method") == "window/showMessage"]
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize("kind", ["neovim", "visual-studio-code"])
+def test_fast_initialize_answer_matches_what_pygls_computes(kind: str) -> None:
+    from pygls.capabilities import ServerCapabilitiesBuilder
+
+    from silcrow.lsp.server import create_server
+
+    server = create_server()
+    protocol = server.protocol
+    caps = client_capabilities(kind)
+    built = ServerCapabilitiesBuilder(
+        caps, set({**protocol.fm.features, **protocol.fm.builtin_features}),
+        protocol.fm.feature_options, list(protocol.fm.commands), server._text_document_sync_kind,
+        server._notebook_document_sync, ServerCapabilitiesBuilder.choose_position_encoding(caps),
+    ).build()
+    params = {"capabilities": protocol._converter.unstructure(caps)}
+    assert initialize_result(params)["capabilities"] == protocol._converter.unstructure(built)
