@@ -1,0 +1,58 @@
+"""``silcrow chat``: the terminal client against a real daemon."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from silcrow.chat import Renderer, choose_provider, demo_script
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SILCROW_") and not k.endswith(("_API_KEY",)) and k != "GOOGLE_API_KEY"}
+    env["SILCROW_DB"] = str(tmp_path / "chat.db")
+    return env
+
+
+def test_once_without_a_key_runs_the_labelled_offline_demo(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# Widget factory\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "silcrow.cli", "chat", "--once", "what is this?"],
+        cwd=tmp_path, env=_env(tmp_path), stdin=subprocess.DEVNULL, capture_output=True,
+        text=True, timeout=60, check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "OFFLINE DEMO" in out and "OPENAI_API_KEY" in out  # labelled, and says how to configure
+    assert '→ read {"file": "README.md"' in out and "✓ Read README.md" in out
+    assert out.index("→ read") < out.index("That was a real `read`")
+
+
+def test_provider_choice() -> None:
+    assert choose_provider(None, {}) is None
+    assert choose_provider(None, {"ANTHROPIC_API_KEY": "k"}) == "anthropic"
+    assert choose_provider(None, {"GOOGLE_API_KEY": "k"}) == "gemini"
+    assert choose_provider(None, {"SILCROW_PROVIDER": "ollama", "OPENAI_API_KEY": "k"}) == "ollama"
+    assert choose_provider("fake", {"OPENAI_API_KEY": "k"}) == "fake"
+
+
+def test_demo_without_files_still_answers(tmp_path: Path) -> None:
+    script = demo_script(tmp_path)
+    assert all("§call" not in reply for reply in script["replies"])
+
+
+def test_renderer_dims_think_and_separates_blocks() -> None:
+    out = io.StringIO()
+    render = Renderer(out, color=True)
+    for ev in ({"type": "think", "content": "hm"}, {"type": "respond", "content": "A"},
+               {"type": "respond", "content": "B"},
+               {"type": "call", "content": "", "payload": {"name": "read", "args": {"file": "x"}}},
+               {"type": "result", "content": "", "payload": {"outcome": "Read x", "error": False}},
+               {"type": "end", "content": ""}):
+        render.event(ev)
+    text = out.getvalue()
+    assert "\x1b[2mhm\x1b[0m\nAB\n" in text and "read {\"file\": \"x\"}" in text and "✓ Read x" in text
