@@ -107,3 +107,19 @@ async def test_ask_command_with_a_question_uses_it(make_daemon) -> None:
         command="silcrow.ask", arguments=[argument],
     )))
     assert d.of(result["conversationId"])[0]["content"] == "Is this Python 3?"
+
+
+async def test_a_file_changed_on_disk_after_a_read_is_told_to_the_model(
+    make_daemon, workspace: Path
+) -> None:
+    d = await make_daemon(settings={"fakeScript": [call("read", file="a.py"), respond("read")]})
+    first = await d.prompt("read a.py")
+    cid = first["conversationId"]
+    n = 0
+    while not any((e.get("payload") or {}).get("notice") for e in d.of(cid)):
+        n += 1  # the watcher reports in the background; each prompt is a new model cycle
+        (workspace / "a.py").write_text(f"print({n})\n")
+        await d.prompt("anything new?", conversationId=cid)
+    notice = next(e for e in d.of(cid) if (e.get("payload") or {}).get("notice"))
+    assert notice["type"] == "user"
+    assert notice["content"] == "changed on disk since you read them: a.py"

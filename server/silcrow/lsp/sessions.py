@@ -103,6 +103,8 @@ class WorkspaceSession:
             ask=self.manager.editor.ask,
             notices=workspace.notices,
             workspace_id=self.uri,
+            # the scripted fake cannot answer profile requests; they would eat its replies
+            profile=self.settings.provider != "fake",
         )
 
     def workspace(self) -> EditorWorkspace:
