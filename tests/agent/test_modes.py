@@ -96,6 +96,7 @@ async def test_cancel_during_streaming_stores_and_yields_cancelled(store) -> Non
             assert agent.cancel(ev.conversation_id)
     assert events[-1].type == "cancelled"
     assert events[-1].payload == {"stopReason": "cancelled"}
+    assert not agent.cancel(events[0].conversation_id)  # the turn is over
     stored = await store.events(events[0].conversation_id)
     assert stored[-1] == events[-1]
     assert len(events) < 60
@@ -134,3 +135,18 @@ async def test_second_turn_on_a_busy_conversation_is_refused(store) -> None:
         await agent("b", conversation_id=ev.conversation_id).__anext__()
     rest = [e async for e in first]
     assert rest[-1].type == "end"
+
+
+async def test_cancel_again_while_the_cancelled_event_is_yielded(store) -> None:
+    provider = FakeProvider(Script.of(["§respond: " + "word " * 200 + "\n§end\n"], chunk=5))
+    provider.script.delay = 0.002
+    agent = Agent(provider, mode="replay", storage=store, tools=[], profile=False)
+    events = []
+    async for ev in agent("talk", chunks=True):
+        events.append(ev)
+        if ev.type == "respond" and len(events) == 3:
+            agent.cancel(ev.conversation_id)
+        if ev.type == "cancelled":
+            agent.cancel(ev.conversation_id)  # must not cancel this consumer
+            await asyncio.sleep(0.01)
+    assert events[-1].type == "cancelled"

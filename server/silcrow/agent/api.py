@@ -196,6 +196,7 @@ class Agent:
             with contextlib.suppress(Exception):
                 await turn.aclose()
             await self._warm.close()
+            running.parked = True  # a further cancel() must not cancel the consumer
             yield await self._store.append(
                 Event(
                     type="cancelled",
