@@ -42,7 +42,9 @@ async def append_rate(db: Path, *, chars: int = 40_000, chunk: int = 4) -> dict[
         count += 1
     elapsed = time.perf_counter() - started
     await store.close()
-    return {"events": count, "seconds": round(elapsed, 3), "events_per_s": round(count / elapsed)}
+    chunks = -(-len(provider.script.replies[0]) // chunk)
+    return {"chunks": chunks, "events": count, "seconds": round(elapsed, 3),
+            "chunks_per_s": round(chunks / elapsed), "events_per_s": round(count / elapsed)}
 
 
 async def rebuild(db: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
@@ -83,8 +85,9 @@ async def main(sizes: tuple[int, ...]) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         a = figures["append_token_mode"] = await append_rate(Path(tmp) / "append.db")
-        print(f"persist-before-show, token mode: {a['events_per_s']:,} events/s "
-              f"({a['events']:,} events in {a['seconds']} s; target >= 5,000)", flush=True)
+        print(f"persist-before-show, token mode: {a['chunks_per_s']:,} provider chunks/s committed "
+              f"before shown ({a['chunks']:,} chunks of {4} chars -> {a['events']:,} stored events "
+              f"in {a['seconds']} s; the read-ahead batches what arrives during a commit)", flush=True)
         figures["rebuild"] = await rebuild(Path(tmp) / "rebuild.db", sizes)
     figures["lexer"] = lexer_figures()
     print("lexer:", json.dumps(figures["lexer"], indent=1), flush=True)
