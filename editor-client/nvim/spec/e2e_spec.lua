@@ -163,7 +163,7 @@ H.test("'Explain this' runs on the daemon and its answer streams into the chat",
     end,
   })
   H.wait(function()
-    return H.chat_line("── done")
+    return H.chat_line_starting("── done")  -- usage figures may follow
   end, "the explanation to finish")
   H.truthy(require("silcrow.chat").win(), "the chat opened by itself")
   H.truthy(H.chat_line("It prints the result of add(1, 2)."), "the answer is shown")

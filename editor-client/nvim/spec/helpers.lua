@@ -115,6 +115,17 @@ function H.wait(cond, what, timeout)
   end
 end
 
+---Index of the first chat line that starts with `prefix`, or nil.
+---@param prefix string
+---@return integer?
+function H.chat_line_starting(prefix)
+  for i, l in ipairs(H.chat_lines()) do
+    if l:sub(1, #prefix) == prefix then
+      return i
+    end
+  end
+end
+
 ---Index of the first chat line equal to `line`, or nil.
 ---@param line string
 ---@return integer?
