@@ -33,7 +33,6 @@ Algorithm:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -48,6 +47,7 @@ from silcrow.providers.live_common import (
     GoAway,
     Handle,
     Text,
+    UsageMeter,
     Wire,
     WireEvent,
     camelize,
@@ -167,9 +167,8 @@ class GeminiLiveSession:
         self._inflight: list[str] | None = None  # text read so far of the reply in flight
         self._last: str | None = None  # the last reply as the model should remember it
         self._billed: Usage | None = None
-        self._carry = Usage()
+        self._meter = UsageMeter()
         self._sent = 0  # bytes sent on earlier connections
-        self._reported = 0
         self._lost: ProviderError | None = None
         self.resumptions = 0
 
@@ -271,7 +270,7 @@ class GeminiLiveSession:
         seen = "".join(self._inflight or [])
         await self._live.send({"clientContent": {"turns": [], "turnComplete": False}})
         rest = [event.text async for event in self._turn() if isinstance(event, Text)]
-        self._carry += self._billed or Usage()
+        self._meter.add(self._billed or Usage())
         self._inflight, self._last = None, seen + "".join(rest)
         if self._last != kept:
             await self._restate(kept)
@@ -300,10 +299,7 @@ class GeminiLiveSession:
         self.resumptions += 1
 
     def _usage(self) -> Usage:
-        total, self._carry = (self._billed or Usage()) + self._carry, Usage()
-        sent_now = self._sent + self._live.sent_bytes
-        sent, self._reported = sent_now - self._reported, sent_now
-        return replace(total, sent_bytes=sent)
+        return self._meter.report(self._billed, self._sent + self._live.sent_bytes)
 
 
 async def open_gemini_live(

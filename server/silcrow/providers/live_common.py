@@ -23,7 +23,7 @@ import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -313,3 +313,24 @@ class Wire:
             await self._ws.close()
         except (OSError, WebSocketException):
             pass
+
+
+class UsageMeter:
+    """Usage owed to the caller of a live session.
+
+    Usage of replies the caller cut short (and of drained tails) is carried
+    into the next report, so every billed token is reported exactly once;
+    ``sent_bytes`` of a report is every byte sent since the previous report.
+    """
+
+    def __init__(self) -> None:
+        self.carry = Usage()
+        self.reported = 0
+
+    def add(self, usage: Usage) -> None:
+        self.carry += usage
+
+    def report(self, usage: Usage | None, sent_total: int) -> Usage:
+        total, self.carry = (usage or Usage()) + self.carry, Usage()
+        sent, self.reported = sent_total - self.reported, sent_total
+        return replace(total, sent_bytes=sent)

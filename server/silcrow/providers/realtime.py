@@ -24,7 +24,7 @@ Algorithm:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -38,6 +38,7 @@ from silcrow.providers.live_common import (
     Frame,
     Started,
     Text,
+    UsageMeter,
     WireEvent,
     dial,
     endpoint,
@@ -136,8 +137,7 @@ class RealtimeSession:
         self._ignored: set[str] = set()  # event ids whose error is expected
         self._inflight: _Reply | None = None
         self._last: _Reply | None = None
-        self._carry = Usage()
-        self._reported = 0
+        self._meter = UsageMeter()
         self._lost: ProviderError | None = None
 
     @property
@@ -236,7 +236,7 @@ class RealtimeSession:
             if isinstance(event, Text):
                 rest.append(event.text)
             elif isinstance(event, Finished) and event.usage:
-                self._carry += event.usage
+                self._meter.add(event.usage)
         self._inflight, self._last = None, reply
         if reply.text() + "".join(rest) != kept:
             await self._replace(reply, kept)
@@ -261,9 +261,7 @@ class RealtimeSession:
             raise SessionLost(f"{VENDOR}: the connection closed while idle; reopen the session.")
 
     def _usage(self, usage: Usage | None) -> Usage:
-        total, self._carry = (usage or Usage()) + self._carry, Usage()
-        sent, self._reported = self._wire.sent_bytes - self._reported, self._wire.sent_bytes
-        return replace(total, sent_bytes=sent)
+        return self._meter.report(usage, self._wire.sent_bytes)
 
 
 async def open_realtime(

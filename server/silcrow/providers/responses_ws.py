@@ -30,7 +30,7 @@ Algorithm:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from silcrow.providers.base import Message, ProviderError, SessionLost, StreamItem, TextDelta, Usage
@@ -42,6 +42,7 @@ from silcrow.providers.live_common import (
     Frame,
     Started,
     Text,
+    UsageMeter,
     WireEvent,
     dial,
     endpoint,
@@ -131,8 +132,7 @@ class ResponsesSession:
         self._inflight: _Request | None = None
         self._cut: str | None = None
         self._last: _Request | None = None
-        self._carry = Usage()
-        self._reported = 0  # wire bytes already reported in a Usage
+        self._meter = UsageMeter()
         self._lost: ProviderError | None = None
         self.restarts = 0  # times the chain was rebuilt after previous_response_not_found
 
@@ -230,7 +230,7 @@ class ResponsesSession:
         req = await self._start(items, generate=False)
         async for event in self._events(req):
             if isinstance(event, Finished) and event.usage:
-                self._carry += event.usage
+                self._meter.add(event.usage)
         return req.response_id
 
     async def _settle(self) -> None:
@@ -244,7 +244,7 @@ class ResponsesSession:
             if isinstance(event, Text):
                 rest.append(event.text)
             elif isinstance(event, Finished) and event.usage:
-                self._carry += event.usage
+                self._meter.add(event.usage)
         self._inflight, self._cut = None, None
         self._history.append(Message("assistant", kept))
         if req.text() + "".join(rest) == kept:
@@ -276,9 +276,7 @@ class ResponsesSession:
 
     def _usage(self, usage: Usage | None) -> Usage:
         """This reply's usage plus drained ones; bytes: every frame since the last Usage."""
-        total, self._carry = (usage or Usage()) + self._carry, Usage()
-        sent, self._reported = self._wire.sent_bytes - self._reported, self._wire.sent_bytes
-        return replace(total, sent_bytes=sent)
+        return self._meter.report(usage, self._wire.sent_bytes)
 
 
 async def open_responses_ws(
