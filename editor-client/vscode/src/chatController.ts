@@ -27,7 +27,7 @@ import type {
   Usage,
 } from './protocol/contract';
 import type { SilcrowSession } from './protocol/session';
-import { applyEvent, transcriptOf, type TranscriptState } from './protocol/transcript';
+import { applyEvent, titleOf, transcriptOf, type TranscriptState } from './protocol/transcript';
 import type { FromWebview, ToWebview } from './webview/messages';
 
 export interface ChatSurface {
@@ -212,7 +212,7 @@ export class ChatController {
       return;
     }
     applyEvent(this.transcript, event);
-    this.title ??= event.type === 'user' ? event.content.split('\n')[0] : undefined;
+    this.title ??= titleOf(event);
     this.events.push(event);
     this.surface.post({ type: 'event', event });
   }

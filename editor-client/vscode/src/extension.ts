@@ -9,7 +9,7 @@ import { ChatController } from './chatController';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
 import { createClient, readServerCommand, saveDocuments } from './daemon';
 import type { PermissionOptionId, PermissionRequest } from './protocol/contract';
-import { SilcrowSession, type RpcEndpoint } from './protocol/session';
+import { SilcrowSession } from './protocol/session';
 import { startFailureMessage } from './protocol/settings';
 import { selectionCommands } from './selection';
 import { SilcrowStatus } from './statusBar';
@@ -38,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   } catch (error) {
     return reportStartFailure(String((error as Error).message), status);
   }
-  const session = new SilcrowSession(client as unknown as RpcEndpoint);
+  const session = new SilcrowSession(client);
   session.setSaveHandler(saveDocuments);
   const chat = new ChatController(session, view, {
     chunks: () => undefined,

@@ -17,7 +17,12 @@
  *
  * No `vscode` import here: only `vscode-jsonrpc` types.
  */
-import type { CancellationToken, Disposable } from 'vscode-jsonrpc';
+import type {
+  CancellationToken,
+  Disposable,
+  GenericNotificationHandler,
+  GenericRequestHandler,
+} from 'vscode-jsonrpc';
 import {
   Method,
   type ContextItem,
@@ -35,8 +40,8 @@ import {
 /** The part of a JSON-RPC connection the session needs. */
 export interface RpcEndpoint {
   sendRequest<R>(method: string, params: unknown, token?: CancellationToken): Promise<R>;
-  onNotification(method: string, handler: (params: never) => void): Disposable;
-  onRequest(method: string, handler: (params: never, token: CancellationToken) => unknown): Disposable;
+  onNotification(method: string, handler: GenericNotificationHandler): Disposable;
+  onRequest<R, E>(method: string, handler: GenericRequestHandler<R, E>): Disposable;
 }
 
 export type EventListener = (event: SilcrowEvent) => void;

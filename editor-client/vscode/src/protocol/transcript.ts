@@ -13,7 +13,9 @@
  *    `result` completes the first open tool item of its turn, matching by name.
  * 4. `end`, `cancelled` and `error` close everything still open in the turn;
  *    cancelled, max_iterations and errors add a visible note.
- * 5. `metric` (one per model response) adds to the turn's token usage.
+ * 5. A `user` event with `payload.notice` is the daemon telling the model
+ *    something (e.g. files changed on disk): a notice, not the user's words.
+ * 6. `metric` (one per model response) adds to the turn's token usage.
  *
  * Pure: used by the webview (plain DOM) and by Node tests.
  */
@@ -74,6 +76,9 @@ function fold(state: TranscriptState, event: SilcrowEvent): string[] {
   const payload = event.payload ?? {};
   switch (event.type) {
     case 'user': {
+      if (payload.notice === true) {
+        return push(state, { kind: 'notice', id, turnId: event.turnId, text: event.content });
+      }
       const context = Array.isArray(payload.context) ? payload.context.length : 0;
       return push(state, { kind: 'user', id, turnId: event.turnId, text: event.content, context });
     }
@@ -226,4 +231,9 @@ export function formatUsage(usage: Usage | undefined): string {
 
 function compact(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+}
+
+/** The first line of the user's own message (not a daemon notice), for a title. */
+export function titleOf(event: SilcrowEvent): string | undefined {
+  return event.type === 'user' && event.payload?.notice !== true ? event.content.split('\n')[0] : undefined;
 }

@@ -15,7 +15,7 @@
  *    through the host, so it can be rebuilt when the webview is re-created.
  */
 import type { SilcrowEvent } from '../protocol/contract';
-import { applyEvent, transcriptOf, type Item, type TranscriptState } from '../protocol/transcript';
+import { applyEvent, titleOf, transcriptOf, type Item, type TranscriptState } from '../protocol/transcript';
 import { el, renderConversations, renderItem, renderPermission } from './render';
 import type { FromWebview, ToWebview } from './messages';
 
@@ -174,9 +174,9 @@ export class ChatView {
     }
     const changed = applyEvent(this.transcript, event);
     this.events.push(event);
-    if (event.type === 'user' && !this.title) {
-      this.title = event.content.split('\n')[0];
-      this.titleNode.textContent = this.title;
+    if (!this.title && titleOf(event)) {
+      this.title = titleOf(event);
+      this.titleNode.textContent = this.title ?? '';
     }
     changed.forEach((id) => this.renderItemById(id));
     this.persist();
@@ -184,7 +184,7 @@ export class ChatView {
 
   private reset(events: SilcrowEvent[], conversationId: string | undefined, title: string | undefined): void {
     this.events = [...events];
-    this.title = title ?? events.find((event) => event.type === 'user')?.content.split('\n')[0];
+    this.title = title ?? events.map(titleOf).find((line) => line !== undefined);
     this.transcript = transcriptOf(this.events, conversationId);
     this.renderAll();
     this.persist();

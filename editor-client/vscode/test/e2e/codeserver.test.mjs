@@ -1,0 +1,207 @@
+// The packaged extension inside real VS Code (code-server 4.100.3, the VS Code
+// 1.100.3 web build), driven with headless Chromium: open the Silcrow view,
+// send a prompt to the daemon running the scripted fake provider, see the
+// streamed answer, see the written file in the editor and on disk. Saves
+// docs/screenshots/vscode-sidebar.png.
+//
+// Environment: CODE_SERVER (entry.js), SILCROW_VSIX, SILCROW_SERVER_CMD
+// (default: the repository's .venv silcrow serve), CHROMIUM.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const EXT = join(HERE, '..', '..');
+const REPO = join(EXT, '..', '..');
+const CODE_SERVER = process.env.CODE_SERVER ?? join(EXT, '.cache', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const VSIX = process.env.SILCROW_VSIX ?? join(EXT, 'dist', 'silcrow.vsix');
+const DAEMON = (process.env.SILCROW_SERVER_CMD ?? `${join(REPO, '.venv', 'bin', 'silcrow')} serve`).trim().split(/\s+/);
+const SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-sidebar.png');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const STEP_MS = 60000;
+
+const GREET = 'def greet(name):\n    return f"Hello, {name}!"\n';
+const SCRIPT = {
+  replies: [
+    '§think: I will write the function.\n§call: ' + JSON.stringify({ name: 'write', args: { file: 'greet.py', content: GREET } }) + '\n§execute\n',
+    '§respond: Created **greet.py** with a `greet` function.\n§end\n',
+    '§respond: This line prints a greeting.\n§end\n',
+  ],
+  chunk: 6,
+  delay: 0.01,
+};
+
+const root = mkdtempSync(join(tmpdir(), 'silcrow-code-server-'));
+const workspace = join(root, 'ws');
+let server;
+let serverLog = '';
+let browser;
+let page;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+function codeServer(args, env) {
+  return spawn(process.execPath, [CODE_SERVER, '--config', join(root, 'config.yaml'), '--user-data-dir', join(root, 'user'),
+    '--extensions-dir', join(root, 'extensions'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function writeSettings() {
+  mkdirSync(join(root, 'user', 'User'), { recursive: true });
+  writeFileSync(join(root, 'user', 'User', 'settings.json'), JSON.stringify({
+    'silcrow.server.command': DAEMON,
+    'silcrow.provider': 'fake',
+    'silcrow.fakeScript': SCRIPT,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    'update.mode': 'none',
+  }, null, 2));
+}
+
+async function waitForHttp(url) {
+  const deadline = Date.now() + STEP_MS;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) {
+      throw new Error(`code-server exited (${server.exitCode}):\n${serverLog}`);
+    }
+    try {
+      const response = await fetch(url);
+      if (response.status < 500) {
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`code-server did not answer at ${url}:\n${serverLog}`);
+}
+
+before(async () => {
+  assert.ok(existsSync(CODE_SERVER), `code-server missing at ${CODE_SERVER}; run scripts/test-vscode`);
+  assert.ok(existsSync(VSIX), `extension package missing at ${VSIX}; run scripts/test-vscode`);
+  mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(workspace, 'main.py'), 'print("hi")\n');
+  writeSettings();
+  const env = { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data'), SILCROW_DB: join(root, 'silcrow.db') };
+  delete env.SILCROW_FAKE_SCRIPT;
+  const install = spawnSync(process.execPath, [CODE_SERVER, '--config', join(root, 'config.yaml'), '--user-data-dir', join(root, 'user'),
+    '--extensions-dir', join(root, 'extensions'), '--install-extension', VSIX], { env, encoding: 'utf8', timeout: STEP_MS });
+  assert.equal(install.status, 0, `installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
+  const port = await freePort();
+  server = codeServer(['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+    '--disable-workspace-trust', '--disable-getting-started-override', workspace], env);
+  server.stdout.on('data', (chunk) => (serverLog += chunk));
+  server.stderr.on('data', (chunk) => (serverLog += chunk));
+  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  await page.goto(url);
+  await page.waitForSelector('.monaco-workbench', { timeout: STEP_MS });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    const killer = setTimeout(() => server.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killer);
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** The chat webview's document (VS Code nests it in two iframes). */
+function chat() {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** Run `body`; on failure save what the browser showed to .cache/e2e-failure-<name>.png. */
+async function withFailureShot(name, body) {
+  try {
+    await body();
+  } catch (error) {
+    await page?.screenshot({ path: join(EXT, '.cache', `e2e-failure-${name}.png`) }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  const box = page.locator('.quick-input-widget input');
+  await box.waitFor({ timeout: STEP_MS });
+  await box.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().click({ timeout: STEP_MS });
+}
+
+test('the Silcrow view answers a prompt and the written file shows in the editor', () => withFailureShot('prompt', async () => {
+  await page.locator('.activitybar [aria-label^="Silcrow"]').first().click({ timeout: STEP_MS });
+  const input = chat().locator('textarea.input');
+  await input.waitFor({ timeout: STEP_MS });
+  await input.fill('Write a greet function in greet.py');
+  await input.press('Enter');
+
+  const answer = chat().locator('.item.respond');
+  await answer.filter({ hasText: 'with a greet function' }).waitFor({ timeout: STEP_MS });
+  assert.equal(await answer.locator('strong').first().textContent(), 'greet.py');
+  const tool = chat().locator('.item.tool');
+  assert.equal(await tool.locator('.tool-name').textContent(), 'write');
+  await tool.locator('.status', { hasText: 'done' }).waitFor({ timeout: STEP_MS });
+  assert.match(await chat().locator('.item.think').first().textContent(), /write the function/);
+
+  const tab = page.locator('.tabs-container .tab', { hasText: 'greet.py' });
+  await tab.waitFor({ timeout: STEP_MS });
+  const editor = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'greet' }).first();
+  await editor.waitFor({ timeout: STEP_MS });
+  assert.match((await editor.textContent()).replace(/\u00a0/g, ' '), /def greet\(name\):\s*return f"Hello, \{name\}!"/);
+  const deadline = Date.now() + STEP_MS;
+  while (!existsSync(join(workspace, 'greet.py')) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(readFileSync(join(workspace, 'greet.py'), 'utf8'), GREET);
+  await chat().locator('button.send').waitFor({ timeout: STEP_MS });
+
+  mkdirSync(dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT });
+
+  await editor.click();
+  await page.keyboard.press('Control+z');
+  await page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'greet' }).waitFor({ state: 'detached', timeout: STEP_MS });
+}));
+
+test('"Explain this" on a selection runs a turn shown in the sidebar', () => withFailureShot('explain', async () => {
+  await page.keyboard.press('Control+p');
+  const box = page.locator('.quick-input-widget input');
+  await box.waitFor({ timeout: STEP_MS });
+  await box.fill('main.py');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main.py' }).first().click({ timeout: STEP_MS });
+  const main = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'print' }).first();
+  await main.waitFor({ timeout: STEP_MS });
+  await main.click();
+  await page.keyboard.press('Control+a');
+  await runCommand('Silcrow: Explain this');
+  const answer = chat().locator('.item.respond', { hasText: 'prints a greeting' });
+  await answer.waitFor({ timeout: STEP_MS });
+  const users = chat().locator('.item.user');
+  assert.equal(await users.count(), 2, 'the explain turn continues the sidebar conversation');
+  assert.match(await users.first().textContent(), /greet function/);
+  assert.match(await users.nth(1).locator('.context').textContent(), /1 selection/);
+}));
