@@ -59,7 +59,8 @@ describe('prompt and streamed events', () => {
     assert.equal(mine[mine.length - 1].type, 'end');
     assert.equal(textOf(mine, 'think').trim(), 'The user greets me.');
     assert.equal(textOf(mine, 'respond').trim(), 'Hello **there**; all good.');
-    assert.ok(mine.filter((event) => event.type === 'respond').length > 1, 'respond arrived as several deltas');
+    const responds = mine.filter((event) => event.type === 'respond');
+    assert.ok(responds.every((event) => event.payload?.delta === true), 'token mode sends respond as deltas');
     assert.ok(mine.every((event) => event.conversationId === result.conversationId));
     const seqs = mine.map((event) => event.seq);
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'seq increases');
@@ -81,6 +82,7 @@ describe('prompt and streamed events', () => {
     assert.equal(result.stopReason, 'end');
     const responds = events.filter((event) => event.type === 'respond');
     assert.equal(responds.length, 1, 'semantic mode sends one respond event');
+    assert.notEqual(responds[0].payload?.delta, true);
     assert.equal(responds[0].content.trim(), 'Second answer.');
     const again = await daemon.session.history(id);
     assert.ok(again.events.length > history.events.length);

@@ -1,0 +1,127 @@
+/**
+ * The pure parts of the client: folding events into chat items, settings and
+ * the daemon command, applying LSP text edits.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { SilcrowEvent } from '../../src/protocol/contract';
+import { applyTextEdits, applyToTexts, editedUris } from '../../src/protocol/edits';
+import { daemonSettings, serverCommand, SettingError, startFailureMessage } from '../../src/protocol/settings';
+import { formatUsage, transcriptOf } from '../../src/protocol/transcript';
+
+let seq = 0;
+function ev(type: SilcrowEvent['type'], content = '', payload?: Record<string, unknown>, turnId = 't1'): SilcrowEvent {
+  return { conversationId: 'c1', turnId, seq: ++seq, type, content, payload, timestamp: seq };
+}
+
+describe('transcript', () => {
+  test('consecutive deltas of one type join; another event closes the block', () => {
+    const events = [
+      ev('user', 'hi'),
+      ev('think', 'Let ', { delta: true }),
+      ev('think', 'me see', { delta: true }),
+      ev('respond', 'Hel', { delta: true }),
+      ev('respond', 'lo', { delta: true }),
+      ev('end', '', { stopReason: 'end' }),
+    ];
+    const items = transcriptOf(events).items;
+    assert.deepEqual(items.map((item) => item.kind), ['user', 'think', 'respond']);
+    assert.equal(items[1].kind === 'think' && items[1].text, 'Let me see');
+    assert.equal(items[2].kind === 'respond' && items[2].open, false);
+  });
+
+  test('semantic blocks stay separate; duplicates by seq are ignored', () => {
+    const a = ev('respond', 'one');
+    const b = ev('respond', 'two');
+    const items = transcriptOf([a, b, a, b]).items;
+    assert.deepEqual(items.map((item) => item.kind === 'respond' && item.text), ['one', 'two']);
+  });
+
+  test('results complete the running call of the same name; the end interrupts the rest', () => {
+    const events = [
+      ev('call', '', { name: 'read', args: { file: 'a.py' } }),
+      ev('call', '', { name: 'shell', args: { command: 'ls' } }),
+      ev('execute'),
+      ev('result', 'text of a.py', { name: 'read', outcome: 'Read a.py', error: false }),
+      ev('cancelled', '', { stopReason: 'cancelled' }),
+    ];
+    const items = transcriptOf(events).items;
+    const tools = items.filter((item) => item.kind === 'tool');
+    assert.deepEqual(tools.map((tool) => tool.kind === 'tool' && tool.status), ['ok', 'interrupted']);
+    assert.equal(tools[0].kind === 'tool' && tools[0].result, 'text of a.py');
+    assert.equal(items[items.length - 1].kind, 'notice');
+  });
+
+  test('a malformed call fails at once; an error ending the turn is an error item', () => {
+    const items = transcriptOf([ev('call', '{bad', { raw: '{bad', error: 'not JSON' }), ev('error', 'key missing', { stopReason: 'error' })]).items;
+    assert.equal(items[0].kind === 'tool' && items[0].status, 'failed');
+    assert.deepEqual(items[1], { kind: 'error', id: items[1].id, turnId: 't1', text: 'key missing' });
+  });
+
+  test('a daemon notice is not the user speaking', () => {
+    const items = transcriptOf([ev('user', 'changed on disk since you read them: a.py', { notice: true })]).items;
+    assert.equal(items[0].kind, 'notice');
+  });
+
+  test('metric events of one turn add up; a new turn starts over', () => {
+    const state = transcriptOf([
+      ev('metric', '', { input_tokens: 1000, cached_tokens: 200, output_tokens: 10 }),
+      ev('metric', '', { input_tokens: 1500, cached_tokens: 900, output_tokens: 20 }),
+    ]);
+    assert.equal(formatUsage(state.usage), '2.5k in (1.1k cached) · 30 out');
+    const next = transcriptOf([...[ev('metric', '', { input_tokens: 5 })], ev('metric', '', { input_tokens: 7, output_tokens: 1 }, 't2')]);
+    assert.equal(formatUsage(next.usage), '7 in · 1 out');
+  });
+});
+
+describe('settings', () => {
+  test('only set daemon keys are passed on', () => {
+    assert.deepEqual(daemonSettings({ provider: 'fake', model: '', server: { command: ['x'] }, maxIterations: 3 }), {
+      provider: 'fake',
+      maxIterations: 3,
+    });
+  });
+
+  test('python wins over command; defaults to silcrow serve', () => {
+    assert.deepEqual(serverCommand({}), { command: 'silcrow', args: ['serve'] });
+    assert.deepEqual(serverCommand({ python: '/v/bin/python', command: ['x'] }), { command: '/v/bin/python', args: ['-m', 'silcrow', 'serve'] });
+  });
+
+  test('a malformed command names the setting and the fix', () => {
+    assert.throws(() => serverCommand({ command: 'silcrow serve' }), (error: Error) =>
+      error instanceof SettingError && /silcrow\.server\.command/.test(error.message) && /\["silcrow", "serve"\]/.test(error.message));
+    assert.throws(() => serverCommand({ python: 3 }), /silcrow\.server\.python/);
+  });
+
+  test('a missing program says how to install or point at it', () => {
+    const message = startFailureMessage({ command: 'silcrow', args: ['serve'] }, new Error('spawn silcrow ENOENT'));
+    assert.match(message, /pip install silcrow/);
+    assert.match(message, /silcrow\.server\.python/);
+  });
+});
+
+describe('edits', () => {
+  const range = (l1: number, c1: number, l2: number, c2: number) => ({ start: { line: l1, character: c1 }, end: { line: l2, character: c2 } });
+
+  test('edits apply from the end, so offsets stay valid', () => {
+    const text = 'one\ntwo\nthree\n';
+    const out = applyTextEdits(text, [
+      { range: range(0, 0, 0, 3), newText: 'ONE' },
+      { range: range(2, 0, 2, 5), newText: '3' },
+    ]);
+    assert.equal(out, 'ONE\ntwo\n3\n');
+  });
+
+  test('create then insert makes a new file; edited URIs are listed once', () => {
+    const files = new Map<string, string>();
+    const edit = {
+      documentChanges: [
+        { kind: 'create' as const, uri: 'file:///w/n.py', options: { overwrite: false, ignoreIfExists: true } },
+        { textDocument: { uri: 'file:///w/n.py', version: null }, edits: [{ range: range(0, 0, 0, 0), newText: 'x = 1\n' }] },
+      ],
+    };
+    applyToTexts(files, edit);
+    assert.equal(files.get('file:///w/n.py'), 'x = 1\n');
+    assert.deepEqual(editedUris(edit), ['file:///w/n.py']);
+  });
+});
