@@ -85,10 +85,14 @@ async def test_auto_falls_back_when_the_session_cannot_open(store) -> None:
     assert "via replay" in "".join(e.content for e in events if e.type == "respond")
 
 
+def talkative_agent(store) -> Agent:
+    """An agent whose model streams a long answer slowly enough to be cancelled."""
+    provider = FakeProvider(Script.of(["§respond: " + "word " * 200 + "\n§end\n"], chunk=5, delay=0.002))
+    return Agent(provider, mode="replay", storage=store, tools=[], profile=False)
+
+
 async def test_cancel_during_streaming_stores_and_yields_cancelled(store) -> None:
-    provider = FakeProvider(Script.of(["§respond: " + "word " * 200 + "\n§end\n"], chunk=5))
-    provider.script.delay = 0.002
-    agent = Agent(provider, mode="replay", storage=store, tools=[], profile=False)
+    agent = talkative_agent(store)
     events = []
     async for ev in agent("talk", chunks=True):
         events.append(ev)
@@ -138,9 +142,7 @@ async def test_second_turn_on_a_busy_conversation_is_refused(store) -> None:
 
 
 async def test_cancel_again_while_the_cancelled_event_is_yielded(store) -> None:
-    provider = FakeProvider(Script.of(["§respond: " + "word " * 200 + "\n§end\n"], chunk=5))
-    provider.script.delay = 0.002
-    agent = Agent(provider, mode="replay", storage=store, tools=[], profile=False)
+    agent = talkative_agent(store)
     events = []
     async for ev in agent("talk", chunks=True):
         events.append(ev)
