@@ -130,6 +130,7 @@ async def ask_permission(params: dict[str, Any], allow_all: bool) -> dict[str, s
 
 
 def plain(value: Any) -> Any:
+    """pygls hands custom params over as namedtuples; make them plain dicts and lists."""
     if hasattr(value, "_asdict"):
         value = value._asdict()
     if isinstance(value, dict):

@@ -20,19 +20,12 @@ from typing import Any
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from silcrow.chat import plain
+
 CLIENTS = ("neovim", "visual-studio-code")
 SERVE = [sys.executable, "-m", "silcrow.cli", "serve"]
 
 
-def plain(value: Any) -> Any:
-    """pygls' client hands custom params over as namedtuples; make them dicts."""
-    if hasattr(value, "_asdict"):
-        value = value._asdict()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 async def eventually(condition: Callable[[], bool]) -> None:
