@@ -141,10 +141,6 @@ class Agent:
     def store(self) -> Any:
         return self._store
 
-    @property
-    def provider(self) -> Provider | None:
-        return self._provider
-
     # -- turns ----------------------------------------------------------------
     async def __call__(
         self,
@@ -261,9 +257,6 @@ class Agent:
             if not running.parked and running.task is not None:
                 running.task.cancel()
         return bool(targets)
-
-    def busy(self, conversation_id: str) -> bool:
-        return conversation_id in self._running
 
     # -- memory ---------------------------------------------------------------
     def _maybe_learn(self, user_id: str) -> None:

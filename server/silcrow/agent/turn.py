@@ -98,8 +98,6 @@ class TurnRunner:
         )
 
     async def _put(self, *events: Event) -> list[Event]:
-        if len(events) == 1:
-            return [await self.store.append(events[0])]
         return list(await self.store.append_many(events))
 
     def _live(self) -> bool:
