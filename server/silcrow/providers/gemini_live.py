@@ -52,6 +52,7 @@ from silcrow.providers.live_common import (
     WireEvent,
     camelize,
     dial,
+    holds,
     require_key,
     split_system,
 )
@@ -221,7 +222,7 @@ class GeminiLiveSession:
         try:
             if self._inflight is not None:
                 await self._interrupt(kept)
-            elif self._last is not None and self._last != kept:
+            elif self._last is not None and not holds(self._last, kept):
                 await self._restate(kept)
         except ProviderError as exc:
             self._lost = exc
@@ -271,8 +272,9 @@ class GeminiLiveSession:
         await self._live.send({"clientContent": {"turns": [], "turnComplete": False}})
         rest = [event.text async for event in self._turn() if isinstance(event, Text)]
         self._meter.add(self._billed or Usage())
-        self._inflight, self._last = None, seen + "".join(rest)
-        if self._last != kept:
+        said = seen + "".join(rest)
+        self._inflight, self._last = None, said
+        if not holds(said, kept):
             await self._restate(kept)
 
     async def _restate(self, kept: str) -> None:

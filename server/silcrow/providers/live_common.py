@@ -118,6 +118,16 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:24]}"
 
 
+def holds(said: str, kept: str) -> bool:
+    """Whether a reply the server holds as ``said`` already is the ``kept`` one.
+
+    The turn loop keeps a reply up to its last delimiter (``§execute``,
+    ``§end``); a tail of whitespace after it carries nothing, so a session
+    that holds ``said`` need not be corrected (corrections re-send context).
+    """
+    return said == kept or (said.startswith(kept) and not said[len(kept):].strip())
+
+
 def require_key(cfg: ProviderConfig) -> str:
     if cfg.api_key:
         return cfg.api_key

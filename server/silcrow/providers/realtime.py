@@ -43,6 +43,7 @@ from silcrow.providers.live_common import (
     dial,
     endpoint,
     error_for,
+    holds,
     new_id,
     obj,
     require_key,
@@ -180,7 +181,7 @@ class RealtimeSession:
         try:
             if self._inflight is not None:
                 await self._stop(self._inflight, kept)
-            elif self._last is not None and self._last.text() != kept:
+            elif self._last is not None and not holds(self._last.text(), kept):
                 await self._replace(self._last, kept)
         except ProviderError as exc:
             self._lost = exc
@@ -238,7 +239,7 @@ class RealtimeSession:
             elif isinstance(event, Finished) and event.usage:
                 self._meter.add(event.usage)
         self._inflight, self._last = None, reply
-        if reply.text() + "".join(rest) != kept:
+        if not holds(reply.text() + "".join(rest), kept):
             await self._replace(reply, kept)
 
     async def _replace(self, reply: _Reply, kept: str) -> None:

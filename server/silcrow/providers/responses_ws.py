@@ -23,8 +23,8 @@ Algorithm:
    discards it (the tail is generated while the tool runs). The polluted
    response is never chained from: its input items plus the assistant item
    ``kept`` (``output_text``) become pending items on top of the last clean
-   id. If the drained text equals ``kept``, the response is clean and
-   becomes the head.
+   id. If the drained text is ``kept`` (up to trailing whitespace), the
+   response is clean and becomes the head.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from silcrow.providers.live_common import (
     dial,
     endpoint,
     error_for,
+    holds,
     obj,
     require_key,
     split_system,
@@ -174,7 +175,7 @@ class ResponsesSession:
             self._cut = kept  # drained by the next send, while the tool runs
             return
         last = self._last
-        if last is None or last.text() == kept:
+        if last is None or holds(last.text(), kept):
             return
         self._history[-1] = Message("assistant", kept)
         self._rebase(last, kept)
@@ -247,7 +248,7 @@ class ResponsesSession:
                 self._meter.add(event.usage)
         self._inflight, self._cut = None, None
         self._history.append(Message("assistant", kept))
-        if req.text() + "".join(rest) == kept:
+        if holds(req.text() + "".join(rest), kept):
             req.seen = [kept]
             self._head, self._last = req.response_id, req
         else:
