@@ -123,6 +123,16 @@ async def test_open_without_a_live_transport_says_use_replay(monkeypatch: pytest
         await provider.aclose()
 
 
+def test_live_transports_with_their_own_models_default_to_one() -> None:
+    env = {"OPENAI_API_KEY": "k", "GEMINI_API_KEY": "k"}
+    assert resolve_config("openai", live_transport="realtime", env=env).live_model == "gpt-realtime"
+    assert resolve_config("openai", env=env).live_model is None  # Responses WS serves `model`
+    gemini = resolve_config("gemini", live_transport="gemini-live", env=env)
+    assert gemini.live_model == "gemini-3.1-flash-live-preview"
+    mine = resolve_config("openai", live_transport="realtime", live_model="gpt-realtime-mini", env=env)
+    assert mine.live_model == "gpt-realtime-mini"
+
+
 def test_a_provider_object_passes_through() -> None:
     provider = make_provider("ollama")
     assert make_provider(provider) is provider

@@ -64,6 +64,10 @@ VENDORS: dict[str, Vendor] = {
 }
 
 _AUTO_ORDER = ("openai", "anthropic", "gemini")
+
+# Live transports that serve only their own model family; Responses WS serves
+# the ordinary text models, so ``model`` applies there. ``live_model=`` overrides.
+LIVE_MODELS: dict[str, str] = {"realtime": "gpt-realtime", "gemini-live": "gemini-3.1-flash-live-preview"}
 _OVERRIDABLE = frozenset(
     f.name for f in dataclasses.fields(ProviderConfig)
     if f.name not in {"name", "model", "base_url", "api_key_env", "live_transport"}
@@ -123,13 +127,15 @@ def resolve_config(
     vendor = VENDORS[name]
     url = _base_url(vendor, base_url, env)
     key_env, key = _api_key(vendor, api_key_env, overrides.pop("api_key", None), env)
+    live = _live(vendor, live_transport)
+    overrides.setdefault("live_model", LIVE_MODELS.get(live))
     return ProviderConfig(
         name=name,
         model=_model(vendor, model, url, env),
         base_url=url,
         api_key=key,
         api_key_env=key_env,
-        live_transport=_live(vendor, live_transport),
+        live_transport=live,
         **overrides,
     )
 
