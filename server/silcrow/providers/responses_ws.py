@@ -22,7 +22,7 @@ Algorithm:
    remembered; the next ``send`` drains the rest of the response and
    discards it (the tail is generated while the tool runs). The polluted
    response is never chained from: its input items plus the assistant item
-   ``kept`` (``output_text``) become pending items on top of the last clean
+   ``kept`` become pending items on top of the last clean
    id. If the drained text is ``kept`` (up to trailing whitespace), the
    response is clean and becomes the head.
 """
@@ -60,8 +60,8 @@ VENDOR = "OpenAI Responses (WebSocket)"
 
 
 def message_item(role: str, text: str) -> Frame:
-    kind = "output_text" if role == "assistant" else "input_text"
-    return {"type": "message", "role": role, "content": [{"type": kind, "text": text}]}
+    """The short message form (``EasyInputMessage``): no part list, no type tags."""
+    return {"role": role, "content": text}
 
 
 def history_items(system: str, history: Sequence[Message]) -> list[Frame]:
