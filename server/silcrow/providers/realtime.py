@@ -23,6 +23,7 @@ Algorithm:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,17 +141,21 @@ class RealtimeSession:
         self._last: _Reply | None = None
         self._meter = UsageMeter()
         self._lost: ProviderError | None = None
+        self._items = itertools.count(1)  # item ids: unique per conversation, short on the wire
 
     @property
     def alive(self) -> bool:
         return self._lost is None and bool(self._wire.open)
+
+    def _item_id(self) -> str:
+        return f"m{next(self._items)}"
 
     async def start(self, system: str, history: Sequence[Message]) -> None:
         await self._until(lambda e: e == Ack("session.created"))
         await self._wire.send({"type": "session.update", "session": session_config(self._cfg, system)})
         last = ""
         for message in history:
-            last = new_id("msg")
+            last = self._item_id()
             frame = {"type": "conversation.item.create", "item": message_item(message.role, message.content, last)}
             await self._wire.send(frame)
         done = Ack("item", last) if last else Ack("session.updated")
@@ -162,9 +167,9 @@ class RealtimeSession:
             if self._inflight is not None:  # abandoned without truncate: keep what was read
                 await self._stop(self._inflight, self._inflight.text())
             await self._absorb_idle()
-            reply = _Reply(new_id("msg"))
+            reply = _Reply(self._item_id())
             await self._wire.send({"type": "conversation.item.create", "item": message_item("user", text, reply.user_item)})
-            await self._wire.send({"type": "response.create", "response": {}})
+            await self._wire.send({"type": "response.create"})
             self._inflight = reply
             async for event in self._events(reply):
                 if isinstance(event, Text):
