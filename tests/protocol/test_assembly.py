@@ -6,6 +6,8 @@ from silcrow.protocol.assembly import (
     UNKNOWN_OUTCOME,
     assemble,
     build_system,
+    call_token,
+    unanswered_calls,
     window,
 )
 from silcrow.protocol.events import Event
@@ -85,10 +87,36 @@ def test_executed_call_without_result_gets_unknown_outcome() -> None:
     assert UNKNOWN_OUTCOME in msgs[2].content and msgs[2].content.endswith("did it work?")
 
 
+def test_unanswered_calls_are_the_open_end_of_the_last_execute() -> None:
+    write = {"name": "write", "args": {"file": "b.py", "content": "y"}}
+    head = [ev("user", "q"), ev("call", "", CALL), ev("call", "", write), ev("execute")]
+    read_done = ev("result", "x = 1", {"name": "read", "outcome": "Read", "error": False})
+    assert [e.payload for e in unanswered_calls(head)] == [CALL, write]
+    assert [e.payload for e in unanswered_calls([*head, read_done])] == [write]
+    assert unanswered_calls(TURN) == []
+    # a gap a later message already covered keeps the synthetic result, not a new one
+    assert unanswered_calls([*head, ev("user", "again", turn="t2"), ev("respond", "ok", turn="t2")]) == []
+    # an execute inside a reply the provider dropped never ran
+    assert unanswered_calls([*head, ev("error", "dropped", {"aborted_cycle": True})]) == []
+    token = call_token(head[2])
+    assert token.call is not None and token.call.name == "write" and token.call.args == write["args"]
+
+
+def test_stored_results_replace_the_unknown_outcome_fallback() -> None:
+    head = [ev("user", "q"), ev("call", "", CALL), ev("execute")]
+    settled = ev("result", UNKNOWN_OUTCOME, {"name": "read", "error": True, "recovered": "unknown"})
+    msgs = assemble([*head, settled, ev("user", "next", turn="t2")])
+    assert msgs[2].content.count(UNKNOWN_OUTCOME) == 1  # the stored one, no synthetic twin
+    dropped = assemble([*head, ev("error", "dropped", {"aborted_cycle": True}), ev("respond", "r")])
+    assert UNKNOWN_OUTCOME not in "".join(m.content for m in dropped)
+
+
 def test_malformed_call_is_replayed_as_written() -> None:
     raw = '{"name": "read", "args": {'
     events = [ev("user", "q"), ev("call", raw, {"raw": raw, "error": "unterminated"}), ev("execute")]
     assert f"§call: {raw}" in assemble(events)[1].content
+    token = call_token(events[1])
+    assert token.call is None and token.raw == raw and token.error == "unterminated"
 
 
 def test_context_items_and_notices_are_rendered() -> None:

@@ -1,6 +1,12 @@
 """One user turn: model cycles and tool runs until ``§end``, persisted first.
 
 Algorithm (the same for replay, resume and auto):
+0. Settle the previous tool run: calls executed without a stored result
+   (the daemon crashed or the turn was cancelled mid-run) get one now,
+   stored under their own turn before the new ``user`` event. A read-only
+   call (``Tool.read_only``; also a malformed call or an unknown tool, where
+   nothing runs) is run again through the executor; any other call gets an
+   error result saying its outcome is unknown, so it never runs twice.
 1. Store the ``user`` event, yield it.
 2. Each cycle: store pending notices as user events; get a reply stream:
    * replay: assemble the context from the store and open one streaming
@@ -11,16 +17,21 @@ Algorithm (the same for replay, resume and auto):
 3. Feed each delta to the lexer; fold tokens with the accumulator; append
    the resulting events to the store in one transaction, then yield them
    (nothing is shown that is not stored). Stop reading at ``§execute`` or
-   ``§end``; a live session is told to ``truncate`` to what was kept.
+   ``§end``; a live session is told to ``truncate`` to what was kept. If
+   that fails (the session dropped after the reply was complete), the
+   session is closed and the cycle stands: its calls run, and the next
+   cycle reopens a session from the store.
 4. Store a ``metric`` event (provider usage, bytes sent, timings).
 5. ``§execute``: run the pending calls one by one, storing each ``result``
    before yielding it; next cycle. ``§end`` (or ``§execute`` with no call
    pending): store ``end`` and stop.
 6. A provider failure mid-cycle stores an ``error`` event marked
    ``aborted_cycle`` (context assembly drops that cycle's partial reply; no
-   call of it has run). In auto mode, or once in resume mode, the cycle is
-   retried (auto: by replay for the rest of the turn); otherwise the turn
-   ends with stop reason ``error``.
+   call of it has run). In auto mode, or in resume mode when the error is
+   retryable (a dropped or expired session), the cycle is retried once
+   (auto: by replay for the rest of the turn; resume: on a session reopened
+   from the store); a second failure of the same cycle, or any other error,
+   ends the turn with stop reason ``error``.
 7. ``max_iterations`` cycles without ``§end`` end the turn with stop reason
    ``max_iterations``.
 """
@@ -37,7 +48,14 @@ from typing import Any, Literal
 
 from silcrow.agent.accumulator import Accumulator
 from silcrow.agent.executor import Executor
-from silcrow.protocol.assembly import assemble_history, frame
+from silcrow.protocol.assembly import (
+    UNKNOWN_OUTCOME,
+    assemble_history,
+    call_name,
+    call_token,
+    frame,
+    unanswered_calls,
+)
 from silcrow.protocol.events import CallToken, Event
 from silcrow.protocol.lexer import Lexer
 from silcrow.protocol.messages import Message
@@ -106,6 +124,8 @@ class TurnRunner:
         return self.provider.capabilities.resume
 
     async def run(self, spec: TurnSpec) -> AsyncGenerator[Event, None]:
+        async for ev in self._settle(spec):
+            yield ev
         payload = {"context": spec.context} if spec.context else None
         for ev in await self._put(self._event(spec, "user", spec.query, payload)):
             yield ev
@@ -137,12 +157,13 @@ class TurnRunner:
                     self.live_failed = True  # rest of this turn by replay
                 cycle -= 1
                 continue
+            retried = False  # the next cycle may be retried once too
             if acc.done == "end" or not acc.pending:
                 for ev in await self._put(self._end(spec, "end")):
                     yield ev
                 return
             for call in acc.pending:
-                for ev in await self._run_call(spec, call):
+                for ev in await self._run_call(spec, call, spec.turn_id):
                     yield ev
         msg = f"Stopped after {self.max_iterations} model cycles without §end."
         for ev in await self._put(self._end(spec, "max_iterations", msg)):
@@ -206,9 +227,13 @@ class TurnRunner:
         if session is not None:
             ended = [self._event(spec, "end")] if acc.done == "end" else []
             kept = assemble_history(stored + ended)
-            if stopped_early:
-                await session.truncate(kept[0].content if kept else "")
             self.warm.messages = len(history) + 1
+            if stopped_early:
+                try:
+                    await session.truncate(kept[0].content if kept else "")
+                except ProviderError as exc:  # the reply is stored whole; reopen next cycle
+                    log.info("live session lost after a complete reply: %s", exc)
+                    await self.warm.close()
         metric = self._metric(usage, live, cycle, started, first_delta)
         for ev in await self._put(self._event(spec, "metric", "", metric)):
             yield ev
@@ -251,14 +276,40 @@ class TurnRunner:
             )
         return out
 
-    async def _run_call(self, spec: TurnSpec, call: CallToken) -> list[Event]:
-        ctx = ToolContext(
-            conversation_id=spec.conversation_id, user_id=spec.user_id, turn_id=spec.turn_id
-        )
+    async def _run_call(
+        self, spec: TurnSpec, call: CallToken, turn_id: str, **marks: Any
+    ) -> list[Event]:
+        ctx = ToolContext(conversation_id=spec.conversation_id, user_id=spec.user_id, turn_id=turn_id)
         result = await self.executor.run(call, ctx)
         name = call.call.name if call.call is not None else "call"
-        payload = {"name": name, "outcome": result.outcome, "error": result.error}
-        return await self._put(self._event(spec, "result", result.content, payload))
+        payload = {"name": name, "outcome": result.outcome, "error": result.error, **marks}
+        event = Event("result", result.content, payload, spec.conversation_id, turn_id)
+        return await self._put(event)
+
+    def _rerunnable(self, call: CallToken) -> bool:
+        """Whether running ``call`` again changes nothing (see step 0)."""
+        tool = self.executor.tool_for(call)
+        return tool is None or tool.read_only
+
+    async def _settle(self, spec: TurnSpec) -> AsyncIterator[Event]:
+        """Step 0: a stored result for every executed call that has none."""
+        for stored in unanswered_calls(await self.store.events(spec.conversation_id)):
+            call = call_token(stored)
+            if self._rerunnable(call):
+                for ev in await self._run_call(spec, call, stored.turn_id, recovered="rerun"):
+                    yield ev
+                continue
+            payload = {
+                "name": call_name(stored),
+                "outcome": "Outcome unknown: interrupted before it reported back",
+                "error": True,
+                "recovered": "unknown",
+            }
+            unknown = Event(
+                "result", UNKNOWN_OUTCOME, payload, spec.conversation_id, stored.turn_id
+            )
+            for ev in await self._put(unknown):
+                yield ev
 
 
 _END = object()

@@ -18,7 +18,9 @@ Algorithm:
      not context.
    Calls that were executed but have no stored result (the daemon crashed or
    the turn was cancelled) get a synthetic result saying the outcome is
-   unknown, so the model never assumes success.
+   unknown, so the model never assumes success. This is a safety net: the
+   turn loop settles such calls with stored results before it asks the model
+   again (``unanswered_calls`` finds them; see ``silcrow.agent.turn``).
 3. ``history_window=N`` keeps the last N messages, moved to the start of a
    user turn: forward to the first turn start inside the window, or, when the
    window lies inside the latest turn, back to that turn's start (so the
@@ -33,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from silcrow.protocol.calls import encode_call
-from silcrow.protocol.events import Event, ToolCall
+from silcrow.protocol.events import CallToken, Event, ToolCall
 from silcrow.protocol.messages import Message, Role
 from silcrow.protocol.render import PROTOCOL_INSTRUCTIONS, render_section
 
@@ -95,6 +97,21 @@ def format_result(name: str, content: str, *, error: bool = False) -> str:
     return f"{RESULT_PREFIX} {name}{status}\n{content}".rstrip() + "\n"
 
 
+def call_token(event: Event) -> CallToken:
+    """The call a stored ``call`` event holds, as the lexer gave it."""
+    payload = event.payload or {}
+    if "name" in payload:
+        call = ToolCall(str(payload["name"]), dict(payload.get("args") or {}))
+        return CallToken(raw=event.content, call=call)
+    raw = str(payload.get("raw", event.content))
+    return CallToken(raw=raw, error=str(payload.get("error") or "malformed call"))
+
+
+def call_name(event: Event) -> str:
+    """The tool name a ``call`` event's result is filed under (``call`` when malformed)."""
+    return str((event.payload or {}).get("name", "call"))
+
+
 def _call_text(event: Event) -> str:
     payload = event.payload or {}
     if "name" in payload:
@@ -112,8 +129,8 @@ class _Folder:
         self.parts: list[str] = []
         self.delta_type: str | None = None
         self.delta_text: list[str] = []
-        self.unanswered: list[str] = []  # names of executed calls still waiting for a result
-        self.calls: list[str] = []  # calls written since the last execute
+        self.unanswered: list[Event] = []  # executed calls still waiting for a result
+        self.calls: list[Event] = []  # calls written since the last execute
 
     # -- message building -------------------------------------------------
     def _close_delta(self) -> None:
@@ -138,9 +155,9 @@ class _Folder:
 
     def _settle_unanswered(self) -> None:
         if self.unanswered:
-            names, self.unanswered = self.unanswered, []
+            calls, self.unanswered = self.unanswered, []
             self._switch("user")
-            self.parts.extend(format_result(n, UNKNOWN_OUTCOME, error=True) for n in names)
+            self.parts.extend(format_result(call_name(c), UNKNOWN_OUTCOME, error=True) for c in calls)
 
     # -- event handlers ------------------------------------------------------
     def add(self, event: Event) -> None:
@@ -149,8 +166,9 @@ class _Folder:
             self._switch("user")
             payload = event.payload or {}
             name = str(payload.get("name", "tool"))
-            if name in self.unanswered:
-                self.unanswered.remove(name)
+            answered = next((c for c in self.unanswered if call_name(c) == name), None)
+            if answered is not None:
+                self.unanswered.remove(answered)
             self.parts.append(format_result(name, event.content, error=bool(payload.get("error"))))
             return
         if kind == "user":
@@ -165,6 +183,7 @@ class _Folder:
         if kind == "error" and (event.payload or {}).get("aborted_cycle"):
             if self.role == "assistant":
                 self.role, self.parts, self.delta_type, self.delta_text = None, [], None, []
+                self.unanswered = []  # an ``§execute`` of the dropped reply: none of it ran
             self.calls = []
 
     def _assistant(self, event: Event) -> None:
@@ -179,7 +198,7 @@ class _Folder:
         self._close_delta()
         if kind == "call":
             self.parts.append(_call_text(event))
-            self.calls.append(str((event.payload or {}).get("name", "call")))
+            self.calls.append(event)
         elif kind == "execute":
             self.parts.append(render_section("execute", ""))
             self.unanswered, self.calls = self.calls, []
@@ -199,6 +218,20 @@ def assemble_history(events: Iterable[Event]) -> list[Message]:
     for event in events:
         folder.add(event)
     return folder.finish()
+
+
+def unanswered_calls(events: Iterable[Event]) -> list[Event]:
+    """The ``call`` events of the last ``§execute`` that have no stored result.
+
+    Non-empty when the log ends inside a tool run: the daemon crashed or the
+    turn was cancelled after ``§execute`` and before every result was stored.
+    Earlier gaps were already covered by a later user or model message and
+    keep the synthetic result assembly gives them.
+    """
+    folder = _Folder()
+    for event in events:
+        folder.add(event)
+    return list(folder.unanswered)
 
 
 def _turn_start(message: Message) -> bool:

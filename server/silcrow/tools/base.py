@@ -1,10 +1,16 @@
 """The tool contract and the workspace port.
 
 * ``Tool``: name, description, JSON-schema ``args`` the model sees, a
-  ``category`` the permission policy keys on (read, edit, shell, network) and
-  ``idempotent`` (safe to run again after a crash). ``execute(**args)``
-  returns a ``ToolResult``. A custom tool is a subclass with those class
-  attributes and an ``async def execute``.
+  ``category`` the permission policy keys on (read, edit, shell, network),
+  ``idempotent`` (running it twice leaves the same state as once) and
+  ``read_only`` (it changes nothing outside itself: no file, process or
+  remote state). Only a read-only call is run again when a turn continues
+  after an interruption left it without a result; any other call gets an
+  "outcome unknown" result instead (``idempotent`` does not count: a write
+  is idempotent, yet running it again could overwrite later changes).
+  ``execute(**args)`` returns a ``ToolResult``. A custom tool is a subclass
+  with those class attributes and an ``async def execute``; it is not
+  read-only unless it says so.
 * ``ToolResult(outcome, content, error)``: ``outcome`` is the short line the
   user sees, ``content`` what the model gets.
 * ``Workspace``: the port built-in tools act through. ``LocalWorkspace``
@@ -47,6 +53,7 @@ class Tool:
     or a full object schema with ``properties``/``required``."""
     category: ClassVar[Category] = "read"
     idempotent: ClassVar[bool] = False
+    read_only: ClassVar[bool] = False
 
     async def execute(self, **kwargs: Any) -> ToolResult:  # pragma: no cover - abstract
         raise NotImplementedError

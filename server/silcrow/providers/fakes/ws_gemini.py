@@ -177,5 +177,6 @@ async def _generate(conn: FakeConn, state: GeminiState, stopped: asyncio.Event) 
     state.turns += 1
     limit = conn.server.faults.go_away_after_turns
     if limit is not None and state.turns >= limit:
+        conn.server.go_aways += 1
         await conn.send({"goAway": {"timeLeft": "0s"}})
         await conn.close(1000, "connection time limit reached")

@@ -16,8 +16,10 @@ Algorithm:
    ``§execute`` (these APIs have no stop sequences): only a cancel or an
    interruption stops them.
 3. Faults on cue (``server.faults``, or the ``*_now`` methods): drop the
-   connection after N chunks, expire the session after N responses or now,
-   goAway after N turns or now.
+   connection after N chunks, or right after the chunk that completes a
+   given text (a point in the reply: inside ``§think``, mid-``§call`` JSON,
+   just after ``§execute``); expire the session after N responses or now;
+   goAway after N turns or now. Each fired drop is counted in ``drops``.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Faults:
     """Faults the server injects; the ``drop`` one fires once, then resets."""
 
     drop_after_chunks: int | None = None  # next response: drop the TCP connection after N chunks
+    drop_after_text: str | None = None  # drop once a response has sent this text (its chunk included)
     session_limit: int | None = None  # responses per connection before session_expired + 1001
     go_away_after_turns: int | None = None  # Gemini: goAway + close after N turns per connection
 
@@ -113,6 +116,7 @@ class FakeConn:
 
     async def expire(self) -> None:
         """The session hit its time limit: error ``session_expired``, close 1001."""
+        self.server.expiries += 1
         await self.error("session_expired", "Your session hit the maximum duration of 60 minutes.")
         await self.close(1001, "session expired")
 
@@ -160,7 +164,7 @@ class FakeConn:
                 return "".join(sent), False
             await emit(chunk)
             sent.append(chunk)
-            if self.server.take_drop(len(sent)):
+            if self.server.take_drop(len(sent), "".join(sent)):
                 self.drop()
                 raise Dropped
         return "".join(sent), True
@@ -184,6 +188,9 @@ class FakeWSServer:
         self.ledger = Ledger()
         self.conns: list[FakeConn] = []
         self.handles: dict[str, Any] = {}  # Gemini resumption handle -> saved session
+        self.drops = 0  # drop faults fired
+        self.expiries = 0  # sessions expired (session_expired + 1001)
+        self.go_aways = 0  # goAway messages sent
         self._runner: web.AppRunner | None = None
         self._port = 0
 
@@ -207,11 +214,17 @@ class FakeWSServer:
     def key_ok(self, key: str | None) -> bool:
         return bool(key) and (self.api_key is None or key == self.api_key)
 
-    def take_drop(self, chunks_sent: int) -> bool:
-        if self.faults.drop_after_chunks is not None and chunks_sent >= self.faults.drop_after_chunks:
-            self.faults.drop_after_chunks = None
-            return True
-        return False
+    def take_drop(self, chunks_sent: int, text_sent: str) -> bool:
+        """Whether a drop fault fires now (each fires once, then resets)."""
+        faults = self.faults
+        if faults.drop_after_chunks is not None and chunks_sent >= faults.drop_after_chunks:
+            faults.drop_after_chunks = None
+        elif faults.drop_after_text is not None and faults.drop_after_text in text_sent:
+            faults.drop_after_text = None
+        else:
+            return False
+        self.drops += 1
+        return True
 
     async def expire_now(self) -> None:
         """OpenAI connections: error ``session_expired`` then close 1001."""
@@ -222,6 +235,7 @@ class FakeWSServer:
     async def go_away_now(self, time_left: str = "30s") -> None:
         """Gemini connections: send ``goAway``; the connection stays open."""
         for conn in self.of_kind("gemini-live"):
+            self.go_aways += 1
             await conn.send({"goAway": {"timeLeft": time_left}})
 
     async def __aenter__(self) -> FakeWSServer:

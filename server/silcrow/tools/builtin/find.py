@@ -80,6 +80,7 @@ class FindTool(BuiltinTool):
     )
     category = "read"
     idempotent = True
+    read_only = True
 
     def __init__(self, workspace: Workspace, *, max_results: int = 200, max_file_bytes: int = 2 * 1024 * 1024) -> None:
         self.workspace = workspace

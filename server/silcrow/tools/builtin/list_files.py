@@ -44,6 +44,7 @@ class ListTool(BuiltinTool):
     )
     category = "read"
     idempotent = True
+    read_only = True
 
     def __init__(self, workspace: Workspace, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self.workspace = workspace

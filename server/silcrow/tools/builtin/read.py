@@ -42,6 +42,7 @@ class ReadTool(BuiltinTool):
     )
     category = "read"
     idempotent = True
+    read_only = True
 
     def __init__(self, workspace: Workspace, *, limit: int = DEFAULT_READ_LIMIT) -> None:
         self.workspace = workspace

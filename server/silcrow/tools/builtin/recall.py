@@ -40,6 +40,7 @@ class RecallTool(BuiltinTool):
     args: ClassVar = arg_schema({"query": {"type": "string", "description": "words to look for"}}, ["query"])
     category = "memory"
     idempotent = True
+    read_only = True
 
     def __init__(self, store: RecallStore, *, limit: int = DEFAULT_LIMIT) -> None:
         self.store = store

@@ -41,6 +41,7 @@ class ScrapeTool(BuiltinTool):
     args: ClassVar = arg_schema({"url": {"type": "string", "description": "the page address"}}, ["url"])
     category = "network"
     idempotent = True
+    read_only = True
 
     def __init__(
         self,

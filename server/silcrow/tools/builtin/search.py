@@ -27,6 +27,7 @@ class SearchTool(BuiltinTool):
     )
     category = "network"
     idempotent = True
+    read_only = True
 
     def __init__(self, engine: SearchEngine, *, default_limit: int = 8) -> None:
         self.engine = engine
