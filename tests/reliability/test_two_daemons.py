@@ -1,0 +1,143 @@
+"""Two daemons on one store (two editor windows): no "database is locked", consistent histories (issue 8).
+
+Two ``silcrow serve`` processes share one ``SILCROW_DB`` that neither has
+created yet; they start together, so their first prompts open and migrate
+the store at the same moment. Each runs two conversations at once, each a
+loop of prompts whose scripted replies stream fast in token mode (one store
+transaction per delta or so) and write and read a file. Once with a
+workspace folder per daemon, once with both on the SAME folder.
+
+Counted:
+* "database is locked" anywhere: the daemons' stderr, ``window/logMessage``,
+  ``window/showMessage`` and the content of any event. Must be 0.
+* every prompt resolves with stopReason ``end``; no ``error`` event.
+* per conversation: the stored events are exactly the ``silcrow/event``
+  notifications its client received, in the same order; seqs run 1..n with
+  no gap; each turn's events are one contiguous block (user ... end) and
+  carry the turn id the prompt resolved with, so no turn interleaves with
+  another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reliability.knobs import record, runs
+from reliability.procs import RawDaemon, integrity, stored_events
+
+LOCKED = "database is locked"
+CONVERSATIONS = 2  # per daemon, running at the same time
+
+
+def replies(tag: str, turns: int) -> list[str]:
+    """Two cycles per turn: think + write + read, then a streamed answer."""
+    write = json.dumps({"name": "write", "args": {"file": f"{tag}.txt", "content": f"{tag}\n"}})
+    read = json.dumps({"name": "read", "args": {"file": f"{tag}.txt"}})
+    cycle = f"§think: writing {tag} down and reading it back\n§call: {write}\n§call: {read}\n§execute\n"
+    answer = f"§respond: {tag} is written and reads back the same, line for line.\n§end\n"
+    return [cycle, answer] * (turns * CONVERSATIONS)
+
+
+@contextlib.asynccontextmanager
+async def daemons(db: Path, folders: list[Path], turns: int) -> AsyncIterator[list[RawDaemon]]:
+    started = await asyncio.gather(*(RawDaemon.spawn(db, cwd=f) for f in folders))
+    try:
+        await asyncio.gather(*(
+            d.initialize([f], {"streaming": "token", "fakeScript": {
+                "replies": replies(f"w{i}", turns), "chunk": 4, "delay": 0.002}})
+            for i, (d, f) in enumerate(zip(started, folders, strict=True))
+        ))
+        yield started
+        for d in started:
+            await d.close()
+    finally:
+        for d in started:
+            d.kill()
+
+
+async def converse(daemon: RawDaemon, turns: int) -> tuple[str, list[dict[str, Any]]]:
+    """``turns`` prompts on one new conversation; its id and the prompt results."""
+    results: list[dict[str, Any]] = []
+    cid: str | None = None
+    for n in range(turns):
+        params: dict[str, Any] = {"text": f"turn {n}: note it down"}
+        if cid:
+            params["conversationId"] = cid
+        results.append(await daemon.request("silcrow/prompt", params))
+        cid = results[-1]["conversationId"]
+    assert cid is not None
+    return cid, results
+
+
+def locked_mentions(daemon: RawDaemon) -> int:
+    texts = [daemon.stderr.decode("utf-8", "replace"),
+             *daemon.texts("window/logMessage"), *daemon.texts("window/showMessage"),
+             *(e["content"] for e in daemon.events)]
+    return sum(text.count(LOCKED) for text in texts)
+
+
+def turn_blocks(events: list[dict[str, Any]]) -> list[str]:
+    """The turn ids in the order their blocks appear; a turn seen twice was interleaved."""
+    blocks: list[str] = []
+    for event in events:
+        if not blocks or blocks[-1] != event["turnId"]:
+            blocks.append(event["turnId"])
+    return blocks
+
+
+def inconsistencies(cid: str, results: list[dict[str, Any]], received: list[dict[str, Any]],
+                    stored: list[dict[str, Any]]) -> list[str]:
+    found: list[str] = []
+    if stored != received:
+        found.append(f"{cid}: stored {len(stored)} events, the client received {len(received)}"
+                     " (or in another order / with other fields)")
+    if [e["seq"] for e in stored] != list(range(1, len(stored) + 1)):
+        found.append(f"{cid}: seqs have a gap or a repeat")
+    if turn_blocks(stored) != [r["turnId"] for r in results]:
+        found.append(f"{cid}: turns are interleaved or their ids differ from the prompt results")
+    return found
+
+
+@pytest.mark.parametrize("shared_folder", [False, True], ids=["own_folders", "same_folder"])
+async def test_two_daemons_share_a_store_without_locks_or_mixed_histories(
+    tmp_path: Path, shared_folder: bool
+) -> None:
+    db = tmp_path / "shared.db"
+    folders = [tmp_path / "ws"] * 2 if shared_folder else [tmp_path / "ws0", tmp_path / "ws1"]
+    for folder in folders:
+        folder.mkdir(exist_ok=True)
+    turns = runs(5, 60)
+    async with daemons(db, folders, turns) as pair:
+        work = [(d, converse(d, turns)) for d in pair for _ in range(CONVERSATIONS)]
+        done = await asyncio.gather(*(job for _, job in work))
+    locked = sum(locked_mentions(d) for d in pair)
+    stop_reasons = Counter(r["stopReason"] for _, results in done for r in results)
+    errors = sum(e["type"] == "error" for d in pair for e in d.events)
+    everything = stored_events(db)
+    problems: list[str] = []
+    for (daemon, _), (cid, results) in zip(work, done, strict=True):
+        received = [e for e in daemon.events if e["conversationId"] == cid]
+        stored = [e for e in everything if e["conversationId"] == cid]
+        problems += inconsistencies(cid, results, received, stored)
+    conversations = {e["conversationId"] for e in everything}
+    check = integrity(db)
+    record(
+        f"two_daemons/{'same_folder' if shared_folder else 'own_folders'}",
+        daemons=len(pair), conversations=len(conversations), turns=sum(stop_reasons.values()),
+        events=len(everything), locked_errors=locked, error_events=errors,
+        inconsistent_conversations=len(problems), integrity=check,
+    )
+    assert locked == 0
+    assert stop_reasons == Counter(end=len(pair) * CONVERSATIONS * turns)
+    assert errors == 0
+    assert problems == []
+    assert len(conversations) == len(pair) * CONVERSATIONS
+    assert check == "ok"
