@@ -77,9 +77,10 @@ def _responses(i: int) -> list[str]:
         '    name, _, value = line.partition(":")\n'
         '    return {"§name": name.strip(), "value": value.strip() or "\\"\\""}\n'
     ) * 6
-    read = json.dumps({"name": "read", "args": {"file": path}})
-    write = json.dumps({"name": "write", "args": {"file": path, "content": content}})
-    test = json.dumps({"name": "shell", "args": {"cmd": f"pytest -q tests/test_header_{i}.py"}})
+    read = json.dumps({"name": "read", "args": {"file": path}}, ensure_ascii=False)
+    write = json.dumps({"name": "write", "args": {"file": path, "content": content}}, ensure_ascii=False)
+    test = json.dumps({"name": "shell", "args": {"cmd": f"pytest -q tests/test_header_{i}.py"}},
+                      ensure_ascii=False)
     return [
         "§think: The test for parse fails on an empty value; §3.2 of the notes says "
         f"empty values stay. I should read {path} first.\n§call: {read}\n§execute",

@@ -91,6 +91,19 @@ _TEXT, _BODY_START, _JSON, _LINE, _DONE = range(5)
 _HOLD = -1  # _classify: the tail may still become a delimiter
 
 
+def _escaped_quotes(text: str, escape: bool) -> bool:
+    """True if every quote in ``text`` (read inside a JSON string) is escaped."""
+    k = text.find('"')
+    while k >= 0:
+        j = k
+        while j and text[j - 1] == "\\":
+            j -= 1
+        if not (k - j + (escape and not j)) & 1:
+            return False
+        k = text.find('"', k + 1)
+    return True
+
+
 class Lexer:
     """Incremental § lexer for one model response. Never raises on any text."""
 
@@ -135,7 +148,31 @@ class Lexer:
     # -- public API ----------------------------------------------------------
     def feed(self, text: str) -> list[Token]:
         """Lex the next piece of the response; returns the tokens it completes."""
-        if self._state == _DONE or not text:
+        state = self._state
+        # Fast paths for the common small chunk, with the same result as the
+        # full scan: inside a JSON string that it does not close; prose with no "§"
+        # past the start of its section.
+        if state == _JSON:
+            if self._in_string and not self._oversized and _escaped_quotes(text, self._escape):
+                size = self._body_len + len(text)
+                if size <= self.max_call_chars:
+                    self._body.append(text)
+                    self._body_len = size
+                    plain = text.rstrip("\\")
+                    run = len(text) - len(plain)
+                    self._escape = bool((run if plain else run + self._escape) & 1)
+                    return []
+        elif state == _TEXT:
+            if text and SIGN not in text and not self._at_start and not self._held:
+                body = text.rstrip()
+                if not body:
+                    if len(self._ws) + len(text) <= WHITESPACE_CAP:
+                        self._ws += text
+                        return []
+                elif len(text) - len(body) <= WHITESPACE_CAP:
+                    body, self._ws = self._ws + body, text[len(body) :]
+                    return [ThinkText(body) if self._kind == "think" else RespondText(body)]
+        if state == _DONE or not text:
             return []
         buf = self._held + text if self._held else text
         self._held = ""
@@ -172,7 +209,7 @@ class Lexer:
             text = "".join(self._parts)
             self._parts = []
             self._out.append(
-                ThinkText(text=text) if self._kind == "think" else RespondText(text=text)
+                ThinkText(text) if self._kind == "think" else RespondText(text)
             )
 
     def _emit_call(self, token: CallToken) -> None:
