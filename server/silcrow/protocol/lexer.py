@@ -153,14 +153,18 @@ class Lexer:
         # full scan: inside a JSON string that it does not close; prose with no "§"
         # past the start of its section.
         if state == _JSON:
-            if self._in_string and not self._oversized and _escaped_quotes(text, self._escape):
+            if (self._in_string and not self._oversized
+                    and ('"' not in text or _escaped_quotes(text, self._escape))):
                 size = self._body_len + len(text)
                 if size <= self.max_call_chars:
                     self._body.append(text)
                     self._body_len = size
-                    plain = text.rstrip("\\")
-                    run = len(text) - len(plain)
-                    self._escape = bool((run if plain else run + self._escape) & 1)
+                    if text[-1:] == "\\":
+                        plain = text.rstrip("\\")
+                        run = len(text) - len(plain)
+                        self._escape = bool((run if plain else run + self._escape) & 1)
+                    elif text:
+                        self._escape = False
                     return []
         elif state == _TEXT:
             if text and SIGN not in text and not self._at_start and not self._held:
