@@ -60,7 +60,9 @@ def turn_document(rows: Iterable[tuple[str, str, str | None]]) -> tuple[str, str
 async def index_turns(w: Writer, touched: dict[tuple[str, str], float]) -> None:
     for (conversation_id, turn_id), timestamp in touched.items():
         rows = await w.fetchall(
-            "SELECT type, content, payload FROM events "
+            # INDEXED BY: left to itself SQLite walks the primary key (the whole
+            # conversation) to honour ORDER BY seq; the turn index already holds seq.
+            "SELECT type, content, payload FROM events INDEXED BY events_by_turn "
             "WHERE conversation_id = ? AND turn_id = ? AND type IN ('user', 'respond') "
             "ORDER BY seq",
             (conversation_id, turn_id),
