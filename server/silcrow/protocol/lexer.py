@@ -14,6 +14,9 @@ Algorithm:
 1. Each ``feed`` prepends the held-back tail of the previous one (at most
    ``HOLDBACK`` characters: a ``§`` that might still become a delimiter) and
    runs the state machine once over the new text; nothing is re-scanned.
+   Two common chunks skip the machine with the same result: one inside a
+   JSON string that it does not close (only escape parity is tracked) and
+   prose with no ``§`` past the start of its section.
 2. Text state: ``str.find("§")`` jumps between candidates; at each ``§`` a
    regex either matches a delimiter, or the tail is a prefix of one (hold it
    back until more text comes), or the ``§`` is text. Plain runs go out as
