@@ -1,13 +1,16 @@
 """Core benchmark: lexer cost, persist-before-show append rate, context rebuild.
 
 Prints figures (never asserts on them):
-1. lexer throughput and cost per chunk (from ``bench_lexer.run``);
+1. lexer throughput and cost per chunk (``main`` only, from ``bench_lexer``);
 2. events/s through the whole agent loop in token mode, each delta
    committed to SQLite before it is yielded (fake provider, 4-char chunks);
 3. time to rebuild the context (read events + assemble) for conversations of
-   1,000 and 10,000 events (``--sizes`` adds more, e.g. 100,000).
+   1,000, 10,000 and 100,000 events (``--sizes`` chooses), with ms per 1,000
+   events at each size: a flat figure is linear growth.
 
-Run: ``.venv/bin/python scripts/bench_core.py [--json out.json]``
+Run: ``.venv/bin/python scripts/bench_core.py [--json out.json]``.
+``measure(quick)`` returns figures 2 and 3 (the lexer has its own
+``bench_lexer.measure``).
 """
 
 from __future__ import annotations
@@ -66,40 +69,67 @@ async def rebuild(db: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
             started = time.perf_counter()
             messages = assemble(await store.events(conv.id), system="system prompt")
             best = min(best, time.perf_counter() - started)
-        out[str(size)] = {"ms": round(best * 1000, 2), "messages": len(messages)}
-        print(f"context rebuild, {size:>7,} events: {best * 1000:8.2f} ms ({len(messages):,} messages)"
-              + ("  (target <= 50 ms)" if size == 10_000 else ""), flush=True)
+        out[str(size)] = {"ms": round(best * 1000, 2), "messages": len(messages),
+                          "ms_per_1k_events": round(best * 1000 / (size / 1000), 3)}
     await store.close()
     return out
 
 
-def lexer_figures() -> dict[str, Any]:
-    try:
-        import bench_lexer
-    except ImportError:
-        return {"skipped": "scripts/bench_lexer.py not found"}
-    return bench_lexer.run()
+def flat(append: dict[str, Any], rebuilt: dict[str, Any]) -> dict[str, Any]:
+    """The figures as one flat dict with units in the names."""
+    out: dict[str, Any] = {
+        "persist_before_show_chunks_per_s": append["chunks_per_s"],
+        "persist_before_show_events_per_s": append["events_per_s"],
+    }
+    for size, r in rebuilt.items():
+        out[f"rebuild_ms_{size}"] = r["ms"]
+        out[f"rebuild_ms_per_1k_events_{size}"] = r["ms_per_1k_events"]
+    sizes = sorted(rebuilt, key=int)
+    if len(sizes) > 1:
+        small, large = rebuilt[sizes[0]], rebuilt[sizes[-1]]
+        out[f"rebuild_per_event_cost_ratio_{sizes[-1]}_vs_{sizes[0]}"] = round(
+            large["ms_per_1k_events"] / small["ms_per_1k_events"], 2)
+    return out
 
 
-async def main(sizes: tuple[int, ...]) -> dict[str, Any]:
-    figures: dict[str, Any] = {}
+async def measure_async(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        a = figures["append_token_mode"] = await append_rate(Path(tmp) / "append.db")
-        print(f"persist-before-show, token mode: {a['chunks_per_s']:,} provider chunks/s committed "
-              f"before shown ({a['chunks']:,} chunks of {4} chars -> {a['events']:,} stored events "
-              f"in {a['seconds']} s; the read-ahead batches what arrives during a commit)", flush=True)
-        figures["rebuild"] = await rebuild(Path(tmp) / "rebuild.db", sizes)
-    figures["lexer"] = lexer_figures()
-    print("lexer:", json.dumps(figures["lexer"], indent=1), flush=True)
-    return figures
+        append = await append_rate(Path(tmp) / "append.db")
+        rebuilt = await rebuild(Path(tmp) / "rebuild.db", sizes)
+    return {"append_token_mode": append, "rebuild": rebuilt, **flat(append, rebuilt)}
+
+
+def measure(quick: bool = False) -> dict[str, Any]:
+    """Append rate and rebuild at 1,000 / 10,000 / 100,000 events (the same when quick)."""
+    return asyncio.run(measure_async())
+
+
+def show(figures: dict[str, Any]) -> None:
+    a = figures["append_token_mode"]
+    print(f"persist-before-show, token mode: {a['chunks_per_s']:,} provider chunks/s committed "
+          f"before shown ({a['chunks']:,} chunks of 4 chars -> {a['events']:,} stored events "
+          f"in {a['seconds']} s; the read-ahead batches what arrives during a commit)")
+    for size, r in figures["rebuild"].items():
+        print(f"context rebuild, {int(size):>7,} events: {r['ms']:8.2f} ms "
+              f"({r['ms_per_1k_events']:.3f} ms per 1k events, {r['messages']:,} messages)"
+              + ("  (target <= 50 ms)" if size == "10000" else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--sizes", default="1000,10000,100000",
+                        help="conversation sizes for the rebuild figure (e.g. 1000,10000)")
+    args = parser.parse_args()
+    figures = asyncio.run(measure_async(tuple(int(x) for x in args.sizes.split(","))))
+    show(figures)
+    import bench_lexer
+
+    figures["lexer"] = bench_lexer.measure()
+    print("lexer:", json.dumps(figures["lexer"], indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--sizes", default="1000,10000",
-                        help="conversation sizes for the rebuild figure (e.g. 1000,10000,100000)")
-    args = parser.parse_args()
-    result = asyncio.run(main(tuple(int(x) for x in args.sizes.split(","))))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    main()

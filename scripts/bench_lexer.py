@@ -1,7 +1,7 @@
 """Benchmark of the § lexer: throughput and cost per chunk, and linear growth.
 
-Run: ``python scripts/bench_lexer.py``. ``run()`` returns the figures so a
-combined benchmark can import this module.
+Run: ``python scripts/bench_lexer.py [--quick]``. ``measure(quick)`` returns
+the figures so a combined benchmark can import this module.
 
 Algorithm:
 1. Build one realistic response: think, respond (with prose ``§3.2``) and
@@ -11,15 +11,18 @@ Algorithm:
    every chunk to one ``Lexer`` and ``feed_eof``; report MB/s and µs per
    chunk, best of a few rounds. Time is this process's CPU time, so other
    load on the machine does not inflate the figures.
-3. Repeat at 1, 2 and 4 MB: µs per chunk staying flat shows linear growth.
+3. Repeat at 1, 2 and 4 MB (quick: 0.25, 0.5, 1 MB): µs per chunk staying
+   flat shows linear growth.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
@@ -27,7 +30,7 @@ from silcrow.protocol.lexer import Lexer
 
 MB = 1_000_000
 CHUNKS = (4, 1)
-SIZES_MB = (1, 2, 4)
+SIZES_MB = {False: (1.0, 2.0, 4.0), True: (0.25, 0.5, 1.0)}  # by ``quick``
 ROUNDS = 3
 
 
@@ -59,8 +62,8 @@ def _time_feed(chunks: list[str]) -> float:
     return best
 
 
-def measure(size_mb: int, chunk: int) -> dict[str, float]:
-    text = build_stream(size_mb * MB)
+def measure_stream(size_mb: float, chunk: int) -> dict[str, float]:
+    text = build_stream(int(size_mb * MB))
     chunks = [text[i : i + chunk] for i in range(0, len(text), chunk)]
     seconds = _time_feed(chunks)
     return {
@@ -73,12 +76,20 @@ def measure(size_mb: int, chunk: int) -> dict[str, float]:
     }
 
 
-def run() -> dict[str, list[dict[str, float]]]:
-    """Figures: the 2 MB stream at each chunk size, then 1/2/4 MB at each chunk size."""
-    return {
-        "stream_2mb": [measure(2, chunk) for chunk in CHUNKS],
-        "growth": [measure(size, chunk) for chunk in CHUNKS for size in SIZES_MB],
+def measure(quick: bool = False) -> dict[str, Any]:
+    """The middle-sized stream at each chunk size, growth over three sizes, flat headlines."""
+    sizes = SIZES_MB[quick]
+    growth = {chunk: [measure_stream(size, chunk) for size in sizes] for chunk in CHUNKS}
+    figures: dict[str, Any] = {
+        "stream": [rows[1] for rows in growth.values()],
+        "growth": [row for rows in growth.values() for row in rows],
     }
+    for chunk, rows in growth.items():
+        figures[f"mb_per_s_{chunk}_char_chunks"] = round(rows[1]["mb_per_s"], 2)
+        figures[f"us_per_chunk_{chunk}_char_chunks"] = round(rows[1]["us_per_chunk"], 3)
+        figures[f"us_per_chunk_growth_{chunk}_char_chunks_{sizes[-1]:g}mb_vs_{sizes[0]:g}mb"] = round(
+            rows[-1]["us_per_chunk"] / rows[0]["us_per_chunk"], 2)
+    return figures
 
 
 def _table(rows: list[dict[str, float]]) -> str:
@@ -93,9 +104,13 @@ def _table(rows: list[dict[str, float]]) -> str:
 
 
 def main() -> None:
-    figures = run()
-    print(f"§ lexer, realistic 2 MB response (CPU time, best of {ROUNDS} rounds)")
-    print(_table(figures["stream_2mb"]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="0.25 / 0.5 / 1 MB streams")
+    args = parser.parse_args()
+    figures = measure(args.quick)
+    size = figures["stream"][0]["size_mb"]
+    print(f"§ lexer, realistic {size:.1f} MB response (CPU time, best of {ROUNDS} rounds)")
+    print(_table(figures["stream"]))
     print("\nGrowth: µs per chunk should stay flat as the stream grows")
     print(_table(figures["growth"]))
 

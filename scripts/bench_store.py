@@ -13,7 +13,8 @@ Algorithm:
 Wall-clock figures depend on how busy the machine is; the ``cpu s`` column
 (this process's CPU time) shows the store's own cost when they disagree.
 
-Run: ``.venv/bin/python scripts/bench_store.py [--json out.json]``
+Run: ``.venv/bin/python scripts/bench_store.py [--quick] [--json out.json]``;
+``measure(quick)`` returns the figures (quick: a quarter of the appends).
 """
 
 from __future__ import annotations
@@ -77,15 +78,22 @@ async def read_back(db: Path, size: int) -> dict[str, Any]:
     return {"events": size, "seconds": round(elapsed, 4), "events_per_s": round(size / elapsed)}
 
 
-async def run() -> dict[str, Any]:
-    """Every figure, as a dict: {"append": [...], "read": [...]}."""
+async def measure_async(quick: bool = False) -> dict[str, Any]:
+    """Every figure: {"append": [...], "read": [...]} plus flat headline figures."""
+    share = 4 if quick else 1
     with tempfile.TemporaryDirectory(prefix="silcrow-bench-") as tmp:
         root = Path(tmp)
         append = [
-            await append_rate(root / f"append-{d}-{b}.db", d, b, n) for d, b, n in APPEND_CASES
+            await append_rate(root / f"append-{d}-{b}.db", d, b, n // share) for d, b, n in APPEND_CASES
         ]
         read = [await read_back(root / f"read-{size}.db", size) for size in READ_SIZES]
-    return {"append": append, "read": read}
+    flat = {f"append_{r['durability']}_batch_{r['batch']}_events_per_s": r["events_per_s"] for r in append}
+    flat.update({f"read_back_ms_{r['events']}": round(r["seconds"] * 1000, 1) for r in read})
+    return {"append": append, "read": read, **flat}
+
+
+def measure(quick: bool = False) -> dict[str, Any]:
+    return asyncio.run(measure_async(quick))
 
 
 def table(results: dict[str, Any]) -> str:
@@ -107,8 +115,9 @@ def table(results: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--quick", action="store_true", help="a quarter of the appends")
     args = parser.parse_args()
-    results = asyncio.run(run())
+    results = measure(args.quick)
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
