@@ -22,11 +22,13 @@ a log with a shell command. Every run checks: the turn completes; the events
 the client saw are exactly the stored ones (same seqs, no gap, no repeat);
 write, edit and shell ran once; a read-only call left without a result was
 run again and any other call left without one got a stored "outcome unknown"
-result. The last test stores such a crash by hand and continues it.
+result. The last tests store such a crash by hand, and cancel a turn while
+a tool runs, then continue the conversation.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 from collections import Counter
@@ -48,7 +50,7 @@ from silcrow.providers.fakes.script import Script
 from silcrow.providers.fakes.ws_server import FakeWSServer, Faults
 from silcrow.providers.registry import make_provider
 from silcrow.store import EventStore
-from silcrow.tools.base import Tool
+from silcrow.tools.base import Tool, ToolResult
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.registry import default_tools
 from support.agentkit import CountingTool
@@ -334,3 +336,39 @@ async def test_crash_between_execute_and_result_is_settled_before_the_model_is_a
     assert unanswered_calls(stored) == []  # the second turn settled nothing more
     assert sum(1 for e in stored if e.type == "result") == len(calls)
     record("drops/crash_settled", calls=len(calls), reruns=2, unknown=4, tool_runs=sum(ran.values()))
+
+
+async def test_cancel_during_a_tool_run_is_settled_on_the_next_turn(tmp_path: Path) -> None:
+    started = asyncio.Event()
+
+    class Slow(CountingTool):
+        name = "slow"
+
+        async def execute(self, sql: str) -> ToolResult:
+            self.runs.append(sql)
+            started.set()
+            await asyncio.sleep(30)
+            raise AssertionError("not cancelled")
+
+    root = fresh(tmp_path / "ws")
+    (root / "notes.txt").write_text("alpha\n")
+    ran: Counter[str] = Counter()
+    slow = Slow()
+    tools = [slow, *counted([t for t in default_tools(LocalWorkspace(root)) if t.name == "read"], ran, set())]
+    reply = f'§call: {{"name": "slow", "args": {{"sql": "q"}}}}\n{READ_CALL}§execute\n'
+    provider = FakeProvider(Script.of([reply, "§respond: checked\n§end\n"]))
+    async with await EventStore.open(tmp_path / "events.db") as store:
+        agent = Agent(provider, mode="replay", storage=store, tools=tools, profile=False)
+        seen: list[Event] = []
+        task = asyncio.create_task(drive(agent, "slow then read", seen))
+        await asyncio.wait_for(started.wait(), 5)
+        agent.cancel()
+        await asyncio.wait_for(task, 5)
+        assert seen[-1].type == "cancelled"
+        await drive(agent, "go on", seen, conversation_id=seen[0].conversation_id)
+        stored = await store.events(seen[0].conversation_id)
+    settled = [e for e in stored if e.type == "result"]
+    assert [(e.payload or {}).get("recovered") for e in settled] == ["unknown", "rerun"]
+    assert slow.runs == ["q"] and ran == Counter(read=1)
+    assert "alpha" in settled[1].content
+    assert seen == stored and seen[-1].payload == {"stopReason": "end"}

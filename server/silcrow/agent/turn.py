@@ -291,8 +291,19 @@ class TurnRunner:
         tool = self.executor.tool_for(call)
         return tool is None or tool.read_only
 
+    async def _closed_cleanly(self, conversation_id: str) -> bool:
+        """Whether the log ends where no call can be open (a finished turn: two cheap reads)."""
+        last = await self.store.events(
+            conversation_id, after_seq=max(0, await self.store.last_seq(conversation_id) - 1)
+        )
+        if not last:
+            return True
+        return last[-1].type in ("end", "user")
+
     async def _settle(self, spec: TurnSpec) -> AsyncIterator[Event]:
         """Step 0: a stored result for every executed call that has none."""
+        if await self._closed_cleanly(spec.conversation_id):
+            return
         for stored in unanswered_calls(await self.store.events(spec.conversation_id)):
             call = call_token(stored)
             if self._rerunnable(call):
