@@ -6,12 +6,16 @@ workspace that reads through the editor applies the same rules as the disk one.
 Algorithm:
 1. ``confine(root, path)``: refuse ``~`` and empty paths; join relative paths
    onto the root; ``Path.resolve(strict=False)`` follows every symlink (leaf
-   and middle); the result must satisfy ``is_relative_to(root)`` - a component
-   check, so a sibling ``/repo-old`` never passes for ``/repo``.
+   and middle); a symlink loop or an unresolvable path is refused, never
+   raised as something else; the result must satisfy ``is_relative_to(root)``
+   - a component check, so a sibling ``/repo-old`` never passes for ``/repo``.
 2. ``PathPolicy.for_write``: after confinement, refuse any path with a ``.git``
-   component, the daemon's store files (``*.db``, ``*.db-wal``, ``*.db-shm``
-   under a ``.silcrow`` directory), anything under a ``protected`` absolute
-   path, and anything matching a ``protected`` gitignore-style glob.
+   component (in any letter case: ``.GIT`` is ``.git`` on macOS and Windows),
+   the daemon's store files (``*.db``, ``*.db-wal``, ``*.db-shm`` under a
+   ``.silcrow`` directory, and the database ``silcrow.store.paths`` names -
+   ``$SILCROW_DB`` - with its sidecar files, wherever it is), anything under a
+   ``protected`` absolute path, and anything matching a ``protected``
+   gitignore-style glob.
 3. ``PathPolicy.for_read``: after confinement, refuse secret-looking names
    (checked on the name asked for and on the resolved target) unless
    ``allow_secret_reads``.
@@ -26,9 +30,11 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
+from silcrow.store.paths import default_db_path
 from silcrow.tools.base import ToolError
 
 STORE_SUFFIXES = (".db", ".db-wal", ".db-shm")
+SIDECARS = ("", "-wal", "-shm", "-journal")
 SECRET_NAMES = (
     ".env*", "*.pem", "*.key", "id_rsa*", "id_ed25519*", "id_ecdsa*", ".netrc",
     ".npmrc", ".pypirc", "credentials*",
@@ -47,7 +53,10 @@ def confine(root: Path, path: str) -> Path:
         raise ToolError(f"{path!r}: home-relative paths are outside the workspace; use a path relative to {root}")
     candidate = Path(path)
     joined = candidate if candidate.is_absolute() else root / candidate
-    real = joined.resolve(strict=False)
+    try:
+        real = joined.resolve(strict=False)
+    except (RuntimeError, OSError) as exc:  # Python 3.11 reports a symlink loop as RuntimeError
+        raise ToolError(f"{path!r} is refused: it cannot be resolved ({exc})") from None
     if not real.is_relative_to(root):
         raise ToolError(f"{path!r} is refused: {_escape_reason(candidate)} the workspace {root}; use a path inside it")
     return real
@@ -82,6 +91,12 @@ def is_store_file(rel: str) -> bool:
     return ".silcrow" in pure.parts[:-1] and pure.name.endswith(STORE_SUFFIXES)
 
 
+def store_paths() -> tuple[Path, ...]:
+    """The daemon's database (``$SILCROW_DB`` or the default) and its sidecar files."""
+    db = default_db_path().expanduser().resolve()
+    return tuple(db.with_name(db.name + suffix) for suffix in SIDECARS)
+
+
 @dataclass(frozen=True)
 class PathPolicy:
     """Which paths may be read and written under ``root``."""
@@ -91,6 +106,7 @@ class PathPolicy:
     allow_secret_reads: bool = False
     _abs: tuple[Path, ...] = field(init=False, repr=False)
     _globs: pathspec.GitIgnoreSpec = field(init=False, repr=False)
+    _store: tuple[Path, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         root = Path(self.root).expanduser().resolve()
@@ -99,6 +115,7 @@ class PathPolicy:
         patterns = [p for p in self.protected if not Path(p).is_absolute()]
         object.__setattr__(self, "_abs", absolute)
         object.__setattr__(self, "_globs", pathspec.GitIgnoreSpec.from_lines(patterns))
+        object.__setattr__(self, "_store", store_paths())
 
     def resolve(self, path: str) -> Path:
         return confine(self.root, path)
@@ -126,9 +143,9 @@ class PathPolicy:
         """Why a write to ``real`` is refused, or None when it is allowed."""
         if rel == ".":
             return "it is the workspace root"
-        if ".git" in PurePosixPath(rel).parts:
+        if any(part.lower() == ".git" for part in PurePosixPath(rel).parts):
             return "files under .git belong to git; use the shell tool with git commands"
-        if is_store_file(rel):
+        if is_store_file(rel) or real in self._store:
             return "it is one of Silcrow's own database files"
         if any(real == p or real.is_relative_to(p) for p in self._abs):
             return "the path is protected by the settings"
