@@ -64,7 +64,7 @@ class FastInit:
         """Reply to ``frame`` if it is an ``initialize`` request; anything else is left to pygls."""
         try:
             message = json.loads(frame.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return
         if not isinstance(message, dict) or message.get("method") != "initialize" or "id" not in message:
             return

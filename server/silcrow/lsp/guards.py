@@ -11,6 +11,14 @@ Algorithm:
    malformed ``Content-Length`` skips that header block; a length above
    ``max_body`` (64 MiB) is reported and its body discarded as it streams
    past, never buffered, so the stream stays in step.
+   Resynchronising after a lying header: the last ``Content-Length`` in a
+   header block counts even when junk (the body of a refused frame) is
+   glued before it on its line; and a ``Content-Length: <digits>\r\n``
+   inside a body being read or skipped ends that body early (reported, not
+   dispatched). A JSON body cannot contain that text (a raw CR is invalid
+   inside a string, the letters outside one), so valid frames are never
+   cut; a body that does not end like JSON (``}`` or ``]``) is held until
+   the next 64 bytes show whether a header began inside it.
 2. ``StdinPump`` is a thread reading stdin with ``os.read`` into a parser; it
    hands frames to the event loop once ``attach`` is called and queues them
    before that (the fast initialize path reads the first frame early). EOF
@@ -19,7 +27,9 @@ Algorithm:
    hook and hands it to ``protocol.handle_message``. A frame that is not
    JSON is logged; only the first one per connection also shows a popup. A
    request whose params do not fit its LSP type gets an InvalidParams error
-   response instead of a popup. ``exit`` (pygls raises ``SystemExit``) and
+   response instead of a popup (when its id is a number or a string; one
+   that is not is only logged), and JSON nested too deep to decode counts
+   as not JSON. ``exit`` (pygls raises ``SystemExit``) and
    EOF call ``on_stop``.
 """
 
@@ -29,6 +39,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +49,22 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024 * 1024
 MAX_HEADER = 64 * 1024
+_LENGTH = re.compile(rb"content-length[ \t]*:([^\r\n]*)", re.IGNORECASE)
+_NEXT_HEADER = re.compile(rb"content-length[ \t]*:[ \t]*\d+[ \t]*\r\n", re.IGNORECASE)
+_CARRY = 64  # bytes of skipped data kept to find a header cut across two reads
+
+
+def _header_at(data: bytes | bytearray, start: int, end: int) -> int:
+    """Where a ``Content-Length: <digits>\\r\\n`` line begins in ``data[start:end]``, or -1."""
+    if data.find(b"\r", start, end) < 0:  # the common case, at memchr speed
+        return -1
+    found = _NEXT_HEADER.search(data, start, end)
+    return -1 if found is None else found.start()
+
+
+def _ends_like_json(data: bytearray, end: int) -> bool:
+    """A JSON-RPC body ends with ``}`` or ``]`` (then maybe whitespace); such a frame is never held back."""
+    return bytes(data[max(0, end - _CARRY) : end]).rstrip()[-1:] in (b"}", b"]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,21 +93,25 @@ class FrameParser:
         self._buf = bytearray()
         self._need = -1  # body bytes still expected; -1 while reading headers
         self._skip = 0  # body bytes still to discard
+        self._carry = b""  # the tail of the bytes last skipped
+        self._scanned = 0  # body bytes already searched for a header
 
     def feed(self, data: bytes) -> list[Frame | BadFrame]:
         out: list[Frame | BadFrame] = []
         if self._skip:
-            dropped = min(self._skip, len(data))
-            self._skip -= dropped
-            data = data[dropped:]
+            data = self._skip_through(data, out)
         self._buf += data
         while True:
             if self._need >= 0:
-                if len(self._buf) < self._need:
+                if self._overrun(out):
+                    continue
+                if len(self._buf) < self._need or (
+                    len(self._buf) < self._need + _CARRY and not _ends_like_json(self._buf, self._need)
+                ):  # wait for the body, or for a header that may have started inside it
                     return out
                 out.append(Frame(bytes(self._buf[: self._need])))
                 del self._buf[: self._need]
-                self._need = -1
+                self._need, self._scanned = -1, 0
                 continue
             end = self._buf.find(b"\r\n\r\n")
             if end < 0:
@@ -92,19 +123,16 @@ class FrameParser:
             del self._buf[: end + 4]
             self._header(header, out)
             if self._skip:
-                dropped = min(self._skip, len(self._buf))
-                self._skip -= dropped
-                del self._buf[:dropped]
+                self._buf = bytearray(self._skip_through(bytes(self._buf), out))
 
     def _header(self, header: bytes, out: list[Frame | BadFrame]) -> None:
         length: int | None = None
-        for line in header.split(b"\r\n"):
-            name, sep, value = line.partition(b":")
-            if sep and name.strip().lower() == b"content-length":
-                try:
-                    length = int(value.strip())
-                except ValueError:
-                    length = None
+        found = _LENGTH.findall(header)
+        if found:
+            try:
+                length = int(found[-1].strip())
+            except ValueError:
+                length = None
         if length is None or length < 0:
             shown = header[:80].decode("utf-8", "replace")
             out.append(BadFrame(f"header without a valid Content-Length: {shown!r}"))
@@ -112,9 +140,37 @@ class FrameParser:
             out.append(BadFrame(
                 f"Content-Length {length} exceeds the {self.max_body} byte limit; message skipped"
             ))
-            self._skip = length
+            self._skip, self._carry = length, b""
         else:
             self._need = length
+
+    def _overrun(self, out: list[Frame | BadFrame]) -> bool:
+        """A header inside the body being read: drop the body up to it and read from there."""
+        end = min(len(self._buf), self._need + _CARRY)  # a header may start in the body, end after
+        at = _header_at(self._buf, max(0, self._scanned - _CARRY), end)
+        self._scanned = min(len(self._buf), self._need)
+        if not 0 <= at < self._need:
+            return False
+        out.append(BadFrame(
+            f"Content-Length {self._need} runs into the next message header "
+            f"after {at} bytes; those bytes were dropped"
+        ))
+        del self._buf[:at]
+        self._need, self._scanned = -1, 0
+        return True
+
+    def _skip_through(self, data: bytes, out: list[Frame | BadFrame]) -> bytes:
+        """Discard skipped body bytes from ``data``; what follows the skipped body is returned."""
+        dropped = min(self._skip, len(data))
+        window = self._carry + data[: dropped + _CARRY]
+        at = _header_at(window, 0, len(window))
+        if 0 <= at < len(self._carry) + dropped:
+            out.append(BadFrame("the skipped message ended early at the next message header"))
+            self._skip, self._carry = 0, b""
+            return window[at:] + data[dropped + _CARRY :]
+        self._skip -= dropped
+        self._carry = (self._carry + data[:dropped])[-_CARRY:] if self._skip else b""
+        return data[dropped:]
 
 
 class StdinPump(threading.Thread):
@@ -141,7 +197,10 @@ class StdinPump(threading.Thread):
         with self._lock:
             if self._deliver is None or self._loop is None:
                 if self._early is not None and isinstance(item, Frame) and not self._pending:
-                    self._early(item)
+                    try:
+                        self._early(item)
+                    except Exception:  # the reader thread must outlive any first frame
+                        log.exception("the early initialize answer failed")
                 self._pending.append(item)
                 return
             loop, deliver = self._loop, self._deliver
@@ -200,7 +259,7 @@ class Dispatcher:
         except JsonRpcException as exc:
             self._invalid(body, exc)
             return
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, nesting
             self._bad(f"not JSON: {exc}")
             return
         if not hasattr(message, "jsonrpc"):
@@ -216,12 +275,13 @@ class Dispatcher:
     def _invalid(self, body: bytes, exc: Exception) -> None:
         raw = json.loads(body)
         log.error("message does not fit its LSP type: %s", exc)
-        if isinstance(raw, dict) and "id" in raw and "method" in raw:
+        msg_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(msg_id, int | str) and not isinstance(msg_id, bool) and "method" in raw:
             from pygls.exceptions import JsonRpcInvalidParams
 
             error = JsonRpcInvalidParams(
                 f"params of {raw['method']} do not fit the LSP type; check the field names and types"
             )
-            self.protocol._send_response(raw["id"], error=error.to_response_error())
+            self.protocol._send_response(msg_id, error=error.to_response_error())
         else:
             self._bad(f"params of {raw.get('method') if isinstance(raw, dict) else '?'} do not fit")
