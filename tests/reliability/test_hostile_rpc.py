@@ -48,7 +48,7 @@ import pytest
 
 from reliability.knobs import record, runs
 from reliability.procs import RawDaemon, RpcError
-from silcrow.lsp.guards import BadFrame, Frame, FrameParser
+from silcrow.lsp.guards import BadFrame, Dispatcher, Frame, FrameParser
 
 PEAK_RSS_LIMIT_MB = 200
 PRE_INIT_SHARE = 0.25
@@ -415,3 +415,20 @@ async def test_a_deeply_nested_first_frame_does_not_stop_the_reader(tmp_path: Pa
         daemon.kill()
     stderr = daemon.stderr.decode("utf-8", "replace")
     assert "Exception in thread" not in stderr and "Exception in callback" not in stderr, stderr[-2000:]
+
+
+def test_frames_that_fail_inside_the_decoder_are_reported_not_raised() -> None:
+    from silcrow.lsp.server import create_server
+
+    server = create_server()
+    popups: list[str] = []
+    stops: list[int] = []
+    dispatch = Dispatcher(server.protocol, stops.append, popups.append)
+    bodies = [
+        b'{"jsonrpc": "2.0", "id": 7.5, "method": "silcrow/conversations"} trailing',  # hook fails first
+        b'{"jsonrpc": "2.0", "id": {"a": 1}, "method": "silcrow/cancel"}',  # an id no response can carry
+        b"[" * 100_000 + b"]" * 100_000,  # nesting deeper than the decoder recurses
+    ]
+    for body in bodies:
+        dispatch(Frame(body))  # each raised out of the event loop callback before
+    assert len(popups) == 1 and stops == []

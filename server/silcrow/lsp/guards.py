@@ -273,7 +273,11 @@ class Dispatcher:
             log.exception("handling a message failed")
 
     def _invalid(self, body: bytes, exc: Exception) -> None:
-        raw = json.loads(body)
+        try:
+            raw = json.loads(body)
+        except (ValueError, RecursionError) as bad:  # the hook failed before the JSON did
+            self._bad(f"not JSON: {bad}")
+            return
         log.error("message does not fit its LSP type: %s", exc)
         msg_id = raw.get("id") if isinstance(raw, dict) else None
         if isinstance(msg_id, int | str) and not isinstance(msg_id, bool) and "method" in raw:
