@@ -17,10 +17,11 @@ Algorithm:
    - ``responses``: the loopback fake OpenAI Responses WebSocket server in
      this process, so the daemon also decodes one JSON frame per delta;
    start a daemon, run one short warm-up turn (builds the agent and opens
-   the session), then send the long prompt, counting ``silcrow/event``
-   notifications until the result arrives.
+   the session), then send the prompts one after another, counting
+   ``silcrow/event`` notifications until each result arrives; an ``error``
+   event or missing text fails the run.
 3. Read the daemon's CPU time (user + system, ``/proc/<pid>/stat``) before
-   the prompt and after the result: CPU seconds per 1,000 streamed tokens.
+   each prompt and after its result: CPU seconds per 1,000 streamed tokens.
    Wall time from writing the prompt to reading the result gives events/s
    and tokens/s. The provider chunk is 4 characters (about one token).
 
@@ -54,7 +55,11 @@ CHUNK = 4
 MODES = ("token", "semantic")
 TRANSPORTS = ("inproc", "responses")
 WARMUP = "§respond: ready\n§end\n"
-SIZES = {True: 60_000, False: 400_000}  # reply characters: quick, full
+# Prompts of one 50 kB reply each (quick, full). Several short streams rather than one long
+# one: the fake Responses server reads nothing while it streams a response, so it would not
+# answer the client's keep-alive ping and a stream over ~20 s would be dropped.
+REPLY_CHARS = 50_000
+PROMPTS = {True: 1, False: 8}
 
 
 def build_reply(chars: int) -> str:
@@ -81,16 +86,18 @@ def prose(reply: str) -> str:
     return re.sub(r"§(think|respond): |§end\n", "", reply)
 
 
-async def one_run(env: dict[str, str], root: Path, transport: str, mode: str, reply: str) -> dict[str, Any]:
-    async with provider(transport, [WARMUP, reply]) as (settings, extra):
+async def one_run(env: dict[str, str], root: Path, transport: str, mode: str, reply: str,
+                  prompts: int) -> dict[str, Any]:
+    async with provider(transport, [WARMUP] + [reply] * prompts) as (settings, extra):
         proc, _ = await spawn({**env, **extra})
         client = Client(proc)
+        counted = {"events": 0, "text": 0}
+        wall = cpu = 0.0
         try:
             await client.request("initialize", init_params([root], {**settings, "streaming": mode}))
             client.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
             warm = await client.request("silcrow/prompt", {"text": "warm up"})
             assert warm["stopReason"] == "end", warm
-            counted = {"events": 0, "text": 0}
 
             def on_message(_stamp: float, message: dict[str, Any]) -> None:
                 if message.get("method") == "silcrow/event":
@@ -98,19 +105,25 @@ async def one_run(env: dict[str, str], root: Path, transport: str, mode: str, re
                     params = message.get("params") or {}
                     if params.get("type") in ("think", "respond"):
                         counted["text"] += len(params.get("content", ""))
+                    elif params.get("type") == "error":
+                        raise RuntimeError(f"{transport}/{mode}: {params.get('content')}")
 
-            cpu, started = cpu_seconds(proc.pid), time.perf_counter()
-            result = await client.request("silcrow/prompt", {"text": "stream"}, on_message)
-            wall, cpu = time.perf_counter() - started, cpu_seconds(proc.pid) - cpu
+            for _ in range(prompts):
+                cpu_before, started = cpu_seconds(proc.pid), time.perf_counter()
+                result = await client.request("silcrow/prompt", {"text": "stream"}, on_message)
+                wall += time.perf_counter() - started
+                cpu += cpu_seconds(proc.pid) - cpu_before
+                assert result["stopReason"] == "end", result
         finally:
             await close(proc, client)
-    assert result["stopReason"] == "end", result
     sections = len(re.findall("§(?:think|respond): ", reply))
-    if counted["text"] < len(prose(reply)) - 2 * sections:  # each section may lose its " \n"
+    expected = prompts * (len(prose(reply)) - 2 * sections)  # each section may lose its " \n"
+    if counted["text"] < expected:
         raise RuntimeError(f"{transport}/{mode}: the client saw {counted['text']:,} characters "
-                           f"of the reply's {len(prose(reply)):,}")
-    tokens = count_tokens(reply)
+                           f"of at least {expected:,}")
+    tokens = prompts * count_tokens(reply)
     return {
+        "prompts": prompts,
         "events": counted["events"],
         "text_chars": counted["text"],
         "tokens": tokens,
@@ -123,9 +136,10 @@ async def one_run(env: dict[str, str], root: Path, transport: str, mode: str, re
 
 
 async def measure_async(quick: bool = False) -> dict[str, Any]:
-    reply = build_reply(SIZES[quick])
+    reply = build_reply(REPLY_CHARS)
+    prompts = PROMPTS[quick]
     figures: dict[str, Any] = {"reply_chars": len(reply), "reply_tokens": count_tokens(reply),
-                               "chunk_chars": CHUNK, "runs": {}}
+                               "prompts": prompts, "chunk_chars": CHUNK, "runs": {}}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         root = base / "ws"
@@ -134,7 +148,7 @@ async def measure_async(quick: bool = False) -> dict[str, Any]:
         for transport in TRANSPORTS:
             for mode in MODES:
                 env["SILCROW_DB"] = str(base / f"{transport}-{mode}.db")
-                run = await one_run(env, root, transport, mode, reply)
+                run = await one_run(env, root, transport, mode, reply, prompts)
                 figures["runs"][f"{transport}/{mode}"] = run
                 for key in ("events_per_s", "tokens_per_s", "cpu_s_per_1k_tokens"):
                     figures[f"{key}_{transport}_{mode}"] = run[key]
@@ -142,18 +156,19 @@ async def measure_async(quick: bool = False) -> dict[str, Any]:
 
 
 def measure(quick: bool = False) -> dict[str, Any]:
-    """Both modes over both transports (``quick``: a 60 kB reply instead of 400 kB)."""
+    """Both modes over both transports (``quick``: one 50 kB reply instead of eight)."""
     return asyncio.run(measure_async(quick))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a 60 kB reply instead of 400 kB")
+    parser.add_argument("--quick", action="store_true", help="one 50 kB reply instead of eight")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     figures = measure(args.quick)
-    print(f"one reply of {figures['reply_chars']:,} characters ({figures['reply_tokens']:,} tokens "
-          f"by the fakes' rule) in {figures['chunk_chars']}-character chunks")
+    print(f"{figures['prompts']} x one reply of {figures['reply_chars']:,} characters "
+          f"({figures['reply_tokens']:,} tokens by the fakes' rule) in "
+          f"{figures['chunk_chars']}-character chunks")
     print(f"{'transport/mode':20}{'events':>9}{'seconds':>9}{'events/s':>10}{'tokens/s':>10}"
           f"{'cpu s':>8}{'cpu s/1k tok':>14}")
     for name, r in figures["runs"].items():
