@@ -197,16 +197,30 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def show(rows: list[dict[str, Any]]) -> str:
-    def cell(value: Any) -> str:
-        if isinstance(value, float):
-            return f"{value:,.4g}" if abs(value) < 100 else f"{value:,.0f}"
-        return f"{value:,}" if isinstance(value, int) else str(value)
+def cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
+
+MET = {True: "yes", False: "NO", None: "-"}
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The table as Markdown, for docs/performance.md."""
+    lines = ["| Figure | Measured | Target | Met |", "|---|---:|---|---|"]
+    for r in rows:
+        value = f"{cell(r['measured'])} {r['unit']}".strip()
+        target = f"{r['target']} {r['unit']}".strip() if r["target"] else "-"
+        lines.append(f"| {r['figure']} | {value} | {target} | {MET[r['met']]} |")
+    return "\n".join(lines)
+
+
+def show(rows: list[dict[str, Any]]) -> str:
     width = max(len(r["figure"]) for r in rows)
     lines = [f"{'figure':<{width}}  {'measured':>12} {'unit':<9} {'target':<8} met"]
     for r in rows:
-        met = {True: "yes", False: "NO", None: "-"}[r["met"]]
+        met = MET[r["met"]]
         lines.append(f"{r['figure']:<{width}}  {cell(r['measured']):>12} {r['unit']:<9} "
                      f"{r['target']:<8} {met}")
     return "\n".join(lines)
@@ -219,7 +233,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write every figure (default: bench-results/latest.json)")
     parser.add_argument("--only", default=",".join(BENCHES),
                         help=f"comma-separated benchmarks to run, of: {', '.join(BENCHES)}")
+    parser.add_argument("--markdown", type=Path, metavar="JSON",
+                        help="print the table of an earlier run's JSON as Markdown and exit")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())["table"]))
+        return 0
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = sorted(set(names) - set(BENCHES))
     if unknown:
