@@ -3,9 +3,10 @@
 Each run starts ``silcrow serve`` on a private store with a scripted reply
 that streams slowly (three characters every 10 ms) and runs tools: a shell
 command that appends a line to ``runs.log`` and sleeps, a write, a read and a
-second shell command. Once the ``user`` event has arrived, the daemon is
-SIGKILLed after a random delay (seeded RNG; set ``SILCROW_CRASH_SEED`` to
-replay a sequence). Then:
+second shell command. The daemon is SIGKILLed at a random moment (seeded
+RNG; set ``SILCROW_CRASH_SEED`` to replay a sequence): in even runs anywhere
+in the turn after the ``user`` event, in odd runs inside the tool runs of a
+random cycle (shortly after its ``execute``). Two runs go side by side. Then:
 
 a. ``PRAGMA integrity_check`` on the store says ``ok``;
 b. every ``silcrow/event`` the client received is in the store, field for
@@ -38,6 +39,9 @@ from reliability.procs import RawDaemon, integrity, stored_events
 
 SHELL = "echo ran >> runs.log; sleep 0.3"
 KILL_WINDOW = 2.4  # seconds after the user event; the scripted turn takes about this long
+TOOL_WINDOW = 0.35  # seconds after an ``execute``: the tools of that cycle take about this long
+CYCLES = 3  # the scripted turn's cycles that run tools
+AT_ONCE = 2  # runs side by side (each is mostly waiting on the slow script)
 SETTINGS = {"permissions": {"shell": "allow"}, "streaming": "token"}
 
 
@@ -109,15 +113,33 @@ class Tally:
         self.problems.append(f"run {run} (seed {self.seed}): {what}")
 
 
-async def crash(root: Path, db: Path, delay: float) -> tuple[list[dict[str, Any]], str]:
-    """Start a turn, SIGKILL the daemon ``delay`` s after its user event; what the client saw."""
+@dataclass(frozen=True)
+class Moment:
+    """When to kill: ``delay`` seconds after the ``executes``-th execute event (0: the user event)."""
+
+    executes: int
+    delay: float
+
+    @classmethod
+    def draw(cls, n: int, rng: random.Random) -> Moment:
+        """Even runs: anywhere in the turn; odd runs: inside a random cycle's tool runs."""
+        if n % 2 == 0:
+            return cls(0, rng.uniform(0.0, KILL_WINDOW))
+        return cls(rng.randint(1, CYCLES), rng.uniform(0.0, TOOL_WINDOW))
+
+    def reached(self, events: list[dict[str, Any]]) -> bool:
+        return bool(events) and sum(e["type"] == "execute" for e in events) >= self.executes
+
+
+async def crash(root: Path, db: Path, when: Moment) -> tuple[list[dict[str, Any]], str]:
+    """Start a turn, SIGKILL the daemon at ``when``; what the client saw and the conversation id."""
     daemon = await RawDaemon.spawn(db, cwd=root)
     try:
         await daemon.initialize([root], script(TURN))
         prompt = asyncio.ensure_future(daemon.request("silcrow/prompt", {"text": "tidy up"}))
-        while not daemon.events and not prompt.done():  # noqa: ASYNC110 - frames arrive on a reader task
+        while not when.reached(daemon.events) and not prompt.done():  # noqa: ASYNC110 - frames arrive on a reader task
             await asyncio.sleep(0.005)
-        await asyncio.sleep(delay)
+        await asyncio.sleep(when.delay)
         daemon.kill()
         await daemon.wait()
         await asyncio.gather(prompt, return_exceptions=True)
@@ -140,10 +162,10 @@ async def carry_on(root: Path, db: Path, cid: str) -> tuple[dict[str, Any], list
         daemon.kill()
 
 
-async def one_run(n: int, tmp: Path, rng: random.Random, tally: Tally) -> None:
+async def one_run(n: int, tmp: Path, when: Moment, tally: Tally) -> None:
     root, db = tmp / f"ws{n}", tmp / f"run{n}.db"
     root.mkdir()
-    received, cid = await crash(root, db, rng.uniform(0.0, KILL_WINDOW))
+    received, cid = await crash(root, db, when)
     tally.runs += 1
     tally.received += len(received)
     tally.phases[phase(received)] += 1
@@ -176,9 +198,13 @@ async def one_run(n: int, tmp: Path, rng: random.Random, tally: Tally) -> None:
 async def test_kill_9_loses_nothing_shown_and_a_fresh_daemon_continues(tmp_path: Path) -> None:
     seed = int(os.environ.get("SILCROW_CRASH_SEED") or random.SystemRandom().randrange(2**32))
     rng = random.Random(seed)
+    moments = [Moment.draw(n, rng) for n in range(runs(5, 200))]
     tally = Tally(seed)
-    for n in range(runs(5, 200)):
-        await one_run(n, tmp_path, rng, tally)
+    for first in range(0, len(moments), AT_ONCE):
+        await asyncio.gather(*(
+            one_run(n, tmp_path, moments[n], tally)
+            for n in range(first, min(first + AT_ONCE, len(moments)))
+        ))
     record(
         "crash/kill9", seed=seed, runs=tally.runs, events_received=tally.received,
         events_missing=tally.missing, integrity_failures=tally.integrity_failures,

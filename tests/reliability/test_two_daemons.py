@@ -11,6 +11,7 @@ Counted:
 * "database is locked" anywhere: the daemons' stderr, ``window/logMessage``,
   ``window/showMessage`` and the content of any event. Must be 0.
 * every prompt resolves with stopReason ``end``; no ``error`` event.
+* each daemon is sent events of its own conversations only;
 * per conversation: the stored events are exactly the ``silcrow/event``
   notifications its client received, in the same order; seqs run 1..n with
   no gap; each turn's events are one contiguous block (user ... end) and
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,7 +33,7 @@ from typing import Any
 import pytest
 
 from reliability.knobs import record, runs
-from reliability.procs import RawDaemon, integrity, stored_events
+from reliability.procs import RawDaemon, RpcError, integrity, stored_events
 
 LOCKED = "database is locked"
 CONVERSATIONS = 2  # per daemon, running at the same time
@@ -64,16 +66,26 @@ async def daemons(db: Path, folders: list[Path], turns: int) -> AsyncIterator[li
 
 
 async def converse(daemon: RawDaemon, turns: int) -> tuple[str, list[dict[str, Any]]]:
-    """``turns`` prompts on one new conversation; its id and the prompt results."""
+    """``turns`` prompts on one new conversation; its id and the prompt results.
+
+    A prompt answered with a JSON-RPC error counts as stopReason ``rpc_error``
+    (its message kept under ``error``); the loop stops if the conversation
+    never got an id.
+    """
     results: list[dict[str, Any]] = []
-    cid: str | None = None
+    cid = ""
     for n in range(turns):
         params: dict[str, Any] = {"text": f"turn {n}: note it down"}
         if cid:
             params["conversationId"] = cid
-        results.append(await daemon.request("silcrow/prompt", params))
+        try:
+            results.append(await daemon.request("silcrow/prompt", params))
+        except RpcError as exc:
+            results.append({"stopReason": "rpc_error", "error": exc.message, "turnId": ""})
+            if not cid:
+                break
+            continue
         cid = results[-1]["conversationId"]
-    assert cid is not None
     return cid, results
 
 
@@ -101,7 +113,7 @@ def inconsistencies(cid: str, results: list[dict[str, Any]], received: list[dict
                      " (or in another order / with other fields)")
     if [e["seq"] for e in stored] != list(range(1, len(stored) + 1)):
         found.append(f"{cid}: seqs have a gap or a repeat")
-    if turn_blocks(stored) != [r["turnId"] for r in results]:
+    if turn_blocks(stored) != [r["turnId"] for r in results if r["turnId"]]:
         found.append(f"{cid}: turns are interleaved or their ids differ from the prompt results")
     return found
 
@@ -115,25 +127,34 @@ async def test_two_daemons_share_a_store_without_locks_or_mixed_histories(
     for folder in folders:
         folder.mkdir(exist_ok=True)
     turns = runs(5, 60)
+    started = time.monotonic()
     async with daemons(db, folders, turns) as pair:
-        work = [(d, converse(d, turns)) for d in pair for _ in range(CONVERSATIONS)]
-        done = await asyncio.gather(*(job for _, job in work))
-    locked = sum(locked_mentions(d) for d in pair)
+        owners = [d for d in pair for _ in range(CONVERSATIONS)]
+        done = await asyncio.gather(*(converse(d, turns) for d in owners))
+    seconds = round(time.monotonic() - started, 2)
+    locked = sum(locked_mentions(d) for d in pair) + sum(
+        str(r.get("error", "")).count(LOCKED) for _, results in done for r in results
+    )
     stop_reasons = Counter(r["stopReason"] for _, results in done for r in results)
     errors = sum(e["type"] == "error" for d in pair for e in d.events)
     everything = stored_events(db)
     problems: list[str] = []
-    for (daemon, _), (cid, results) in zip(work, done, strict=True):
+    for daemon, (cid, results) in zip(owners, done, strict=True):
         received = [e for e in daemon.events if e["conversationId"] == cid]
         stored = [e for e in everything if e["conversationId"] == cid]
         problems += inconsistencies(cid, results, received, stored)
+    for daemon in pair:
+        own = {cid for d, (cid, _) in zip(owners, done, strict=True) if d is daemon}
+        strays = {e["conversationId"] for e in daemon.events} - own
+        if strays:
+            problems.append(f"daemon {daemon.pid} was sent events of {sorted(strays)}")
     conversations = {e["conversationId"] for e in everything}
     check = integrity(db)
     record(
         f"two_daemons/{'same_folder' if shared_folder else 'own_folders'}",
         daemons=len(pair), conversations=len(conversations), turns=sum(stop_reasons.values()),
         events=len(everything), locked_errors=locked, error_events=errors,
-        inconsistent_conversations=len(problems), integrity=check,
+        problems=len(problems), integrity=check, seconds=seconds,
     )
     assert locked == 0
     assert stop_reasons == Counter(end=len(pair) * CONVERSATIONS * turns)
