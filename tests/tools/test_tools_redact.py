@@ -20,6 +20,13 @@ CASES = [
     ("xoxb-123456789012-abcdefghijkl", "slack-token"),
     ("xoxp-123456789012-abcdefghijkl", "slack-token"),
     ("AIzaSyA1234567890abcdefghijklmnopqrstuv", "google-api-key"),
+    ("xapp-1-A0123456789-abcdefghij", "slack-token"),
+    ("https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx", "slack-webhook"),
+    ("sk_live_" + "a1B2c3D4e5" * 3, "stripe-key"),
+    ("rk_test_" + "a1B2c3D4e5" * 3, "stripe-key"),
+    ("glpat-" + "a1B2c3D4e5" * 2, "gitlab-token"),
+    ("hf_" + "a1B2c3D4e5" * 4, "huggingface-token"),
+    ("npm_" + "a1B2c3D4e5" * 3 + "a1B2c3", "npm-token"),
     (PEM, "private-key"),
     (JWT, "jwt"),
 ]
@@ -30,6 +37,16 @@ def test_each_format_is_redacted(secret: str, kind: str) -> None:
     text = f"config: {secret} end"
     out = redact(text)
     assert out == f"config: [redacted:{kind}] end"
+
+
+def test_assigned_secret_keeps_the_name() -> None:
+    out = redact("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\npassword: 'Tr0ub4dor&3'")
+    assert out == "AWS_SECRET_ACCESS_KEY=[redacted:assigned-secret]\npassword: 'Tr0ub4dor&3'"
+
+
+def test_url_password_keeps_user_and_host() -> None:
+    out = redact("DATABASE_URL=postgres://app:s3cret-pw@db:5432/app")
+    assert out == "DATABASE_URL=postgres://app:[redacted:url-password]@db:5432/app"
 
 
 def test_bearer_header() -> None:
@@ -48,4 +65,4 @@ def test_unterminated_pem_is_redacted_to_the_end() -> None:
 
 
 def test_every_kind_is_covered_by_a_case() -> None:
-    assert set(redaction_kinds()) == {kind for _, kind in CASES} | {"bearer-token"}
+    assert set(redaction_kinds()) == {kind for _, kind in CASES} | {"bearer-token", "assigned-secret", "url-password"}

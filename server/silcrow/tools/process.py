@@ -1,9 +1,11 @@
 """Running one shell command: scrubbed environment, process group, caps, kill.
 
 Algorithm:
-1. ``scrubbed_env`` copies the daemon's environment without credentials
-   (``*_API_KEY``, ``*_TOKEN``, ``*_SECRET*``, ``*PASSWORD*``, ``AWS_*``
-   keys, ...); PATH, HOME, LANG and the like stay.
+1. ``scrubbed_env`` copies the daemon's environment without credentials:
+   by name (``*_API_KEY``, ``*_KEY``, ``*_TOKEN``, ``*_SECRET*``,
+   ``*PASSWORD*``, ``PRIVATE_KEY``, ``*JWT*``, ``*WEBHOOK*``, ``AWS_*`` keys,
+   ...) and by value (anything ``redact`` would hide: ``STRIPE=sk_live_...``);
+   PATH, HOME, LANG and the like stay.
 2. ``run_shell`` starts ``/bin/sh -c command`` in its own session (so its
    process group id is its pid), stdin closed, stdout and stderr merged into
    one pipe. A ``SubprocessProtocol`` feeds every chunk into a head+tail
@@ -30,12 +32,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from silcrow.tools.base import OutputSink, ShellOutcome
+from silcrow.tools.redact import redact
 from silcrow.tools.text import HeadTail
 
 KILL_GRACE = 0.5
 DRAIN_DEADLINE = 0.3
 _SECRET_VAR = re.compile(
-    r"(_API_KEY|_APIKEY|_TOKEN|_SECRET|SECRET_|PASSWORD|PASSWD|_CREDENTIALS?|_PRIVATE_KEY)",
+    r"(_API_KEY|_APIKEY|_KEY$|_TOKEN|_SECRET|SECRET_|PASSWORD|PASSWD|_CREDENTIALS?|PRIVATE_KEY|JWT|WEBHOOK|_PAT$)",
     re.IGNORECASE,
 )
 _SECRET_EXACT = frozenset(
@@ -54,9 +57,9 @@ def is_secret_var(name: str) -> bool:
 
 
 def scrubbed_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment without credential-looking variables."""
+    """The environment without credential-looking variables (by name or by value)."""
     source = os.environ if environ is None else environ
-    return {k: v for k, v in source.items() if not is_secret_var(k)}
+    return {k: v for k, v in source.items() if not is_secret_var(k) and redact(v) == v}
 
 
 class _ShellProtocol(asyncio.SubprocessProtocol):
