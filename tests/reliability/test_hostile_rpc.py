@@ -24,9 +24,13 @@ Counted:
   ``Content-Length`` line; see ``silcrow.lsp.guards``);
 * at most one popup for malformed frames.
 
+A second daemon gets requests as fast as its pipe takes them while nobody
+reads its answers: its writes block, and its reader must stop reading (RSS
+growth below ``FLOOD_GROWTH_LIMIT_MB``) rather than queue the whole flood.
+
 The reader's resynchronisation is also tested without a process
 (``FrameParser`` is sans-I/O), as are the first-frame and nesting cases that
-once stopped the reader thread.
+once stopped the reader thread or raised out of the event loop.
 """
 
 from __future__ import annotations
@@ -37,7 +41,11 @@ import itertools
 import json
 import os
 import random
+import re
 import string
+import subprocess
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -47,17 +55,21 @@ from typing import Any
 import pytest
 
 from reliability.knobs import record, runs
-from reliability.procs import RawDaemon, RpcError
+from reliability.procs import SERVE, RawDaemon, RpcError, server_env
 from silcrow.lsp.guards import BadFrame, Dispatcher, Frame, FrameParser
 
 PEAK_RSS_LIMIT_MB = 200
 PRE_INIT_SHARE = 0.25
 ANSWER_DEADLINE = 20.0  # seconds for the last answers to arrive once everything is sent
+FLOOD_SECONDS = 1.5
+FLOOD_GROWTH_LIMIT_MB = 24
 
 
 def framed(body: bytes, length: int | bytes | None = None) -> bytes:
-    shown = str(len(body) if length is None else length).encode() if not isinstance(length, bytes) else length
-    return b"Content-Length: %s\r\n\r\n%s" % (shown, body)
+    """A frame whose ``Content-Length`` is the body's, or ``length`` (a number or raw header bytes)."""
+    if not isinstance(length, bytes):
+        length = str(len(body) if length is None else length).encode()
+    return b"Content-Length: %s\r\n\r\n%s" % (length, body)
 
 
 def message(**fields: Any) -> bytes:
@@ -205,7 +217,7 @@ def invalid_utf8(rng: random.Random, ids: Iterator[int]) -> Hostile:
 
 
 def big_junk(rng: random.Random, ids: Iterator[int]) -> Hostile:
-    return Hostile(framed(b"[" + b"0," * rng.randint(2**18, 2**20) + b"]x"))
+    return Hostile(framed(b"[" + b"0," * rng.randint(2**17, 2**19) + b"]x"))  # 256 KiB to 1 MiB
 
 
 def pre_init_request(rng: random.Random, ids: Iterator[int]) -> Hostile:
@@ -230,11 +242,10 @@ def hostile_stream(rng: random.Random, count: int, ids: Iterator[int], *, pre_in
     names = list(GENERATORS)
     weights = [GENERATORS[n][1] for n in names]
     for _ in range(count):
-        name = rng.choices(names, weights)[0]
         if pre_init and rng.random() < 0.1:
-            name = "pre_init_request"
-            yield name, pre_init_request(rng, ids)
+            yield "pre_init_request", pre_init_request(rng, ids)
         else:
+            name = rng.choices(names, weights)[0]
             yield name, GENERATORS[name][0](rng, ids)
 
 
@@ -328,6 +339,7 @@ async def test_malformed_frames_leave_the_daemon_up_bounded_and_answering(tmp_pa
         before = int(total * PRE_INIT_SHARE)
         await send(daemon, hostile_stream(rng, before, ids, pre_init=True), sent)
         init = await asyncio.wait_for(daemon.initialize([tmp_path]), 30)
+        rss_at_init = rss_mb(daemon.pid)
         await send(daemon, hostile_stream(rng, total - before, ids, pre_init=False), sent)
         after = await asyncio.wait_for(daemon.request("silcrow/conversations", {}), 30)
         await answered(daemon, set(sent.expected))
@@ -350,7 +362,7 @@ async def test_malformed_frames_leave_the_daemon_up_bounded_and_answering(tmp_pa
     record("hostile/rpc", seed=seed, frames=len(sent.order), bytes_sent=sent.bytes,
            requests_owed_answers=len(sent.expected), unanswered=len(unanswered),
            answered_twice=len(repeated), peak_rss_mb=round(peak, 1),
-           first_rss_mb=round(watch.samples[0], 1) if watch.samples else None,
+           rss_at_initialize_mb=round(rss_at_init, 1),
            rss_samples=len(watch.samples), unhandled_exceptions=unhandled,
            malformed_popups=len(popups), **{f"frames_{k}": v for k, v in sorted(counts.items())})
 
@@ -432,3 +444,52 @@ def test_frames_that_fail_inside_the_decoder_are_reported_not_raised() -> None:
     for body in bodies:
         dispatch(Frame(body))  # each raised out of the event loop callback before
     assert len(popups) == 1 and stops == []
+
+
+
+def test_a_client_that_floods_and_never_reads_costs_the_daemon_bounded_memory(tmp_path: Path) -> None:
+    """Requests written as fast as the pipe takes them while the answers go unread.
+
+    The daemon's writes block once its stdout pipe is full; without
+    back-pressure its reader thread would go on queueing everything the
+    client writes.
+    """
+    proc = subprocess.Popen(SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=server_env(tmp_path / "db.sqlite"), cwd=tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    written = [0]
+    try:
+        proc.stdin.write(framed(message(id=1, method="initialize", params={"processId": None, "capabilities": {}}))
+                         + framed(message(id=2, method="silcrow/cancel", params={"conversationId": "x"})))
+        proc.stdin.flush()
+        seen = b""
+        while not re.search(rb'"id":\s*2\b', seen):  # answered by pygls: all of it is imported
+            seen += proc.stdout.read1(65536) or b"EOF"
+            assert not seen.endswith(b"EOF"), seen
+        baseline = rss_mb(proc.pid)  # nothing is read from the daemon after this
+        chunk = b"".join(framed(message(id=n, method="flood/unknown", params={})) for n in range(10_000))
+        writer = threading.Thread(target=flood, args=(proc.stdin, chunk, written), daemon=True)
+        writer.start()
+        samples = []
+        for _ in range(int(FLOOD_SECONDS / 0.02)):
+            samples.append(rss_mb(proc.pid))
+            time.sleep(0.02)
+        alive = proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+    growth = max(samples) - baseline
+    record("hostile/flood_unread", seconds=FLOOD_SECONDS, written_mb=round(written[0] / 2**20, 1),
+           baseline_rss_mb=round(baseline, 1), peak_growth_mb=round(growth, 1))
+    assert alive and written[0] > 2**19  # the daemon read a good deal before it stopped reading
+    assert growth < FLOOD_GROWTH_LIMIT_MB, (baseline, growth, written[0])
+
+
+def flood(stdin: Any, chunk: bytes, written: list[int]) -> None:
+    """Write ``chunk`` again and again in 16 KiB pieces, counting them, until the pipe breaks."""
+    with contextlib.suppress(OSError, ValueError):
+        while True:
+            for at in range(0, len(chunk), 16384):
+                stdin.write(chunk[at : at + 16384])
+                stdin.flush()
+                written[0] += len(chunk[at : at + 16384])

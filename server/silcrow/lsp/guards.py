@@ -22,7 +22,9 @@ Algorithm:
 2. ``StdinPump`` is a thread reading stdin with ``os.read`` into a parser; it
    hands frames to the event loop once ``attach`` is called and queues them
    before that (the fast initialize path reads the first frame early). EOF
-   is delivered as ``EOF``.
+   is delivered as ``EOF``. It stops reading while more than ``MAX_AHEAD``
+   bytes of items wait for the loop, so a client that writes faster than
+   the daemon handles waits in its pipe instead of growing the daemon.
 3. ``Dispatcher`` decodes each frame with the protocol's ``structure_message``
    hook and hands it to ``protocol.handle_message``. A frame that is not
    JSON is logged; only the first one per connection also shows a popup. A
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024 * 1024
 MAX_HEADER = 64 * 1024
+MAX_AHEAD = 8 * 1024 * 1024  # bytes read but not yet handled before the reader stops reading
 _LENGTH = re.compile(rb"content-length[ \t]*:([^\r\n]*)", re.IGNORECASE)
 _NEXT_HEADER = re.compile(rb"content-length[ \t]*:[ \t]*\d+[ \t]*\r\n", re.IGNORECASE)
 _CARRY = 64  # bytes of skipped data kept to find a header cut across two reads
@@ -75,6 +78,11 @@ class Frame:
 @dataclass(frozen=True, slots=True)
 class BadFrame:
     reason: str
+
+
+def _cost(item: object) -> int:
+    """What an item waiting for the loop holds: its body (if a frame) and about a kilobyte of objects."""
+    return 1024 + (len(item.body) if isinstance(item, Frame) else 0)
 
 
 class _Eof:
@@ -185,15 +193,27 @@ class StdinPump(threading.Thread):
         self._pending: list[Item] = []
         self._deliver: Callable[[Item], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._ahead = 0  # bytes of items read but not yet handled by the loop
+        self._room = threading.Condition()
 
     def attach(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[Item], None]) -> None:
         with self._lock:
             self._loop, self._deliver = loop, deliver
             pending, self._pending = self._pending, []
         for item in pending:
-            loop.call_soon_threadsafe(deliver, item)
+            loop.call_soon_threadsafe(self._handle, deliver, item)
+
+    def _handle(self, deliver: Callable[[Item], None], item: Item) -> None:
+        try:
+            deliver(item)
+        finally:
+            with self._room:
+                self._ahead -= _cost(item)
+                self._room.notify()
 
     def _emit(self, item: Item) -> None:
+        with self._room:
+            self._ahead += _cost(item)
         with self._lock:
             if self._deliver is None or self._loop is None:
                 if self._early is not None and isinstance(item, Frame) and not self._pending:
@@ -205,12 +225,14 @@ class StdinPump(threading.Thread):
                 return
             loop, deliver = self._loop, self._deliver
         try:
-            loop.call_soon_threadsafe(deliver, item)
+            loop.call_soon_threadsafe(self._handle, deliver, item)
         except RuntimeError:  # the loop is closed: we are exiting
             pass
 
     def run(self) -> None:
         while True:
+            with self._room:  # back-pressure: a client faster than the loop waits in its pipe
+                self._room.wait_for(lambda: self._ahead <= MAX_AHEAD)
             try:
                 data = os.read(self._fd, 65536)
             except OSError as exc:
