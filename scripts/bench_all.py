@@ -90,17 +90,17 @@ def _rows() -> list[Row]:
     rows = [
         Row("lexer", "lexer throughput, 4-char chunks", key("mb_per_s_4_char_chunks"), "MB/s"),
         Row("lexer", "lexer cost per 4-char chunk", key("us_per_chunk_4_char_chunks"), "µs"),
-        Row("cogency", "lexer vs Cogency 3.2.0 parse_tokens, 4-char chunks (same async source)",
-            key("target", "ratio_async"), "x", Target(">=", 5)),
         Row("cogency", "lexer vs Cogency 3.2.0 parse_tokens, 4-char chunks (each as called)",
-            key("target", "ratio"), "x"),
+            key("target", "ratio"), "x", Target(">=", 5)),
+        Row("cogency", "lexer vs Cogency 3.2.0 parse_tokens, 4-char chunks (same async source)",
+            key("target", "ratio_async"), "x"),
     ]
     for transport in ("responses", "realtime", "gemini-live"):
         for cycles, cogency in ((8, 5.2), (16, 9.3), (32, 17.4)):
             rows.append(Row("tokens", f"upstream tokens, replay / resume, 1 turn x {cycles} tool cycles ({transport})",
                             token_ratio(f"1x{cycles}", "replay/resume", transport), "x",
                             Target(">=", cogency)))
-        rows.append(Row("tokens", f"upstream tokens, reconnect per turn / warm session, turns x 4 cycles ({transport})",
+        rows.append(Row("tokens", f"upstream tokens, reconnect per turn / warm session, 8 turns x 4 cycles (quick: 2) ({transport})",
                         token_ratio("*x4", "reopen_per_turn/warm", transport), "x", Target(">=", 3)))
     rows += [
         Row("daemon", "initialize (spawn -> result), p50", key("initialize_p50_ms"), "ms"),

@@ -31,7 +31,6 @@ over stdio that stamps each message when it is read.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -44,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchkit import rss_mb, spread
+from benchkit import arguments, rss_mb, spread
 from silcrow.lsp.guards import Frame, FrameParser
 from silcrow.providers.fakes.script import Script
 from silcrow.providers.fakes.ws_server import FakeWSServer
@@ -257,10 +256,7 @@ TARGETS = {"added_latency_p50_ms": "<= 2", "added_latency_p99_ms": "<= 10", "idl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="200 prompts, 5 spawns")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args()
+    args = arguments(__doc__ or "", "200 prompts, 5 spawns")
     figures = measure(args.quick)
     print(f"{'figure':34} {'value':>10}  target")
     for name, value in figures.items():

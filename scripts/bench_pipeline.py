@@ -31,7 +31,6 @@ Run: ``.venv/bin/python scripts/bench_pipeline.py [--quick] [--json out.json]``;
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -47,7 +46,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_daemon import Client, close, init_params, spawn
-from benchkit import cpu_seconds
+from benchkit import arguments, cpu_seconds
 from silcrow.providers.fakes.script import Script, count_tokens
 from silcrow.providers.fakes.ws_server import FakeWSServer
 
@@ -161,10 +160,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one 50 kB reply instead of eight")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args()
+    args = arguments(__doc__ or "", "one 50 kB reply instead of eight")
     figures = measure(args.quick)
     print(f"{figures['prompts']} x one reply of {figures['reply_chars']:,} characters "
           f"({figures['reply_tokens']:,} tokens by the fakes' rule) in "

@@ -19,7 +19,6 @@ Run: ``.venv/bin/python scripts/bench_store.py [--quick] [--json out.json]``;
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import tempfile
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchkit import arguments
 from silcrow.protocol.events import Event
 from silcrow.store import EventStore
 from silcrow.store.db import Durability
@@ -113,10 +113,7 @@ def table(results: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--quick", action="store_true", help="a quarter of the appends")
-    args = parser.parse_args()
+    args = arguments(__doc__ or "", "a quarter of the appends")
     results = measure(args.quick)
     print(table(results))
     if args.json:

@@ -7,10 +7,12 @@ Owns nothing but small measurements every ``bench_*.py`` needs:
    system CPU time, read from ``/proc`` (no psutil).
 3. ``machine``: what a result was measured on (CPU model, cores, RAM,
    Python, load average, git commit, date).
+4. ``arguments``: the ``--quick`` / ``--json`` command line every benchmark takes.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import subprocess
@@ -91,3 +93,11 @@ def machine() -> dict[str, Any]:
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def arguments(doc: str, quick: str) -> argparse.Namespace:
+    """``--quick`` (described by ``quick``) and ``--json PATH``, parsed."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    return parser.parse_args()
