@@ -2,10 +2,12 @@
 
 Two ``silcrow serve`` processes share one ``SILCROW_DB`` that neither has
 created yet; they start together, so their first prompts open and migrate
-the store at the same moment. Each runs two conversations at once, each a
-loop of prompts whose scripted replies stream fast in token mode (one store
-transaction per delta or so) and write and read a file. Once with a
-workspace folder per daemon, once with both on the SAME folder.
+the store at the same moment. Each has two workspace folders and runs one
+conversation in each at the same time (a folder has its own scripted fake,
+so each conversation gets its replies in order): a loop of prompts whose
+replies stream fast in token mode (one store transaction per delta or so)
+and write and read a file. Once with folders of its own per daemon, once
+with both daemons on the SAME two folders.
 
 Counted:
 * "database is locked" anywhere: the daemons' stderr, ``window/logMessage``,
@@ -36,7 +38,7 @@ from reliability.knobs import record, runs
 from reliability.procs import RawDaemon, RpcError, integrity, stored_events
 
 LOCKED = "database is locked"
-CONVERSATIONS = 2  # per daemon, running at the same time
+CONVERSATIONS = 2  # per daemon, one per workspace folder, running at the same time
 
 
 def replies(tag: str, turns: int) -> list[str]:
@@ -45,17 +47,18 @@ def replies(tag: str, turns: int) -> list[str]:
     read = json.dumps({"name": "read", "args": {"file": f"{tag}.txt"}})
     cycle = f"§think: writing {tag} down and reading it back\n§call: {write}\n§call: {read}\n§execute\n"
     answer = f"§respond: {tag} is written and reads back the same, line for line.\n§end\n"
-    return [cycle, answer] * (turns * CONVERSATIONS)
+    return [cycle, answer] * turns
 
 
 @contextlib.asynccontextmanager
-async def daemons(db: Path, folders: list[Path], turns: int) -> AsyncIterator[list[RawDaemon]]:
-    started = await asyncio.gather(*(RawDaemon.spawn(db, cwd=f) for f in folders))
+async def daemons(db: Path, layout: list[list[Path]], turns: int) -> AsyncIterator[list[RawDaemon]]:
+    """One daemon per entry of ``layout`` (its workspace folders), all on ``db``."""
+    started = await asyncio.gather(*(RawDaemon.spawn(db, cwd=folders[0]) for folders in layout))
     try:
         await asyncio.gather(*(
-            d.initialize([f], {"streaming": "token", "fakeScript": {
+            d.initialize(folders, {"streaming": "token", "fakeScript": {
                 "replies": replies(f"w{i}", turns), "chunk": 4, "delay": 0.002}})
-            for i, (d, f) in enumerate(zip(started, folders, strict=True))
+            for i, (d, folders) in enumerate(zip(started, layout, strict=True))
         ))
         yield started
         for d in started:
@@ -65,8 +68,8 @@ async def daemons(db: Path, folders: list[Path], turns: int) -> AsyncIterator[li
             d.kill()
 
 
-async def converse(daemon: RawDaemon, turns: int) -> tuple[str, list[dict[str, Any]]]:
-    """``turns`` prompts on one new conversation; its id and the prompt results.
+async def converse(daemon: RawDaemon, folder: Path, turns: int) -> tuple[str, list[dict[str, Any]]]:
+    """``turns`` prompts on one new conversation in ``folder``; its id and the prompt results.
 
     A prompt answered with a JSON-RPC error counts as stopReason ``rpc_error``
     (its message kept under ``error``); the loop stops if the conversation
@@ -75,7 +78,7 @@ async def converse(daemon: RawDaemon, turns: int) -> tuple[str, list[dict[str, A
     results: list[dict[str, Any]] = []
     cid = ""
     for n in range(turns):
-        params: dict[str, Any] = {"text": f"turn {n}: note it down"}
+        params: dict[str, Any] = {"text": f"turn {n}: note it down", "workspaceUri": folder.as_uri()}
         if cid:
             params["conversationId"] = cid
         try:
@@ -123,14 +126,19 @@ async def test_two_daemons_share_a_store_without_locks_or_mixed_histories(
     tmp_path: Path, shared_folder: bool
 ) -> None:
     db = tmp_path / "shared.db"
-    folders = [tmp_path / "ws"] * 2 if shared_folder else [tmp_path / "ws0", tmp_path / "ws1"]
-    for folder in folders:
-        folder.mkdir(exist_ok=True)
+    names = [["ws0", "ws1"]] * 2 if shared_folder else [["ws0", "ws1"], ["ws2", "ws3"]]
+    layout = [[tmp_path / name for name in folders] for folders in names]
+    for folders in layout:
+        for folder in folders:
+            folder.mkdir(exist_ok=True)
     turns = runs(5, 60)
     started = time.monotonic()
-    async with daemons(db, folders, turns) as pair:
+    async with daemons(db, layout, turns) as pair:
         owners = [d for d in pair for _ in range(CONVERSATIONS)]
-        done = await asyncio.gather(*(converse(d, turns) for d in owners))
+        done = await asyncio.gather(*(
+            converse(d, folder, turns)
+            for d, folders in zip(pair, layout, strict=True) for folder in folders
+        ))
     seconds = round(time.monotonic() - started, 2)
     locked = sum(locked_mentions(d) for d in pair) + sum(
         str(r.get("error", "")).count(LOCKED) for _, results in done for r in results
