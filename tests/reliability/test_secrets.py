@@ -45,7 +45,7 @@ from reliability.exposure import (
     run_turns,
     store_files,
 )
-from reliability.knobs import record
+from reliability.knobs import record, runs
 from silcrow.store import EventStore
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.policy import PermissionPolicy
@@ -53,6 +53,7 @@ from silcrow.tools.process import scrubbed_env
 from silcrow.tools.registry import default_tools
 
 ALNUM = string.ascii_letters + string.digits
+KEY_FILE = "certs/deploy.txt"
 B64 = ALNUM + "+/"
 
 
@@ -148,13 +149,16 @@ def call(name: str, **args: Any) -> str:
 SHELL = [
     "cat .env .aws/credentials config/settings.yaml src/client.py certs/deploy.txt notes.md",
     'echo "$OPENAI_API_KEY $AWS_SECRET_ACCESS_KEY $STRIPE_KEY $PRIVATE_KEY $SESSION_JWT $DATABASE_URL"',
-    "env", "env > env-dump.txt", "tr '\\0' '\\n' < /proc/$PPID/environ", "grep -rn 'sk\\|key' . || true",
+    "env", "env > env-dump.txt", "tr '\\0' '\\n' < /proc/$PPID/environ", "grep -rn 'sk-\\|_key' . || true",
 ]  # fmt: skip
+# The grep looks for key-like names, not for base64: a shell command that prints a line of a
+# key block's body without its header (grep, sed -n) cannot be recognised by any redactor.
+# That limit is the user's to judge when approving the command; the file tools refuse such files.
 
 
 def script(files: list[str]) -> list[str]:
     """(b) The model reads, searches, edits and cats everything, then dumps the environment."""
-    reads = "".join(call("read", file=f) for f in files)
+    reads = "".join(call("read", file=f) for f in files) + call("read", file=KEY_FILE, start=2, end=2)
     finds = call("find", text="sk|gh|AKIA|xox|eyJ|glpat|hf_|npm_|AIza|BEGIN|postgres", regex=True)
     edit = call("edit", file="src/client.py", start=6, end=6, new="def get_token():")
     shells = "".join(call("shell", command=c) for c in SHELL)
@@ -187,17 +191,24 @@ def check_controls(root: Path, held: dict[str, list[Token]], env_dump: Path) -> 
     assert "PATH=" in env_dump.read_text()
 
 
-async def test_seeded_secrets_reach_no_store_request_or_child_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = tmp_path / "ws"
+@dataclass
+class Round:
+    needles: int
+    cells: int
+    markers: int
+    scan: Scan
+
+
+async def agent_round(base: Path, n: int, monkeypatch: pytest.MonkeyPatch) -> Round:
+    """One agent run with fresh tokens (seeds 2n+1 for files, 2n+2 for the environment)."""
+    root = base / f"ws{n}"
     root.mkdir()
-    file_tokens, env_tokens = Mint(1).all(), Mint(2).all()
+    file_tokens, env_tokens = Mint(2 * n + 1).all(), Mint(2 * n + 2).all()
     held = seed_files(root, file_tokens)
     for name, value in seed_env(env_tokens).items():
         monkeypatch.setenv(name, value)
     needles = [t.needle for t in [*file_tokens.values(), *env_tokens.values()]]
-    db = tmp_path / "state" / "silcrow.db"
+    db = base / f"state{n}" / "silcrow.db"
     store = await EventStore.open(db)
     try:
         tools = default_tools(LocalWorkspace(root), store=store)
@@ -217,17 +228,29 @@ async def test_seeded_secrets_reach_no_store_request_or_child_env(
         "events_yielded": needles_in_text(json.dumps([e.to_json() for e in done.events]), needles),
         "child_env_dump": needles_in_files([root / "env-dump.txt"], needles),
     })  # fmt: skip
-    read_markers = markers([r.content for r in results if (r.payload or {}).get("name") == "read"])
-    record("secrets/agent", tokens_seeded=len(needles), places_scanned=len(scan.places),
-           store_cells_scanned=cells, redaction_markers=markers([r.content for r in results]),
-           leaks=scan.leaks, found=scan.report())
-    assert done.stop_reasons == ["end"] and len(results) == len(held) + 2 + len(SHELL)
-    assert scan.leaks == 0, scan.report()
-    # Every token in a readable file came back as a marker (.env and .aws/credentials are refused).
-    readable = sum(len(v) for k, v in held.items() if k not in (".env", ".aws/credentials"))
-    assert read_markers == readable
+    assert done.stop_reasons == ["end"] and len(results) == len(held) + 3 + len(SHELL)
+    # Every token in a readable file came back as a marker; the secret-named files and the
+    # one holding a private key are refused, whole or by line range.
+    readable = sum(len(v) for k, v in held.items() if k not in (".env", ".aws/credentials", KEY_FILE))
+    key_reads = [r for r in results if r.payload and r.payload.get("name") == "read" and KEY_FILE in r.content]
+    assert len(key_reads) == 2 and all("holds a private key" in r.content for r in key_reads)
+    assert markers([r.content for r in results if (r.payload or {}).get("name") == "read"]) == readable
     assert all(not (r.payload or {}).get("error") for r in results[-len(SHELL):])
     assert set(seed_env(env_tokens)) & set(scrubbed_env()) == set()
+    return Round(len(needles), cells, markers([r.content for r in results]), scan)
+
+
+async def test_seeded_secrets_reach_no_store_request_or_child_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rounds = [await agent_round(tmp_path, n, monkeypatch) for n in range(runs(1, 25))]
+    leaks = sum(r.scan.leaks for r in rounds)
+    record("secrets/agent", rounds=len(rounds), tokens_seeded=sum(r.needles for r in rounds),
+           places_scanned=len(rounds[0].scan.places), store_cells_scanned=sum(r.cells for r in rounds),
+           redaction_markers=sum(r.markers for r in rounds), leaks=leaks,
+           found=[r.scan.report() for r in rounds if r.scan.leaks])
+    assert len(rounds) == runs(1, 25)
+    assert leaks == 0, [r.scan.report() for r in rounds]
 
 
 async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ Algorithm:
    ``resolve`` confines, ``check_read`` adds the secret-name rule,
    ``check_write`` adds the protected-path rules.
 2. ``read_text``/``write_text`` apply the policy, then call the overridable
-   I/O methods ``load_text``/``store_text`` with the resolved path. An
+   I/O methods ``load_text``/``store_text`` with the resolved path (a text
+   holding a private key is refused after loading). An
    editor-backed workspace overrides only those two (buffers instead of disk)
    and keeps the policy.
 3. ``load_text`` opens with ``O_NONBLOCK`` and checks ``fstat`` before reading,
@@ -160,7 +161,7 @@ class LocalWorkspace:
         return self.policy.for_write(path)
 
     async def read_text(self, path: str) -> str:
-        return await self.load_text(self.check_read(path), path)
+        return self.policy.check_content(path, await self.load_text(self.check_read(path), path))
 
     async def write_text(self, path: str, text: str) -> None:
         await self.store_text(self.check_write(path), text)

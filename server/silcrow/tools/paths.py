@@ -18,12 +18,15 @@ Algorithm:
    gitignore-style glob.
 3. ``PathPolicy.for_read``: after confinement, refuse secret-looking names
    (checked on the name asked for and on the resolved target) unless
-   ``allow_secret_reads``.
+   ``allow_secret_reads``. ``PathPolicy.check_content`` refuses, likewise, a
+   file whose text holds a private key block whatever its name: a line range
+   or a search hit of the key's body carries no header a redactor could see.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -86,6 +89,13 @@ def is_secret_name(rel: str) -> bool:
     return any(rel == p or rel.endswith("/" + p) for p in SECRET_PATHS)
 
 
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+
+
+def holds_private_key(text: str) -> bool:
+    return _PRIVATE_KEY.search(text) is not None
+
+
 def is_store_file(rel: str) -> bool:
     pure = PurePosixPath(rel)
     return ".silcrow" in pure.parts[:-1] and pure.name.endswith(STORE_SUFFIXES)
@@ -130,6 +140,15 @@ class PathPolicy:
                     "(a person can allow secret reads in the settings)"
                 )
         return real
+
+    def check_content(self, path: str, text: str) -> str:
+        """``text`` of ``path``, or ``ToolError`` when it holds a private key (unless allowed)."""
+        if not self.allow_secret_reads and holds_private_key(text):
+            raise ToolError(
+                f"{path!r} holds a private key; reading it is refused "
+                "(a person can allow secret reads in the settings)"
+            )
+        return text
 
     def for_write(self, path: str) -> Path:
         real = confine(self.root, path)

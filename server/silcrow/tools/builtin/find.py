@@ -7,8 +7,9 @@ Algorithm:
    ``src/**/test_*.py`` is anchored), matched on the path from the root.
 3. With ``text``, matching files are searched line by line (literal,
    case-sensitive, or a Python regex with ``regex=true``). Files that are
-   secret-looking, resolve outside the root, exceed the size limit or look
-   binary (a NUL byte early on) are skipped and counted.
+   secret-looking (by name, or holding a private key), resolve outside the
+   root, exceed the size limit or look binary (a NUL byte early on) are
+   skipped and counted.
 4. Results stop at ``max_results``; the rest is counted as "N more not shown".
 """
 
@@ -60,7 +61,11 @@ def _read_searchable(policy: PathPolicy, rel: str, max_bytes: int) -> str | None
         return None
     if b"\x00" in data[:SNIFF]:
         return None
-    return data.decode("utf-8", errors="replace")
+    text = data.decode("utf-8", errors="replace")
+    try:
+        return policy.check_content(rel, text)
+    except ToolError:
+        return None
 
 
 class FindTool(BuiltinTool):
