@@ -18,6 +18,10 @@ Figures (run ``python scripts/bench_daemon.py [--quick] [--json out.json]``;
   notification and the pipe. The reply arrives in one chunk so no lexer
   look-ahead is counted. p50/p99 over N prompts (both latency figures come
   from the same prompts).
+* ``runqueue wait``: per prompt, how long the daemon's threads were
+  runnable but waiting for a CPU (``/proc/<pid>/task/*/schedstat``). On a
+  busy machine the latency tail follows it, so the added latency is also
+  given over the prompts that waited less than 1 ms (``uncontended``).
 * ``RSS``: the daemon's resident memory after initialize, and with 10 and 50
   live workspace sessions: workspace folders that each ran a turn in resume
   mode against the loopback fake OpenAI Responses WebSocket server, so each
@@ -43,7 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchkit import arguments, rss_mb, spread
+from benchkit import arguments, rss_mb, runqueue_wait_ms, spread
 from silcrow.lsp.guards import Frame, FrameParser
 from silcrow.providers.fakes.script import Script
 from silcrow.providers.fakes.ws_server import FakeWSServer
@@ -167,7 +171,7 @@ async def bench_latency(env: dict[str, str], root: Path, prompts: int) -> dict[s
     client.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
     await asyncio.sleep(0.5)  # let the daemon settle before reading its idle footprint
     idle = rss_mb(proc.pid)
-    first_event, first_text, added = [], [], []
+    first_event, first_text, added, waited = [], [], [], []
     for _ in range(prompts + 1):  # the first prompt builds the agent: reported on its own
         seen: dict[str, float] = {}
 
@@ -178,8 +182,9 @@ async def bench_latency(env: dict[str, str], root: Path, prompts: int) -> dict[s
             if (message.get("params") or {}).get("type") == "respond":
                 seen.setdefault("respond", stamp)
 
-        sent = time.perf_counter()
+        wait, sent = runqueue_wait_ms(proc.pid), time.perf_counter()
         result = await client.request("silcrow/prompt", {"text": "hi", "chunks": True}, on_message)
+        waited.append(runqueue_wait_ms(proc.pid) - wait)
         assert result["stopReason"] == "end", result
         provider_first = float(await asyncio.to_thread(deltas.readline))
         first_event.append((seen["event"] - sent) * 1000)
@@ -194,7 +199,17 @@ async def bench_latency(env: dict[str, str], root: Path, prompts: int) -> dict[s
         **spread(first_event[1:], "prompt_to_first_event"),
         **spread(first_text, "prompt_to_first_text"),
         **spread(added[1:], "added_latency"),
+        **spread(waited[1:], "runqueue_wait_per_prompt"),
+        **uncontended(added[1:], waited[1:]),
     }
+
+
+def uncontended(added: list[float], waited: list[float], limit_ms: float = 1.0) -> dict[str, Any]:
+    """Added latency over the prompts whose daemon waited less than ``limit_ms`` for a CPU."""
+    calm = [a for a, w in zip(added, waited, strict=True) if w < limit_ms]
+    if not calm:
+        return {"uncontended_prompts": 0}
+    return {"uncontended_prompts": len(calm), **spread(calm, "added_latency_uncontended")}
 
 
 def make_folders(base: Path, count: int) -> list[Path]:

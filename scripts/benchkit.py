@@ -3,8 +3,10 @@
 Owns nothing but small measurements every ``bench_*.py`` needs:
 1. ``pct`` / ``spread``: percentiles of a sample (nearest rank, as the
    figures have always been computed here).
-2. ``rss_mb`` / ``cpu_seconds``: a process's resident memory and its user +
-   system CPU time, read from ``/proc`` (no psutil).
+2. ``rss_mb`` / ``cpu_seconds`` / ``runqueue_wait_ms``: a process's resident
+   memory, its user + system CPU time, and how long its threads have waited
+   for a CPU (run-queue time from ``schedstat``), read from ``/proc`` (no
+   psutil).
 3. ``machine``: what a result was measured on (CPU model, cores, RAM,
    Python, load average, git commit, date).
 4. ``arguments``: the ``--quick`` / ``--json`` command line every benchmark takes.
@@ -53,6 +55,21 @@ def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
+
+
+def runqueue_wait_ms(pid: int) -> float:
+    """Time all threads of ``pid`` have spent runnable but waiting for a CPU, in ms.
+
+    Read from /proc/<pid>/task/*/schedstat (second field, ns); a thread that
+    ends between listing and reading is skipped.
+    """
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e6
 
 
 def _cpu_model() -> str:

@@ -87,3 +87,19 @@ def test_percentiles_are_nearest_rank() -> None:
     values = [float(v) for v in range(1, 201)]
     assert (benchkit.pct(values, 0.5), benchkit.pct(values, 0.99)) == (101.0, 199.0)
     assert benchkit.spread(values, "x") == {"x_p50_ms": 101.0, "x_p99_ms": 199.0, "x_max_ms": 200.0}
+
+
+
+def test_uncontended_latency_keeps_only_prompts_that_did_not_wait_for_a_cpu() -> None:
+    import bench_daemon
+
+    added = [1.0, 30.0, 2.0, 25.0, 3.0]
+    waited = [0.2, 28.0, 0.9, 1.0, 0.0]
+    assert bench_daemon.uncontended(added, waited) == {
+        "uncontended_prompts": 3,
+        "added_latency_uncontended_p50_ms": 2.0,
+        "added_latency_uncontended_p99_ms": 3.0,
+        "added_latency_uncontended_max_ms": 3.0,
+    }
+    assert bench_daemon.uncontended([5.0], [2.0]) == {"uncontended_prompts": 0}
+    assert benchkit.runqueue_wait_ms(os.getpid()) >= 0
