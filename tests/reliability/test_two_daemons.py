@@ -19,6 +19,13 @@ Counted:
   no gap; each turn's events are one contiguous block (user ... end) and
   carry the turn id the prompt resolved with, so no turn interleaves with
   another.
+
+A third case kills one window: while both daemons run turns, one is
+SIGKILLed at a random moment (seeded; ``SILCROW_CRASH_SEED`` replays it),
+possibly inside a write transaction. The other must finish every turn with
+no "database is locked" and a consistent history, every event the killed
+one had sent must be in the store, and the store must pass
+``integrity_check``.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import random
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -92,8 +101,9 @@ async def converse(daemon: RawDaemon, folder: Path, turns: int) -> tuple[str, li
     return cid, results
 
 
-def locked_mentions(daemon: RawDaemon) -> int:
-    texts = [daemon.stderr.decode("utf-8", "replace"),
+def locked_mentions(daemon: RawDaemon, results: list[dict[str, Any]]) -> int:
+    """Mentions of "database is locked" in what ``daemon`` wrote and sent, and in its prompt results."""
+    texts = [*(str(r.get("error", "")) for r in results), daemon.stderr.decode("utf-8", "replace"),
              *daemon.texts("window/logMessage"), *daemon.texts("window/showMessage"),
              *(e["content"] for e in daemon.events)]
     return sum(text.count(LOCKED) for text in texts)
@@ -140,9 +150,7 @@ async def test_two_daemons_share_a_store_without_locks_or_mixed_histories(
             for d, folders in zip(pair, layout, strict=True) for folder in folders
         ))
     seconds = round(time.monotonic() - started, 2)
-    locked = sum(locked_mentions(d) for d in pair) + sum(
-        str(r.get("error", "")).count(LOCKED) for _, results in done for r in results
-    )
+    locked = sum(locked_mentions(d, results) for d, (_, results) in zip(owners, done, strict=True))
     stop_reasons = Counter(r["stopReason"] for _, results in done for r in results)
     errors = sum(e["type"] == "error" for d in pair for e in d.events)
     everything = stored_events(db)
@@ -170,3 +178,44 @@ async def test_two_daemons_share_a_store_without_locks_or_mixed_histories(
     assert problems == []
     assert len(conversations) == len(pair) * CONVERSATIONS
     assert check == "ok"
+
+
+async def test_a_window_killed_mid_turn_does_not_block_the_other(tmp_path: Path) -> None:
+    seed = int(os.environ.get("SILCROW_CRASH_SEED") or random.SystemRandom().randrange(2**32))
+    rng = random.Random(seed)
+    turns, repeats = runs(6, 12), runs(2, 20)
+    totals: Counter[str] = Counter()
+    problems: list[str] = []
+    for n in range(repeats):
+        db, layout = tmp_path / f"shared{n}.db", [[tmp_path / f"doomed{n}"], [tmp_path / f"kept{n}"]]
+        for (folder,) in layout:
+            folder.mkdir()
+        async with daemons(db, layout, turns) as (doomed, kept):
+            doomed_job = asyncio.ensure_future(converse(doomed, layout[0][0], turns))
+            kept_job = asyncio.ensure_future(converse(kept, layout[1][0], turns))
+            while not doomed.events:  # noqa: ASYNC110 - frames arrive on a reader task
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(rng.uniform(0.0, 0.5))
+            doomed.kill()
+            totals.update(overlapped=not kept_job.done())
+            await asyncio.gather(doomed_job, return_exceptions=True)
+            cid, results = await kept_job
+        everything = stored_events(db)
+        stored = {(e["conversationId"], e["seq"]): e for e in everything}
+        lost = [e for e in doomed.events if stored.get((e["conversationId"], e["seq"])) != e]
+        kept_stored = [e for e in everything if e["conversationId"] == cid]
+        kept_received = [e for e in kept.events if e["conversationId"] == cid]
+        problems += inconsistencies(cid, results, kept_received, kept_stored)
+        problems += [f"repeat {n}: {len(lost)} events the killed daemon sent are not stored"] * bool(lost)
+        problems += [f"repeat {n}: {r}" for r in results if r["stopReason"] != "end"]
+        check = integrity(db)
+        problems += [f"repeat {n}: integrity_check: {check}"] * (check != "ok")
+        totals.update(locked=locked_mentions(kept, results), turns=len(results),
+                      killed_events=len(doomed.events), lost=len(lost))
+    record("two_daemons/one_killed", seed=seed, repeats=repeats, turns_of_the_other=totals["turns"],
+           events_of_the_killed=totals["killed_events"], events_missing=totals["lost"],
+           locked_errors=totals["locked"], problems=len(problems),
+           kills_while_the_other_ran=totals["overlapped"])
+    assert totals["locked"] == 0
+    assert problems == [], f"seed {seed}"
+    assert totals["turns"] == turns * repeats
