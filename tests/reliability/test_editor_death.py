@@ -86,7 +86,9 @@ class ShellRun:
     def survivors(self) -> list[int]:
         """Processes of the command still running (the group's, and anything once below the daemon)."""
         left = [pid for pid in self.below if running(pid)]
-        return left + ([-self.pgid] if group_running(self.pgid) and not left else [])
+        if not left and group_running(self.pgid):
+            left.append(self.pgid)  # a member started after the snapshot
+        return left
 
 
 async def shell_started(daemon_pid: int, conversation: asyncio.Future[Any] | None = None) -> ShellRun:
@@ -116,7 +118,10 @@ def summary(latencies: list[float]) -> dict[str, float]:
     return {"p50_s": round(statistics.median(latencies), 3), "max_s": round(max(latencies), 3)}
 
 
-async def spawn_with_shell(tmp: Path, n: int, process_id: int) -> tuple[RawDaemon, ShellRun]:
+async def spawn_with_shell(
+    tmp: Path, n: int, process_id: int
+) -> tuple[RawDaemon, ShellRun, asyncio.Future[Any]]:
+    """A daemon whose ``initialize`` names ``process_id``, its prompt running the shell command."""
     root = tmp / f"ws{n}"
     root.mkdir()
     daemon = await RawDaemon.spawn(tmp / f"run{n}.db", cwd=root)
@@ -132,7 +137,7 @@ async def spawn_with_shell(tmp: Path, n: int, process_id: int) -> tuple[RawDaemo
     except BaseException:
         daemon.kill()
         raise
-    return daemon, shell
+    return daemon, shell, prompt
 
 
 @dataclass
@@ -162,7 +167,7 @@ async def test_closing_stdin_ends_the_daemon_within_a_second_and_kills_its_shell
     count = runs(3, 50)
     deaths = Deaths([], [], [])
     for n in range(count):
-        daemon, shell = await spawn_with_shell(tmp_path, n, os.getpid())
+        daemon, shell, prompt = await spawn_with_shell(tmp_path, n, os.getpid())
         try:
             stdin = daemon.proc.stdin
             assert stdin is not None
@@ -171,6 +176,7 @@ async def test_closing_stdin_ends_the_daemon_within_a_second_and_kills_its_shell
             deaths.survivors.append(shell.survivors())
             deaths.codes.append(await daemon.wait())
             deaths.permission_asks += asks(daemon)
+            await asyncio.gather(prompt, return_exceptions=True)  # it ends with the connection
         finally:
             daemon.kill()
     deaths.check("editor_death/stdin_closed", STDIN_EXIT_LIMIT, 0, count)
@@ -184,7 +190,7 @@ async def test_a_killed_parent_ends_the_daemon_within_the_watchdog_period_and_ki
     for n in range(count):
         editor = await asyncio.create_subprocess_exec("sleep", "600")
         try:
-            daemon, shell = await spawn_with_shell(tmp_path, n, editor.pid)
+            daemon, shell, prompt = await spawn_with_shell(tmp_path, n, editor.pid)
             try:
                 start = time.monotonic()
                 editor.kill()
@@ -194,6 +200,7 @@ async def test_a_killed_parent_ends_the_daemon_within_the_watchdog_period_and_ki
                 deaths.survivors.append(shell.survivors())
                 deaths.codes.append(await daemon.wait())
                 deaths.permission_asks += asks(daemon)
+                await asyncio.gather(prompt, return_exceptions=True)
             finally:
                 daemon.kill()
         finally:
