@@ -194,10 +194,10 @@ async def bench_latency(env: dict[str, str], root: Path, prompts: int) -> dict[s
     deltas.close()
     return {
         "idle_rss_mb": idle,
-        "first_prompt_to_first_text_ms": round(first_text.pop(0), 1),
+        "first_prompt_to_first_text_ms": round(first_text[0], 1),
         "prompts": len(added) - 1,
         **spread(first_event[1:], "prompt_to_first_event"),
-        **spread(first_text, "prompt_to_first_text"),
+        **spread(first_text[1:], "prompt_to_first_text"),
         **spread(added[1:], "added_latency"),
         **spread(waited[1:], "runqueue_wait_per_prompt"),
         **uncontended(added[1:], waited[1:]),
