@@ -101,12 +101,12 @@ async def converse(daemon: RawDaemon, folder: Path, turns: int) -> tuple[str, li
     return cid, results
 
 
-def locked_mentions(daemon: RawDaemon, results: list[dict[str, Any]]) -> int:
-    """Mentions of "database is locked" in what ``daemon`` wrote and sent, and in its prompt results."""
+def locked_lines(daemon: RawDaemon, results: list[dict[str, Any]]) -> list[str]:
+    """Lines saying "database is locked" in what ``daemon`` wrote and sent, and in its prompt results."""
     texts = [*(str(r.get("error", "")) for r in results), daemon.stderr.decode("utf-8", "replace"),
              *daemon.texts("window/logMessage"), *daemon.texts("window/showMessage"),
              *(e["content"] for e in daemon.events)]
-    return sum(text.count(LOCKED) for text in texts)
+    return [line for text in texts for line in text.splitlines() if LOCKED in line]
 
 
 def turn_blocks(events: list[dict[str, Any]]) -> list[str]:
@@ -150,7 +150,8 @@ async def test_two_daemons_share_a_store_without_locks_or_mixed_histories(
             for d, folders in zip(pair, layout, strict=True) for folder in folders
         ))
     seconds = round(time.monotonic() - started, 2)
-    locked = sum(locked_mentions(d, results) for d, (_, results) in zip(owners, done, strict=True))
+    said = [line for d, (_, results) in zip(owners, done, strict=True) for line in locked_lines(d, results)]
+    locked = len(said)
     stop_reasons = Counter(r["stopReason"] for _, results in done for r in results)
     errors = sum(e["type"] == "error" for d in pair for e in d.events)
     everything = stored_events(db)
@@ -172,7 +173,7 @@ async def test_two_daemons_share_a_store_without_locks_or_mixed_histories(
         events=len(everything), locked_errors=locked, error_events=errors,
         problems=len(problems), integrity=check, seconds=seconds,
     )
-    assert locked == 0
+    assert locked == 0, said[:20]
     assert stop_reasons == Counter(end=len(pair) * CONVERSATIONS * turns)
     assert errors == 0
     assert problems == []
@@ -210,7 +211,9 @@ async def test_a_window_killed_mid_turn_does_not_block_the_other(tmp_path: Path)
         problems += [f"repeat {n}: {r}" for r in results if r["stopReason"] != "end"]
         check = integrity(db)
         problems += [f"repeat {n}: integrity_check: {check}"] * (check != "ok")
-        totals.update(locked=locked_mentions(kept, results), turns=len(results),
+        said = locked_lines(kept, results)
+        problems += [f"repeat {n}: {line}" for line in said]
+        totals.update(locked=len(said), turns=len(results),
                       killed_events=len(doomed.events), lost=len(lost))
     record("two_daemons/one_killed", seed=seed, repeats=repeats, turns_of_the_other=totals["turns"],
            events_of_the_killed=totals["killed_events"], events_missing=totals["lost"],

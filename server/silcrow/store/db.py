@@ -13,15 +13,24 @@ Algorithm:
 4. One asyncio lock serialises every use of the connection inside a process,
    so a reader never sees another coroutine's uncommitted transaction and two
    coroutines never interleave statements inside one transaction.
+5. SQLite's busy handler is not fair between processes (a waiter polls and
+   can keep missing a lock that another window takes many times a second),
+   and a few WAL cases report "database is locked" without waiting at all.
+   So ``BEGIN IMMEDIATE`` and reads are retried on SQLITE_BUSY, with a short
+   jittered sleep on the event loop, until ``BUSY_DEADLINE_S``; both are safe
+   to repeat because nothing was written yet. A statement inside an open
+   transaction is never retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
@@ -32,8 +41,10 @@ Durability = Literal["normal", "full"]
 # drop the last commits. FULL also fsyncs the WAL on every commit.
 DURABILITY: dict[str, str] = {"normal": "NORMAL", "full": "FULL"}
 BUSY_TIMEOUT_MS = 10_000
+BUSY_DEADLINE_S = 120.0  # retrying BEGIN IMMEDIATE and reads on SQLITE_BUSY stops here
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 class Database:
@@ -42,6 +53,7 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self.busy_retries = 0  # times SQLITE_BUSY was met and the statement repeated
 
     @classmethod
     async def connect(cls, target: str, durability: Durability) -> Database:
@@ -81,7 +93,7 @@ class Database:
             try:
                 # BEGIN is inside the try: if we are cancelled while it is queued
                 # it still runs, and the ROLLBACK queued behind it must undo it.
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._busy_retry(self._conn.execute, "BEGIN IMMEDIATE")
                 yield Writer(self._conn)
                 await self._conn.execute("COMMIT")
             except BaseException:
@@ -99,11 +111,33 @@ class Database:
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self._lock:
-            return _rows(await self._conn.execute_fetchall(sql, params))
+            return _rows(await self._busy_retry(self._conn.execute_fetchall, sql, params))
+
+    async def _busy_retry(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """``await fn(*args)``, repeated while SQLite says the database is busy (see 5.)."""
+        deadline = time.monotonic() + BUSY_DEADLINE_S
+        pause = 0.005
+        while True:
+            try:
+                return await fn(*args)
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() >= deadline:
+                    raise
+            self.busy_retries += 1
+            await asyncio.sleep(random.uniform(0, pause))
+            pause = min(pause * 2, 0.2)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY (any extended code): another connection holds the lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+    return "database is locked" in str(exc)
 
 
 def conditions(*pairs: tuple[str, Any]) -> tuple[list[str], list[Any]]:
