@@ -14,9 +14,11 @@ Algorithm:
 1. Each ``feed`` prepends the held-back tail of the previous one (at most
    ``HOLDBACK`` characters: a ``§`` that might still become a delimiter) and
    runs the state machine once over the new text; nothing is re-scanned.
-   Two common chunks skip the machine with the same result: one inside a
-   JSON string that it does not close (only escape parity is tracked) and
-   prose with no ``§`` past the start of its section.
+   Two common chunks skip the machine with the same result: a call-body
+   chunk with no ``}``, ``]`` or ``§`` (it can neither close the body nor
+   start a delimiter, so it is kept unscanned and scanned, once, in front of
+   the next chunk that can) and prose with no ``§`` past the start of its
+   section.
 2. Text state: ``str.find("§")`` jumps between candidates; at each ``§`` a
    regex either matches a delimiter, or the tail is a prefix of one (hold it
    back until more text comes), or the ``§`` is text. Plain runs go out as
@@ -27,8 +29,9 @@ Algorithm:
    respond text.
 3. Call body (after ``§call:``/``§calls:``): whitespace is skipped; a body
    starting with ``{`` (``[`` for ``§calls:``) is scanned with regexes that
-   jump to the next quote/bracket/``§`` outside strings and the next
-   quote/backslash inside them, tracking string, escape and bracket depth; it
+   jump to the next quote/bracket/``§`` outside strings and over a string's
+   whole run of text and escapes inside them, tracking string, escape and
+   bracket depth; it
    ends when the depth returns to 0 and is parsed by ``calls.parse_call``. A
    ``§`` inside a JSON string is content; a delimiter outside a string before
    the body closes ends it as malformed. A body that does not start with the
@@ -86,25 +89,14 @@ DEFAULT_MAX_CALL_CHARS = 8 * 1024 * 1024
 RAW_PREVIEW = 200  # characters of an oversized body kept in its error token
 
 _OUTSIDE = re.compile(r'[{}\[\]"§]')
-_INSIDE = re.compile(r'["\\]')
+# Inside a JSON string: everything up to its closing quote, escapes included
+# (a backslash ending the buffer is left for the caller).
+_STRING_RUN = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 _LINE_END = re.compile(r"[\n§]")
 _NON_SPACE = re.compile(r"\S")
 
 _TEXT, _BODY_START, _JSON, _LINE, _DONE = range(5)
 _HOLD = -1  # _classify: the tail may still become a delimiter
-
-
-def _escaped_quotes(text: str, escape: bool) -> bool:
-    """True if every quote in ``text`` (read inside a JSON string) is escaped."""
-    k = text.find('"')
-    while k >= 0:
-        j = k
-        while j and text[j - 1] == "\\":
-            j -= 1
-        if not (k - j + (escape and not j)) & 1:
-            return False
-        k = text.find('"', k + 1)
-    return True
 
 
 class Lexer:
@@ -131,6 +123,7 @@ class Lexer:
         self._depth = 0
         self._in_string = False
         self._escape = False
+        self._lag: list[str] = []  # call-body chunks not scanned yet (no "}", "]" or "§")
         self._steps: dict[int, Callable[[str, int], int]] = {
             _TEXT: self._scan_text,
             _BODY_START: self._scan_body_start,
@@ -156,18 +149,11 @@ class Lexer:
         # full scan: inside a JSON string that it does not close; prose with no "§"
         # past the start of its section.
         if state == _JSON:
-            if (self._in_string and not self._oversized
-                    and ('"' not in text or _escaped_quotes(text, self._escape))):
+            if "}" not in text and "]" not in text and SIGN not in text and not self._held:
                 size = self._body_len + len(text)
-                if size <= self.max_call_chars:
-                    self._body.append(text)
+                if size <= self.max_call_chars and not self._oversized:
+                    self._lag.append(text)
                     self._body_len = size
-                    if text[-1:] == "\\":
-                        plain = text.rstrip("\\")
-                        run = len(text) - len(plain)
-                        self._escape = bool((run if plain else run + self._escape) & 1)
-                    elif text:
-                        self._escape = False
                     return []
         elif state == _TEXT:
             if text and SIGN not in text and not self._at_start and not self._held:
@@ -183,6 +169,8 @@ class Lexer:
             return []
         buf = self._held + text if self._held else text
         self._held = ""
+        if self._lag:
+            buf = self._unlag() + buf
         i, n = 0, len(buf)
         while i < n and self._state != _DONE:
             i = self._steps[self._state](buf, i)
@@ -193,6 +181,8 @@ class Lexer:
         if self._state == _DONE:
             return []
         tail, self._held = self._held, ""
+        if self._lag:  # it holds no "}", "]" or "§": it cannot close the body
+            self._body_add(self._unlag())
         if self._state == _TEXT:
             self._text_run(tail)
         elif self._state == _BODY_START and not tail:
@@ -204,6 +194,13 @@ class Lexer:
             self._close_body(complete=False, reason="the response ended before the JSON closed")
         self._terminal()
         return self._take()
+
+    def _unlag(self) -> str:
+        """The call-body text the fast path kept unscanned, taken back for scanning."""
+        lag = "".join(self._lag)
+        self._lag = []
+        self._body_len -= len(lag)
+        return lag
 
     # -- output --------------------------------------------------------------
     def _take(self) -> list[Token]:
@@ -328,14 +325,13 @@ class Lexer:
                     self._escape = False
                     i += 1
                     continue
-                m = _INSIDE.search(buf, i)
-                if m is None:
-                    break
-                i = m.end()
-                if m.group() == '"':
-                    self._in_string = False
-                else:
-                    self._escape = True
+                i = _STRING_RUN.match(buf, i).end()  # type: ignore[union-attr]  # always matches
+                if i < n:  # a closing quote, or a backslash ending the buffer
+                    if buf[i] == '"':
+                        self._in_string = False
+                    else:
+                        self._escape = True
+                    i += 1
                 continue
             m = _OUTSIDE.search(buf, i)
             if m is None:
