@@ -48,6 +48,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -340,6 +341,57 @@ def run_silcrow(responses: list[str], repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
+def body_share(responses: list[str], size: int) -> float:
+    """The fraction of ``size``-character chunks that start inside a ``§call:`` JSON body."""
+    inside = total = 0
+    for text in responses:
+        spans = [m.span(1) for m in re.finditer(r"§call: (\{.*\})\n", text)]
+        starts = range(0, len(text), size)
+        total += len(starts)
+        inside += sum(any(a <= k < b for a, b in spans) for k in starts)
+    return inside / total
+
+
+def floors(responses: list[str], repeats: int) -> dict[str, float]:
+    """The cheapest steps of Silcrow's lexer per 4-character chunk, in µs (CPU, best of ``repeats``).
+
+    ``call``: calling a ``feed`` that does nothing. ``body``: a chunk inside a
+    call's JSON string (its fast path: kept, not scanned). ``prose``: a chunk
+    of a respond section (its fast path: one RespondText token). ``best_case``
+    weights the two fast paths by the stream's share of body chunks: the cost
+    per chunk if no chunk ever needed the state machine (delimiters, strings
+    and objects closing, call parsing all cost more), so the ratio no lexer of
+    this design in CPython can beat on this stream is Cogency's cost over it.
+    """
+    from silcrow.protocol.lexer import Lexer
+
+    n = 50_000
+    chunks = ["abcd"] * n
+
+    class Noop:
+        def feed(self, text: str) -> list[Any]:
+            return []
+
+    def per_chunk(opening: str | None) -> float:
+        best = float("inf")
+        for _ in range(repeats):
+            lexer: Any = Noop() if opening is None else Lexer()
+            if opening is not None:
+                lexer.feed(opening)
+            feed = lexer.feed
+            started = time.process_time()
+            for chunk in chunks:
+                feed(chunk)
+            best = min(best, time.process_time() - started)
+        return best / n * 1e6
+
+    share = body_share(responses, 4)
+    body = per_chunk('§call: {"name": "write", "args": {"content": "')
+    prose = per_chunk("§respond: Start ")
+    return {"call": round(per_chunk(None), 3), "body": round(body, 3), "prose": round(prose, 3),
+            "body_share": round(share, 3), "best_case": round(share * body + (1 - share) * prose, 3)}
+
+
 # -- both ----------------------------------------------------------------------------
 def _speed(seconds: float, chars: int, chunks: int) -> dict[str, float]:
     return {"us_per_chunk": round(seconds / chunks * 1e6, 3), "mb_per_s": round(chars / MB / seconds, 2)}
@@ -377,6 +429,9 @@ def measure(quick: bool = False) -> dict[str, Any]:
             out["differences"] = _differences(row["events"], cog["events"])
         rows.append(out)
     head = next(r for r in rows if r["chunk_chars"] == 4)
+    floor = floors(responses, repeats + 2)
+    if "cogency" in head:
+        floor["best_case_ratio"] = round(head["cogency"]["us_per_chunk"] / floor["best_case"], 2)
     figures: dict[str, Any] = {
         "stream": {"chars": chars, "utf8_bytes": sum(len(r.encode()) for r in responses),
                    "responses": len(responses), "subset": SUBSET},
@@ -385,6 +440,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "cogency_version": theirs.get("cogency_version"),
         "rows": rows,
+        "floors_4_chars_us": floor,
         "target": {"ratio_4_chars": TARGET, "ratio": head.get("ratio"), "ratio_async": head.get("ratio_async"),
                    "met": head["ratio"] >= TARGET if "ratio" in head else None},
     }
@@ -413,6 +469,11 @@ def report(figures: dict[str, Any]) -> None:
         same = "" if "differences" not in r else (
             "; Cogency: the same" if not r["differences"] else "; differs: " + "; ".join(r["differences"]))
         print(f"events at {r['chunk_chars']}-char chunks, Silcrow: {counts}{same}")
+    f = figures["floors_4_chars_us"]
+    print(f"Silcrow's cheapest steps per 4-char chunk: calling a no-op feed {f['call']} us; a chunk inside "
+          f"a call's JSON string {f['body']} us; a prose chunk (one token) {f['prose']} us; "
+          f"{f['body_share']:.0%} of this stream's chunks are in call bodies, so even if every chunk took "
+          f"its fast path: {f['best_case']} us/chunk, {f.get('best_case_ratio', '-')}x Cogency at best")
     t = figures["target"]
     if t["met"] is None:
         print(f"target: Silcrow >= {t['ratio_4_chars']}x Cogency on 4-character chunks: not measured")
