@@ -213,11 +213,15 @@ class _Folder:
         return self.messages
 
 
-def assemble_history(events: Iterable[Event]) -> list[Message]:
+def _fold(events: Iterable[Event]) -> _Folder:
     folder = _Folder()
     for event in events:
         folder.add(event)
-    return folder.finish()
+    return folder
+
+
+def assemble_history(events: Iterable[Event]) -> list[Message]:
+    return _fold(events).finish()
 
 
 def unanswered_calls(events: Iterable[Event]) -> list[Event]:
@@ -228,10 +232,7 @@ def unanswered_calls(events: Iterable[Event]) -> list[Event]:
     Earlier gaps were already covered by a later user or model message and
     keep the synthetic result assembly gives them.
     """
-    folder = _Folder()
-    for event in events:
-        folder.add(event)
-    return list(folder.unanswered)
+    return list(_fold(events).unanswered)
 
 
 def _turn_start(message: Message) -> bool:

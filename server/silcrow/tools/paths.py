@@ -26,7 +26,6 @@ Algorithm:
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -35,6 +34,7 @@ import pathspec
 
 from silcrow.store.paths import default_db_path
 from silcrow.tools.base import ToolError
+from silcrow.tools.redact import holds_private_key
 
 STORE_SUFFIXES = (".db", ".db-wal", ".db-shm")
 SIDECARS = ("", "-wal", "-shm", "-journal")
@@ -87,13 +87,6 @@ def is_secret_name(rel: str) -> bool:
     if any(fnmatch.fnmatch(name, pat) for pat in SECRET_NAMES):
         return True
     return any(rel == p or rel.endswith("/" + p) for p in SECRET_PATHS)
-
-
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
-
-
-def holds_private_key(text: str) -> bool:
-    return _PRIVATE_KEY.search(text) is not None
 
 
 def is_store_file(rel: str) -> bool:

@@ -25,10 +25,19 @@ from __future__ import annotations
 import functools
 import re
 
+PRIVATE_KEY_BEGIN = r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"
+_PRIVATE_KEY_HEADER = re.compile(PRIVATE_KEY_BEGIN)
+
+
+def holds_private_key(text: str) -> bool:
+    """Whether ``text`` holds the header line of a private key block."""
+    return _PRIVATE_KEY_HEADER.search(text) is not None
+
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
-        ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)"),
+        ("private-key", PRIVATE_KEY_BEGIN + r"[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)"),
         ("anthropic-key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
         ("openai-key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}"),
         ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"),
