@@ -14,11 +14,7 @@ from lsp_harness import SERVE
 from pytest_lsp import client_capabilities
 
 from silcrow.lsp.fastinit import initialize_result
-
-
-def frame(message: dict[str, Any]) -> bytes:
-    body = json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+from support.rpc import frame
 
 
 def initialize(process_id: int | None, msg_id: int = 1) -> bytes:

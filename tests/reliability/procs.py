@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from silcrow.store.records import EVENT_COLUMNS, row_event
+from support.rpc import frame
 
 SERVE = [sys.executable, "-m", "silcrow.cli", "serve"]
 # Answers to the server's requests that a plain client without extra capabilities gets.
@@ -64,11 +65,6 @@ class RpcError(Exception):
         self.code = error.get("code")
         self.message = str(error.get("message", ""))
         self.data = error.get("data")
-
-
-def frame(message: dict[str, Any]) -> bytes:
-    body = json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
 
 def server_env(db: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
