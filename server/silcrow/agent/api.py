@@ -2,7 +2,9 @@
 
 Algorithm:
 1. ``Agent(...)`` keeps configuration only; the provider, store and tools
-   are made on first use (``ready()``), so constructing one is cheap.
+   are made on first use (``ready()``), so constructing one is cheap. The
+   default tools need ``workspace=``: nothing falls back to the current
+   directory.
 2. ``agent(query, conversation_id=None, ...)``: no conversation id means a
    new conversation (stateless default); with one, the turn continues it
    from the store. One turn per conversation at a time (``ConversationBusy``).
@@ -80,6 +82,11 @@ class Agent:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if max_iterations < 1:
             raise ValueError("max_iterations must be at least 1")
+        if tools is None and workspace is None:
+            raise ValueError(
+                "Agent needs workspace= (e.g. LocalWorkspace(Path('path/to/project'))) or tools=: "
+                "the default tools work inside a folder you name, never the current directory"
+            )
         self.llm = llm
         self.mode: Mode = mode
         self.storage = storage
@@ -131,11 +138,10 @@ class Agent:
         return make_provider(self.llm)
 
     def _default_tools(self) -> list[Tool]:
-        from silcrow.tools.local import LocalWorkspace
         from silcrow.tools.registry import default_tools
 
-        workspace = self._workspace or LocalWorkspace(Path.cwd())
-        return default_tools(workspace, store=self._store)
+        assert self._workspace is not None  # __init__ requires workspace= or tools=
+        return default_tools(self._workspace, store=self._store)
 
     @property
     def store(self) -> Any:

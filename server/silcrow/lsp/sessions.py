@@ -16,7 +16,9 @@ Algorithm:
    prompt reopens it from the store (the agent decides how).
 4. ``pick(...)`` chooses the folder for a prompt: the explicit
    ``workspaceUri``, else the stored conversation's workspace, else the
-   folder holding the first context URI, else the first folder.
+   folder holding the first context URI, else the first folder. With no
+   folder at all it raises ``NoWorkspace``: the daemon's current directory
+   (often the user's home) is never taken as a workspace.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ log = logging.getLogger(__name__)
 
 class UnknownWorkspace(ValueError):
     """``workspaceUri`` is not one of the daemon's workspace folders."""
+
+
+class NoWorkspace(UnknownWorkspace):
+    """The client named no workspace folder (or none that exists): there is nowhere to work."""
+
+
+NO_WORKSPACE_MESSAGE = (
+    "no workspace folder is open: open a folder in the editor (or run `silcrow chat "
+    "--workspace DIR`); Silcrow only works inside a workspace folder the client names"
+)
 
 
 def build_provider(settings: Settings) -> Any:
@@ -219,10 +231,7 @@ class SessionManager:
             if found is not None:
                 return found
         if not self.sessions:
-            fallback = self.add_folder(Path.cwd().as_uri())
-            if fallback is None:
-                raise UnknownWorkspace("no workspace folder: open a folder in the editor")
-            return fallback
+            raise NoWorkspace(NO_WORKSPACE_MESSAGE)
         return next(iter(self.sessions.values()))
 
     # -- shared resources -------------------------------------------------------

@@ -5,6 +5,7 @@ Algorithm:
    ``InvalidParams`` error that names the field.
 2. ``Turns.run(request)`` picks the workspace session, refuses a second turn
    on a conversation that has one running (``ConversationBusy``, code 1001;
+   no workspace folder at all is ``NoWorkspace``, code 1004;
    the daemon does not queue), registers the turn under its conversation id
    (a new conversation gets its id here, so it can be cancelled at once) and
    starts a driver task.
@@ -37,7 +38,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from silcrow.lsp.editor import as_plain
 from silcrow.lsp.progress import TurnProgress
-from silcrow.lsp.sessions import SessionManager, UnknownWorkspace, WorkspaceSession
+from silcrow.lsp.sessions import NoWorkspace, SessionManager, UnknownWorkspace, WorkspaceSession
 from silcrow.protocol.events import Event
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,11 @@ class UnknownConversationError(JsonRpcException):
 class UnknownWorkspaceError(JsonRpcException):
     CODE = 1003
     MESSAGE = "Unknown workspace"
+
+
+class NoWorkspaceError(JsonRpcException):
+    CODE = 1004
+    MESSAGE = "No workspace folder"
 
 
 def busy_error(conversation_id: str) -> ConversationBusyError:
@@ -161,6 +167,8 @@ class Turns:
             session = await self.sessions.pick(
                 request.workspace_uri, request.conversation_id, request.context
             )
+        except NoWorkspace as exc:
+            raise NoWorkspaceError(str(exc)) from None
         except UnknownWorkspace as exc:
             raise UnknownWorkspaceError(str(exc)) from None
         cid = request.conversation_id or uuid.uuid4().hex
