@@ -1,5 +1,9 @@
 """Code actions on a selection and the commands they run.
 
+* ``open_source(workspace, uri)``: the text of a document the client has
+  open, or None. A code action on any other URI gets no actions: the disk
+  is never read for it (pygls' ``get_text_document`` would read any file the
+  URI names, inside the workspace folders or not).
 * ``actions_for(uri, range, text)``: "Ask Silcrow about this…", "Explain
   this", "Fix this" (kind ``refactor``) for a non-empty selection, each a
   command ``silcrow.ask`` / ``silcrow.explain`` / ``silcrow.fix`` with one
@@ -12,6 +16,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
@@ -53,6 +58,16 @@ def selected_text(source: str, rng: t.Range) -> str:
     if rng.end.line < len(lines):
         parts.append(lines[rng.end.line][: rng.end.character])
     return "".join(parts)
+
+
+def open_source(workspace: Any, uri: str) -> str | None:
+    """The buffer text of ``uri`` if the client opened it (pygls keys documents unquoted); else None."""
+    try:
+        documents = workspace.text_documents
+    except RuntimeError:  # not initialized yet
+        return None
+    doc = documents.get(unquote(uri))
+    return None if doc is None else str(doc.source)
 
 
 def actions_for(uri: str, rng: t.Range, text: str) -> list[t.CodeAction]:

@@ -86,7 +86,9 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
         uri = params.text_document.uri
         if codeactions.is_empty(params.range):
             return []
-        source = server.workspace.get_text_document(uri).source
+        source = codeactions.open_source(server.workspace, uri)
+        if source is None:  # never opened by the client: no actions, and no read from disk
+            return []
         text = codeactions.selected_text(source, params.range)
         return codeactions.actions_for(uri, params.range, text)
 
