@@ -9,12 +9,15 @@ Algorithm:
    holding a private key is refused after loading). An
    editor-backed workspace overrides only those two (buffers instead of disk)
    and keeps the policy.
-3. ``load_text`` opens with ``O_NONBLOCK`` and checks ``fstat`` before reading,
+3. ``load_text`` opens the resolved path with no symlink followed at any step
+   (``silcrow.tools.beneath``: a folder or file swapped for a symlink after
+   the policy check is refused), with ``O_NONBLOCK``, and checks ``fstat`` before reading,
    so a FIFO, device or directory is refused without blocking; files over
    ``max_read_bytes`` are refused; NUL bytes or undecodable UTF-8 raise
    ``BinaryFile`` carrying size and a type guess, never the bytes.
 4. ``store_text`` writes a temporary file beside the target, fsyncs it and
-   renames it over the target (keeping the old mode): durable and atomic.
+   renames it over the target (keeping the old mode): durable and atomic;
+   the parent folders are reached, and made, without following a symlink.
 5. ``run`` delegates to ``silcrow.tools.process.run_shell`` in the root.
 """
 
@@ -24,11 +27,11 @@ import asyncio
 import mimetypes
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from silcrow.tools.base import OutputSink, ShellOutcome, ToolError
+from silcrow.tools.beneath import SymlinkOnPath, lstat_in, open_file, parent_dir, replace_file
 from silcrow.tools.paths import PathPolicy
 from silcrow.tools.process import run_shell
 from silcrow.tools.text import human_size
@@ -75,13 +78,15 @@ def file_kind(mode: int) -> str:
 
 
 def read_regular(real: Path, display: str, max_bytes: int) -> str:
-    """Read a regular UTF-8 file without ever blocking on a FIFO or device."""
+    """Read a regular UTF-8 file without following a symlink or blocking on a FIFO or device."""
     try:
-        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK)
+        fd = open_file(real, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ToolError(f"{display} does not exist; use list or find to locate the file") from None
     except IsADirectoryError:
         raise ToolError(f"{display} is a directory (use the list tool)") from None
+    except SymlinkOnPath:
+        raise ToolError(f"{display} is refused: a symlink appeared on its path while it was read") from None
     except OSError as exc:
         raise ToolError(f"cannot open {display}: {exc.strerror}") from None
     info = os.fstat(fd)
@@ -104,25 +109,24 @@ def read_regular(real: Path, display: str, max_bytes: int) -> str:
 
 
 def write_atomic(real: Path, text: str) -> None:
-    """Write via a fsynced temporary file renamed over ``real``; parents are created."""
-    if real.exists() and not real.is_file():
-        raise ToolError(f"{real.name} exists and is not a regular file; writes replace only files")
-    real.parent.mkdir(parents=True, exist_ok=True)
+    """Write via a fsynced temporary file renamed over ``real``; parents are created.
+
+    The parent folders are reached without following a symlink (``beneath``),
+    so a folder swapped for an outward symlink after the path check fails
+    the write instead of redirecting it.
+    """
+    data = text.encode("utf-8")
     try:
-        mode = stat.S_IMODE(os.stat(real).st_mode)
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, real)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with parent_dir(real, create=True) as parent:
+            info = lstat_in(parent, real.name)
+            if info is not None and stat.S_ISLNK(info.st_mode):  # the resolved leaf was swapped
+                raise SymlinkOnPath(real)
+            if info is not None and not stat.S_ISREG(info.st_mode):
+                raise ToolError(f"{real.name} exists and is not a regular file; writes replace only files")
+            mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
+            replace_file(parent, real.name, data, mode)
+    except SymlinkOnPath:
+        raise ToolError(f"writing {real.name} is refused: a symlink appeared on its path") from None
 
 
 def _umask() -> int:
