@@ -1,5 +1,9 @@
 """The ``silcrow`` console script: ``silcrow serve [--tcp HOST:PORT]`` and ``silcrow chat``.
 
+``--tcp`` takes a loopback address only (``127.0.0.1``, ``::1``,
+``localhost``); anything else is refused before the daemon starts. The
+token and the rules for TCP clients are ``silcrow.lsp.tcpgate``'s.
+
 Start-up stays cheap: ``serve`` starts reading stdin (and answers
 ``initialize`` from ``silcrow.lsp.fastinit``) before pygls is imported;
 the agent, providers and tools are imported on the first prompt.
@@ -15,17 +19,25 @@ from collections.abc import Sequence
 
 
 def _host_port(text: str) -> tuple[str, int]:
+    from silcrow.lsp.tcpgate import loopback_host
+
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit():
+    if not sep or not port.isdigit() or int(port) > 65535:
         raise argparse.ArgumentTypeError(f"--tcp takes HOST:PORT, e.g. 127.0.0.1:7070 (got {text!r})")
-    return host or "127.0.0.1", int(port)
+    try:
+        return loopback_host(host), int(port)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="silcrow", description="Silcrow: a coding agent served over LSP")
     sub = root.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
-    serve.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument(
+        "--tcp", type=_host_port, metavar="HOST:PORT",
+        help="listen on a loopback TCP port instead of stdio; clients must send the printed token",
+    )
     serve.add_argument("--stdio", action="store_true", help="stdio transport (the default)")
     chat = sub.add_parser("chat", help="chat in the terminal (starts the daemon over LSP)")
     chat.add_argument("--provider", help="fake, openai, anthropic, gemini, ollama or a URL")

@@ -11,13 +11,21 @@ Algorithm:
    registers the handlers.
 3. ``serve_stdio(pump)`` attaches the stdin pump (see ``guards``) to the
    event loop, runs until the daemon stops (EOF, ``exit``, dead parent,
-   SIGTERM), then closes the daemon. ``serve_tcp`` gives each connection its
-   own server and keeps listening.
+   SIGTERM), then closes the daemon.
+4. ``serve_tcp(host, port)`` listens on a loopback address only, writes a
+   token file and prints the token (``silcrow.lsp.tcpgate``); each
+   connection goes through a ``Gate`` (the first bytes a ``Content-Length``
+   header, the first frame a tokened ``initialize``, within
+   ``AUTH_SECONDS``) and only then gets its own server; a dropped
+   connection never reaches pygls. SIGTERM/SIGINT stop the listener and
+   remove the token file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import os
 import signal
@@ -33,7 +41,16 @@ from pygls.protocol.language_server import lsp_method
 from silcrow import __version__ as VERSION
 from silcrow.lsp import handlers
 from silcrow.lsp.daemon import Daemon
-from silcrow.lsp.guards import Dispatcher, FrameParser, StdinPump
+from silcrow.lsp.guards import Dispatcher, StdinPump
+from silcrow.lsp.tcpgate import (
+    AUTH_SECONDS,
+    Admitted,
+    Dropped,
+    Gate,
+    TokenFile,
+    loopback_host,
+    new_token,
+)
 
 log = logging.getLogger(__name__)
 
@@ -145,17 +162,52 @@ def serve_stdio(pump: StdinPump | None = None, server: SilcrowServer | None = No
     return asyncio.run(_run(server, pump.attach))
 
 
-async def _tcp_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _admit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gate: Gate) -> Admitted | None:
+    """Read until the gate admits the connection; None (after any reply) when it is dropped."""
+    peer = writer.get_extra_info("peername")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + AUTH_SECONDS
+    while True:
+        try:
+            data = await asyncio.wait_for(reader.read(65536), max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            log.warning("dropped a TCP connection from %s: no tokened initialize within %ss", peer, AUTH_SECONDS)
+            return None
+        if not data:
+            return None
+        verdict = gate.feed(data)
+        if isinstance(verdict, Dropped):
+            log.warning("dropped a TCP connection from %s: %s", peer, verdict.reason)
+            if verdict.reply:
+                writer.write(verdict.reply)
+                with contextlib.suppress(ConnectionError):
+                    await writer.drain()
+            return None
+        if verdict is not None:
+            return verdict
+
+
+async def _tcp_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str) -> None:
+    gate = Gate(token)
+    try:
+        admitted = await _admit(reader, writer, gate)
+    except ConnectionError:
+        admitted = None
+    if admitted is None:
+        writer.close()
+        return
     server = create_server()
     server.protocol.set_writer(writer)  # type: ignore[arg-type]
     daemon = server.daemon
     dispatcher = Dispatcher(server.protocol, daemon.stop, _popup(server))
-    parser = FrameParser()
+    for item in admitted.items:
+        dispatcher(item)
 
     async def pump() -> None:
-        while data := await reader.read(65536):
-            for item in parser.feed(data):
-                dispatcher(item)
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(65536):
+                for item in gate.parser.feed(data):
+                    dispatcher(item)
         daemon.stop(0)
 
     task = asyncio.ensure_future(pump())
@@ -165,18 +217,47 @@ async def _tcp_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWr
     writer.close()
 
 
-async def _serve_tcp(host: str, port: int, ready: Any = None) -> None:
-    listener = await asyncio.start_server(_tcp_connection, host, port)
-    if ready is not None:
-        ready(listener.sockets[0].getsockname())
-    async with listener:
-        await listener.serve_forever()
+def _announce(host: str, port: int, token: TokenFile) -> None:
+    """Tell the user (stderr) where the daemon listens and how clients authenticate."""
+    for line in (
+        f"listening on {host}:{port} (loopback only)",
+        f"token: {token.token}",
+        f"token file: {token.path} (readable only by you)",
+        "clients send it as initializationOptions.token in their initialize request",
+    ):
+        print(f"silcrow: {line}", file=sys.stderr, flush=True)
+
+
+async def _serve_tcp(host: str, port: int) -> None:
+    token = new_token()
+    listener = await asyncio.start_server(functools.partial(_tcp_connection, token=token), host, port)
+    bound = listener.sockets[0].getsockname()
+    token_file = TokenFile.create(token, bound[1])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        _announce(host, bound[1], token_file)
+        async with listener:
+            await stop.wait()
+    finally:
+        token_file.remove()
 
 
 def serve_tcp(host: str, port: int) -> int:
-    """Serve LSP clients on a TCP port, one server per connection, until interrupted."""
+    """Serve LSP clients on a loopback TCP port, one server per authenticated connection."""
     try:
-        asyncio.run(_serve_tcp(host, port, lambda addr: log.warning("listening on %s:%s", *addr[:2])))
+        host = loopback_host(host)
+    except ValueError as exc:
+        print(f"silcrow: {exc}", file=sys.stderr, flush=True)
+        return 2
+    try:
+        asyncio.run(_serve_tcp(host, port))
     except KeyboardInterrupt:
         pass
+    except OSError as exc:
+        print(f"silcrow: cannot serve on {host}:{port}: {exc}", file=sys.stderr, flush=True)
+        return 1
     return 0
