@@ -378,38 +378,53 @@ def test_loopback_host(host: str, bound: str | None) -> None:
 
 # -- 3. reads and writes race a symlink swap -----------------------------------------
 
+SWAP_HOLD = 0.0003  # seconds each state is held: about a check-to-open delay, so swaps land in it
+SWAP_LOOP = """
+import os, signal, sys, time
+root, outside, HOLD = sys.argv[1], sys.argv[2], float(sys.argv[3])
+stop, swaps = [], 0
+signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+os.chdir(root)
+print("ready", flush=True)
+while not stop:
+    try:
+        os.rename("d", "d.saved")
+        os.rename("d.link", "d")  # d is now a symlink to outside
+        os.symlink(os.path.join(outside, "f.txt"), "f.tmp")
+        os.rename("f.tmp", "f.txt")  # f.txt is now a symlink to outside
+        time.sleep(HOLD)
+        os.rename("d", "d.link")
+        os.rename("d.saved", "d")
+        os.link("f.keep", "f.new")
+        os.rename("f.new", "f.txt")  # f.txt is the inside file again
+        time.sleep(HOLD)
+        swaps += 1
+    except OSError:
+        pass
+print(swaps, flush=True)
+"""
+
+
 @dataclass
 class Swapper:
-    """Swaps ``root/d`` (a folder) and ``root/f.txt`` (a file) for outward symlinks, again and again."""
+    """Another local process swapping ``root/d`` (a folder) and ``root/f.txt`` for outward symlinks."""
 
     root: Path
     outside: Path
     swaps: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _proc: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._proc = subprocess.Popen([sys.executable, "-c", SWAP_LOOP, str(self.root), str(self.outside), str(SWAP_HOLD)],
+                                      stdout=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None and self._proc.stdout.readline().strip() == "ready"
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def _run(self) -> None:
-        r = self.root
-        while not self._stop.is_set():
-            with contextlib.suppress(OSError):
-                os.rename(r / "d", r / "d.saved")
-                os.rename(r / "d.link", r / "d")  # d is now a symlink to outside
-                os.symlink(self.outside / "f.txt", r / "f.tmp")
-                os.rename(r / "f.tmp", r / "f.txt")  # f.txt is now a symlink to outside
-                os.rename(r / "d", r / "d.link")
-                os.rename(r / "d.saved", r / "d")
-                (r / "f.new").write_text(f"{INSIDE}\n")
-                os.rename(r / "f.new", r / "f.txt")
-                self.swaps += 1
+        if self._proc is None or self._proc.returncode is not None:
+            return
+        self._proc.terminate()
+        out, _ = self._proc.communicate(timeout=30)
+        self.swaps = int(out.strip() or 0)
 
 
 def race_layout(base: Path) -> tuple[Path, Path]:
@@ -418,6 +433,7 @@ def race_layout(base: Path) -> tuple[Path, Path]:
     outside.mkdir()
     (root / "d" / "f.txt").write_text(f"{INSIDE}\n")
     (root / "f.txt").write_text(f"{INSIDE}\n")
+    os.link(root / "f.txt", root / "f.keep")
     (outside / "f.txt").write_text(f"{CANARY}\n")
     os.symlink(outside, root / "d.link")
     return root, outside
@@ -425,7 +441,7 @@ def race_layout(base: Path) -> tuple[Path, Path]:
 
 async def test_reads_and_writes_never_follow_a_swapped_symlink(tmp_path: Path) -> None:
     root, outside = race_layout(tmp_path)
-    per_cycle, cycles = 25, runs(12, 90)
+    per_cycle, cycles = 25, runs(20, 90)
     replies = []
     for n in range(cycles):
         calls = [call("read", file="d/f.txt") if i % 3 == 0 else
@@ -451,7 +467,8 @@ async def test_reads_and_writes_never_follow_a_swapped_symlink(tmp_path: Path) -
     leaked = sum(CANARY in c for c in contents)
     inside = sum(INSIDE in c for c in contents)
     written_outside = [p.name for p in outside.iterdir() if p.name != "f.txt"]
-    reads, writes = cycles * per_cycle * 2 // 3, cycles * per_cycle // 3
+    writes = cycles * sum(i % 3 == 2 for i in range(per_cycle))
+    reads = cycles * per_cycle - writes
     record("symlink-race", reads=reads, writes=writes, swaps=swapper.swaps, outside_reads=leaked,
            inside_reads=inside, outside_writes=len(written_outside))
     assert len(results) == cycles * per_cycle
