@@ -24,7 +24,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import json
 import os
 import re
@@ -326,6 +328,22 @@ def test_tcp_refuses_a_non_loopback_host(tmp_path: Path, address: str) -> None:
     assert done.returncode != 0
     assert b"loopback" in done.stderr, done.stderr[-400:]
     assert not list(runtime.rglob("*.token"))
+
+
+async def test_tcp_silent_connection_is_closed_after_the_auth_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from silcrow.lsp import server
+
+    monkeypatch.setattr(server, "AUTH_SECONDS", 0.2)
+    listener = await asyncio.start_server(functools.partial(server._tcp_connection, token="t0ken"),
+                                          "127.0.0.1", 0)
+    async with listener:
+        port = listener.sockets[0].getsockname()[1]
+        for opening in (b"", b"Content-Len", b"Content-Length: 99\r\n\r\n{"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(opening)
+            # the daemon closes the connection itself; the bound only keeps a broken build from hanging
+            assert await asyncio.wait_for(reader.read(), 30) == b""
+            writer.close()
 
 
 def test_gate_admits_at_every_split_point_and_strips_the_token() -> None:
