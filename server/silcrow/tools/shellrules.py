@@ -16,11 +16,15 @@ Algorithm:
      ``git submodule``, ``docker run``, ...);
    - a runner sub-command (``uv run``, ``poetry run``, ``npm exec``, ...):
      the command it runs (``argv[2:]``) is judged by these same rules;
-   - an argument is an exec-option: a long option in ``EXEC_LONG``
-     (``--upload-pack``, ``--exec``, ``--config``, ``--to-command``, ...),
-     a command's own short or single-dash options (``find -exec``, ``tar -I``,
-     ``rsync -e``, ``git rebase -x``, ``go test -exec``), or a ``NAME=value``
-     argument to ``make``/``just`` (``make SHELL=...``).
+   - an argument is an exec-option: a long option that starts with a name
+     in ``EXEC_LONG`` (``--upload-pack``, ``--exec``, ``--config``,
+     ``--to-command``, ``--output-file``, ...) or, for commands in
+     ``ABBREVIATING`` (GNU getopt_long, git, npm, argparse), abbreviates one
+     (``git fetch --upload-p=...``); a command's single-dash options (``find -exec``,
+     ``go test -exec``); a single-dash argument holding one of the command's
+     short exec letters anywhere (bundles and attached values: ``tar -xIf``,
+     ``rsync -avze``, ``git rebase -x``, ``git grep -Ocmd``); or a
+     ``NAME=value`` argument to ``make``/``just`` (``make SHELL=...``).
 2. ``approval_for(argv)``: what "allow always" remembers: None when
    ``refusal`` refuses; ``python -m mod`` -> those three words; a launcher
    alone (``make``) -> exactly that argv; a runner -> its two words plus the
@@ -98,6 +102,9 @@ EXEC_LETTERS: dict[str, frozenset[str]] = {
     "tar": frozenset("IF"), "rsync": frozenset("e"), "ssh": frozenset("oF"), "scp": frozenset("SoF"),
     "sftp": frozenset("SoF"), "zip": frozenset("T"), "make": frozenset("E"),
 }  # fmt: skip
+# Commands whose option parser accepts abbreviated long options (GNU getopt_long, git, nopt, argparse).
+ABBREVIATING = frozenset({"git", "tar", "rsync", "make", "gmake", "zip", "npm", "pnpm", "yarn", "pip", "pip3",
+                          "pytest", "wget", "grep", "ls", "cp", "mv", "rm", "sort", "diff"})
 MAKE_LIKE = frozenset({"make", "gmake", "bmake", "just"})
 ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
@@ -161,20 +168,20 @@ def approval_for(argv: Argv) -> Approval | None:
 def _exec_option(argv: Argv) -> str | None:
     name = argv[0]
     words = EXEC_WORDS.get((name,), frozenset()) | EXEC_WORDS.get(tuple(argv[:2]), frozenset())
-    letters = EXEC_LETTERS.get(name, frozenset())
+    letters = EXEC_LETTERS.get(name, frozenset()) | {w[1] for w in words if len(w) == 2}
     for arg in argv[1:]:
         if arg == "--":
             continue
         if arg.startswith("--"):
             option = arg[2:].split("=", 1)[0]
-            if option in EXEC_LONG:
-                return f"`--{option}` lets `{name}` run other programs or change files"
+            abbreviates = name in ABBREVIATING or PYTHON.fullmatch(name.rsplit("/", 1)[-1])
+            if option and any(option.startswith(w) or (abbreviates and w.startswith(option)) for w in EXEC_LONG):
+                return f"`--{option}` may let `{name}` run other programs or change files"
         elif arg.startswith("-") and len(arg) > 1:
-            option = arg.split("=", 1)[0]
-            if any(option == w or (len(w) == 2 and option.startswith(w)) for w in words):
-                return f"`{option}` lets `{name}` run other programs or change files"
-            if letters & set(arg[1:]) and not arg[1:].startswith("-"):
-                return f"`{arg}` lets `{name}` run other programs"
+            if arg.split("=", 1)[0] in words:
+                return f"`{arg.split('=', 1)[0]}` lets `{name}` run other programs or change files"
+            if letters & set(arg[1:]):
+                return f"`{arg}` may hold an option that lets `{name}` run other programs"
         elif name in MAKE_LIKE and ASSIGNMENT.match(arg):
             return f"`{arg}` overrides a `{name}` variable (it can name any program)"
     return None
