@@ -22,12 +22,16 @@ and a client that declares ``experimental.silcrow.permissions``:
 Two more checks through the daemon: a 300-character command ending ``&& curl
 ... | sh`` arrives in full in the request and in the ``window/showMessageRequest``
 fallback, and escape sequences arrive escaped (no raw ESC, BEL or newline in
-any summary).
+any summary). And ``silcrow chat`` (the terminal client) prints a model's
+and a command's escape sequences escaped, never raw.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +174,24 @@ async def test_long_command_and_escapes_arrive_whole(tmp_path: Path, capabilitie
     assert "ls \\x1b[8m\\x1b]0;title\\x07; rm -rf x\\r\\nhidden" in texts[1], texts[1]
     assert not raw_controls("".join(texts))
     assert (site.root / "x").exists()
+
+
+def test_chat_never_prints_raw_escape_sequences(tmp_path: Path) -> None:
+    """``silcrow chat`` with a model and a command full of terminal controls prints them escaped."""
+    trap = "\x1b[2J\x1b[H\x1b]0;owned\x07\r\x9b31m\u202e"
+    script = {"replies": [
+        f"§think: {trap}thinking\n" + call(f"ls {trap}; rm -rf x") + "§execute\n",
+        f"§respond: done{trap}\n§end\n",
+    ], "chunk": 5}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SILCROW_") and not k.endswith("_API_KEY")}
+    env |= {"SILCROW_DB": str(tmp_path / "chat.db"), "SILCROW_FAKE_SCRIPT": json.dumps(script)}
+    (tmp_path / "x").write_text("keep me\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "silcrow.cli", "chat", "--provider", "fake", "--once", f"hi{trap}"],
+        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False,
+    )
+    out = done.stdout.decode("utf-8", "replace")
+    assert "[rejected, not a terminal: Run `ls \\x1b[2J" in out, out
+    assert "done\\x1b[2J\\x1b[H\\x1b]0;owned\\x07\\r\\x9b31m\\u202e" in out, out
+    assert not raw_controls(out.replace("\n", "")), repr(out)
+    assert (tmp_path / "x").exists()

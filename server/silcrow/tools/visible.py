@@ -19,7 +19,9 @@ Algorithm:
    ``printf 'a\\\\nb'`` and a real newline as ``\\n``.
 3. ``terminal_safe(text, keep_newlines=True)`` is for text already meant for
    a person (model replies, tool outcomes): hidden characters are escaped as
-   in step 2 except newlines (kept when asked), and backslashes are left alone.
+   in step 2 except newline and tab (kept when ``keep_newlines``; neither
+   moves the cursor back over what was printed), and backslashes are left
+   alone.
 """
 
 from __future__ import annotations
@@ -62,9 +64,8 @@ def visible(text: str) -> str:
 
 
 def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
-    """``text`` with hidden characters escaped, except newlines when ``keep_newlines``."""
+    """``text`` with hidden characters escaped, except newline and tab when ``keep_newlines``."""
     if not any(hidden(c) for c in text):
         return text
-    return "".join(
-        c if (c == "\n" and keep_newlines) or not hidden(c) else escape(c) for c in text
-    )
+    kept = "\n\t" if keep_newlines else ""
+    return "".join(c if c in kept or not hidden(c) else escape(c) for c in text)
