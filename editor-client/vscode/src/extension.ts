@@ -84,9 +84,12 @@ function reportStartFailure(message: string, status: SilcrowStatus): void {
   });
 }
 
+/** A modal question with the summary as its detail: a notification would cut it at 1,000 characters. */
 async function askElsewhere(request: PermissionRequest): Promise<PermissionOptionId | undefined> {
   const names = request.options.map((option) => option.name);
-  const chosen = await vscode.window.showWarningMessage(`Silcrow: ${request.summary}`, ...names);
+  const chosen = await vscode.window.showWarningMessage(
+    `Silcrow wants to use ${request.tool}`, { modal: true, detail: request.summary }, ...names,
+  );
   return request.options.find((option) => option.name === chosen)?.optionId;
 }
 
