@@ -176,6 +176,7 @@ def test_simple_argv_unquotes_inert_quotes() -> None:
         ("C:\\dir", "C:\\dir"),
         ("tab\\\t", "tab\\\\\\t"),
         ("caf\u00e9", "caf\u00e9"),
+        ("rm\u3164-rf", "rm\\u3164-rf"),
     ],
 )
 def test_visible_escapes_hidden_characters_unambiguously(text: str, shown: str) -> None:

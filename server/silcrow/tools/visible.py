@@ -10,7 +10,8 @@ Algorithm:
    C1), format (Cf: bidi overrides, zero-width characters), surrogate (Cs),
    private use (Co), unassigned (Cn), line or paragraph separator (Zl, Zp),
    or a space separator other than the plain space (Zs: no-break and other
-   wide or narrow spaces that look like a plain one).
+   wide or narrow spaces that look like a plain one), or one of the
+   letters and symbols that render as blank (Hangul fillers, braille blank).
 2. ``visible(text)`` writes a hidden character as ``\\n``, ``\\r``, ``\\t``,
    ``\\xNN`` (below U+0100), ``\\uNNNN`` or ``\\UNNNNNNNN``. A backslash that
    is already in the text is doubled when the next character could make it
@@ -31,12 +32,13 @@ import unicodedata
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 ESCAPE_LETTERS = frozenset("nrtxuU\\")
+BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def hidden(char: str) -> bool:
     """True for characters a person cannot see (or that steer a terminal)."""
     category = unicodedata.category(char)
-    return category in HIDDEN_CATEGORIES or (category == "Zs" and char != " ")
+    return category in HIDDEN_CATEGORIES or (category == "Zs" and char != " ") or char in BLANK_GLYPHS
 
 
 def escape(char: str) -> str:
