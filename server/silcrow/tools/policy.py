@@ -45,7 +45,7 @@ DEFAULT_MODES: dict[str, Mode] = {
     "read": "allow", "edit": "allow", "shell": "ask", "network": "ask", "memory": "allow",
 }  # fmt: skip
 SUMMARY_WIDTH = 160
-NO_PREFIX_APPROVALS = "shell approvals are asked every time here"
+NO_PREFIX_APPROVALS = "every shell command is asked in this workspace"
 
 
 def _host(args: Mapping[str, Any]) -> str:
@@ -128,7 +128,7 @@ class PermissionPolicy:
         )  # fmt: skip
 
     def summary(self, tool: Tool, args: Mapping[str, Any]) -> str:
-        where = f" in {self.root}" if self.root else ""
+        where = f" in {visible(str(self.root))}" if self.root else ""
         if tool.category == "shell":
             command = str(args.get("command", ""))
             return f"Run `{visible(command)}`{where} ({self._always(command)})"
