@@ -1,0 +1,219 @@
+"""The credential formats ``redact`` hides: detect-secrets' detectors plus project rules.
+
+Algorithm:
+1. Every rule is a pattern for the linear-time engine RE2 (``import re2``),
+   so no tool output can make redaction backtrack; a rule may add an
+   ``accept`` check on its match (what RE2 cannot say: "not followed by",
+   "holds a digit"). A rule hides its ``value`` group, or every non-empty
+   capture group, or else the whole match.
+2. ``FIRST``: key blocks (PEM, PGP, OpenSSH, PuTTY's private lines), then the
+   project's vendor formats whose labels tools and tests already know
+   (Anthropic before OpenAI, since ``sk-ant-`` also starts with ``sk-``).
+3. ``DETECTOR``: the regex detectors of Yelp's detect-secrets (``PLUGINS``),
+   their own patterns translated for RE2 (lookbehind anchors dropped,
+   ``(?!\\w)``-style tails dropped, repeats clamped to RE2's limit of 1000; a
+   slightly wider match only hides a little more). Left out on purpose: the
+   entropy detectors (on this project's own tree they flag 8,559 lines, git
+   hashes, UUIDs and ordinary identifiers among them), the keyword detector
+   (its patterns need backreferences and backtracking, and it flags 45 lines
+   of this tree; ``LAST`` covers assignments) and public IP addresses (not
+   credentials). ``PrivateKeyDetector``'s headers feed ``KEY_HEADERS``.
+4. ``LAST``: formats detect-secrets 1.5 misses (checked one by one in
+   tests/tools/test_tools_redact.py): Docker ``"auth"``, ``Authorization:
+   Basic``, Discord webhooks, pgpass lines, a password in a URL (with or
+   without a user), PHP ``define('DB_PASSWORD', ...)`` and other quoted
+   name/value pairs, YAML ``passphrase:``, and a value assigned to a
+   secret-looking name (``AWS_SECRET_ACCESS_KEY=...``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import re2
+from detect_secrets.plugins.artifactory import ArtifactoryDetector
+from detect_secrets.plugins.aws import AWSKeyDetector
+from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
+from detect_secrets.plugins.cloudant import CloudantDetector
+from detect_secrets.plugins.discord import DiscordBotTokenDetector
+from detect_secrets.plugins.github_token import GitHubTokenDetector
+from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
+from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
+from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.mailchimp import MailchimpDetector
+from detect_secrets.plugins.npm import NpmDetector
+from detect_secrets.plugins.openai import OpenAIDetector
+from detect_secrets.plugins.private_key import PrivateKeyDetector
+from detect_secrets.plugins.pypi_token import PypiTokenDetector
+from detect_secrets.plugins.sendgrid import SendGridDetector
+from detect_secrets.plugins.slack import SlackDetector
+from detect_secrets.plugins.softlayer import SoftlayerDetector
+from detect_secrets.plugins.square_oauth import SquareOAuthDetector
+from detect_secrets.plugins.stripe import StripeDetector
+from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
+from detect_secrets.plugins.twilio import TwilioKeyDetector
+
+Match = Any  # re2._Match: the wrapper ships no type information
+Accept = Callable[[bytes, bytes], bool]  # (the value a rule would hide, the byte after the match)
+
+PLUGINS: tuple[type[RegexBasedDetector], ...] = (
+    AWSKeyDetector, ArtifactoryDetector, AzureStorageKeyDetector, BasicAuthDetector, CloudantDetector,
+    DiscordBotTokenDetector, GitHubTokenDetector, GitLabTokenDetector, IbmCloudIamDetector,
+    IbmCosHmacDetector, JwtTokenDetector, MailchimpDetector, NpmDetector, OpenAIDetector,
+    PypiTokenDetector, SendGridDetector, SlackDetector, SoftlayerDetector, SquareOAuthDetector,
+    StripeDetector, TelegramBotTokenDetector, TwilioKeyDetector,
+)  # fmt: skip
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # a pattern RE2 refuses is reported by the caller, not on stderr
+
+
+def linear(pattern: str) -> Any:
+    """``pattern`` compiled by RE2; ``re2.error`` when RE2 cannot run it in linear time."""
+    return re2.compile(pattern, _OPTIONS)
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    pattern: Any  # re2._Regexp
+    accept: Accept | None = None
+
+    def value(self, match: Match) -> bytes:
+        """What ``accept`` judges: the ``value`` group, or the whole match."""
+        index = self.pattern.groupindex.get("value")
+        return bytes(match.group(index if index is not None else 0) or b"")
+
+    def spans(self, match: Match) -> list[tuple[int, int]]:
+        """The spans of ``match`` to hide: its ``value`` group, its capture groups, or all of it."""
+        index = self.pattern.groupindex.get("value")
+        if index is not None:
+            return [match.span(index)] if match.group(index) else []
+        groups = [match.span(i) for i in range(1, self.pattern.groups + 1) if match.group(i)]
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(groups):
+            if merged and start < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged or [match.span()]
+
+
+# -- key blocks ------------------------------------------------------------------------------
+_KEY_WORDS = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?"
+
+
+def _key_headers() -> tuple[str, ...]:
+    """The header of every key block: ours and those of detect-secrets' PrivateKeyDetector."""
+    theirs = tuple(rx.pattern for rx in PrivateKeyDetector.denylist)
+    return (rf"-----BEGIN {_KEY_WORDS}-----", r"---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----", *theirs)
+
+
+# -- accept checks (what RE2 cannot express) ---------------------------------------------------
+_TOKEN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+_-.=~([")
+_SNAKE_NAME = re.compile(rb"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def _assigned_value(value: bytes, after: bytes) -> bool:
+    """A credential, not a name: holds a digit, is no snake_case name, ends the token, is not called."""
+    return (
+        any(c in b"0123456789" for c in value)
+        and not _SNAKE_NAME.fullmatch(value)
+        and not (after and after[0] in _TOKEN_CHARS)
+    )
+
+
+_IDENTIFIER = re.compile(rb"[A-Za-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+
+
+def _quoted_value(value: bytes, after: bytes) -> bool:
+    """A quoted credential, not prose (spaces), a placeholder (``${X}``, ``<pw>``) or a name (``API_KEY``)."""
+    return not (
+        any(c in b" \t" for c in value) or value[:1] in (b"$", b"<", b"{", b"%") or _IDENTIFIER.fullmatch(value)
+    )
+
+
+def _mixed_base64(value: bytes, after: bytes) -> bool:
+    """Upper and lower case letters and digits: a key, not a hex hash, a word or a ruler line."""
+    return value.upper() != value and value.lower() != value and any(c in b"0123456789" for c in value)
+
+
+# -- the tables --------------------------------------------------------------------------------
+_SECRET_NAME = r"(?:secret|password|passwd|passphrase|pass_phrase|token|api[_\-]?key|private[_\-]?key|access[_\-]?key|credential)"
+_NAME_CHARS = r"[A-Za-z0-9_.\-]"
+_B64 = r"[A-Za-z0-9+/]"
+_QUOTED_NAME = r"[\"']" + _NAME_CHARS + "*" + _SECRET_NAME + _NAME_CHARS + r"*[\"']"
+
+FIRST_SPECS: tuple[tuple[str, str, Accept | None], ...] = (
+    ("private-key", r"(?:" + "|".join(_key_headers()[:2]) + r")[\s\S]*?(?:-----END " + _KEY_WORDS
+     + r"-----|---- END SSH2 ENCRYPTED PRIVATE KEY ----|\z)", None),
+    ("private-key", r"Private-Lines: *\d+\r?\n(?P<value>(?:" + _B64 + r"+={0,2}\r?\n?)+)", None),
+    ("key-block-body", r"(?m)^" + _B64 + r"{40,}={0,2}\r?\n(?:" + _B64 + r"{16,}={0,2}(?:\r?\n|\z))+",
+     _mixed_base64),
+    ("anthropic-key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", None),
+    ("openai-key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", None),
+    ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})", None),
+    ("aws-access-key", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", None),
+    ("slack-token", r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9\-]{10,}", None),
+    ("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_\-]{20,}", None),
+    ("stripe-key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}", None),
+    ("gitlab-token", r"\bglpat-[A-Za-z0-9_\-]{20,}", None),
+    ("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}", None),
+    ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b", None),
+    ("google-api-key", r"\bAIza[A-Za-z0-9_\-]{35}", None),
+    ("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}", None),
+    ("bearer-token", r"(?i)\bbearer +(?P<value>[A-Za-z0-9._~+/\-]{20,}=*)", None),
+)  # fmt: skip
+
+LAST_SPECS: tuple[tuple[str, str, Accept | None], ...] = (
+    ("basic-auth", r"(?i)\bbasic +(?P<value>" + _B64 + r"{8,}={0,2})", _mixed_base64),
+    ("docker-auth", r"(?i)\"(?:auth|identitytoken|registrytoken)\" *: *\"(?P<value>[^\"\s]{8,})\"", None),
+    ("discord-webhook", r"(?i)https://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d+/(?P<value>[A-Za-z0-9_\-]{20,})", None),
+    ("url-password", r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s/:@]*:(?P<value>[^\s/@]{3,})@", None),
+    ("pgpass", r"(?m)^[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(?P<value>\S+)$", None),
+    ("passphrase", r"(?im)^[ \t\-]*[\"']?" + _NAME_CHARS + r"*pass_?phrase" + _NAME_CHARS
+     + r"*[\"']? *[:=] *(?P<value>[^\s#][^\r\n]{5,})", None),
+    ("quoted-secret", r"(?i)(?:\([ \t]*" + _QUOTED_NAME + r"[ \t]*,|(?:^|[\s{\[,;])" + _QUOTED_NAME
+     + r"[ \t]*(?:=>|:|=))[ \t]*[\"'](?P<value>[^\"'\r\n]{6,})[\"']", _quoted_value),
+    ("assigned-secret", r"(?i)(?:^|[^A-Za-z0-9_.\-])" + _NAME_CHARS + r"*" + _SECRET_NAME + _NAME_CHARS
+     + r"*[\"']? *[:=] *[\"']?(?P<value>[A-Za-z0-9/+_\-.=~]{16,})", _assigned_value),
+)  # fmt: skip
+
+
+def _detector_pattern(rx: re.Pattern[str]) -> str:
+    """One detect-secrets pattern in RE2's dialect (see the module docstring, step 3)."""
+    source = rx.pattern.replace(r"(?:(?<=\W)|(?<=^))", "")
+    source = re.sub(r"\(\?!(?:\\w|\[[^\]]*\])\)", "", source)
+    source = re.sub(r"\{(\d+),(\d+)\}", lambda m: "{%s,%d}" % (m[1], min(int(m[2]), 1000)), source)
+    if rx.flags & re.VERBOSE and any(c.isspace() for c in source):
+        raise ValueError(f"{rx.pattern!r}: verbose patterns are not translated")
+    return ("(?i)" if rx.flags & re.IGNORECASE else "") + source
+
+
+def _slug(secret_type: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-")
+
+
+def _detector_rules(plugins: Iterable[type[RegexBasedDetector]]) -> list[Rule]:
+    rules = []
+    for plugin in plugins:
+        for rx in plugin.denylist:  # type: ignore[attr-defined]
+            rules.append(Rule(_slug(plugin.secret_type), linear(_detector_pattern(rx))))  # type: ignore[attr-defined]
+    return rules
+
+
+def _rules(specs: Iterable[tuple[str, str, Accept | None]]) -> list[Rule]:
+    return [Rule(kind, linear(pattern), accept) for kind, pattern, accept in specs]
+
+
+FIRST = _rules(FIRST_SPECS)
+DETECTOR = _detector_rules(PLUGINS)
+LAST = _rules(LAST_SPECS)
+RULES: tuple[Rule, ...] = (*FIRST, *DETECTOR, *LAST)
+PRIVATE_KEY = linear("|".join(f"(?:{h})" for h in _key_headers()))
