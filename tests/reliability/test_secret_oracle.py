@@ -45,7 +45,7 @@ def bit_probes() -> list[str]:
     for i in range(KNOWN):
         for bit in range(6):
             chars = "".join(c for n, c in enumerate(ALPHABET) if n >> bit & 1)
-            probes.append("sk-proj-" + ".{%d}[%s]" % (i, chars.replace("-", "\\-")))
+            probes.append(f"sk-proj-.{{{i}}}[" + chars.replace("-", "\\-") + "]")
     return probes
 
 
@@ -100,8 +100,9 @@ async def test_find_is_no_oracle_for_a_key_in_a_file(tmp_path: Path) -> None:
     assert len(set(probe_answers)) == 1, set(probe_answers)
     assert len(set(guess_answers)) == 1, set(guess_answers)
     assert "app.py:3:" in results[-1]["content"]  # control: find does search this file
-    seen = json.dumps(daemon.events) + daemon.stderr.decode("utf-8", "replace")
-    assert body not in seen and body[:KNOWN] not in seen
+    # The model's own calls hold the guesses; what the tools sent back must not hold the key.
+    seen = json.dumps(results) + daemon.stderr.decode("utf-8", "replace")
+    assert body[:KNOWN] not in seen and "[redacted:openai-key]" in seen
 
 
 async def test_catastrophic_regex_does_not_freeze_the_daemon(tmp_path: Path) -> None:
@@ -119,9 +120,9 @@ async def test_catastrophic_regex_does_not_freeze_the_daemon(tmp_path: Path) -> 
         while not any(e["type"] == "call" for e in daemon.events) and not prompt.done():  # noqa: ASYNC110 - frames arrive on a reader task
             await asyncio.sleep(0.005)
         started = time.monotonic()
-        await asyncio.wait_for(daemon.request("silcrow/conversations", {}), 30)
+        await asyncio.wait_for(daemon.request("silcrow/conversations", {}), 10)
         answered = time.monotonic() - started
-        result = await asyncio.wait_for(prompt, 30)
+        result = await asyncio.wait_for(prompt, 10)
         await daemon.close()
     finally:
         daemon.kill()

@@ -26,14 +26,15 @@ done on UTF-8 bytes (lone surrogates pass through), encoded once.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from collections.abc import Mapping
+from typing import Any
 
 import re2
 
-from silcrow.tools.secret_rules import PRIVATE_KEY, RULES, Rule, linear
+from silcrow.tools.secret_rules import Rule, all_rules, linear, private_key_header
 
 MIN_ENV_VALUE = 8
 
@@ -63,24 +64,23 @@ def is_secret_var(name: str) -> bool:
 
 def holds_private_key(text: str) -> bool:
     """Whether ``text`` holds the header of a private key block (PEM, PGP, OpenSSH, SSH2, PuTTY)."""
-    return PRIVATE_KEY.search(text) is not None
+    return private_key_header().search(text) is not None
 
 
 # -- step 3: the rules -------------------------------------------------------------------------
 SET_MEMORY = 64 << 20  # with RE2's default 8 MB the set's DFA thrashes: 0.6 s per MB instead of 0.01 s
 
 
-def _rule_set(rules: Iterable[Rule]) -> re2.Set:
+@functools.cache
+def _rule_set() -> Any:
+    """One RE2 set of every rule: a single pass says which rules match at all."""
     options = re2.Options()
     options.max_mem = SET_MEMORY
     found = re2.Set.SearchSet(options)
-    for rule in rules:
+    for rule in all_rules():
         found.Add(rule.pattern.pattern)
     found.Compile()
     return found
-
-
-_FOUND = _rule_set(RULES)
 
 
 def _apply(rule: Rule, data: bytes) -> bytes:
@@ -100,8 +100,9 @@ def _apply(rule: Rule, data: bytes) -> bytes:
 
 
 def _by_rules(data: bytes) -> bytes:
-    for index in sorted(_FOUND.Match(data) or ()):
-        data = _apply(RULES[index], data)
+    rules = all_rules()
+    for index in sorted(_rule_set().Match(data) or ()):
+        data = _apply(rules[index], data)
     return data
 
 
@@ -133,7 +134,7 @@ def _joined_runs(data: bytes) -> bytes:
 _URL_PASSWORD = linear(r"://[^\s/:@]{0,128}:([^\s/@]{1,256})@")
 
 
-@lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=4)
 def _env_needles(items: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
     needles: dict[bytes, bytes] = {}
     for name, value in items:
@@ -171,4 +172,4 @@ def redact(text: str) -> str:
 
 def redaction_kinds() -> tuple[str, ...]:
     """The kinds ``redact`` knows, in the order they are applied (first occurrence of each)."""
-    return tuple(dict.fromkeys(rule.kind for rule in RULES))
+    return tuple(dict.fromkeys(rule.kind for rule in all_rules()))

@@ -28,47 +28,35 @@ Algorithm:
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import re2
-from detect_secrets.plugins.artifactory import ArtifactoryDetector
-from detect_secrets.plugins.aws import AWSKeyDetector
-from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-from detect_secrets.plugins.base import RegexBasedDetector
-from detect_secrets.plugins.basic_auth import BasicAuthDetector
-from detect_secrets.plugins.cloudant import CloudantDetector
-from detect_secrets.plugins.discord import DiscordBotTokenDetector
-from detect_secrets.plugins.github_token import GitHubTokenDetector
-from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
-from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
-from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.mailchimp import MailchimpDetector
-from detect_secrets.plugins.npm import NpmDetector
-from detect_secrets.plugins.openai import OpenAIDetector
-from detect_secrets.plugins.private_key import PrivateKeyDetector
-from detect_secrets.plugins.pypi_token import PypiTokenDetector
-from detect_secrets.plugins.sendgrid import SendGridDetector
-from detect_secrets.plugins.slack import SlackDetector
-from detect_secrets.plugins.softlayer import SoftlayerDetector
-from detect_secrets.plugins.square_oauth import SquareOAuthDetector
-from detect_secrets.plugins.stripe import StripeDetector
-from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
-from detect_secrets.plugins.twilio import TwilioKeyDetector
 
 Match = Any  # re2._Match: the wrapper ships no type information
 Accept = Callable[[bytes, bytes], bool]  # (the value a rule would hide, the byte after the match)
 
-PLUGINS: tuple[type[RegexBasedDetector], ...] = (
-    AWSKeyDetector, ArtifactoryDetector, AzureStorageKeyDetector, BasicAuthDetector, CloudantDetector,
-    DiscordBotTokenDetector, GitHubTokenDetector, GitLabTokenDetector, IbmCloudIamDetector,
-    IbmCosHmacDetector, JwtTokenDetector, MailchimpDetector, NpmDetector, OpenAIDetector,
-    PypiTokenDetector, SendGridDetector, SlackDetector, SoftlayerDetector, SquareOAuthDetector,
-    StripeDetector, TelegramBotTokenDetector, TwilioKeyDetector,
+PLUGIN_NAMES = (
+    "aws.AWSKeyDetector", "artifactory.ArtifactoryDetector", "azure_storage_key.AzureStorageKeyDetector",
+    "basic_auth.BasicAuthDetector", "cloudant.CloudantDetector", "discord.DiscordBotTokenDetector",
+    "github_token.GitHubTokenDetector", "gitlab_token.GitLabTokenDetector", "ibm_cloud_iam.IbmCloudIamDetector",
+    "ibm_cos_hmac.IbmCosHmacDetector", "jwt.JwtTokenDetector", "mailchimp.MailchimpDetector",
+    "npm.NpmDetector", "openai.OpenAIDetector", "pypi_token.PypiTokenDetector", "sendgrid.SendGridDetector",
+    "slack.SlackDetector", "softlayer.SoftlayerDetector", "square_oauth.SquareOAuthDetector",
+    "stripe.StripeDetector", "telegram_token.TelegramBotTokenDetector", "twilio.TwilioKeyDetector",
 )  # fmt: skip
+# detect-secrets takes ~0.2 s to import (it brings requests): loaded on the first redaction, not at start.
+
+
+def plugin(name: str) -> Any:
+    """The detect-secrets plugin class ``module.Class`` (under ``detect_secrets.plugins``)."""
+    module, cls = name.rsplit(".", 1)
+    return getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)
+
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # a pattern RE2 refuses is reported by the caller, not on stderr
@@ -109,10 +97,7 @@ class Rule:
 _KEY_WORDS = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?"
 
 
-def _key_headers() -> tuple[str, ...]:
-    """The header of every key block: ours and those of detect-secrets' PrivateKeyDetector."""
-    theirs = tuple(rx.pattern for rx in PrivateKeyDetector.denylist)
-    return (rf"-----BEGIN {_KEY_WORDS}-----", r"---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----", *theirs)
+_OUR_KEY_HEADERS = (rf"-----BEGIN {_KEY_WORDS}-----", r"---- BEGIN SSH2 ENCRYPTED PRIVATE[ ]KEY ----")  # [ ]: this file is no key
 
 
 # -- accept checks (what RE2 cannot express) ---------------------------------------------------
@@ -151,8 +136,8 @@ _B64 = r"[A-Za-z0-9+/]"
 _QUOTED_NAME = r"[\"']" + _NAME_CHARS + "*" + _SECRET_NAME + _NAME_CHARS + r"*[\"']"
 
 FIRST_SPECS: tuple[tuple[str, str, Accept | None], ...] = (
-    ("private-key", r"(?:" + "|".join(_key_headers()[:2]) + r")[\s\S]*?(?:-----END " + _KEY_WORDS
-     + r"-----|---- END SSH2 ENCRYPTED PRIVATE KEY ----|\z)", None),
+    ("private-key", r"(?:" + "|".join(_OUR_KEY_HEADERS) + r")[\s\S]*?(?:-----END " + _KEY_WORDS
+     + r"-----|---- END SSH2 ENCRYPTED PRIVATE[ ]KEY ----|\z)", None),
     ("private-key", r"Private-Lines: *\d+\r?\n(?P<value>(?:" + _B64 + r"+={0,2}\r?\n?)+)", None),
     ("key-block-body", r"(?m)^" + _B64 + r"{40,}={0,2}\r?\n(?:" + _B64 + r"{16,}={0,2}(?:\r?\n|\z))+",
      _mixed_base64),
@@ -190,7 +175,7 @@ def _detector_pattern(rx: re.Pattern[str]) -> str:
     """One detect-secrets pattern in RE2's dialect (see the module docstring, step 3)."""
     source = rx.pattern.replace(r"(?:(?<=\W)|(?<=^))", "")
     source = re.sub(r"\(\?!(?:\\w|\[[^\]]*\])\)", "", source)
-    source = re.sub(r"\{(\d+),(\d+)\}", lambda m: "{%s,%d}" % (m[1], min(int(m[2]), 1000)), source)
+    source = re.sub(r"\{(\d+),(\d+)\}", lambda m: f"{{{m[1]},{min(int(m[2]), 1000)}}}", source)
     if rx.flags & re.VERBOSE and any(c.isspace() for c in source):
         raise ValueError(f"{rx.pattern!r}: verbose patterns are not translated")
     return ("(?i)" if rx.flags & re.IGNORECASE else "") + source
@@ -200,11 +185,11 @@ def _slug(secret_type: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-")
 
 
-def _detector_rules(plugins: Iterable[type[RegexBasedDetector]]) -> list[Rule]:
+def _detector_rules(names: Iterable[str]) -> list[Rule]:
     rules = []
-    for plugin in plugins:
-        for rx in plugin.denylist:  # type: ignore[attr-defined]
-            rules.append(Rule(_slug(plugin.secret_type), linear(_detector_pattern(rx))))  # type: ignore[attr-defined]
+    for name in names:
+        cls = plugin(name)
+        rules += [Rule(_slug(cls.secret_type), linear(_detector_pattern(rx))) for rx in cls.denylist]
     return rules
 
 
@@ -212,8 +197,14 @@ def _rules(specs: Iterable[tuple[str, str, Accept | None]]) -> list[Rule]:
     return [Rule(kind, linear(pattern), accept) for kind, pattern, accept in specs]
 
 
-FIRST = _rules(FIRST_SPECS)
-DETECTOR = _detector_rules(PLUGINS)
-LAST = _rules(LAST_SPECS)
-RULES: tuple[Rule, ...] = (*FIRST, *DETECTOR, *LAST)
-PRIVATE_KEY = linear("|".join(f"(?:{h})" for h in _key_headers()))
+@functools.cache
+def all_rules() -> tuple[Rule, ...]:
+    """``FIRST``, ``DETECTOR`` and ``LAST``, in the order ``redact`` applies them (built once)."""
+    return (*_rules(FIRST_SPECS), *_detector_rules(PLUGIN_NAMES), *_rules(LAST_SPECS))
+
+
+@functools.cache
+def private_key_header() -> Any:
+    """One RE2 pattern for the header of any key block: ours and PrivateKeyDetector's."""
+    theirs = [rx.pattern for rx in plugin("private_key.PrivateKeyDetector").denylist]
+    return linear("|".join(f"(?:{h})" for h in (*_OUR_KEY_HEADERS, *theirs)))
