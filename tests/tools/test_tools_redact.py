@@ -124,12 +124,20 @@ def test_pgp_block_is_redacted_and_counts_as_a_private_key() -> None:
 )
 def test_a_key_split_over_lines(text: str) -> None:
     out = redact(text)
-    assert "AbCdEfGhIj" not in out and "KlMnOp" not in out and "[redacted:openai-key]" in out
+    assert "AbCdEfGhIj" not in out and "KlMnOp" not in out and "[redacted:split-key]" in out
+
+
+def test_the_first_piece_of_a_split_key_alone() -> None:
+    """As ``grep -n`` shows it: the second line is not there to join."""
+    assert redact('src/a.py:1:KEY = ("sk-proj-AbCdEfGhIj" +') == 'src/a.py:1:KEY = ("[redacted:split-key]'
+    assert redact("pip install sk-learn\n") == "pip install sk-learn\n"
 
 
 def test_a_key_block_body_without_its_header() -> None:
     body = f"{B64}\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n"
     assert redact(body) == "[redacted:key-block-body]"
+    numbered = "".join(f"{n:>6}\t{line}\n" for n, line in enumerate(body.splitlines(), 2))
+    assert redact(numbered) == "     2\t[redacted:key-block-body]"
 
 
 def test_no_false_positives_on_hashes_uuids_and_code() -> None:
@@ -176,5 +184,5 @@ def test_environment_values_are_scrubbed_as_exact_strings(monkeypatch: pytest.Mo
 def test_every_kind_is_covered_by_a_case() -> None:
     project = {kind for kind, _, _ in (*secret_rules.FIRST_SPECS, *secret_rules.LAST_SPECS)}
     covered = {kind for _, kind in CASES} | {e.split("[redacted:")[1].split("]")[0] for _, e in MISSED + CAUGHT}
-    assert project - covered - {"bearer-token", "assigned-secret", "key-block-body"} == set()
+    assert project - covered - {"bearer-token", "assigned-secret", "key-block-body", "split-key"} == set()
     assert project <= set(redaction_kinds())

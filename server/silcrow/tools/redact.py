@@ -108,7 +108,8 @@ def _by_rules(data: bytes) -> bytes:
 
 # -- step 2: a key split over lines ------------------------------------------------------------
 _PIECE = r"(?:\"[A-Za-z0-9+/=_\-.:~]+\"|'[A-Za-z0-9+/=_\-.:~]+')"
-_SPLIT_RUN = linear(rf"{_PIECE}(?:[ \t]*[+.\\]?[ \t]*\r?\n[ \t]*[+.]?[ \t]*{_PIECE})+")
+_LINE_PREFIX = r"(?:[ \t]*\d{1,9}\t|[^\s:\"']{1,200}[:-]\d{1,9}[:-])?"  # read's line numbers, grep -n's file:line:
+_SPLIT_RUN = linear(rf"{_PIECE}(?:[ \t]*[+.\\]?[ \t]*\r?\n{_LINE_PREFIX}[ \t]*[+.]?[ \t]*{_PIECE})+")
 _INNER = linear(r"[\"']([^\"']*)[\"']")
 _LABEL = re.compile(rb"\[redacted:[^\]]+\]")
 

@@ -6,9 +6,12 @@ Algorithm:
    ``accept`` check on its match (what RE2 cannot say: "not followed by",
    "holds a digit"). A rule hides its ``value`` group, or every non-empty
    capture group, or else the whole match.
-2. ``FIRST``: key blocks (PEM, PGP, OpenSSH, PuTTY's private lines), then the
-   project's vendor formats whose labels tools and tests already know
-   (Anthropic before OpenAI, since ``sk-ant-`` also starts with ``sk-``).
+2. ``FIRST``: key blocks (PEM, PGP, OpenSSH, PuTTY's private lines), two or
+   more lines of mixed-case base64 (a key block's body without its header,
+   as ``sed -n 2,5p`` prints it), the first piece of a vendor key cut at the
+   end of a line (``"sk-proj-AbC" +``), then the project's vendor formats
+   whose labels tools and tests already know (Anthropic before OpenAI,
+   since ``sk-ant-`` also starts with ``sk-``).
 3. ``DETECTOR``: the regex detectors of Yelp's detect-secrets (``PLUGINS``),
    their own patterns translated for RE2 (lookbehind anchors dropped,
    ``(?!\\w)``-style tails dropped, repeats clamped to RE2's limit of 1000; a
@@ -129,18 +132,26 @@ def _mixed_base64(value: bytes, after: bytes) -> bool:
     return value.upper() != value and value.lower() != value and any(c in b"0123456789" for c in value)
 
 
+def _mixed_case_or_digit(value: bytes, after: bytes) -> bool:
+    """A key fragment, not a word: a digit, or upper and lower case letters (``sk-learn`` is a word)."""
+    return any(c in b"0123456789" for c in value) or value.upper() != value != value.lower()
+
+
 # -- the tables --------------------------------------------------------------------------------
 _SECRET_NAME = r"(?:secret|password|passwd|passphrase|pass_phrase|token|api[_\-]?key|private[_\-]?key|access[_\-]?key|credential)"
 _NAME_CHARS = r"[A-Za-z0-9_.\-]"
 _B64 = r"[A-Za-z0-9+/]"
+_NUMBERED = r"(?:[ \t]*\d{1,9}\t)?"  # the line numbers ``read`` puts in front of each line
 _QUOTED_NAME = r"[\"']" + _NAME_CHARS + "*" + _SECRET_NAME + _NAME_CHARS + r"*[\"']"
 
 FIRST_SPECS: tuple[tuple[str, str, Accept | None], ...] = (
     ("private-key", r"(?:" + "|".join(_OUR_KEY_HEADERS) + r")[\s\S]*?(?:-----END " + _KEY_WORDS
      + r"-----|---- END SSH2 ENCRYPTED PRIVATE[ ]KEY ----|\z)", None),
     ("private-key", r"Private-Lines: *\d+\r?\n(?P<value>(?:" + _B64 + r"+={0,2}\r?\n?)+)", None),
-    ("key-block-body", r"(?m)^" + _B64 + r"{40,}={0,2}\r?\n(?:" + _B64 + r"{16,}={0,2}(?:\r?\n|\z))+",
-     _mixed_base64),
+    ("key-block-body", r"(?m)^" + _NUMBERED + r"(?P<value>" + _B64 + r"{40,}={0,2}\r?\n(?:" + _NUMBERED + _B64
+     + r"{16,}={0,2}(?:\r?\n|\z))+)", _mixed_base64),
+    ("split-key", r"(?m)\b(?:sk-(?:ant-|proj-|svcacct-|admin-)?|gh[pousr]_|github_pat_|glpat-|xox[abposre]-|hf_|npm_"
+     r"|AIza|[sr]k_live_)[A-Za-z0-9_\-]{4,}(?:[\"'][ \t]*[+.\\]?|[ \t]*\\)?[ \t]*\r?$", _mixed_case_or_digit),
     ("anthropic-key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", None),
     ("openai-key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", None),
     ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})", None),
