@@ -137,6 +137,13 @@ def _mixed_case_or_digit(value: bytes, after: bytes) -> bool:
     return any(c in b"0123456789" for c in value) or value.upper() != value != value.lower()
 
 
+def _not_code(value: bytes, after: bytes) -> bool:
+    """A value, not an expression: no call, no placeholder, no literal such as ``None``."""
+    stripped = value.strip()
+    return not (b"(" in stripped or stripped[:1] in (b"$", b"<", b"{", b"%")
+                or stripped in (b"None", b"null", b"True", b"False", b"true", b"false"))
+
+
 # -- the tables --------------------------------------------------------------------------------
 _SECRET_NAME = r"(?:secret|password|passwd|passphrase|pass_phrase|token|api[_\-]?key|private[_\-]?key|access[_\-]?key|credential)"
 _NAME_CHARS = r"[A-Za-z0-9_.\-]"
@@ -172,9 +179,9 @@ LAST_SPECS: tuple[tuple[str, str, Accept | None], ...] = (
     ("docker-auth", r"(?i)\"(?:auth|identitytoken|registrytoken)\" *: *\"(?P<value>[^\"\s]{8,})\"", None),
     ("discord-webhook", r"(?i)https://(?:\w+\.)?discord(?:app)?\.com/api/webhooks/\d+/(?P<value>[A-Za-z0-9_\-]{20,})", None),
     ("url-password", r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s/:@]*:(?P<value>[^\s/@]{3,})@", None),
-    ("pgpass", r"(?m)^[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(?P<value>\S+)$", None),
-    ("passphrase", r"(?im)^[ \t\-]*[\"']?" + _NAME_CHARS + r"*pass_?phrase" + _NAME_CHARS
-     + r"*[\"']? *[:=] *(?P<value>[^\s#][^\r\n]{5,})", None),
+    ("pgpass", r"(?m)^" + _NUMBERED + r"[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(?P<value>\S+)$", None),
+    ("passphrase", r"(?i)(?:^|[^A-Za-z0-9_.\-])[\"']?" + _NAME_CHARS + r"*pass_?phrase" + _NAME_CHARS
+     + r"*[\"']?(?:: +| *= *)(?P<value>[^\s#`][^\r\n]{5,})", _not_code),
     ("quoted-secret", r"(?i)(?:\([ \t]*" + _QUOTED_NAME + r"[ \t]*,|(?:^|[\s{\[,;])" + _QUOTED_NAME
      + r"[ \t]*(?:=>|:|=))[ \t]*[\"'](?P<value>[^\"'\r\n]{6,})[\"']", _quoted_value),
     ("assigned-secret", r"(?i)(?:^|[^A-Za-z0-9_.\-])" + _NAME_CHARS + r"*" + _SECRET_NAME + _NAME_CHARS
