@@ -102,7 +102,9 @@ async def test_find_is_no_oracle_for_a_key_in_a_file(tmp_path: Path) -> None:
     assert "app.py:3:" in results[-1]["content"]  # control: find does search this file
     # The model's own calls hold the guesses; what the tools sent back must not hold the key.
     seen = json.dumps(results) + daemon.stderr.decode("utf-8", "replace")
-    assert body[:KNOWN] not in seen and "[redacted:openai-key]" in seen
+    where = seen.find(body[:KNOWN])
+    assert where < 0, seen[max(0, where - 800) : where + 100]
+    assert "[redacted:openai-key]" in seen
 
 
 async def test_catastrophic_regex_does_not_freeze_the_daemon(tmp_path: Path) -> None:
@@ -132,3 +134,22 @@ async def test_catastrophic_regex_does_not_freeze_the_daemon(tmp_path: Path) -> 
     results = [e for e in daemon.events if e["type"] == "result"]
     assert results[0]["content"].startswith("no matches"), results[0]
     assert results[1]["payload"]["error"] and "backreference" in results[1]["content"], results[1]
+
+
+async def test_edit_is_no_oracle_for_a_key_in_a_file(tmp_path: Path) -> None:
+    """``edit`` with ``old`` = a guess: found or not found would answer it; every guess gets one answer."""
+    key = "sk-proj-Qx7" + "a1B2c3D4e5" * 4
+    root = tmp_path / "ws"
+    root.mkdir()
+    original = f'CLIENT_KEY = "{key}"\nprint("hello")\n'
+    (root / "app.py").write_text(original)
+    guesses = ["sk-proj-Q", "sk-proj-Z", key[:20], "sk-proj-0", 'print("hello")']
+    edits = "".join(call("edit", file="app.py", old=g + "", new=g + " ") for g in guesses)
+    line_edit = call("edit", file="app.py", start=2, end=2, new='print("bye")')
+    replies = [edits + line_edit + "§execute\n", "§respond: done\n§end\n"]
+    _, results = await run_turn(root, tmp_path / "state" / "silcrow.db", replies)
+    answers = {r["content"] for r in results[: len(guesses)]}
+    record("secrets/edit_oracle", probes=len(guesses), distinct_answers=len(answers))
+    assert len(answers) == 1 and "line range" in answers.pop()
+    assert not results[-1]["payload"]["error"], results[-1]  # a line-range edit still works
+    assert (root / "app.py").read_text() == original.replace('print("hello")', 'print("bye")')

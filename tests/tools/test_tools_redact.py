@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from silcrow.tools import secret_rules
-from silcrow.tools.redact import env_needles, holds_private_key, is_secret_var, redact, redaction_kinds
+from silcrow.tools.redact import (
+    env_needles,
+    holds_private_key,
+    is_secret_var,
+    redact,
+    redaction_kinds,
+)
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\nabc\n-----END RSA PRIVATE KEY-----"
@@ -124,7 +130,7 @@ def test_pgp_block_is_redacted_and_counts_as_a_private_key() -> None:
 )
 def test_a_key_split_over_lines(text: str) -> None:
     out = redact(text)
-    assert "AbCdEfGhIj" not in out and "KlMnOp" not in out and "[redacted:split-key]" in out
+    assert "AbCdEfGhIj" not in out and "KlMnOp" not in out and "[redacted:openai-key]" in out
 
 
 def test_the_first_piece_of_a_split_key_alone() -> None:

@@ -8,10 +8,10 @@ Algorithm:
    capture group, or else the whole match.
 2. ``FIRST``: key blocks (PEM, PGP, OpenSSH, PuTTY's private lines), two or
    more lines of mixed-case base64 (a key block's body without its header,
-   as ``sed -n 2,5p`` prints it), the first piece of a vendor key cut at the
-   end of a line (``"sk-proj-AbC" +``), then the project's vendor formats
-   whose labels tools and tests already know (Anthropic before OpenAI,
-   since ``sk-ant-`` also starts with ``sk-``).
+   as ``sed -n 2,5p`` prints it), then the project's vendor formats whose
+   labels tools and tests already know (Anthropic before OpenAI, since
+   ``sk-ant-`` also starts with ``sk-``), then what is left of a vendor key
+   cut at the end of a line (``"sk-proj-AbC" +``).
 3. ``DETECTOR``: the regex detectors of Yelp's detect-secrets (``PLUGINS``),
    their own patterns translated for RE2 (lookbehind anchors dropped,
    ``(?!\\w)``-style tails dropped, repeats clamped to RE2's limit of 1000; a
@@ -157,8 +157,6 @@ FIRST_SPECS: tuple[tuple[str, str, Accept | None], ...] = (
     ("private-key", r"Private-Lines: *\d+\r?\n(?P<value>(?:" + _B64 + r"+={0,2}\r?\n?)+)", None),
     ("key-block-body", r"(?m)^" + _NUMBERED + r"(?P<value>" + _B64 + r"{40,}={0,2}\r?\n(?:" + _NUMBERED + _B64
      + r"{16,}={0,2}(?:\r?\n|\z))+)", _mixed_base64),
-    ("split-key", r"(?m)\b(?:sk-(?:ant-|proj-|svcacct-|admin-)?|gh[pousr]_|github_pat_|glpat-|xox[abposre]-|hf_|npm_"
-     r"|AIza|[sr]k_live_)[A-Za-z0-9_\-]{4,}(?:[\"'][ \t]*[+.\\]?|[ \t]*\\)?[ \t]*\r?$", _mixed_case_or_digit),
     ("anthropic-key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", None),
     ("openai-key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}", None),
     ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})", None),
@@ -172,6 +170,8 @@ FIRST_SPECS: tuple[tuple[str, str, Accept | None], ...] = (
     ("google-api-key", r"\bAIza[A-Za-z0-9_\-]{35}", None),
     ("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}", None),
     ("bearer-token", r"(?i)\bbearer +(?P<value>[A-Za-z0-9._~+/\-]{20,}=*)", None),
+    ("split-key", r"(?m)\b(?:sk-(?:ant-|proj-|svcacct-|admin-)?|gh[pousr]_|github_pat_|glpat-|xox[abposre]-|hf_|npm_"
+     r"|AIza|[sr]k_live_)[A-Za-z0-9_\-]{4,}(?:[\"'][ \t]*[+.\\]?|[ \t]*\\)?[ \t]*\r?$", _mixed_case_or_digit),
 )  # fmt: skip
 
 LAST_SPECS: tuple[tuple[str, str, Accept | None], ...] = (
