@@ -1,11 +1,16 @@
 """Matching the model's search text against lines, in linear time.
 
 Algorithm:
-1. Literal text (``regex=false``) is a plain substring test.
-2. A regular expression is compiled by RE2 (``import re2``), whose matching
-   time is linear in the line whatever the pattern, so no pattern can stall
-   a search (``^(\\w+\\s?)*$`` takes as long as ``^x``). Python's ``re``
-   never sees the model's patterns.
+1. The search text is compiled by RE2 (``import re2``; literal text is
+   escaped first), whose matching time is linear in the text whatever the
+   pattern, so no pattern can stall a search (``^(\\w+\\s?)*$`` takes as
+   long as ``^x``). Python's ``re`` never sees the model's patterns.
+2. Lines are searched all at once, not one call per line: the file's lines
+   (as ``str.splitlines`` cuts them, so numbers match ``read``'s) are joined
+   with ``\\n`` and encoded once; the pattern runs in multi-line mode with
+   RE2's ``never_nl`` (no match crosses a line end), and after each hit the
+   search resumes at the next line. ``^``/``$`` anchor at each line;
+   ``\\A``/``\\z`` at the file's start and end.
 3. RE2 refuses what needs backtracking: backreferences (``\\1``),
    lookahead and lookbehind (``(?=``, ``(?!``, ``(?<=``, ``(?<!``), atomic
    groups and possessive quantifiers, and repeat counts above 1000. The
@@ -15,16 +20,17 @@ Algorithm:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import re2
 
 from silcrow.tools.base import ToolError
 
-LineMatcher = Callable[[str], bool]
+LineMatcher = Callable[[str], Iterator[tuple[int, str]]]  # text -> (line number, line) of each hit
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # the error goes back to the model, not to the daemon's stderr
+_OPTIONS.never_nl = True  # a match never spans two lines
 
 _ADVICE = (
     (re.compile(r"\\[1-9]|\\g<|\(\?P="), "backreferences (\\1, (?P=name)) are not supported; match the text itself"),
@@ -46,14 +52,33 @@ def _why(pattern: str, error: Exception) -> str:
 
 
 def line_matcher(text: str, *, regex: bool) -> LineMatcher:
-    """A test ``line -> bool`` for ``text``; ``ToolError`` saying what to change for a pattern RE2 refuses."""
-    if not regex:
-        return lambda line: text in line
+    """``lines(body)`` yielding each line that holds ``text``; ``ToolError`` for a pattern RE2 refuses."""
     try:
-        pattern = re2.compile(text, _OPTIONS)
+        pattern = re2.compile("(?m)" + (text if regex else re2.escape(text)), _OPTIONS)
     except re2.error as exc:
+        if not regex:
+            raise ToolError(f"cannot search for {text!r}: {_why(text, exc)}") from None
         raise ToolError(
             f"regular expression {text!r} cannot be used: {_why(text, exc)} "
             "(patterns run on RE2, which guarantees linear time)"
         ) from None
-    return lambda line: pattern.search(line) is not None
+
+    def lines(body: str) -> Iterator[tuple[int, str]]:
+        if not body:
+            return
+        data = "\n".join(body.splitlines()).encode("utf-8", "surrogatepass")
+        pos, number, counted = 0, 1, 0
+        while pos <= len(data):
+            match = pattern.search(data, pos)
+            if match is None:
+                return
+            start = match.start()
+            number += data.count(b"\n", counted, start)
+            counted = start
+            first = data.rfind(b"\n", 0, start) + 1
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            yield number, data[first:end].decode("utf-8", "surrogatepass")
+            pos = end + 1
+
+    return lines

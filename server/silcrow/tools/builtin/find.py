@@ -117,9 +117,8 @@ class FindTool(BuiltinTool):
             if body is None:
                 found.skipped += 1
                 continue
-            for number, line in enumerate(body.splitlines(), 1):
-                if needle(line):
-                    found.add(f"{entry.rel}:{number}: {line.strip()[:LINE_WIDTH]}", self.max_results)
+            for number, line in needle(body):
+                found.add(f"{entry.rel}:{number}: {line.strip()[:LINE_WIDTH]}", self.max_results)
         return found
 
     def _result(self, found: _Found, pattern: str | None, text: str | None) -> ToolResult:
