@@ -12,11 +12,15 @@ a. The oracle. A workspace file holds ``sk-proj-<random>``. The scripted model
    different literal guesses (right and wrong) must give identical answers.
    Control: a probe for text outside the secret does match.
 b. The freeze. ``find`` with ``^(\\w+\\s?)*$`` over a file whose long sentence
-   ends in ``!`` (catastrophic backtracking for a backtracking engine) while
+   ends in ``!`` (catastrophic backtracking for a backtracking engine), and
+   a 1.8 MB file that is slow to redact, while
    a second request, ``silcrow/conversations``, must be answered: the
    engine is linear-time, so the turn ends and the request is answered
    promptly (a generous bound, recorded). A pattern the linear engine cannot
    compile (a backreference) gets an error naming what to change.
+c. The same oracle through ``edit``: ``old`` = a guess, found or not found.
+   Every guess must get the same answer (a file holding a secret takes only
+   line-range edits), and a line-range edit still works.
 """
 
 from __future__ import annotations
@@ -111,6 +115,8 @@ async def test_catastrophic_regex_does_not_freeze_the_daemon(tmp_path: Path) -> 
     root = tmp_path / "ws"
     root.mkdir()
     (root / "story.txt").write_text(" ".join(["word"] * 40) + "!\n")
+    # Slow for the redactor (one 1.8 MB assignment RE2 has to take apart): it runs off the loop.
+    (root / "hostile.txt").write_text("password=" * 200_000)
     replies = [
         call("find", text="^(\\w+\\s?)*$", regex=True) + call("find", text="(a)\\1", regex=True) + "§execute\n",
         "§respond: done\n§end\n",
