@@ -118,6 +118,9 @@ def test_pgp_block_is_redacted_and_counts_as_a_private_key() -> None:
     assert holds_private_key(PGP)
     assert holds_private_key("PuTTY-User-Key-File-2: ssh-rsa\nPrivate-Lines: 1\nAAAA\n")
     assert not holds_private_key("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+    assert holds_private_key('KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIE')  # in a literal too
+    assert holds_private_key("BEGIN OPENSSH PRIVATE KEY\n")  # detect-secrets' bare form, at a line start
+    assert not holds_private_key("the file starts with BEGIN OPENSSH PRIVATE KEY and ...")  # prose
 
 
 @pytest.mark.parametrize(

@@ -223,6 +223,13 @@ def all_rules() -> tuple[Rule, ...]:
 
 @functools.cache
 def private_key_header() -> Any:
-    """One RE2 pattern for the header of any key block: ours and PrivateKeyDetector's."""
-    theirs = [rx.pattern for rx in plugin("private_key.PrivateKeyDetector").denylist]
-    return linear("|".join(f"(?:{h})" for h in (*_OUR_KEY_HEADERS, *theirs)))
+    """One RE2 pattern for the header of any key block: ours and PrivateKeyDetector's.
+
+    Ours (``-----BEGIN ... PRIVATE KEY-----``, the SSH2 form) count anywhere,
+    inside a string literal too. detect-secrets' bare forms (``BEGIN RSA
+    PRIVATE KEY``, ``PuTTY-User-Key-File-2``) count only at the start of a
+    line: a sentence that names one is not a key.
+    """
+    theirs = "|".join(rx.pattern for rx in plugin("private_key.PrivateKeyDetector").denylist)
+    ours = "|".join(_OUR_KEY_HEADERS)
+    return linear(rf"(?m){ours}|^[ \t\"']*(?:-{{4,5}} ?)?(?:{theirs})")
