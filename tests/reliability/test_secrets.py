@@ -3,8 +3,13 @@
 Fake tokens of every format Silcrow redacts (OpenAI, Anthropic, GitHub
 classic and fine-grained, AWS key id, secret key and session token, Slack
 bot token and webhook, Stripe secret and restricted keys, Google, GitLab,
-Hugging Face, npm, JWT, a private key block, a password in a database URL)
-are seeded in three places, each with its own tokens:
+Hugging Face, npm, JWT, a private key block, a password in a database URL;
+and, from issue 13, a PGP private key in ``keys/signing.asc``, PHP
+``define('DB_PASSWORD', ...)``, Docker ``"auth"``, ``Authorization: Basic``,
+Azure ``AccountKey``, SendGrid, a Discord webhook, a pgpass line, YAML
+``passphrase:``, a key split over two lines, and ``DB_PASS``, ``MYSQL_PWD``,
+``REDIS_URL`` with a password in the environment) are seeded in three
+places, each with its own tokens:
 
 a. workspace files: ``.env``, ``.aws/credentials``, a YAML config, source
    with hard-coded keys, a certificate folder, notes;

@@ -171,6 +171,15 @@ def redact(text: str) -> str:
     return text if out == data else out.decode("utf-8", "surrogatepass")
 
 
+def warm_up() -> None:
+    """Load detect-secrets and compile every rule now (about 0.3 s), not on the first tool result.
+
+    The daemon may call it in a thread at start-up (``asyncio.to_thread(warm_up)``).
+    """
+    _rule_set()
+    private_key_header()
+
+
 def redaction_kinds() -> tuple[str, ...]:
     """The kinds ``redact`` knows, in the order they are applied (first occurrence of each)."""
     return tuple(dict.fromkeys(rule.kind for rule in all_rules()))
