@@ -21,7 +21,9 @@ Algorithm:
    rule with a ``value`` group or capture groups, only those: the name and
    ``=`` or the URL's user and host stay).
 Text without matches is returned unchanged (the same object). The work is
-done on UTF-8 bytes (lone surrogates pass through), encoded once.
+done on UTF-8 bytes (lone surrogates pass through), encoded once. RE2
+releases the GIL while it matches. ``warm_up()`` builds the rules ahead of
+the first call.
 """
 
 from __future__ import annotations

@@ -6,13 +6,14 @@ Algorithm:
    ``accept`` check on its match (what RE2 cannot say: "not followed by",
    "holds a digit"). A rule hides its ``value`` group, or every non-empty
    capture group, or else the whole match.
-2. ``FIRST``: key blocks (PEM, PGP, OpenSSH, PuTTY's private lines), two or
+2. ``FIRST_SPECS``: key blocks (PEM, PGP, OpenSSH, PuTTY's private lines), two or
    more lines of mixed-case base64 (a key block's body without its header,
    as ``sed -n 2,5p`` prints it), then the project's vendor formats whose
    labels tools and tests already know (Anthropic before OpenAI, since
    ``sk-ant-`` also starts with ``sk-``), then what is left of a vendor key
    cut at the end of a line (``"sk-proj-AbC" +``).
-3. ``DETECTOR``: the regex detectors of Yelp's detect-secrets (``PLUGINS``),
+3. The regex detectors of Yelp's detect-secrets (``PLUGIN_NAMES``, imported
+   on first use: the package takes about 0.2 s to import),
    their own patterns translated for RE2 (lookbehind anchors dropped,
    ``(?!\\w)``-style tails dropped, repeats clamped to RE2's limit of 1000; a
    slightly wider match only hides a little more). Left out on purpose: the
@@ -20,13 +21,15 @@ Algorithm:
    hashes, UUIDs and ordinary identifiers among them), the keyword detector
    (its patterns need backreferences and backtracking, and it flags 45 lines
    of this tree; ``LAST`` covers assignments) and public IP addresses (not
-   credentials). ``PrivateKeyDetector``'s headers feed ``KEY_HEADERS``.
-4. ``LAST``: formats detect-secrets 1.5 misses (checked one by one in
+   credentials). ``PrivateKeyDetector``'s headers feed
+   ``private_key_header``.
+4. ``LAST_SPECS``: formats detect-secrets 1.5 misses (checked one by one in
    tests/tools/test_tools_redact.py): Docker ``"auth"``, ``Authorization:
    Basic``, Discord webhooks, pgpass lines, a password in a URL (with or
    without a user), PHP ``define('DB_PASSWORD', ...)`` and other quoted
    name/value pairs, YAML ``passphrase:``, and a value assigned to a
    secret-looking name (``AWS_SECRET_ACCESS_KEY=...``).
+5. ``all_rules()`` is the three in that order, built once.
 """
 
 from __future__ import annotations
