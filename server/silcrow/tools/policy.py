@@ -31,6 +31,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from silcrow.tools.base import Category, PermissionRequest, Tool
+from silcrow.tools.sensitive import write_reason
 
 Mode = Literal["allow", "ask", "deny"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -142,12 +143,16 @@ class PermissionPolicy:
 
     def check(self, tool: Tool, args: Mapping[str, Any]) -> Mode:
         mode = self.modes.get(tool.category, "ask")
+        if mode != "deny" and self.sensitive(tool, args):
+            return "ask"  # editor, git, CI and tool configuration: asked every time
         if mode != "ask":
             return mode
         return "allow" if self._remembered(tool, args) else "ask"
 
     def remember(self, tool: Tool, args: Mapping[str, Any]) -> None:
-        """Record "allow always" for calls like this one."""
+        """Record "allow always" for calls like this one (never for a sensitive write)."""
+        if self.sensitive(tool, args):
+            return
         if tool.category == "shell":
             try:
                 words = split_commands(str(args.get("command", "")))
@@ -156,6 +161,12 @@ class PermissionPolicy:
             self._prefixes.update(p for p in map(command_prefix, words) if p)
         else:
             self._keys.add(self._key(tool, args))
+
+    def sensitive(self, tool: Tool, args: Mapping[str, Any]) -> str | None:
+        """Why this call is a sensitive write (``silcrow.tools.sensitive``), or ``None``."""
+        if tool.category != "edit" or not isinstance(args.get("file"), str):
+            return None
+        return write_reason(self.root, args["file"])
 
     def request(self, tool: Tool, args: Mapping[str, Any], conversation_id: str = "") -> PermissionRequest:
         return PermissionRequest(
@@ -173,7 +184,8 @@ class PermissionPolicy:
             return one_line(f"Search the web for {json.dumps(str(args.get('query', '')))}")
         if tool.category == "edit" and "file" in args:
             verb = "Write" if tool.name == "write" else "Edit"
-            return one_line(f"{verb} {args['file']}") + where
+            why = self.sensitive(tool, args)
+            return one_line(f"{verb} {args['file']}") + where + (f" - always asked: {one_line(why)}" if why else "")
         compact = json.dumps(dict(args), ensure_ascii=False, sort_keys=True, default=str)
         return one_line(f"{tool.name} {compact}")
 
