@@ -316,7 +316,8 @@ def test_spellings_of_a_sensitive_path(tmp_path: Path) -> None:
         "link/workflows/ci.yml", str(root / ".vscode" / "settings.json"), "src\\..\\.envrc", ".Git/config",
         ".GITHUB/workflows/x.yml", ".envrc ", "bare/hooks/post-checkout", "bare/description",
         "half/config", "half/objects/ab/cdef", "a/b/HEAD", "a/b/head", "JENKINSFILE", ".devcontainer",
-        "x/packed-refs", "x/commondir", "refs/heads/main", "Objects/pack/p.idx",
+        "x/packed-refs", "x/commondir", "refs/heads/main", "Objects/pack/p.idx", ".envrc::$DATA",
+        ".vscode:x/settings.json",
     ]:
         assert write_reason(root, path), path
         assert write_reason(None, path) or path.startswith(("link/", "/", "bare/")), path

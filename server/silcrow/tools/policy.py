@@ -164,9 +164,10 @@ class PermissionPolicy:
 
     def sensitive(self, tool: Tool, args: Mapping[str, Any]) -> str | None:
         """Why this call is a sensitive write (``silcrow.tools.sensitive``), or ``None``."""
-        if tool.category != "edit" or not isinstance(args.get("file"), str):
+        target = args.get("file", args.get("path"))
+        if tool.category != "edit" or not isinstance(target, str):
             return None
-        return write_reason(self.root, args["file"])
+        return write_reason(self.root, target)
 
     def request(self, tool: Tool, args: Mapping[str, Any], conversation_id: str = "") -> PermissionRequest:
         return PermissionRequest(

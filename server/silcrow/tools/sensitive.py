@@ -11,7 +11,8 @@ what already exists on disk under ``root``):
    ``root``, ``.`` and ``..`` folded, ``\\`` read as a separator) and as
    resolved through symlinks. Each spelling inside ``root`` is checked as a
    list of components, compared case-folded with trailing dots and spaces
-   dropped (``.VSCode``, ``.git.`` are the same names on macOS and Windows).
+   and an NTFS stream suffix dropped (``.VSCode``, ``.git.``,
+   ``.envrc::$DATA`` are those names on macOS or Windows).
 2. By name: any component in ``SENSITIVE_DIRS`` (``.vscode/``, ``.husky/``,
    ``.circleci/``, ...), a last component in ``SENSITIVE_FILES``
    (``.nvim.lua``, ``.envrc``, ``.pre-commit-config.yaml``, ...), any
@@ -86,8 +87,10 @@ GIT_DIRS = frozenset({"objects", "refs"})
 
 
 def fold(name: str) -> str:
-    """A path component as macOS and Windows compare it: case-folded, trailing dots and spaces dropped."""
-    return name.rstrip(". ").casefold() or name
+    """A path component as macOS and Windows compare it: case-folded, an NTFS stream suffix
+    (``.envrc::$DATA``, ``.envrc:x``) and trailing dots and spaces dropped."""
+    base = name.split(":", 1)[0] or name
+    return base.rstrip(". ").casefold() or name
 
 
 def write_reason(root: Path | None, path: str) -> str | None:
