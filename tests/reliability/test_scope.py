@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from reliability.knobs import record
 from reliability.procs import ANSWERS, RawDaemon
 from silcrow.tools.sensitive import write_reason
 
@@ -46,7 +47,7 @@ SENSITIVE = [
     ".gitmodules", "sub/.gitignore", ".github/workflows/ci.yml", ".gitlab-ci.yml", ".circleci/config.yml",
     ".travis.yml", "Jenkinsfile", "azure-pipelines.yml", ".pre-commit-config.yaml",
     ".husky/pre-commit", ".devcontainer/devcontainer.json", ".devcontainer.json", ".cargo/config.toml",
-    ".npmrc", ".yarnrc.yml", ".claude/settings.json", ".mcp.json", "lefthook.yml", "vendor/x/HEAD", "lib/config", "lib/objects/x.py", "docs/refs/a.md",
+    ".npmrc", ".yarnrc.yml", ".claude/settings.json", ".mcp.json", "app.code-workspace", ".vim/coc-settings.json", ".neoconf.json", "lefthook.yml", "vendor/x/HEAD", "lib/config", "lib/objects/x.py", "docs/refs/a.md",
     "./.vscode/../.envrc", "src/../.vscode/x.json", ".vscode./settings.json",
 ]  # fmt: skip
 ORDINARY = [
@@ -151,6 +152,7 @@ async def test_a_folder_settings_file_cannot_raise_permissions(tmp_path: Path, p
         await configuration_changed(daemon)
         await prompt(daemon, "again")
         shell_asks = [a for a in client.asked if a["tool"] == "shell"]
+        record("scope/folder-escalation", shell_calls=2, asked=len(shell_asks), ran=int((root / "owned.flag").exists()))
         assert [a["args"]["command"] for a in shell_asks] == ["touch owned.flag"] * 2, client.asked
         assert not (root / "owned.flag").exists()
         logged = daemon.texts("window/logMessage")
@@ -208,6 +210,8 @@ async def test_planting_a_bare_git_repository_is_asked_write_by_write(tmp_path: 
     daemon, root = await started(tmp_path, client, script(*writes, respond("planted"), permissions={"edit": "allow"}))
     try:
         await prompt(daemon, "vendor the library")
+        planted = sum(1 for p in root.rglob("*") if p.is_file())
+        record("scope/bare-repo-plant", order=order, writes=len(files), asked=len(client.asked), planted=planted)
         assert [a["args"]["file"] for a in client.asked] == files
         assert all("always asked: git internals" in a["summary"] for a in client.asked), client.asked
         assert not any(p.is_file() for p in root.rglob("*")), list(root.rglob("*"))
@@ -244,9 +248,10 @@ async def test_each_sensitive_path_is_asked_and_refused_when_rejected(tmp_path: 
     daemon, root = await started(tmp_path, client, script(*writes, respond("done"), permissions={"edit": "allow"}))
     try:
         await prompt(daemon, "configure everything")
+        written = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        record("scope/sensitive-paths", paths=len(SENSITIVE), asked=len(client.asked), written=len(written))
         assert [a["args"]["file"] for a in client.asked] == SENSITIVE
         assert all(" - always asked: " in a["summary"] for a in client.asked)
-        written = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
         assert written == [], written
     finally:
         await daemon.close()
@@ -258,6 +263,7 @@ async def test_ordinary_writes_are_not_asked(tmp_path: Path) -> None:
     daemon, root = await started(tmp_path, client, script(*writes, respond("done")))
     try:
         await prompt(daemon, "write the code")
+        record("scope/ordinary-writes", paths=len(ORDINARY), asked=len(client.asked))
         assert client.asked == []
         assert all((root / f).is_file() for f in ORDINARY)
     finally:

@@ -15,7 +15,8 @@ what already exists on disk under ``root``):
    ``.envrc::$DATA`` are those names on macOS or Windows).
 2. By name: any component in ``SENSITIVE_DIRS`` (``.vscode/``, ``.husky/``,
    ``.circleci/``, ...), a last component in ``SENSITIVE_FILES``
-   (``.nvim.lua``, ``.envrc``, ``.pre-commit-config.yaml``, ...), any
+   (``.nvim.lua``, ``.envrc``, ``.pre-commit-config.yaml``, ...) or ending in
+   one of ``SENSITIVE_SUFFIXES`` (``*.code-workspace``), any
    component starting with ``.git`` (``.git``, ``.github/``, ``.gitignore``,
    ``.gitlab-ci.yml``, ``.gitmodules``, ...).
 3. Git internals anywhere (git runs ``core.pager``, ``core.fsmonitor`` and
@@ -42,6 +43,7 @@ SENSITIVE_DIRS: dict[str, str] = {
     ".vscode": "editor configuration", ".idea": "editor configuration",
     ".vs": "editor configuration", ".fleet": "editor configuration",
     ".zed": "editor configuration", ".helix": "editor configuration",
+    ".vim": "editor configuration",
     ".claude": "agent configuration", ".cursor": "agent configuration",
     # hooks and containers
     ".husky": "git hooks", ".lefthook": "git hooks",
@@ -56,7 +58,8 @@ SENSITIVE_FILES: dict[str, str] = {
     ".nvim.lua": "editor start-up file", ".nvimrc": "editor start-up file",
     ".exrc": "editor start-up file", "_exrc": "editor start-up file",
     ".vimrc": "editor start-up file", "_vimrc": "editor start-up file",
-    ".lvimrc": "editor start-up file",
+    ".lvimrc": "editor start-up file", ".lazy.lua": "editor start-up file",
+    ".neoconf.json": "editor configuration (language server settings)",
     # environments loaded on entering the directory or by runners
     ".envrc": "shell environment file (direnv runs it)",
     ".env": "environment file (loaded into commands by several tools)",
@@ -82,6 +85,7 @@ SENSITIVE_FILES: dict[str, str] = {
     "cloudbuild.yaml": "CI workflow", "cloudbuild.yml": "CI workflow",
     "codemagic.yaml": "CI workflow",
 }  # fmt: skip
+SENSITIVE_SUFFIXES: dict[str, str] = {".code-workspace": "editor configuration (VS Code workspace file)"}
 GIT_FILES = frozenset({"head", "config", "packed-refs", "commondir", "gitdir", "orig_head", "fetch_head"})
 GIT_DIRS = frozenset({"objects", "refs"})
 
@@ -149,6 +153,9 @@ def _by_name(parts: list[str]) -> str | None:
             return f"{SENSITIVE_DIRS[name]} ({shown}/)"
     if folded and folded[-1] in SENSITIVE_FILES:
         return f"{SENSITIVE_FILES[folded[-1]]} ({'/'.join(parts)})"
+    suffix = next((x for x in SENSITIVE_SUFFIXES if folded and folded[-1].endswith(x)), None)
+    if suffix:
+        return f"{SENSITIVE_SUFFIXES[suffix]} ({'/'.join(parts)})"
     if folded and folded[-1] in SENSITIVE_DIRS:  # a file named like the directory would become it
         return f"{SENSITIVE_DIRS[folded[-1]]} ({'/'.join(parts)})"
     return None
