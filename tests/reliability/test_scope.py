@@ -35,7 +35,7 @@ import pytest
 
 from reliability.knobs import record
 from reliability.procs import ANSWERS, RawDaemon
-from silcrow.tools.sensitive import write_reason
+from silcrow.tools.sensitive import protected_entries, write_reason
 
 CAPABILITIES = {
     "workspace": {"configuration": True},
@@ -352,3 +352,13 @@ def test_the_policy_asks_sensitive_writes_whatever_the_mode(tmp_path: Path) -> N
     assert "always asked: git hooks (.husky/)" in asking.summary(write, hook)
     assert PermissionPolicy.from_settings({"edit": "deny"}, root=tmp_path).check(write, hook) == "deny"
     assert PermissionPolicy.from_settings({}, root=tmp_path).sensitive(shell, {"command": "echo > .envrc"}) is None
+
+
+def test_protected_entries_name_the_top_level_ones(tmp_path: Path) -> None:
+    for name in (".git", ".vscode", ".github", "src", "objects"):
+        (tmp_path / name).mkdir()
+    for name in (".envrc", ".gitignore", "README.md", "Jenkinsfile", "HEAD"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in protected_entries(tmp_path)] == [
+        ".envrc", ".git", ".github", ".gitignore", ".vscode", "HEAD", "Jenkinsfile", "objects"]
+    assert protected_entries(tmp_path / "missing") == []

@@ -30,6 +30,9 @@ what already exists on disk under ``root``):
 4. The first rule that matches gives the reason, a phrase the permission
    question shows ("editor configuration (.vscode/)"); ``None`` means an
    ordinary file.
+5. ``protected_entries(root)`` lists the existing entries at the top of the
+   workspace that step 2 or 3 names (``.git``, ``.vscode``, ``.envrc``...),
+   for a sandbox that mounts them read-only; deeper ones are not listed.
 """
 
 from __future__ import annotations
@@ -184,3 +187,14 @@ def _looks_like_git_dir(directory: Path) -> bool:
     except (OSError, ValueError):
         return False
     return found.get("head") is False and found.get("objects") is True and found.get("refs") is True
+
+
+def protected_entries(root: Path) -> list[Path]:
+    """Existing top-level entries of ``root`` that a write must not change unasked (step 5)."""
+    try:
+        with os.scandir(root) as it:
+            names = sorted(e.name for e in it)
+    except OSError:
+        return []
+    return [root / name for name in names if _by_name([name, "x"]) or _git_internals(None, [name, "x"])
+            or _by_name([name]) or _git_internals(None, [name])]
