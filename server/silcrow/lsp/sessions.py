@@ -2,9 +2,12 @@
 
 Algorithm:
 1. ``SessionManager`` holds the folders named at ``initialize`` (or added
-   later), the settings layers (``initializationOptions`` for all, then each
-   folder's ``workspace/configuration`` answer) and the one ``EventStore`` of
-   the daemon (opened on first use: ``SILCROW_DB`` or the user data dir).
+   later), the settings layers (the user's: ``initializationOptions``, then
+   the last ``didChangeConfiguration`` push; then each folder's
+   ``workspace/configuration`` answer, reduced to ``FOLDER_SETTINGS`` - a
+   user-only key it carries is ignored and logged once) and the one
+   ``EventStore`` of the daemon (opened on first use: ``SILCROW_DB`` or the
+   user data dir).
 2. ``WorkspaceSession.agent()`` builds the folder's ``Agent`` on first use
    (importing agent, providers and tools only then, so ``initialize`` stays
    fast) with an ``EditorWorkspace``, the folder's permission policy, the
@@ -30,7 +33,7 @@ from typing import Any
 
 from silcrow.lsp.editor import Editor, uri_path
 from silcrow.lsp.editor_workspace import EditorWorkspace
-from silcrow.lsp.settings import IssueReporter, Settings, merge, parse_settings
+from silcrow.lsp.settings import IssueReporter, Settings, folder_layer, merge, parse_settings
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,7 @@ class WorkspaceSession:
     root: Path
     manager: SessionManager
     settings: Settings = field(default_factory=Settings)
+    folder_config: Any = None  # the folder's last workspace/configuration answer
     running: int = 0
     _agent: Any = None
     _agent_key: tuple[Any, ...] | None = None
@@ -99,7 +103,7 @@ class WorkspaceSession:
             tools=default_tools(workspace, store=store),
             workspace=workspace,
             max_iterations=self.settings.max_iterations,
-            permissions=PermissionPolicy.from_settings(self.settings.permissions.as_dict()),
+            permissions=PermissionPolicy.from_settings(self.settings.permissions.as_dict(), root=self.root),
             ask=self.manager.editor.ask,
             notices=workspace.notices,
             workspace_id=self.uri,
@@ -150,6 +154,8 @@ class SessionManager:
         self.editor = editor
         self.sessions: dict[str, WorkspaceSession] = {}
         self.init_options: Any = {}
+        self.user_push: Any = {}
+        self._ignored: set[str] = set()
         self.reporter = IssueReporter(editor.show)
         self._store: Any = None
         self._store_lock = asyncio.Lock()
@@ -175,18 +181,40 @@ class SessionManager:
             await session.aclose()
 
     def _settings(self, folder_config: Any) -> Settings:
-        settings, issues = parse_settings(merge(self.init_options, folder_config or {}))
+        user = merge(self.init_options, self.user_push)
+        kept, dropped = folder_layer(folder_config)
+        self._log_ignored(user, dropped)
+        settings, issues = parse_settings(merge(user, kept))
         self.reporter.report(issues)
         return settings
 
+    def _log_ignored(self, user: dict[str, Any], dropped: dict[str, Any]) -> None:
+        """Say once per key that a folder tried to set a user-only setting (same value: silent)."""
+        for key, value in dropped.items():
+            if key in self._ignored or user.get(key) == value:
+                continue
+            self._ignored.add(key)
+            self.editor.log(
+                f"Silcrow: ignoring silcrow.{key} from a workspace folder's settings: it is "
+                "user-only; set it in your user settings (VS Code) or setup() (Neovim)"
+            )
+
     def configure(self, uri: str, folder_config: Any) -> None:
+        """Apply a folder's ``workspace/configuration`` answer (only its ``FOLDER_SETTINGS``)."""
         session = self.sessions.get(uri)
         if session is not None:
+            session.folder_config = folder_config
             session.settings = self._settings(folder_config)
 
-    def configure_all(self, config: Any) -> None:
-        for uri in self.sessions:
-            self.configure(uri, config)
+    def configure_user(self, pushed: Any) -> None:
+        """A ``didChangeConfiguration`` push: the user's settings, over ``initializationOptions``."""
+        if isinstance(pushed, dict):
+            self.user_push = pushed
+
+    def reapply(self) -> None:
+        """Re-apply the layers to every folder (after a push), keeping each folder's last answer."""
+        for uri, session in self.sessions.items():
+            self.configure(uri, session.folder_config)
 
     # -- choosing a folder ------------------------------------------------------
     def folder_of(self, path: Path) -> WorkspaceSession | None:

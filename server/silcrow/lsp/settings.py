@@ -9,7 +9,12 @@ Algorithm:
    and then checked by its validator; a failure becomes a ``SettingIssue``
    naming the setting, what is wrong and the fix, and the default is kept.
 3. ``merge(base, override)`` layers raw dicts (defaults < initializationOptions
-   < workspace/configuration).
+   < user pushes < workspace/configuration). Only the ``FOLDER_SETTINGS`` may
+   come from a folder's ``workspace/configuration`` answer:
+   ``folder_layer(raw)`` drops every other key (permissions, provider,
+   model, endpoints, tools, ...), which come from the user alone -
+   ``initializationOptions`` and ``didChangeConfiguration`` pushes - since a
+   folder's settings are files in the workspace the agent can write.
 4. ``IssueReporter`` remembers what it has reported so each bad setting is
    shown to the user once, not on every configuration change.
 """
@@ -25,6 +30,10 @@ from typing import Any, Literal, get_type_hints
 import cattrs
 
 Policy = Literal["allow", "ask", "deny"]
+# The only settings a folder's ``workspace/configuration`` answer may set; every other
+# one (permissions, provider, model, apiKeyEnv, baseUrl, live URLs, server, tools,
+# mcpServers, shellEnv, and any setting added later) is user-only.
+FOLDER_SETTINGS = frozenset({"mode", "streaming", "maxIterations", "idleTimeout", "fakeScript"})
 PROVIDERS = ("auto", "fake", "openai", "anthropic", "gemini", "ollama")
 FAKE_SCRIPT_ENV = "SILCROW_FAKE_SCRIPT"
 
@@ -219,6 +228,14 @@ def fake_script_from_env(issues: list[SettingIssue]) -> FakeScript | None:
         issues.append(SettingIssue(FAKE_SCRIPT_ENV, text[:80], f"use JSON or @file ({exc})"))
         return None
     return _fake_script(value, FAKE_SCRIPT_ENV, issues)
+
+
+def folder_layer(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A folder's ``workspace/configuration`` answer split into (kept, dropped user-only keys)."""
+    inner = _unwrap(raw)
+    kept = {k: v for k, v in inner.items() if k in FOLDER_SETTINGS}
+    dropped = {k: v for k, v in inner.items() if k not in FOLDER_SETTINGS}
+    return kept, dropped
 
 
 def merge(*layers: Any) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from silcrow.tools.base import Category, PermissionRequest, Tool
+from silcrow.tools.sensitive import write_reason
 from silcrow.tools.shellgrammar import NotSimple, simple_argv
 from silcrow.tools.shellrules import Approval, approval_for, refusal
 from silcrow.tools.visible import visible
@@ -108,18 +109,29 @@ class PermissionPolicy:
 
     def check(self, tool: Tool, args: Mapping[str, Any]) -> Mode:
         mode = self.modes.get(tool.category, "ask")
+        if mode != "deny" and self.sensitive(tool, args):
+            return "ask"  # editor, git, CI and tool configuration: asked every time
         if mode != "ask":
             return mode
         return "allow" if self._remembered(tool, args) else "ask"
 
     def remember(self, tool: Tool, args: Mapping[str, Any]) -> None:
-        """Record "allow always" for calls like this one (for shell, maybe nothing)."""
+        """Record "allow always" for calls like this one (for shell, maybe nothing; never for a sensitive write)."""
+        if self.sensitive(tool, args):
+            return
         if tool.category == "shell":
             found, _ = shell_approval(str(args.get("command", "")))
             if found is not None and self.prefix_approvals:
                 self._approvals.add(found)
         else:
             self._keys.add(self._key(tool, args))
+
+    def sensitive(self, tool: Tool, args: Mapping[str, Any]) -> str | None:
+        """Why this call is a sensitive write (``silcrow.tools.sensitive``), or ``None``."""
+        target = args.get("file", args.get("path"))
+        if tool.category != "edit" or not isinstance(target, str):
+            return None
+        return write_reason(self.root, target)
 
     def request(self, tool: Tool, args: Mapping[str, Any], conversation_id: str = "") -> PermissionRequest:
         return PermissionRequest(
@@ -138,7 +150,8 @@ class PermissionPolicy:
             return one_line(f"Search the web for {json.dumps(str(args.get('query', '')))}")
         if tool.category == "edit" and "file" in args:
             verb = "Write" if tool.name == "write" else "Edit"
-            return one_line(f"{verb} {args['file']}") + where
+            why = self.sensitive(tool, args)
+            return one_line(f"{verb} {args['file']}") + where + (f" - always asked: {one_line(why)}" if why else "")
         compact = json.dumps(dict(args), ensure_ascii=False, sort_keys=True, default=str)
         return one_line(f"{tool.name} {compact}")
 
