@@ -15,7 +15,9 @@ Algorithm:
    ``BinaryFile`` carrying size and a type guess, never the bytes.
 4. ``store_text`` writes a temporary file beside the target, fsyncs it and
    renames it over the target (keeping the old mode): durable and atomic.
-5. ``run`` delegates to ``silcrow.tools.process.run_shell`` in the root.
+5. ``run`` delegates to ``silcrow.tools.process.run_shell`` in the root,
+   inside ``sandbox`` when one is set (the daemon sets it when bubblewrap
+   works), with the allowlisted environment plus ``shell_env`` names.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from pathlib import Path
 
 from silcrow.tools.base import OutputSink, ShellOutcome, ToolError
 from silcrow.tools.paths import PathPolicy
-from silcrow.tools.process import run_shell
+from silcrow.tools.process import run_shell, scrubbed_env
+from silcrow.tools.sandbox import Sandbox
 from silcrow.tools.text import human_size
 
 DEFAULT_MAX_READ_BYTES = 20 * 1024 * 1024
@@ -142,6 +145,8 @@ class LocalWorkspace:
         allow_secret_reads: bool = False,
         max_read_bytes: int = DEFAULT_MAX_READ_BYTES,
         shell_output_limit: int = DEFAULT_SHELL_OUTPUT,
+        sandbox: Sandbox | None = None,
+        shell_env: Sequence[str] = (),
     ) -> None:
         root = Path(root).expanduser().resolve()
         if not root.is_dir():
@@ -150,6 +155,8 @@ class LocalWorkspace:
         self.policy = PathPolicy(root, tuple(protected), allow_secret_reads)
         self.max_read_bytes = max_read_bytes
         self.shell_output_limit = shell_output_limit
+        self.sandbox = sandbox
+        self.shell_env = tuple(shell_env)
 
     def resolve(self, path: str) -> Path:
         return self.policy.resolve(path)
@@ -178,5 +185,6 @@ class LocalWorkspace:
         self, command: str, *, timeout: float, on_output: OutputSink | None = None  # noqa: ASYNC109 - the port's signature
     ) -> ShellOutcome:
         return await run_shell(
-            command, cwd=self.root, timeout=timeout, limit=self.shell_output_limit, on_output=on_output
-        )
+            command, cwd=self.root, timeout=timeout, limit=self.shell_output_limit, on_output=on_output,
+            env=scrubbed_env(extra=self.shell_env), sandbox=self.sandbox,
+        )  # fmt: skip

@@ -111,6 +111,8 @@ class PermissionPolicy:
 
     modes: dict[str, Mode] = field(default_factory=lambda: dict(DEFAULT_MODES))
     root: Path | None = None
+    # False where shell commands run unsandboxed: every command is then asked.
+    prefix_approvals: bool = True
     _prefixes: set[str] = field(default_factory=set)
     _keys: set[str] = field(default_factory=set)
 
@@ -149,6 +151,8 @@ class PermissionPolicy:
     def remember(self, tool: Tool, args: Mapping[str, Any]) -> None:
         """Record "allow always" for calls like this one."""
         if tool.category == "shell":
+            if not self.prefix_approvals:
+                return
             try:
                 words = split_commands(str(args.get("command", "")))
             except CommandNotUnderstood:
@@ -180,6 +184,8 @@ class PermissionPolicy:
     def _remembered(self, tool: Tool, args: Mapping[str, Any]) -> bool:
         if tool.category != "shell":
             return self._key(tool, args) in self._keys
+        if not self.prefix_approvals:
+            return False
         try:
             commands = split_commands(str(args.get("command", "")))
         except CommandNotUnderstood:
