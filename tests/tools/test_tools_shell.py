@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from silcrow.tools.base import CURRENT, Tool, ToolContext
 from silcrow.tools.builtin.shell import ShellTool
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.process import group_running, scrubbed_env
+from silcrow.tools.sandbox import probe
 
 
 async def wait_group_gone(pgid: int, within: float = 10.0) -> None:
@@ -89,15 +91,82 @@ async def test_child_environment_has_no_secrets(ws: LocalWorkspace, monkeypatch:
     monkeypatch.setenv("DB_PASSWORD", "pw-should-not-leak")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-should-not-leak")
     monkeypatch.setenv("GITHUB_TOKEN", "gh-should-not-leak")
-    monkeypatch.setenv("HARMLESS_SETTING", "kept")
+    monkeypatch.setenv("HARMLESS_SETTING", "not-allowlisted")
+    monkeypatch.setenv("NAMED_BY_USER", "kept")
+    ws.shell_env = ("NAMED_BY_USER",)
     outcome = await ws.run("env", timeout=10)
-    assert "should-not-leak" not in outcome.output
-    assert "HARMLESS_SETTING=kept" in outcome.output and "PATH=" in outcome.output
+    assert "should-not-leak" not in outcome.output and "not-allowlisted" not in outcome.output
+    assert "NAMED_BY_USER=kept" in outcome.output and "PATH=" in outcome.output
+    assert f"PWD={ws.root}" in outcome.output
 
 
-def test_scrubbed_env_keeps_basics() -> None:
-    env = scrubbed_env({"PATH": "/bin", "HOME": "/h", "LANG": "C", "OPENAI_API_KEY": "x", "NPM_TOKEN": "y", "SSH_AUTH_SOCK": "/s"})
-    assert env == {"PATH": "/bin", "HOME": "/h", "LANG": "C"}
+def test_scrubbed_env_is_an_allowlist() -> None:
+    env = scrubbed_env({
+        "PATH": "/bin", "HOME": "/h", "LANG": "C", "LC_ALL": "C", "OPENAI_API_KEY": "x", "NPM_TOKEN": "y",
+        "SSH_AUTH_SOCK": "/s", "DB_PASS": "p", "MYSQL_PWD": "p", "REDIS_URL": "redis://:pw@h", "EDITOR": "vi",
+    })  # fmt: skip
+    assert env == {"PATH": "/bin", "HOME": "/h", "LANG": "C", "LC_ALL": "C"}
+    assert scrubbed_env({"JAVA_HOME": "/j", "X": "y"}, extra=["JAVA_HOME"]) == {"JAVA_HOME": "/j"}
+
+
+# -- in the bubblewrap sandbox -------------------------------------------------------
+SANDBOX = probe().sandbox
+needs_sandbox = pytest.mark.skipif(SANDBOX is None, reason=f"no sandbox here: {probe().reason}")
+
+
+@pytest.fixture
+def boxed(layout: Layout) -> LocalWorkspace:
+    return LocalWorkspace(layout.root, sandbox=SANDBOX, shell_output_limit=1000)
+
+
+def sleepers(mark: str) -> list[int]:
+    """Live processes whose command line holds ``mark``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and mark.encode() in (entry / "cmdline").read_bytes():
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                    found.append(int(entry.name))
+        except (OSError, IndexError):
+            continue
+    return found
+
+
+@needs_sandbox
+async def test_sandbox_keeps_exit_code_caps_and_streaming(boxed: LocalWorkspace) -> None:
+    seen: list[str] = []
+
+    async def sink(text: str) -> None:
+        seen.append(text)
+
+    outcome = await boxed.run("echo FIRST; seq 1 100000; echo LAST; exit 7", timeout=20, on_output=sink)
+    assert outcome.exit_code == 7 and outcome.truncated
+    assert outcome.output.startswith("FIRST") and outcome.output.rstrip().endswith("LAST")
+    assert "".join(seen).endswith("LAST\n")
+
+
+@needs_sandbox
+@pytest.mark.parametrize("end", ["timeout", "cancel"])
+async def test_sandbox_timeout_and_cancel_kill_every_process(boxed: LocalWorkspace, end: str) -> None:
+    mark = f"600.{os.getpid()}{id(boxed) % 100000}"
+    command = f"setsid sleep {mark}1 & (sleep {mark}2 &) ; trap '' TERM; touch up; sleep {mark}3"
+    task = asyncio.create_task(boxed.run(command, timeout=0.5 if end == "timeout" else 60))
+    while len(sleepers(mark)) < 3 and not task.done():  # noqa: ASYNC110 - processes appearing have no event
+        await asyncio.sleep(0.01)
+    if end == "cancel":
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    else:
+        assert (await task).timed_out
+    assert sleepers(mark) == []
+
+
+@needs_sandbox
+async def test_a_missing_bubblewrap_fails_the_command_never_runs_it_bare(layout: Layout) -> None:
+    broken = LocalWorkspace(layout.root, sandbox=replace(SANDBOX, bwrap=str(layout.root / "no-bwrap")))  # type: ignore[arg-type]
+    with pytest.raises(OSError):
+        await broken.run("true", timeout=5)
 
 
 async def test_output_streams_to_context_sink(ws: LocalWorkspace) -> None:
