@@ -27,8 +27,10 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -59,10 +61,10 @@ class Site:
     mark: str
 
     @classmethod
-    def make(cls, tmp: Path) -> Site:
-        root, outside = tmp / "ws", tmp / "outside"
+    def make(cls, tmp: Path, outside: Path) -> Site:
+        root = tmp / "ws"
         home = root / "home"
-        for d in (root / ".vscode", home / ".ssh", home / ".aws", outside):
+        for d in (root / ".vscode", home / ".ssh", home / ".aws"):
             d.mkdir(parents=True)
         subprocess.run(["git", "init", "-q", str(root)], check=True)
         (root / "README").write_text("hello\n")
@@ -112,10 +114,17 @@ def marked(mark: str) -> list[int]:
 
 @pytest.fixture
 async def site(tmp_path: Path) -> AsyncIterator[Site]:
-    made = Site.make(tmp_path)
-    yield made
-    for pid in marked(made.mark):  # a failed test must not leave its sleepers behind
-        os.kill(pid, signal.SIGKILL)
+    # Outside /tmp: the sandbox's private /tmp would swallow a write there whatever else held.
+    cache = Path.home() / ".cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    outside = Path(tempfile.mkdtemp(prefix="silcrow-sandbox-test-", dir=cache))
+    made = Site.make(tmp_path, outside)
+    try:
+        yield made
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
+        for pid in marked(made.mark):  # a failed test must not leave its sleepers behind
+            os.kill(pid, signal.SIGKILL)
 
 
 def sleeper(site: Site, n: int) -> str:
@@ -128,17 +137,23 @@ async def test_writes_land_only_in_the_workspace_outside_protected_paths(site: S
     hook, settings = site.root / ".git" / "hooks" / "pre-commit", site.root / ".vscode" / "settings.json"
     outputs, _ = await run_commands(site, [
         "echo inside > inside.txt && cat inside.txt",
-        f"echo owned > {site.outside}/f; echo owned > {site.outside.parent}/g; echo owned >> {site.home.parent.parent}/h",
+        f"echo owned > {site.outside}/f; mkdir {site.outside}/d",
         f"printf '#!/bin/sh\\necho owned\\n' > {hook}; chmod +x {hook}; echo owned > {site.root}/.git/config",
         f"echo '{{\"silcrow.permissions\": {{\"shell\": \"allow\"}}}}' > {settings}",
+        # root inside the sandbox: no capability to remount or to unmount in a new namespace
+        f"mount -o remount,rw /; echo owned > {site.outside}/m; "
+        f"unshare -m sh -c 'umount {hook.parent}; echo owned > {hook}'",
         "git add README && git -c user.email=a@b.c -c user.name=n commit -qm first && git log --format=%s",
+        "mkdir .idea && echo '<project/>' > .idea/workspace.xml",
     ])
     assert (site.root / "inside.txt").read_text() == "inside\n" and "inside" in outputs[0]
-    assert not (site.outside / "f").exists() and not (site.outside.parent / "g").exists()
+    assert list(site.outside.iterdir()) == [], outputs[1]
     assert not hook.exists() and "owned" not in (site.root / ".git" / "config").read_text()
     assert not settings.exists()
     assert "Read-only file system" in outputs[2] and "Read-only file system" in outputs[3]
-    assert "first" in outputs[4]
+    assert "first" in outputs[5]
+    # A protected path that did not exist cannot be mounted read-only; its creation is reported.
+    assert "[sandbox: this command created .idea" in outputs[6]
 
 
 async def test_credentials_in_home_are_hidden(site: Site) -> None:

@@ -17,17 +17,21 @@ Algorithm:
    renames it over the target (keeping the old mode): durable and atomic.
 5. ``run`` delegates to ``silcrow.tools.process.run_shell`` in the root,
    inside ``sandbox`` when one is set (the daemon sets it when bubblewrap
-   works), with the allowlisted environment plus ``shell_env`` names.
+   works), with the allowlisted environment plus ``shell_env`` names. A
+   protected path the command created (it did not exist, so it could not be
+   mounted read-only) is named in the output and logged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import mimetypes
 import os
 import stat
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from silcrow.tools.base import OutputSink, ShellOutcome, ToolError
@@ -35,6 +39,8 @@ from silcrow.tools.paths import PathPolicy
 from silcrow.tools.process import run_shell, scrubbed_env
 from silcrow.tools.sandbox import Sandbox
 from silcrow.tools.text import human_size
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_READ_BYTES = 20 * 1024 * 1024
 DEFAULT_SHELL_OUTPUT = 30_000
@@ -184,7 +190,24 @@ class LocalWorkspace:
     async def run(
         self, command: str, *, timeout: float, on_output: OutputSink | None = None  # noqa: ASYNC109 - the port's signature
     ) -> ShellOutcome:
-        return await run_shell(
+        sandbox = self.sandbox
+        absent = await asyncio.to_thread(sandbox.absent, self.root) if sandbox is not None else []
+        outcome = await run_shell(
             command, cwd=self.root, timeout=timeout, limit=self.shell_output_limit, on_output=on_output,
-            env=scrubbed_env(extra=self.shell_env), sandbox=self.sandbox,
+            env=scrubbed_env(extra=self.shell_env), sandbox=sandbox,
         )  # fmt: skip
+        created = await asyncio.to_thread(_created, self.root, absent) if absent else []
+        if not created:
+            return outcome
+        note = (
+            f"[sandbox: this command created {', '.join(created)}, which Silcrow protects from "
+            "commands; the user should review it before an editor or git uses it]"
+        )
+        log.warning("%s (command: %s)", note, command)
+        return replace(outcome, output=f"{outcome.output.rstrip()}\n{note}\n")
+
+
+def _created(root: Path, absent: list[Path]) -> list[str]:
+    """Which of ``absent`` exist now, relative to ``root`` where they are inside it."""
+    return [p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p)
+            for p in absent if os.path.lexists(p)]  # fmt: skip

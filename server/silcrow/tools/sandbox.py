@@ -16,7 +16,8 @@ Algorithm:
    - the workspace root read-write, and the git directory of a worktree or
      of a ``gitdir:`` file (kept writable so ``git commit`` works);
    - ``PROTECTED`` paths of the root and of those git directories re-bound
-     read-only (only those that exist: a mount needs a target);
+     read-only (only those that exist: a mount needs a target; the runner
+     reports any that a command creates, see ``absent``);
    - credentials hidden: each existing ``CREDENTIALS`` path under the
      home directory (``$HOME`` and the password database's), the daemon's
      store directory, the user's runtime directory and ``SOCKETS`` get an
@@ -91,18 +92,25 @@ class Sandbox:
         git_dirs = [d for d in git_dirs_of(root) if not d.is_relative_to(root)]
         for git_dir in git_dirs:
             args += ["--bind", str(git_dir), str(git_dir)]
-        read_only = [root / p for p in PROTECTED]
-        read_only += [d / p for d in git_dirs for p in PROTECTED_GIT]
-        for path in _existing(read_only):
+        for path in _existing(self.protected(root)):
             args += ["--ro-bind", str(path), str(path)]
         for path in _existing(self._hidden(root)):
             args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
         if not self.network:
             args.append("--unshare-net")
-        args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+        args += ["--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
                  "--new-session", "--chdir", str(root), "--info-fd", str(info_fd),
                  "--", "/bin/sh", "-c", command]  # fmt: skip
         return args
+
+    def protected(self, root: Path) -> list[Path]:
+        """The paths a command may not change (those that exist are mounted read-only)."""
+        git_dirs = [d for d in git_dirs_of(root) if not d.is_relative_to(root)]
+        return [root / p for p in PROTECTED] + [d / p for d in git_dirs for p in PROTECTED_GIT]
+
+    def absent(self, root: Path) -> list[Path]:
+        """Protected paths that do not exist: a command can create them (no mount target)."""
+        return [p for p in self.protected(root.resolve()) if not os.path.lexists(p)]
 
     def _hidden(self, root: Path) -> list[Path]:
         hidden = [home / name for home in self.homes for name in CREDENTIALS]
