@@ -188,3 +188,20 @@ async def test_shell_runs_in_root_even_with_relative_root(layout: Layout, monkey
     ws = LocalWorkspace(Path("repo"))
     assert ws.root == layout.root.resolve()
     assert (await ws.run("pwd", timeout=5)).output.strip() == str(layout.root.resolve())
+
+
+@pytest.mark.parametrize(
+    ("env", "platform", "why"),
+    [
+        ({"SILCROW_SANDBOX": "off"}, "linux", "turned off (SILCROW_SANDBOX=off)"),
+        ({"SILCROW_BWRAP": "/nonexistent/bwrap"}, "linux", "bubblewrap is not installed"),
+        ({"SILCROW_BWRAP": "/bin/false"}, "linux", "cannot create a sandbox here"),
+        ({}, "darwin", "no shell sandbox on darwin"),
+    ],
+)
+def test_probe_says_why_there_is_no_sandbox(
+    env: dict[str, str], platform: str, why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.platform", platform)
+    status = probe({"PATH": os.environ.get("PATH", ""), **env})
+    assert status.sandbox is None and why in status.reason
