@@ -42,6 +42,7 @@ from typing import Any
 
 import pytest
 
+from reliability.knobs import record
 from reliability.procs import ANSWERS, RawDaemon
 from silcrow.tools.sandbox import probe
 
@@ -237,6 +238,8 @@ async def test_nothing_survives_the_daemon(site: Site, how: str) -> None:
                 break
             await asyncio.sleep(0.02)
         assert len(marked(digits)) >= 2, "the command's sleepers never started"
+        loop = asyncio.get_running_loop()
+        start = loop.time()
         if how == "stdin":
             assert daemon.proc.stdin is not None
             daemon.proc.stdin.close()
@@ -248,7 +251,8 @@ async def test_nothing_survives_the_daemon(site: Site, how: str) -> None:
         for _ in range(250):
             if not marked(digits):
                 break
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.01)
+        record("sandbox/daemon_exit", how=how, gone_ms=round((loop.time() - start) * 1000, 1))
         assert marked(digits) == []
     finally:
         daemon.kill()
