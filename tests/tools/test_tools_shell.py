@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +18,7 @@ from silcrow.tools.base import CURRENT, Tool, ToolContext
 from silcrow.tools.builtin.shell import ShellTool
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.process import group_running, scrubbed_env
-from silcrow.tools.sandbox import probe
+from silcrow.tools.sandbox import Sandbox, probe
 
 
 async def wait_group_gone(pgid: int, within: float = 10.0) -> None:
@@ -205,3 +209,70 @@ def test_probe_says_why_there_is_no_sandbox(
     monkeypatch.setattr("sys.platform", platform)
     status = probe({"PATH": os.environ.get("PATH", ""), **env})
     assert status.sandbox is None and why in status.reason
+
+
+@pytest.fixture
+def outside_tmp() -> Iterator[Path]:
+    """A folder outside /tmp (the sandbox's private /tmp would hide one there anyway)."""
+    cache = Path.home() / ".cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="silcrow-sandbox-test-", dir=cache))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@needs_sandbox
+async def test_sandbox_hides_home_credentials_and_the_store(layout: Layout, outside_tmp: Path) -> None:
+    home, store = outside_tmp / "home", outside_tmp / "data" / "silcrow"
+    for folder in (home / ".ssh", home / ".config" / "gh", store):
+        folder.mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text("SSH-SECRET\n")
+    (home / ".netrc").write_text("machine h login u password NETRC-SECRET\n")
+    (home / ".config" / "gh" / "hosts.yml").write_text("oauth_token: GH-SECRET\n")
+    (store / "silcrow.db").write_text("STORE-SECRET\n")
+    (home / "notes.txt").write_text("visible\n")
+    sandbox = replace(SANDBOX, homes=(home,), store_files=(store / "silcrow.db",))  # type: ignore[arg-type]
+    ws = LocalWorkspace(layout.root, sandbox=sandbox)
+    outcome = await ws.run(
+        f"cd {home}; cat .ssh/id_ed25519 .netrc .config/gh/hosts.yml {store}/silcrow.db notes.txt; "
+        f"echo x > .ssh/planted; ls -a .ssh", timeout=10,
+    )
+    assert "SECRET" not in outcome.output and "visible" in outcome.output
+    assert not (home / ".ssh" / "planted").exists()
+
+
+def git(*args: str) -> str:
+    done = subprocess.run(["git", "-c", "user.email=a@b.c", "-c", "user.name=n", *args],
+                          check=True, capture_output=True, text=True)  # fmt: skip
+    return done.stdout
+
+
+@pytest.fixture
+def worktree(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository ``main`` and a worktree ``tree`` of it (``tree/.git`` is a ``gitdir:`` file)."""
+    main, tree = tmp_path / "main", tmp_path / "tree"
+    git("init", "-q", str(main))
+    git("-C", str(main), "commit", "-q", "--allow-empty", "-m", "root")
+    git("-C", str(main), "worktree", "add", "-q", str(tree))
+    return main, tree
+
+
+@needs_sandbox
+async def test_sandbox_lets_git_commit_in_a_worktree_but_not_plant_hooks(worktree: tuple[Path, Path]) -> None:
+    main, tree = worktree
+    hooks = main / ".git" / "hooks"
+    outcome = await LocalWorkspace(tree, sandbox=SANDBOX).run(
+        "echo hi > f && git add f && git -c user.email=a@b.c -c user.name=n commit -qm from-sandbox; "
+        f"echo owned > {hooks}/pre-commit; echo owned >> {main}/.git/config", timeout=20,
+    )
+    log = await asyncio.to_thread(git, "-C", str(main), "log", "--all", "--format=%s")
+    assert "from-sandbox" in log, outcome.output
+    assert not (hooks / "pre-commit").exists() and "owned" not in (main / ".git" / "config").read_text()
+
+
+def test_sandbox_argv_turns_the_network_off_unless_allowed(layout: Layout) -> None:
+    sandbox = Sandbox(bwrap="bwrap")
+    assert "--unshare-net" in sandbox.argv("true", layout.root, 3)
+    assert "--unshare-net" not in replace(sandbox, network=True).argv("true", layout.root, 3)
+    argv = sandbox.argv("true", layout.root, 3)
+    assert argv[-4:] == ["--", "/bin/sh", "-c", "true"] and "--cap-drop" in argv and "--die-with-parent" in argv
