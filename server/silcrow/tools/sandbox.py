@@ -73,6 +73,7 @@ CREDENTIALS = (
 )  # fmt: skip
 # Daemon sockets that give root or a login to whoever can connect.
 SOCKETS = ("/run/docker.sock", "/var/run/docker.sock", "/run/podman/podman.sock")
+SIDECARS = ("", "-wal", "-shm", "-journal")  # a SQLite database and the files beside it
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +110,10 @@ class Sandbox:
         return [root / p for p in PROTECTED] + [d / p for d in git_dirs for p in PROTECTED_GIT]
 
     def absent(self, root: Path) -> list[Path]:
-        """Protected paths that do not exist: a command can create them (no mount target)."""
-        return [p for p in self.protected(root.resolve()) if not os.path.lexists(p)]
+        """Protected or hidden paths in the root that do not exist: a command can create them."""
+        root = root.resolve()
+        stores = [db.with_name(db.name + s) for db in self.store_files if db.parent == root for s in SIDECARS]
+        return [p for p in [*self.protected(root), *stores] if not os.path.lexists(p)]
 
     def _hidden(self, root: Path) -> list[Path]:
         hidden = [home / name for home in self.homes for name in CREDENTIALS]
@@ -121,7 +124,7 @@ class Sandbox:
             folder = db.parent
             # A tmpfs over a folder holding the workspace would hide the workspace.
             if folder == root or root.is_relative_to(folder):
-                hidden += [db.with_name(db.name + s) for s in ("", "-wal", "-shm", "-journal")]
+                hidden += [db.with_name(db.name + s) for s in SIDECARS]
             else:
                 hidden.append(folder)
         return hidden
