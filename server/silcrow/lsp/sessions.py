@@ -11,7 +11,11 @@ Algorithm:
 2. ``WorkspaceSession.agent()`` builds the folder's ``Agent`` on first use
    (importing agent, providers and tools only then, so ``initialize`` stays
    fast) with an ``EditorWorkspace``, the folder's permission policy, the
-   editor's permission prompt and stale-file notices. The same agent (and so
+   editor's permission prompt and stale-file notices. Shell commands run in
+   the bubblewrap sandbox (network per the ``network`` permission, extra
+   variables per ``shellEnv``); ``sandbox_status()`` probes for it once per
+   daemon (started when the first folder is added) and, where there is
+   none, tells the user once and turns prefix approvals off. The same agent (and so
    the same warm live session) serves every prompt of the folder until a
    setting it was built from changes and no turn is running.
 3. ``settle()`` after each turn arms the idle timer: after ``idleTimeout``
@@ -27,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +100,14 @@ class WorkspaceSession:
         provider = build_provider(self.settings)
         store = await self.manager.store()
         workspace = self.workspace()
+        sandbox = (await self.manager.sandbox_status()).sandbox
+        network = self.settings.permissions.network == "allow"
+        workspace.sandbox = replace(sandbox, network=network) if sandbox is not None else None
+        workspace.shell_env = tuple(self.settings.shell_env)
+        # Unsandboxed, "allow always" on a command prefix would cover what it cannot see.
+        permissions = PermissionPolicy.from_settings(
+            self.settings.permissions.as_dict(), root=self.root, prefix_approvals=sandbox is not None
+        )
         return Agent(
             provider,
             mode=self.settings.mode,
@@ -103,7 +115,7 @@ class WorkspaceSession:
             tools=default_tools(workspace, store=store),
             workspace=workspace,
             max_iterations=self.settings.max_iterations,
-            permissions=PermissionPolicy.from_settings(self.settings.permissions.as_dict(), root=self.root),
+            permissions=permissions,
             ask=self.manager.editor.ask,
             notices=workspace.notices,
             workspace_id=self.uri,
@@ -161,6 +173,8 @@ class SessionManager:
         self._store_lock = asyncio.Lock()
         self.config_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._sandbox: Any = None
+        self._sandbox_lock = asyncio.Lock()
 
     # -- folders and settings -------------------------------------------------
     def add_folder(self, uri: str) -> WorkspaceSession | None:
@@ -173,6 +187,9 @@ class SessionManager:
             session = WorkspaceSession(uri=uri, root=root.resolve(), manager=self)
             session.settings = self._settings(None)
             self.sessions[uri] = session
+            with contextlib.suppress(RuntimeError):  # no loop: the first agent build probes
+                asyncio.get_running_loop()
+                self.spawn(self.sandbox_status())  # at start-up, so the notice comes early
         return session
 
     async def remove_folder(self, uri: str) -> None:
@@ -261,6 +278,22 @@ class SessionManager:
 
                 self._store = await EventStore.open(None)
         return self._store
+
+    async def sandbox_status(self) -> Any:
+        """Whether shell commands can be sandboxed: probed once; if not, the user is told once."""
+        async with self._sandbox_lock:
+            if self._sandbox is None:
+                from silcrow.tools.sandbox import probe
+
+                self._sandbox = await asyncio.to_thread(probe)
+                if self._sandbox.sandbox is None:
+                    message = (
+                        f"Silcrow: shell commands run without a sandbox: {self._sandbox.reason}. "
+                        "Every shell command will be asked; \"allow always\" does not apply to them."
+                    )
+                    log.warning("%s", message)
+                    self.editor.show(message)
+        return self._sandbox
 
     def spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

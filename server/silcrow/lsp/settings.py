@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any, Literal, get_type_hints
@@ -71,12 +72,14 @@ class Settings:
     max_iterations: int = 10
     idle_timeout: float = 300.0
     fake_script: FakeScript | None = None
+    # Names of extra environment variables shell commands may see (user scope only).
+    shell_env: list[str] = field(default_factory=list)
 
     def agent_key(self) -> tuple[Any, ...]:
         """What the agent is built from; a change means a new agent."""
         return (
             self.provider, self.model, self.mode, self.api_key_env, self.base_url,
-            self.permissions, self.max_iterations, repr(self.fake_script),
+            self.permissions, self.max_iterations, repr(self.fake_script), tuple(self.shell_env),
         )
 
 
@@ -118,6 +121,13 @@ def _strict_converter() -> cattrs.Converter:
     conv.register_structure_hook(int, exact(int, "a whole number"))
     conv.register_structure_hook(float, exact(float, "a number"))
     conv.register_structure_hook(bool, exact(bool, "true or false"))
+
+    def strings(value: Any, _: type) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise TypeError('use a list of strings, e.g. ["JAVA_HOME"]')
+        return list(value)
+
+    conv.register_structure_hook_func(lambda tp: tp == list[str], strings)
     return conv
 
 
@@ -145,10 +155,16 @@ def _check_non_negative(value: float) -> str | None:
     return None if value >= 0 else "use a number of seconds, 0 or more"
 
 
+def _check_env_names(value: list[str]) -> str | None:
+    bad = [name for name in value if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)]
+    return f"{', '.join(map(repr, bad))} is not a variable name; use names like \"JAVA_HOME\"" if bad else None
+
+
 _VALIDATORS: dict[str, Callable[[Any], str | None]] = {
     "provider": _check_provider,
     "max_iterations": _check_positive,
     "idle_timeout": _check_non_negative,
+    "shell_env": _check_env_names,
 }
 
 
