@@ -85,11 +85,15 @@ def nearest_lines(text: str, old: str, work: int = FUZZY_WORK) -> str:
     for i, line in enumerate(lines):
         if i % 256 == 0:
             checkpoint()
-        matcher.set_seq1(line.strip()[:PROBE_CHARS])
-        spent += len(probe) + len(matcher.a)
+        candidate = line.strip()[:PROBE_CHARS]
+        matcher.set_seq1(candidate)
+        spent += len(probe) + len(candidate)
+        if spent > work:
+            searched = i
+            break
         if matcher.real_quick_ratio() <= best_score or matcher.quick_ratio() <= best_score:
             continue
-        spent += len(probe) * len(matcher.a)
+        spent += len(probe) * len(candidate)
         if spent > work:
             searched = i
             break

@@ -74,21 +74,23 @@ class GitIgnore:
         except OSError:
             return None
         if len(data) > MAX_IGNORE_BYTES:
-            return self._skip(where, f"larger than {MAX_IGNORE_BYTES // 1024} KiB")
+            self._skip(where, f"larger than {MAX_IGNORE_BYTES // 1024} KiB")
+            return None
         lines = data.decode("utf-8", errors="replace").splitlines()
         rules = sum(1 for ln in lines if ln.strip() and not ln.startswith("#"))
         if not rules:
             return None
         if rules > MAX_RULES:
-            return self._skip(where, f"{rules} rules, more than {MAX_RULES}")
+            self._skip(where, f"{rules} rules, more than {MAX_RULES}")
+            return None
         try:
             return pathspec.GitIgnoreSpec.from_lines(lines, backend="re2")
         except Exception as exc:  # re2's "failed to compile Set" (memory budget), a bad rule
-            return self._skip(where, f"its rules do not compile for linear-time matching ({exc})")
+            self._skip(where, f"its rules do not compile for linear-time matching ({exc})")
+            return None
 
     def _skip(self, where: str, why: str) -> None:
         self.notes.append(f"{where} not applied: {why}")
-        return None
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         pure = PurePosixPath(rel)
