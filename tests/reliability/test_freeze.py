@@ -1,13 +1,17 @@
 """Freeze-proof tools, attacked through the daemon (issue 13, item 4 and the non-UTF-8 name).
 
-Two hostile inputs, each the model's first call in a scripted turn:
+Three hostile inputs, each the model's call in a scripted turn:
 
 * ``gitignore``: a ``.gitignore`` holding ``*a*a*a*a*a*a*a*a*b`` beside
   files whose names are long runs of ``a`` (a backtracking matcher takes
   minutes on them), then ``list``;
 * ``edit``: ``edit`` with a 20,000-character ``old`` that is not in a
   300-line file (an unbounded fuzzy "nearest lines" search takes tens of
-  seconds).
+  seconds);
+* ``nested``: ``NESTED_DIRS`` folders, each with a legitimate-looking
+  ``.gitignore`` of 1,000 rules, then ``list``: bounded but slow work (each
+  file costs ``re2`` about 0.2 s to compile), so the stop surely lands while
+  the tool runs.
 
 For each input the daemon must stay responsive while the tool runs. The
 stop is sent ``SETTLE`` (50 ms) after the ``execute`` event arrives (the
@@ -26,6 +30,11 @@ edit, saying how to fix the call) and end. The issue's target is 1 s; the
 asserts allow ``LIMIT`` (5 s) for a loaded two-core machine and the medians
 are recorded.
 
+The last resort (``guards.StdinPump(exit_after_eof=...)``): a process whose
+main thread never yields (a pure-Python loop standing in for sync work on
+the event loop) and whose child runs in its own session must still exit
+within the grace after stdin closes, and take the child with it.
+
 Non-UTF-8 names: a file named ``b"bad\\xff.txt"`` (created through a bytes
 path) is listed; the turn ends with ``end``, the name is shown escaped
 (``bad\\xff.txt``), the store holds valid text, and the next turn works.
@@ -37,19 +46,23 @@ import asyncio
 import json
 import os
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reliability.knobs import record, runs
-from reliability.procs import RawDaemon, stored_events
+from reliability.procs import RawDaemon, server_env, stored_events
+from reliability.test_editor_death import running
+from silcrow.lsp.guards import EOF_EXIT_GRACE
 
 SETTLE = 0.05  # seconds after ``execute`` before the stop: the tool has started
 LIMIT = 5.0  # seconds asserted; the issue's target of 1 s is what the recorded medians are judged by
 ANSWER_DEADLINE = 20.0  # how long a test waits for anything before calling it a hang
 WAYS = ("silcrow/cancel", "$/cancelRequest")
 PATTERN = "*a*a*a*a*a*a*a*a*b"
+NESTED_DIRS = 15
 CHUNK, DELAY = 4096, 0.1  # the long edit call streams in five chunks, about half a second
 
 
@@ -73,7 +86,20 @@ def hostile_edit(root: Path) -> str:
     return call("edit", file="calc.py", old=old, new="value = 0")
 
 
-ATTACKS = {"gitignore": hostile_gitignore, "edit": hostile_edit}
+def nested_gitignores(root: Path) -> str:
+    """Folders whose large, valid ``.gitignore`` files keep ``list`` busy for seconds."""
+    rules = "".join(
+        f"/src/module_{i}/generated_{i}.py\n*.tmp{i}\nbuild_{i}/\n!keep_{i}.txt\ndocs/**/out{i}/\n" for i in range(200)
+    )
+    for n in range(NESTED_DIRS):
+        folder = root / f"pkg{n:02}"
+        folder.mkdir()
+        (folder / ".gitignore").write_text(rules, encoding="utf-8")
+        (folder / "module.py").write_text("x = 1\n", encoding="utf-8")
+    return call("list", path=".")
+
+
+ATTACKS = {"gitignore": hostile_gitignore, "edit": hostile_edit, "nested": nested_gitignores}
 
 
 @dataclass
@@ -185,19 +211,33 @@ async def check_stdin_close(tmp_path: Path, name: str) -> None:
     assert max(latencies) < LIMIT, latencies
 
 
+async def first_of(daemon: RawDaemon, kind: str) -> dict[str, Any]:
+    """The first event of ``kind``, polled every 2 ms (its arrival time is what the caller measures)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ANSWER_DEADLINE
+    while loop.time() < deadline:
+        for event in daemon.events:
+            if event["type"] == kind:
+                return event
+        await asyncio.sleep(0.002)
+    raise AssertionError(f"no {kind} event within {ANSWER_DEADLINE}s")
+
+
 async def check_finishes(tmp_path: Path, name: str) -> dict[str, Any]:
     """The attack without a stop: the tool answers and the turn ends; returns the result event."""
     done = "§respond: done\n§end\n"
     daemon, _ = await started(tmp_path, name, ["ATTACK", done], "plain")
     try:
+        prompt = asyncio.ensure_future(daemon.request("silcrow/prompt", {"text": "attack"}))
+        await first_of(daemon, "execute")
         start = time.monotonic()
-        answer = await asyncio.wait_for(daemon.request("silcrow/prompt", {"text": "attack"}), ANSWER_DEADLINE)
+        result = await first_of(daemon, "result")
         seconds = time.monotonic() - start
+        answer = await asyncio.wait_for(prompt, ANSWER_DEADLINE)
     finally:
         await daemon.close()
     assert answer["stopReason"] == "end", answer
-    (result,) = [e for e in daemon.events if e["type"] == "result"]
-    record(f"freeze/{name}/turn", turn_s=round(seconds, 3), limit_s=LIMIT)
+    record(f"freeze/{name}/tool", tool_s=round(seconds, 3), limit_s=LIMIT)
     assert seconds < LIMIT
     return result
 
@@ -229,6 +269,53 @@ async def test_huge_edit_fails_fast_saying_what_to_change(tmp_path: Path) -> Non
     assert result["payload"]["error"], result
     assert "not found" in result["content"], result["content"]
     assert "20000" in result["content"] or "20,000" in result["content"], result["content"]
+
+
+async def test_slow_nested_gitignores_are_cancelled_within_the_limit(tmp_path: Path) -> None:
+    await check_cancel(tmp_path, "nested")
+
+
+async def test_slow_nested_gitignores_exit_when_stdin_closes(tmp_path: Path) -> None:
+    await check_stdin_close(tmp_path, "nested")
+
+
+STUCK = f"""
+import subprocess, sys
+from silcrow.lsp.guards import StdinPump
+child = subprocess.Popen(["sleep", "60"], start_new_session=True)
+StdinPump(sys.stdin.fileno(), exit_after_eof={EOF_EXIT_GRACE}).start()
+print(child.pid, flush=True)
+while True:
+    sum(range(1000))
+"""
+
+
+async def test_a_stuck_process_still_exits_when_stdin_closes_and_kills_its_children(tmp_path: Path) -> None:
+    count = runs(2, 20)
+    latencies: list[float] = []
+    for _ in range(count):
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", STUCK, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            env=server_env(tmp_path / "unused.db"),
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        child = int(await asyncio.wait_for(proc.stdout.readline(), ANSWER_DEADLINE))
+        try:
+            start = time.monotonic()
+            proc.stdin.close()
+            code = await asyncio.wait_for(proc.wait(), ANSWER_DEADLINE)
+            latencies.append(time.monotonic() - start)
+            assert code == 0
+            assert not running(child)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+            if running(child):
+                os.kill(child, 9)
+    record("freeze/stuck/stdin_closed", runs=count, grace_s=EOF_EXIT_GRACE, limit_s=LIMIT, target_s=1.0,
+           **summary(latencies))
+    assert min(latencies) >= EOF_EXIT_GRACE  # the orderly stop had its chance first
+    assert max(latencies) < LIMIT, latencies
 
 
 async def test_a_non_utf8_file_name_is_listed_escaped_and_the_next_turn_works(tmp_path: Path) -> None:
