@@ -341,3 +341,27 @@ async def test_the_executor_makes_every_result_valid_utf8() -> None:
 
     result = await Executor([Odd()]).run(token("odd"), ToolContext())
     assert (result.outcome, result.content) == ("saw bad\\xff", "and \\ud800 here")
+
+
+RULE_PARTS = st.sampled_from(["a", "b", "*", "**", "?", "[ab]", "x.py", "dir", "/", "!", "\\!", " ", "#"])
+PATH_PARTS = st.sampled_from(["a", "b", "ab", "x.py", "dir", "ba", "!a", "a b"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(RULE_PARTS, min_size=1, max_size=5).map("".join), min_size=1, max_size=6),
+    st.lists(st.lists(PATH_PARTS, min_size=1, max_size=4).map("/".join), min_size=1, max_size=6),
+    st.booleans(),
+)
+def test_re2_matching_gives_the_reference_answers(rules: list[str], paths: list[str], is_dir: bool) -> None:
+    """The re2 backend ``walk`` uses agrees with pathspec's reference (Python ``re``) backend."""
+    import pathspec
+
+    try:
+        reference = pathspec.GitIgnoreSpec.from_lines(rules, backend="simple")
+    except Exception:  # a rule pathspec itself refuses: nothing to compare
+        return
+    linear = pathspec.GitIgnoreSpec.from_lines(rules, backend="re2")
+    for path in paths:
+        path += "/" if is_dir else ""
+        assert linear.check_file(path).include == reference.check_file(path).include, (rules, path)
