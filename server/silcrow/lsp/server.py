@@ -13,8 +13,8 @@ Algorithm:
    event loop, runs until the daemon stops (EOF, ``exit``, dead parent,
    SIGTERM), then closes the daemon. Worker threads of tools are not waited
    for on the way out (``DetachedExecutor``): a cancelled call abandons its
-   thread, which stops at its next deadline checkpoint or with the process. ``serve_tcp`` gives each connection its
-   own server and keeps listening.
+   thread, which stops at its next deadline checkpoint or with the process.
+   ``serve_tcp`` gives each connection its own server and keeps listening.
 """
 
 from __future__ import annotations
