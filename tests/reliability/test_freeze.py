@@ -25,10 +25,11 @@ tool starts right after it), in turn:
 2. stdin closed: the process exits within ``LIMIT``; the seconds from the
    close to the exit are recorded.
 
-Without a stop, the same turn must get the tool's result (an error for the
-edit, saying how to fix the call) and end. The issue's target is 1 s; the
-asserts allow ``LIMIT`` (5 s) for a loaded two-core machine and the medians
-are recorded.
+Before the cancels, one turn runs the ``gitignore`` or ``edit`` attack
+without a stop: it must get the tool's result (for the edit an error saying
+how to fix the call) within ``LIMIT`` of ``execute`` and end. The issue's
+target is 1 s; the asserts allow ``LIMIT`` (5 s) for a loaded two-core
+machine and the medians are recorded.
 
 The last resort (``guards.StdinPump(exit_after_eof=...)``): a process whose
 main thread never yields (a pure-Python loop standing in for sync work on
@@ -166,27 +167,6 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"p50_s": round(statistics.median(values), 3), "max_s": round(max(values), 3)}
 
 
-async def check_cancel(tmp_path: Path, name: str) -> None:
-    count = runs(2, 20)  # per way of cancelling
-    daemon, _ = await started(tmp_path, name, ["ATTACK"] * (count * len(WAYS) * 12), "cancel")
-    latencies: dict[str, list[float]] = {way: [] for way in WAYS}
-    finished_first = 0
-    try:
-        for n in range(count * len(WAYS)):
-            way = WAYS[n % len(WAYS)]
-            seconds, finished, result = await cancel_during_tool(daemon, n, way)
-            assert result.get("stopReason") == "cancelled", result
-            latencies[way].append(seconds)
-            finished_first += finished
-    finally:
-        await daemon.close()
-    every = [s for way in WAYS for s in latencies[way]]
-    record(f"freeze/{name}/cancel", runs=len(every), limit_s=LIMIT, target_s=1.0,
-           tool_done_before_cancel=finished_first,
-           **{way: summary(latencies[way]) for way in WAYS}, **summary(every))
-    assert max(every) < LIMIT, latencies
-
-
 async def check_stdin_close(tmp_path: Path, name: str) -> None:
     count = runs(1, 10)
     latencies: list[float] = []
@@ -223,56 +203,69 @@ async def first_of(daemon: RawDaemon, kind: str) -> dict[str, Any]:
     raise AssertionError(f"no {kind} event within {ANSWER_DEADLINE}s")
 
 
-async def check_finishes(tmp_path: Path, name: str) -> dict[str, Any]:
+async def plain_turn(daemon: RawDaemon, name: str) -> dict[str, Any]:
     """The attack without a stop: the tool answers and the turn ends; returns the result event."""
-    done = "§respond: done\n§end\n"
-    daemon, _ = await started(tmp_path, name, ["ATTACK", done], "plain")
-    try:
-        prompt = asyncio.ensure_future(daemon.request("silcrow/prompt", {"text": "attack"}))
-        await first_of(daemon, "execute")
-        start = time.monotonic()
-        result = await first_of(daemon, "result")
-        seconds = time.monotonic() - start
-        answer = await asyncio.wait_for(prompt, ANSWER_DEADLINE)
-    finally:
-        await daemon.close()
+    prompt = asyncio.ensure_future(daemon.request("silcrow/prompt", {"text": "attack"}))
+    await first_of(daemon, "execute")
+    start = time.monotonic()
+    result = await first_of(daemon, "result")
+    seconds = time.monotonic() - start
+    answer = await asyncio.wait_for(prompt, ANSWER_DEADLINE)
     assert answer["stopReason"] == "end", answer
     record(f"freeze/{name}/tool", tool_s=round(seconds, 3), limit_s=LIMIT)
     assert seconds < LIMIT
     return result
 
 
-async def test_hostile_gitignore_list_is_cancelled_within_the_limit(tmp_path: Path) -> None:
-    await check_cancel(tmp_path, "gitignore")
+async def check_cancel(tmp_path: Path, name: str, *, plain: bool = True) -> dict[str, Any] | None:
+    """Optionally one plain turn (its result is returned), then cancels in the tool, both ways."""
+    count = runs(2, 20)  # per way of cancelling
+    first = ["ATTACK", "§respond: done\n§end\n"] if plain else []
+    daemon, _ = await started(tmp_path, name, first + ["ATTACK"] * (count * len(WAYS) * 12), "cancel")
+    latencies: dict[str, list[float]] = {way: [] for way in WAYS}
+    finished_first = 0
+    try:
+        result = await plain_turn(daemon, name) if plain else None
+        for n in range(count * len(WAYS)):
+            way = WAYS[n % len(WAYS)]
+            seconds, finished, answer = await cancel_during_tool(daemon, n, way)
+            assert answer.get("stopReason") == "cancelled", answer
+            latencies[way].append(seconds)
+            finished_first += finished
+    finally:
+        await daemon.close()
+    every = [s for way in WAYS for s in latencies[way]]
+    record(f"freeze/{name}/cancel", runs=len(every), limit_s=LIMIT, target_s=1.0,
+           tool_done_before_cancel=finished_first,
+           **{way: summary(latencies[way]) for way in WAYS}, **summary(every))
+    assert max(every) < LIMIT, latencies
+    return result
+
+
+async def test_hostile_gitignore_list_answers_and_is_cancelled_within_the_limit(tmp_path: Path) -> None:
+    result = await check_cancel(tmp_path, "gitignore")
+    assert result is not None and not result["payload"]["error"], result
+    assert "a" * 200 in result["content"], result["content"]
 
 
 async def test_hostile_gitignore_list_exits_when_stdin_closes(tmp_path: Path) -> None:
     await check_stdin_close(tmp_path, "gitignore")
 
 
-async def test_hostile_gitignore_list_answers_and_the_turn_ends(tmp_path: Path) -> None:
-    result = await check_finishes(tmp_path, "gitignore")
-    assert not result["payload"]["error"], result
-    assert "a" * 200 in result["content"], result["content"]
-
-
-async def test_huge_edit_is_cancelled_within_the_limit(tmp_path: Path) -> None:
-    await check_cancel(tmp_path, "edit")
+async def test_huge_edit_fails_fast_saying_what_to_change_and_is_cancelled_within_the_limit(
+    tmp_path: Path,
+) -> None:
+    result = await check_cancel(tmp_path, "edit")
+    assert result is not None and result["payload"]["error"], result
+    assert "not found" in result["content"] and "20000 characters" in result["content"], result["content"]
 
 
 async def test_huge_edit_exits_when_stdin_closes(tmp_path: Path) -> None:
     await check_stdin_close(tmp_path, "edit")
 
 
-async def test_huge_edit_fails_fast_saying_what_to_change(tmp_path: Path) -> None:
-    result = await check_finishes(tmp_path, "edit")
-    assert result["payload"]["error"], result
-    assert "not found" in result["content"], result["content"]
-    assert "20000" in result["content"] or "20,000" in result["content"], result["content"]
-
-
 async def test_slow_nested_gitignores_are_cancelled_within_the_limit(tmp_path: Path) -> None:
-    await check_cancel(tmp_path, "nested")
+    await check_cancel(tmp_path, "nested", plain=False)
 
 
 async def test_slow_nested_gitignores_exit_when_stdin_closes(tmp_path: Path) -> None:
