@@ -11,8 +11,10 @@ Algorithm:
    registers the handlers.
 3. ``serve_stdio(pump)`` attaches the stdin pump (see ``guards``) to the
    event loop, runs until the daemon stops (EOF, ``exit``, dead parent,
-   SIGTERM), then closes the daemon. ``serve_tcp`` gives each connection its
-   own server and keeps listening.
+   SIGTERM), then closes the daemon. Worker threads of tools are not waited
+   for on the way out (``DetachedExecutor``): a cancelled call abandons its
+   thread, which stops at its next deadline checkpoint or with the process.
+   ``serve_tcp`` gives each connection its own server and keeps listening.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 import signal
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lsprotocol import types as t
@@ -110,8 +113,16 @@ def configure_logging() -> None:
     )
 
 
+class DetachedExecutor(ThreadPoolExecutor):
+    """The loop's default executor; shutting it down never waits for a running thread."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=True)
+
+
 async def _run(server: SilcrowServer, attach: Any) -> int:
     loop = asyncio.get_running_loop()
+    loop.set_default_executor(DetachedExecutor(thread_name_prefix="silcrow-tool"))
     daemon = server.daemon
     dispatcher = Dispatcher(server.protocol, daemon.stop, _popup(server))
     attach(loop, dispatcher)
