@@ -296,8 +296,14 @@ async def test_seeded_secrets_reach_no_store_request_or_child_env(
     assert leaks == 0, [r.scan.report() for r in rounds]
 
 
-async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path) -> None:
-    """The daemon with its environment seeded, talking to the fake OpenAI server over HTTP."""
+@pytest.mark.parametrize("sandbox", ["on", "off"])
+async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path, sandbox: str) -> None:
+    """The daemon with its environment seeded, talking to the fake OpenAI server over HTTP.
+
+    With the sandbox on, the shell's ``/proc/$PPID/environ`` is the sandbox's
+    own allowlisted environment; with it off (no bubblewrap), it is the
+    daemon's, and redaction is what stands between it and the store.
+    """
     from lsp.lsp_harness import start_daemon, stop_daemon
     from silcrow.providers.fakes.http_server import FakeHTTPServer
     from silcrow.providers.fakes.script import Script
@@ -312,6 +318,8 @@ async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path
         settings = {"provider": "openai", "baseUrl": http.base_url("openai"), "model": "m",
                     "mode": "replay", "apiKeyEnv": "FAKE_VENDOR_KEY", "permissions": {"shell": "allow"}}
         env = {**seed_env(env_tokens), "FAKE_VENDOR_KEY": "test-key"}
+        if sandbox == "off":
+            env["SILCROW_SANDBOX"] = "off"
         daemon = await start_daemon(root, db, settings=settings, env=env)
         try:
             result = await daemon.prompt("look around")
@@ -338,5 +346,9 @@ async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path
            found=scan.report())
     assert result["stopReason"] == "end" and len(requests) == 3
     assert scan.leaks == 0, scan.report()
-    # The parent's environment was really read (and redacted), so the scan had something to find.
-    assert "AWS_SECRET_ACCESS_KEY=[redacted:" in environ and "SILCROW_DB=" in environ
+    if sandbox == "off":
+        # The parent's environment was really read (and redacted), so the scan had something to find.
+        assert "AWS_SECRET_ACCESS_KEY=[redacted:" in environ and "SILCROW_DB=" in environ
+    else:
+        # Inside the sandbox the parent is bubblewrap's init, holding only the allowlisted variables.
+        assert "PATH=" in environ and "SILCROW_DB=" not in environ and "AWS_SECRET_ACCESS_KEY" not in environ

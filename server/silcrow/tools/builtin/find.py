@@ -28,6 +28,7 @@ import pathspec
 
 from silcrow.tools.base import ToolError, ToolResult, Workspace
 from silcrow.tools.builtin._base import BuiltinTool, arg_schema, policy_for
+from silcrow.tools.deadline import checkpoint
 from silcrow.tools.paths import PathPolicy
 from silcrow.tools.redact import redact
 from silcrow.tools.search_text import LineMatcher, line_matcher
@@ -97,7 +98,7 @@ class FindTool(BuiltinTool):
         if not pattern and not text:
             raise ToolError("give pattern (a file glob), text (to search inside files), or both")
         start = self.workspace.resolve(path)
-        globs = pathspec.GitIgnoreSpec.from_lines([pattern]) if pattern else None
+        globs = _glob(pattern) if pattern else None
         needle = line_matcher(text, regex=regex) if text else None
         found = await asyncio.to_thread(self._scan, start, globs, needle)
         return self._result(found, pattern, text)
@@ -108,6 +109,7 @@ class FindTool(BuiltinTool):
             raise ToolError(f"{start.relative_to(root).as_posix()} is not a folder; path must be a folder")
         policy, found = policy_for(self.workspace), _Found()
         for entry in walk(root, start, depth=None, ignore=GitIgnore(root)):
+            checkpoint()
             if entry.is_dir or (globs is not None and not globs.match_file(entry.rel)):
                 continue
             if needle is None:
@@ -131,3 +133,11 @@ class FindTool(BuiltinTool):
         body = "\n".join(lines)
         label = " ".join(x for x in (pattern and f"pattern {pattern!r}", text and f"text {text!r}") if x)
         return ToolResult(f"Found {found.total} {what} for {label}", body)
+
+
+def _glob(pattern: str) -> pathspec.GitIgnoreSpec:
+    """The model's glob, matched by re2 (linear time: ``*a*a*a*b`` cannot backtrack)."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines([pattern], backend="re2")
+    except Exception as exc:  # re2's and pathspec's errors have no common base
+        raise ToolError(f"pattern {pattern!r} cannot be used as a glob ({exc}); give a simpler glob such as '*.py'") from None
