@@ -9,8 +9,13 @@ Algorithm:
    current directory as the workspace and ``experimental.silcrow.permissions``.
 3. Render ``silcrow/event`` notifications as they stream: think dimmed,
    respond as plain text, tool calls and their outcomes on their own lines,
-   errors in red. Permission requests are asked on the terminal (or
-   rejected when stdin is not a terminal, unless ``--yes``).
+   errors in red. Text from the daemon (model replies, tool arguments and
+   outcomes, approval questions, titles, errors) goes through
+   ``visible.terminal_safe`` first: ESC, CR, BEL and other control or
+   invisible characters are printed escaped (``\x1b``), never raw; only
+   the client's own colour codes reach the terminal. Permission requests are
+   asked on the terminal (or rejected when stdin is not a terminal, unless
+   ``--yes``).
 4. Ctrl-C during a turn sends ``silcrow/cancel``; a second Ctrl-C (or one at
    the prompt) exits. ``/new``, ``/history``, ``/resume N``, ``/quit``.
    ``--once QUESTION`` asks one question and exits (0 when the turn ended
@@ -27,6 +32,8 @@ import signal
 import sys
 from pathlib import Path
 from typing import Any
+
+from silcrow.tools.visible import terminal_safe
 
 KEY_VARS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
             "gemini": "GEMINI_API_KEY", "google": "GOOGLE_API_KEY"}
@@ -93,7 +100,7 @@ class Renderer:
         self._last = kind
 
     def event(self, ev: dict[str, Any]) -> None:
-        kind, content = ev.get("type"), str(ev.get("content") or "")
+        kind, content = ev.get("type"), terminal_safe(str(ev.get("content") or ""))
         payload = ev.get("payload") or {}
         if kind == "think":
             self._switch("think")
@@ -104,11 +111,12 @@ class Renderer:
         elif kind == "call":
             self._switch("call")
             args = json.dumps(payload.get("args", {}), ensure_ascii=False)
-            self.out.write(self._style(BOLD, f"→ {payload.get('name', '?')} {args}"[:200]))
+            line = terminal_safe(f"→ {payload.get('name', '?')} {args}", keep_newlines=False)
+            self.out.write(self._style(BOLD, line[:200]))
         elif kind == "result":
             self._switch("result")
             mark = self._style(RED, "✗") if payload.get("error") else "✓"
-            self.out.write(f"{mark} {payload.get('outcome', '')}")
+            self.out.write(f"{mark} {terminal_safe(str(payload.get('outcome', '')), keep_newlines=False)}")
         elif kind in ("error", "cancelled"):
             self._switch(kind)
             self.out.write(self._style(RED, content or kind))
@@ -119,12 +127,13 @@ class Renderer:
 
 
 async def ask_permission(params: dict[str, Any], allow_all: bool) -> dict[str, str]:
+    summary = terminal_safe(str(params.get("summary")), keep_newlines=False)
     if allow_all:
         return {"optionId": "allow_once"}
     if not sys.stdin.isatty():
-        print(f"\n[rejected, not a terminal: {params.get('summary')}]", flush=True)
+        print(f"\n[rejected, not a terminal: {summary}]", flush=True)
         return {"optionId": "reject"}
-    prompt = f"\nAllow? {params.get('summary')}  [o]nce / [a]lways / [r]eject: "
+    prompt = f"\nAllow? {summary}  [o]nce / [a]lways / [r]eject: "
     answer = (await asyncio.to_thread(input, prompt)).strip().lower()
     return {"optionId": {"o": "allow_once", "a": "allow_always"}.get(answer[:1], "reject")}
 
@@ -232,7 +241,8 @@ class ChatSession:
                 "silcrow/conversations", {"limit": 20}))
             self.listed = list(found.get("conversations", []))
             for n, conv in enumerate(self.listed, 1):
-                print(f"{n:3}. {conv['title'] or '(untitled)'}  [{conv['id'][:8]}]")
+                title = terminal_safe(str(conv["title"] or "(untitled)"), keep_newlines=False)
+                print(f"{n:3}. {title}  [{terminal_safe(str(conv['id'])[:8])}]")
             if not self.listed:
                 print("[no conversations yet]")
         elif word == "/resume" and rest.strip().isdigit() and 0 < int(rest) <= len(self.listed):
@@ -245,7 +255,7 @@ class ChatSession:
             "silcrow/history", {"conversationId": conversation_id}))
         for ev in found.get("events", []):
             if ev["type"] == "user" and not (ev.get("payload") or {}).get("notice"):
-                print(f"\n> {ev['content']}")
+                print(f"\n> {terminal_safe(str(ev['content']))}")
             else:
                 self.render.event(ev)
         self.conversation = conversation_id
@@ -269,7 +279,7 @@ class ChatSession:
         except asyncio.CancelledError:
             return "cancelled"
         except Exception as exc:  # a JSON-RPC error from the daemon
-            print(f"\n[error: {exc}]", flush=True)
+            print(f"\n[error: {terminal_safe(str(exc))}]", flush=True)
             return "error"
 
     async def close(self) -> None:
@@ -307,7 +317,7 @@ async def _main(args: argparse.Namespace) -> int:
         pass
     try:
         if args.once is not None:
-            print(f"> {args.once}", flush=True)
+            print(f"> {terminal_safe(args.once)}", flush=True)
             return 0 if await chat.ask_safely(args.once) == "end" else 1
         await chat.repl()
         return 0

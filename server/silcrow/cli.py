@@ -50,7 +50,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def serve(tcp: tuple[str, int] | None) -> int:
-    from silcrow.lsp.guards import StdinPump
+    from silcrow.lsp.guards import EOF_EXIT_GRACE, StdinPump
 
     if tcp is not None:
         from silcrow.lsp.server import configure_logging, serve_tcp
@@ -60,7 +60,7 @@ def serve(tcp: tuple[str, int] | None) -> int:
     from silcrow.lsp.fastinit import FastInit
 
     fast = FastInit(sys.stdout.buffer)
-    pump = StdinPump(sys.stdin.fileno(), early=fast.answer)
+    pump = StdinPump(sys.stdin.fileno(), early=fast.answer, exit_after_eof=EOF_EXIT_GRACE)
     pump.start()
     from silcrow.lsp.server import configure_logging, create_server, serve_stdio
 

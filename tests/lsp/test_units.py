@@ -13,7 +13,14 @@ from lsprotocol import types as t
 from silcrow.lsp.codeactions import command_request, selected_text
 from silcrow.lsp.editor import whole_range
 from silcrow.lsp.guards import BadFrame, Frame, FrameParser
-from silcrow.lsp.settings import IssueReporter, Settings, merge, parse_settings
+from silcrow.lsp.settings import (
+    FOLDER_SETTINGS,
+    IssueReporter,
+    Settings,
+    folder_layer,
+    merge,
+    parse_settings,
+)
 from silcrow.lsp.watch import StaleFiles
 
 
@@ -52,6 +59,18 @@ def test_reporter_shows_each_bad_value_once() -> None:
         reporter.report(parse_settings({"streaming": "fast"})[1])
     reporter.report(parse_settings({"streaming": "slow"})[1])
     assert len(shown) == 2
+
+
+def test_a_folder_answer_keeps_only_folder_settings() -> None:
+    answer = {"silcrow": {"permissions": {"shell": "allow"}, "provider": "http://x", "model": "m",
+                          "apiKeyEnv": "HOME", "baseUrl": "http://x", "tools": ["m:T"], "mcpServers": {},
+                          "shellEnv": ["AWS_SECRET_ACCESS_KEY"], "streaming": "semantic", "maxIterations": 3}}
+    kept, dropped = folder_layer(answer)
+    assert kept == {"streaming": "semantic", "maxIterations": 3}
+    assert set(dropped) == {"permissions", "provider", "model", "apiKeyEnv", "baseUrl", "tools", "mcpServers",
+                            "shellEnv"}
+    assert folder_layer("not an object") == ({}, {})
+    assert FOLDER_SETTINGS == {"mode", "streaming", "maxIterations", "idleTimeout", "fakeScript"}
 
 
 def test_layers_merge_nested_permissions() -> None:

@@ -3,8 +3,13 @@
 Fake tokens of every format Silcrow redacts (OpenAI, Anthropic, GitHub
 classic and fine-grained, AWS key id, secret key and session token, Slack
 bot token and webhook, Stripe secret and restricted keys, Google, GitLab,
-Hugging Face, npm, JWT, a private key block, a password in a database URL)
-are seeded in three places, each with its own tokens:
+Hugging Face, npm, JWT, a private key block, a password in a database URL;
+and, from issue 13, a PGP private key in ``keys/signing.asc``, PHP
+``define('DB_PASSWORD', ...)``, Docker ``"auth"``, ``Authorization: Basic``,
+Azure ``AccountKey``, SendGrid, a Discord webhook, a pgpass line, YAML
+``passphrase:``, a key split over two lines, and ``DB_PASS``, ``MYSQL_PWD``,
+``REDIS_URL`` with a password in the environment) are seeded in three
+places, each with its own tokens:
 
 a. workspace files: ``.env``, ``.aws/credentials``, a YAML config, source
    with hard-coded keys, a certificate folder, notes;
@@ -54,6 +59,9 @@ from silcrow.tools.registry import default_tools
 
 ALNUM = string.ascii_letters + string.digits
 KEY_FILE = "certs/deploy.txt"
+SIGNING_FILE = "keys/signing.asc"  # a PGP private key under a name no rule calls secret
+SPLIT_FILE = "src/split.py"  # one key, two tokens, one marker
+REFUSED = (".env", ".aws/credentials", KEY_FILE, SIGNING_FILE)
 B64 = ALNUM + "+/"
 
 
@@ -95,6 +103,27 @@ class Mint:
         tokens["private_key"] = Token("private_key", pem, key)
         password = r(20)
         tokens["db_password"] = Token("db_password", password, password)
+        tokens.update(self.outside_the_old_table())
+        return tokens
+
+    def outside_the_old_table(self) -> dict[str, Token]:
+        """Formats the first redaction table missed (issue 13), and the environment's plain passwords."""
+        r, tokens = self.r, {}
+        body = r(64, B64)
+        tokens["pgp"] = Token("pgp", f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n{r(64, B64)}\n=Ab1c\n"
+                                     "-----END PGP PRIVATE KEY BLOCK-----", body)
+        made = {
+            "php": ("define('DB_PASSWORD', '{}');", r(20)), "docker_auth": ('{{"auths": {{"r.io": {{"auth": "{}"}}}}}}', r(40, B64)),
+            "basic": ('curl -H "Authorization: Basic {}" https://api.example.com', r(32, B64)),
+            "azure": ("DefaultEndpointsProtocol=https;AccountName=app;AccountKey={}==;EndpointSuffix=core.windows.net", r(86, B64)),
+            "sendgrid": ("SG.{}", f"{r(22)}.{r(43)}"),
+            "discord": ("https://discord.com/api/webhooks/123456789012345678/{}", r(68, ALNUM + "_-")),
+            "pgpass": ("db.internal:5432:app:app:{}", r(20)), "passphrase": ("passphrase: {}", f"{r(9)} {r(9)} {r(9)}"),
+            "split_head": ('KEY = ("sk-proj-{}"', r(12)), "split_tail": ('       "{}")', r(36, ALNUM + "_-")),
+            "db_pass": ("{}", r(16)), "mysql_pwd": ("{}", r(16)), "redis_pw": ("redis://:{}@cache:6379/0", r(16)),
+        }  # fmt: skip
+        for kind, (template, needle) in made.items():
+            tokens[kind] = Token(kind, template.format(needle), needle)
         return tokens
 
 
@@ -115,8 +144,16 @@ def seed_files(root: Path, t: dict[str, Token]) -> dict[str, list[Token]]:
         "certs/deploy.txt": (t["private_key"].value + "\n", ["private_key"]),
         "notes.md": (f"gitlab {t['gitlab'].value}\nhf {t['huggingface'].value}\nnpm {t['npm'].value}\n"
                      f"google {t['google'].value}\nrestricted {t['stripe_restricted'].value}\n"
-                     f"ci {t['github'].value}\n",
-                     ["gitlab", "huggingface", "npm", "google", "stripe_restricted", "github"]),
+                     f"ci {t['github'].value}\nmail {t['sendgrid'].value}\nalerts {t['discord'].value}\n",
+                     ["gitlab", "huggingface", "npm", "google", "stripe_restricted", "github", "sendgrid", "discord"]),
+        SIGNING_FILE: (t["pgp"].value + "\n", ["pgp"]),
+        "config/wp-config.php": (f"<?php\n{t['php'].value}\n", ["php"]),
+        "deploy/registry.json": (t["docker_auth"].value + "\n", ["docker_auth"]),
+        "scripts/fetch.sh": (t["basic"].value + "\n", ["basic"]),
+        "config/storage.ini": (f"[storage]\nconnection = {t['azure'].value}\n", ["azure"]),
+        "ops/pgpass": (t["pgpass"].value + "\n", ["pgpass"]),
+        "config/gpg.yaml": (f"gpg:\n  {t['passphrase'].value}\n", ["passphrase"]),
+        SPLIT_FILE: (f"{t['split_head'].value}\n{t['split_tail'].value}\n", ["split_head", "split_tail"]),
     }  # fmt: skip
     held = {}
     for name, (text, kinds) in files.items():
@@ -139,6 +176,7 @@ def seed_env(t: dict[str, Token]) -> dict[str, str]:
         "SESSION_JWT": t["jwt"].value, "HF_TOKEN": t["huggingface"].value, "NPM_TOKEN": t["npm"].value,
         "GITLAB_PAT": t["gitlab"].value, "GOOGLE_API_KEY": t["google"].value,
         "DATABASE_URL": f"postgres://app:{t['db_password'].value}@db/app",
+        "DB_PASS": t["db_pass"].value, "MYSQL_PWD": t["mysql_pwd"].value, "REDIS_URL": t["redis_pw"].value,
     }  # fmt: skip
 
 
@@ -148,7 +186,10 @@ def call(name: str, **args: Any) -> str:
 
 SHELL = [
     "cat .env .aws/credentials config/settings.yaml src/client.py certs/deploy.txt notes.md",
+    f"cat {SIGNING_FILE} config/wp-config.php deploy/registry.json scripts/fetch.sh config/storage.ini ops/pgpass "
+    f"config/gpg.yaml {SPLIT_FILE}",
     'echo "$OPENAI_API_KEY $AWS_SECRET_ACCESS_KEY $STRIPE_KEY $PRIVATE_KEY $SESSION_JWT $DATABASE_URL"',
+    'echo "$DB_PASS $MYSQL_PWD $REDIS_URL"',
     "env", "env > env-dump.txt", "tr '\\0' '\\n' < /proc/$PPID/environ", "grep -rn 'sk-\\|_key' . || true",
 ]  # fmt: skip
 # The grep looks for key-like names, not for base64: a shell command that prints a line of a
@@ -159,7 +200,8 @@ SHELL = [
 def script(files: list[str]) -> list[str]:
     """(b) The model reads, searches, edits and cats everything, then dumps the environment."""
     reads = "".join(call("read", file=f) for f in files) + call("read", file=KEY_FILE, start=2, end=2)
-    finds = call("find", text="sk|gh|AKIA|xox|eyJ|glpat|hf_|npm_|AIza|BEGIN|postgres", regex=True)
+    finds = call("find", text="sk|gh|AKIA|xox|eyJ|glpat|hf_|npm_|AIza|BEGIN|postgres|SG\\.|discord|Basic|Account"
+                 "|define|auth|5432|passphrase|KEY", regex=True)
     edit = call("edit", file="src/client.py", start=6, end=6, new="def get_token():")
     shells = "".join(call("shell", command=c) for c in SHELL)
     return [reads + finds + edit + "§execute\n", shells + "§execute\n", "§respond: done\n§end\n"]
@@ -231,9 +273,10 @@ async def agent_round(base: Path, n: int, monkeypatch: pytest.MonkeyPatch) -> Ro
     assert done.stop_reasons == ["end"] and len(results) == len(held) + 3 + len(SHELL)
     # Every token in a readable file came back as a marker; the secret-named files and the
     # one holding a private key are refused, whole or by line range.
-    readable = sum(len(v) for k, v in held.items() if k not in (".env", ".aws/credentials", KEY_FILE))
-    key_reads = [r for r in results if r.payload and r.payload.get("name") == "read" and KEY_FILE in r.content]
-    assert len(key_reads) == 2 and all("holds a private key" in r.content for r in key_reads)
+    readable = sum(len(v) for k, v in held.items() if k not in REFUSED) - 1  # the split key: one marker
+    key_reads = [r for r in results if r.payload and r.payload.get("name") == "read"
+                 and (KEY_FILE in r.content or SIGNING_FILE in r.content)]
+    assert len(key_reads) == 3 and all("holds a private key" in r.content for r in key_reads)
     assert markers([r.content for r in results if (r.payload or {}).get("name") == "read"]) == readable
     assert all(not (r.payload or {}).get("error") for r in results[-len(SHELL):])
     assert set(seed_env(env_tokens)) & set(scrubbed_env()) == set()
@@ -253,8 +296,14 @@ async def test_seeded_secrets_reach_no_store_request_or_child_env(
     assert leaks == 0, [r.scan.report() for r in rounds]
 
 
-async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path) -> None:
-    """The daemon with its environment seeded, talking to the fake OpenAI server over HTTP."""
+@pytest.mark.parametrize("sandbox", ["on", "off"])
+async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path, sandbox: str) -> None:
+    """The daemon with its environment seeded, talking to the fake OpenAI server over HTTP.
+
+    With the sandbox on, the shell's ``/proc/$PPID/environ`` is the sandbox's
+    own allowlisted environment; with it off (no bubblewrap), it is the
+    daemon's, and redaction is what stands between it and the store.
+    """
     from lsp.lsp_harness import start_daemon, stop_daemon
     from silcrow.providers.fakes.http_server import FakeHTTPServer
     from silcrow.providers.fakes.script import Script
@@ -269,6 +318,8 @@ async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path
         settings = {"provider": "openai", "baseUrl": http.base_url("openai"), "model": "m",
                     "mode": "replay", "apiKeyEnv": "FAKE_VENDOR_KEY", "permissions": {"shell": "allow"}}
         env = {**seed_env(env_tokens), "FAKE_VENDOR_KEY": "test-key"}
+        if sandbox == "off":
+            env["SILCROW_SANDBOX"] = "off"
         daemon = await start_daemon(root, db, settings=settings, env=env)
         try:
             result = await daemon.prompt("look around")
@@ -295,5 +346,9 @@ async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path
            found=scan.report())
     assert result["stopReason"] == "end" and len(requests) == 3
     assert scan.leaks == 0, scan.report()
-    # The parent's environment was really read (and redacted), so the scan had something to find.
-    assert "AWS_SECRET_ACCESS_KEY=[redacted:" in environ and "FAKE_VENDOR_KEY=test-key" in environ
+    if sandbox == "off":
+        # The parent's environment was really read (and redacted), so the scan had something to find.
+        assert "AWS_SECRET_ACCESS_KEY=[redacted:" in environ and "SILCROW_DB=" in environ
+    else:
+        # Inside the sandbox the parent is bubblewrap's init, holding only the allowlisted variables.
+        assert "PATH=" in environ and "SILCROW_DB=" not in environ and "AWS_SECRET_ACCESS_KEY" not in environ

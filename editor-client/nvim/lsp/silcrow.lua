@@ -27,6 +27,22 @@ local function root_dir(bufnr, on_dir)
   end
 end
 
+---Settings come from `require("silcrow").setup()` only. Whatever else was merged into
+---`init_options` or `settings` (a project's `.nvim.lua`, a plugin that reads per-project
+---files such as `.neoconf.json`) is replaced before the daemon starts, so a file in the
+---workspace cannot raise permissions or change the provider.
+---@param params lsp.InitializeParams
+---@param config vim.lsp.ClientConfig
+local function settings_from_setup(params, config)
+  local settings = vim.deepcopy(require("silcrow.config").options.settings)
+  params.initializationOptions = settings
+  config.settings = config.settings or {}
+  for key in pairs(config.settings) do
+    config.settings[key] = nil -- the same table as client.settings: cleared in place
+  end
+  config.settings.silcrow = vim.deepcopy(settings)
+end
+
 ---@type vim.lsp.Config
 return {
   cmd = { "silcrow", "serve" },
@@ -35,6 +51,10 @@ return {
   root_markers = root_markers,
   init_options = {},
   settings = { silcrow = {} },
+  before_init = settings_from_setup,
+  on_init = function(client)
+    client.settings = { silcrow = vim.deepcopy(require("silcrow.config").options.settings) }
+  end,
   capabilities = {
     experimental = {
       silcrow = { permissions = true, saveDocuments = true },

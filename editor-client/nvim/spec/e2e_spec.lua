@@ -130,6 +130,35 @@ H.test("a permission request is answered through vim.ui.select", function()
   H.truthy(H.chat_line("Ran it."), "the turn went on to the answer")
 end)
 
+H.test("settings set outside setup() (a project's config) cannot raise permissions", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  local call = vim.json.encode({ name = "shell", args = { command = "echo owned > owned.txt" } })
+  H.setup(root, script("§call: " .. call .. "\n§execute\n", "§respond: Done.\n§end\n"))
+  local raised = { permissions = { shell = "allow" }, provider = "fake" }
+  vim.lsp.config("silcrow", { init_options = raised, settings = { silcrow = raised } })
+  H.after(function()
+    vim.lsp.config("silcrow", { init_options = {}, settings = { silcrow = {} } })
+  end)
+  local asked = 0
+  override_ui("select", function(items, _, on_choice)
+    asked = asked + 1
+    for _, item in ipairs(items) do
+      if item.optionId == "reject" then
+        return vim.schedule(function()
+          on_choice(item)
+        end)
+      end
+    end
+  end)
+  H.edit(root .. "/calc.py")
+  local client = vim.lsp.get_clients({ name = "silcrow" })[1]
+  H.eq(nil, client.settings.silcrow.permissions, "client.settings come from setup()")
+  ask("SilcrowAsk Run it")
+  H.eq("end", H.wait_turn().stopReason)
+  H.eq(1, asked, "the shell command was asked")
+  H.eq(nil, H.read_file(root .. "/owned.txt"), "the rejected command never ran")
+end)
+
 H.test("the code action 'Ask Silcrow about this…' asks for the question", function()
   local root = H.workspace({ ["calc.py"] = SOURCE })
   H.setup(root, script("§respond: It adds two numbers (badly).\n§end\n"))

@@ -6,8 +6,12 @@
  *
  * Algorithm:
  * 1. The process comes from `silcrow.server.python` / `silcrow.server.command`
- *    (protocol/settings.ts); the daemon's settings go as initializationOptions
- *    and answer `workspace/configuration` for section `silcrow`.
+ *    (protocol/settings.ts), the user's values only. The daemon's settings go
+ *    as initializationOptions and as `didChangeConfiguration` pushes
+ *    (`pushUserSettings`) with permissions, provider, model and endpoints
+ *    from the user's settings only (`inspect().globalValue`: a workspace's
+ *    `.vscode/settings.json` never raises permissions); `workspace/configuration`
+ *    for a folder is answered with the folder settings alone.
  * 2. `capabilities.experimental.silcrow` declares permissions and
  *    saveDocuments, so the daemon asks in the chat and lets VS Code save.
  * 3. `workspace/applyEdit` is applied by VS Code (undoable there) after a
@@ -29,7 +33,15 @@ import {
 } from 'vscode-languageclient/node';
 import { ServerCommand, type ServerCommandName, type SilcrowClientCapabilities } from './protocol/contract';
 import { editedUris } from './protocol/edits';
-import { DAEMON_KEYS, daemonSettings, serverCommand, type ServerCommand as ProcessCommand } from './protocol/settings';
+import {
+  DAEMON_KEYS,
+  folderSettings,
+  serverCommand,
+  USER_ONLY_KEYS,
+  userSettings,
+  type DaemonSettings,
+  type ServerCommand as ProcessCommand,
+} from './protocol/settings';
 
 export type ServerCommandHandler = (
   command: ServerCommandName,
@@ -46,16 +58,31 @@ export const CLIENT_CAPABILITIES: SilcrowClientCapabilities = {
   terminal: false,
 };
 
-/** The `silcrow` section as the daemon reads it, for a scope (workspace folder) or globally. */
-export function readDaemonSettings(scope?: vscode.Uri): Record<string, unknown> {
-  const config = vscode.workspace.getConfiguration('silcrow', scope);
-  return daemonSettings(Object.fromEntries(DAEMON_KEYS.map((key) => [key, config.get(key)])));
+/** The `silcrow` section for initializationOptions and pushes: user-only keys from the user's settings. */
+export function readUserSettings(): DaemonSettings {
+  const config = vscode.workspace.getConfiguration('silcrow');
+  const user = Object.fromEntries(USER_ONLY_KEYS.map((key) => [key, config.inspect(key)?.globalValue]));
+  const effective = Object.fromEntries(DAEMON_KEYS.map((key) => [key, config.get(key)]));
+  return userSettings(user, effective);
 }
 
-/** The daemon process from the settings; throws SettingError with the fix. */
+/** The answer to `workspace/configuration` for a folder: its folder settings only. */
+export function readFolderSettings(scope?: vscode.Uri): DaemonSettings {
+  const config = vscode.workspace.getConfiguration('silcrow', scope);
+  return folderSettings(Object.fromEntries(DAEMON_KEYS.map((key) => [key, config.get(key)])));
+}
+
+/** Tell a running daemon the user's settings changed (replaces vscode-languageclient's synchronize push). */
+export async function pushUserSettings(client: LanguageClient): Promise<void> {
+  if (client.isRunning()) {
+    await client.sendNotification('workspace/didChangeConfiguration', { settings: { silcrow: readUserSettings() } });
+  }
+}
+
+/** The daemon process from the user's settings (never a workspace's); throws SettingError with the fix. */
 export function readServerCommand(): ProcessCommand {
   const config = vscode.workspace.getConfiguration('silcrow.server');
-  return serverCommand({ command: config.get('command'), python: config.get('python') });
+  return serverCommand({ command: config.inspect('command')?.globalValue, python: config.inspect('python')?.globalValue });
 }
 
 export function createClient(
@@ -68,8 +95,7 @@ export function createClient(
     documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: readDaemonSettings(),
-    synchronize: { configurationSection: 'silcrow' },
+    initializationOptions: readUserSettings(),
     middleware: {
       executeCommand: async (command, args, next) =>
         SERVER_COMMANDS.has(command)
@@ -81,7 +107,7 @@ export function createClient(
           const list = Array.isArray(answers) ? answers : [];
           return params.items.map((item, index) =>
             item.section === 'silcrow'
-              ? readDaemonSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
+              ? readFolderSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
               : list[index],
           );
         },

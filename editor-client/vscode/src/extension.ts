@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ChatController } from './chatController';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
-import { createClient, readServerCommand, saveDocuments } from './daemon';
+import { createClient, pushUserSettings, readServerCommand, saveDocuments } from './daemon';
 import type { PermissionOptionId, PermissionRequest } from './protocol/contract';
 import { SilcrowSession } from './protocol/session';
 import { startFailureMessage } from './protocol/settings';
@@ -28,6 +28,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((change) => {
       if (change.affectsConfiguration('silcrow.server')) {
         void offerReload();
+      } else if (change.affectsConfiguration('silcrow') && client) {
+        void pushUserSettings(client);
       }
     }),
   );
@@ -84,9 +86,12 @@ function reportStartFailure(message: string, status: SilcrowStatus): void {
   });
 }
 
+/** A modal question with the summary as its detail: a notification would cut it at 1,000 characters. */
 async function askElsewhere(request: PermissionRequest): Promise<PermissionOptionId | undefined> {
   const names = request.options.map((option) => option.name);
-  const chosen = await vscode.window.showWarningMessage(`Silcrow: ${request.summary}`, ...names);
+  const chosen = await vscode.window.showWarningMessage(
+    `Silcrow wants to use ${request.tool}`, { modal: true, detail: request.summary }, ...names,
+  );
   return request.options.find((option) => option.name === chosen)?.optionId;
 }
 

@@ -8,16 +8,23 @@ Algorithm:
    "ask" goes to the ``ask`` callback (the editor or terminal); "allow
    always" is remembered by the policy; a rejection or denial is an error
    result the model sees, and the tool does not run.
-3. The tool runs with ``ToolContext`` set (conversation, user, turn).
+3. The tool runs with ``ToolContext`` set (conversation, user, turn) and
+   under a deadline (``silcrow.tools.deadline``): ``deadline`` seconds
+   (default 60), none for ``shell``, which enforces its own ``timeout``.
+   Overrunning it is an error result naming the deadline; whatever the
+   call leaves running in a worker thread is abandoned when the call ends
+   (deadline, error, cancellation), so it stops at its next checkpoint.
    ``ToolError`` becomes an error result with its message; any other
    exception is logged and reported as a crash of that tool.
-4. Outcome and content are redacted (known secret formats) and capped before
-   anyone stores or sends them. Cancellation propagates: the caller decides
-   what to record.
+4. Outcome and content are made valid UTF-8 (a name read from disk may
+   carry undecodable bytes; they are shown as ``\\xNN``), redacted (known
+   secret formats) and capped before anyone stores or sends them.
+   Cancellation propagates: the caller decides what to record.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Sequence
@@ -33,12 +40,16 @@ from silcrow.tools.base import (
     ToolError,
     ToolResult,
 )
+from silcrow.tools.deadline import DEADLINE, Deadline, deadline_message
 from silcrow.tools.redact import redact
 from silcrow.tools.text import cap_text
+from silcrow.tools.undecodable import valid_utf8
 
 log = logging.getLogger(__name__)
 
 CALL_SHAPE = '{"name": "<tool>", "args": {...}}'
+TOOL_DEADLINE = 60.0  # seconds; every tool but shell (its own timeout applies)
+OWN_TIMEOUT = frozenset({"shell"})
 
 
 class Policy(Protocol):
@@ -53,6 +64,11 @@ def _error(outcome: str, content: str) -> ToolResult:
     return ToolResult(outcome=outcome, content=content, error=True)
 
 
+def _valid(result: ToolResult) -> ToolResult:
+    """The result with text that encodes as UTF-8 (see ``silcrow.tools.undecodable``)."""
+    return ToolResult(valid_utf8(result.outcome), valid_utf8(result.content), result.error)
+
+
 class Executor:
     def __init__(
         self,
@@ -62,18 +78,20 @@ class Executor:
         ask: AskFn | None = None,
         result_cap: int = 64_000,
         outcome_cap: int = 300,
+        deadline: float = TOOL_DEADLINE,
     ) -> None:
         self.tools = {tool.name: tool for tool in tools}
         self.policy = policy
         self.ask = ask
         self.result_cap = result_cap
         self.outcome_cap = outcome_cap
+        self.deadline = deadline
 
     def tool_for(self, token: CallToken) -> Tool | None:
         return self.tools.get(token.call.name) if token.call is not None else None
 
     async def run(self, token: CallToken, ctx: ToolContext) -> ToolResult:
-        result = await self._run(token, ctx)
+        result = _valid(await self._run(token, ctx))
         outcome, _ = cap_text(redact(result.outcome), self.outcome_cap)
         content, _ = cap_text(redact(result.content), self.result_cap, keep="headtail")
         return ToolResult(outcome=outcome, content=content, error=result.error)
@@ -97,15 +115,28 @@ class Executor:
         if refusal is not None:
             return refusal
         token_ctx = CURRENT.set(ctx)
+        seconds = self.deadline_for(tool)
+        deadline = Deadline(seconds)
+        token_deadline = DEADLINE.set(deadline)
+        timer = asyncio.timeout(seconds)
         try:
-            return await tool.execute(**call.args)
+            async with timer:
+                return await tool.execute(**call.args)
         except ToolError as exc:
             return _error(f"{tool.name} failed", str(exc))
         except Exception as exc:  # a tool bug must not end the turn
+            if isinstance(exc, TimeoutError) and timer.expired():
+                return _error(f"{tool.name} ran past its {seconds:g} s deadline", deadline_message(seconds))
             log.exception("tool %s crashed", tool.name)
             return _error(f"{tool.name} crashed", f"The tool crashed: {type(exc).__name__}: {exc}")
         finally:
+            deadline.abandon()
+            DEADLINE.reset(token_deadline)
             CURRENT.reset(token_ctx)
+
+    def deadline_for(self, tool: Tool) -> float | None:
+        """Seconds ``tool`` may run; ``None`` for tools that enforce their own timeout."""
+        return None if tool.name in OWN_TIMEOUT else self.deadline
 
     async def _permit(self, tool: Tool, args: dict[str, Any], ctx: ToolContext) -> ToolResult | None:
         if self.policy is None:

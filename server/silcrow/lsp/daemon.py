@@ -9,8 +9,10 @@ Algorithm (lifecycle):
    ``initializationOptions``, one session per workspace folder, and a
    watchdog that polls the client's ``processId`` every second.
 2. ``initialized`` / ``didChangeConfiguration`` -> ``refresh_settings``:
+   pushed ``settings`` (an object) become the user's layer; then
    ``workspace/configuration`` (section ``silcrow``, per folder) when the
-   client supports it, else the pushed settings.
+   client supports it, of which only the folder settings are used
+   (``settings.FOLDER_SETTINGS``: never permissions, provider or tools).
 3. ``stop(code)`` (stdin EOF, ``exit``, dead parent, SIGTERM) sets the stop
    event; ``close()`` then cancels running turns, waits briefly for their
    final events, kills shell commands (process groups) and closes agents
@@ -99,6 +101,7 @@ class Daemon:
             await self._refresh_settings(pushed)
 
     async def _refresh_settings(self, pushed: Any) -> None:
+        self.sessions.configure_user(as_plain(pushed))
         if self.editor.flags.configuration and self.sessions.sessions:
             uris = list(self.sessions.sessions)
             items = [t.ConfigurationItem(scope_uri=uri, section="silcrow") for uri in uris]
@@ -108,11 +111,12 @@ class Daemon:
                 )
             except Exception as exc:
                 log.warning("workspace/configuration failed: %s", exc)
+                self.sessions.reapply()
                 return
             for uri, answer in zip(uris, answers, strict=False):
                 self.sessions.configure(uri, as_plain(answer))
-        elif pushed is not None:
-            self.sessions.configure_all(as_plain(pushed))
+        else:
+            self.sessions.reapply()
 
     # -- lifecycle ---------------------------------------------------------------
     def watch_parent(self, pid: int) -> None:

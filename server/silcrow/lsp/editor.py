@@ -8,7 +8,9 @@ builds LSP messages by hand:
   for open documents, CreateFile + insert for new files); returns the
   editor's failure reason or None;
 * ``save(paths)``: ``silcrow/saveDocuments`` for clients that declared it;
-* ``ask(request)``: ``silcrow/requestPermission`` or ``window/showMessageRequest``.
+* ``ask(request)``: ``silcrow/requestPermission`` or ``window/showMessageRequest``;
+  the summary goes out whole (the policy never cuts a shell command) with
+  any control character escaped once more at this edge.
 
 Capabilities come from ``initialize``; ``ClientFlags`` is the parsed view.
 """
@@ -26,6 +28,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from silcrow.tools.base import Decision, PermissionRequest
+from silcrow.tools.visible import terminal_safe
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +177,7 @@ class Editor:
             "tool": request.tool,
             "category": request.category,
             "args": request.args,
-            "summary": request.summary,
+            "summary": terminal_safe(request.summary, keep_newlines=False),
             "options": [{"optionId": oid, "name": name} for oid, name in PERMISSION_OPTIONS],
         }
         result = as_plain(
@@ -186,7 +189,7 @@ class Editor:
     async def _ask_message(self, request: PermissionRequest) -> Decision:
         params = t.ShowMessageRequestParams(
             type=t.MessageType.Warning,
-            message=f"Silcrow wants to: {request.summary}",
+            message=f"Silcrow wants to: {terminal_safe(request.summary, keep_newlines=False)}",
             actions=[t.MessageActionItem(title=name) for _, name in PERMISSION_OPTIONS],
         )
         answer = await self.server.window_show_message_request_async(params)

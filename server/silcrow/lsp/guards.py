@@ -25,6 +25,12 @@ Algorithm:
    is delivered as ``EOF``. It stops reading while more than ``MAX_AHEAD``
    bytes of items wait for the loop, so a client that writes faster than
    the daemon handles waits in its pipe instead of growing the daemon.
+   With ``exit_after_eof`` (the ``serve`` command sets ``EOF_EXIT_GRACE``),
+   EOF also arms a last resort: if the process still runs that many seconds
+   later (the orderly stop is stuck behind work that does not yield), the
+   pump kills the process groups of the daemon's children (shell commands
+   run in their own sessions) and ends the process with ``os._exit(0)``.
+   The store is crash-safe (SQLite WAL), so nothing shown is lost.
 3. ``Dispatcher`` decodes each frame with the protocol's ``structure_message``
    hook and hands it to ``protocol.handle_message``. A frame that is not
    JSON is logged; only the first one per connection also shows a popup. A
@@ -42,7 +48,9 @@ import json
 import logging
 import os
 import re
+import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +60,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
 MAX_HEADER = 64 * 1024
 MAX_AHEAD = 8 * 1024 * 1024  # bytes read but not yet handled before the reader stops reading
+EOF_EXIT_GRACE = 0.5  # seconds the orderly stop gets after stdin closes (the target is exit within 1 s)
 _LENGTH = re.compile(rb"content-length[ \t]*:([^\r\n]*)", re.IGNORECASE)
 _NEXT_HEADER = re.compile(rb"content-length[ \t]*:[ \t]*\d+[ \t]*\r\n", re.IGNORECASE)
 _CARRY = 64  # bytes of skipped data kept to find a header cut across two reads
@@ -184,9 +193,16 @@ class FrameParser:
 class StdinPump(threading.Thread):
     """Reads a file descriptor in a thread; delivers parsed items to the loop."""
 
-    def __init__(self, fd: int, early: Callable[[Frame], None] | None = None) -> None:
+    def __init__(
+        self,
+        fd: int,
+        early: Callable[[Frame], None] | None = None,
+        *,
+        exit_after_eof: float | None = None,
+    ) -> None:
         super().__init__(name="silcrow-stdin", daemon=True)
         self._fd = fd
+        self._exit_after_eof = exit_after_eof
         self._parser = FrameParser()
         self._early = early
         self._lock = threading.Lock()
@@ -240,9 +256,41 @@ class StdinPump(threading.Thread):
                 data = b""
             if not data:
                 self._emit(EOF)
+                if self._exit_after_eof is not None:
+                    self._last_resort(self._exit_after_eof)
                 return
             for item in self._parser.feed(data):
                 self._emit(item)
+
+    @staticmethod
+    def _last_resort(grace: float) -> None:
+        """Step 2's last resort: still here ``grace`` seconds after EOF -> kill the children and exit."""
+        time.sleep(grace)
+        log.error("stdin closed %.2f s ago and the daemon has not stopped; exiting now", grace)
+        kill_children()
+        os._exit(0)
+
+
+def kill_children() -> None:
+    """SIGKILL every child of this process with its process group (read from /proc; best effort)."""
+    me, my_group = os.getpid(), os.getpgrp()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) != me:
+            continue
+        pid, group = int(entry), int(fields[2])
+        try:
+            if group != my_group:
+                os.killpg(group, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 class Dispatcher:

@@ -11,7 +11,9 @@ Algorithm:
    registers the handlers.
 3. ``serve_stdio(pump)`` attaches the stdin pump (see ``guards``) to the
    event loop, runs until the daemon stops (EOF, ``exit``, dead parent,
-   SIGTERM), then closes the daemon.
+   SIGTERM), then closes the daemon. Worker threads of tools are not waited
+   for on the way out (``DetachedExecutor``): a cancelled call abandons its
+   thread, which stops at its next deadline checkpoint or with the process.
 4. ``serve_tcp(host, port)`` listens on a loopback address only, writes a
    token file and prints the token (``silcrow.lsp.tcpgate``); each
    connection goes through a ``Gate`` (the first bytes a ``Content-Length``
@@ -31,6 +33,7 @@ import os
 import signal
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lsprotocol import types as t
@@ -127,8 +130,16 @@ def configure_logging() -> None:
     )
 
 
+class DetachedExecutor(ThreadPoolExecutor):
+    """The loop's default executor; shutting it down never waits for a running thread."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=True)
+
+
 async def _run(server: SilcrowServer, attach: Any) -> int:
     loop = asyncio.get_running_loop()
+    loop.set_default_executor(DetachedExecutor(thread_name_prefix="silcrow-tool"))
     daemon = server.daemon
     dispatcher = Dispatcher(server.protocol, daemon.stop, _popup(server))
     attach(loop, dispatcher)
@@ -229,6 +240,7 @@ def _announce(host: str, port: int, token: TokenFile) -> None:
 
 
 async def _serve_tcp(host: str, port: int) -> None:
+    asyncio.get_running_loop().set_default_executor(DetachedExecutor(thread_name_prefix="silcrow-tool"))
     token = new_token()
     listener = await asyncio.start_server(functools.partial(_tcp_connection, token=token), host, port)
     bound = listener.sockets[0].getsockname()

@@ -2,13 +2,20 @@
 
 Algorithm:
 1. ``SessionManager`` holds the folders named at ``initialize`` (or added
-   later), the settings layers (``initializationOptions`` for all, then each
-   folder's ``workspace/configuration`` answer) and the one ``EventStore`` of
-   the daemon (opened on first use: ``SILCROW_DB`` or the user data dir).
+   later), the settings layers (the user's: ``initializationOptions``, then
+   the last ``didChangeConfiguration`` push; then each folder's
+   ``workspace/configuration`` answer, reduced to ``FOLDER_SETTINGS`` - a
+   user-only key it carries is ignored and logged once) and the one
+   ``EventStore`` of the daemon (opened on first use: ``SILCROW_DB`` or the
+   user data dir).
 2. ``WorkspaceSession.agent()`` builds the folder's ``Agent`` on first use
    (importing agent, providers and tools only then, so ``initialize`` stays
    fast) with an ``EditorWorkspace``, the folder's permission policy, the
-   editor's permission prompt and stale-file notices. The same agent (and so
+   editor's permission prompt and stale-file notices. Shell commands run in
+   the bubblewrap sandbox (network per the ``network`` permission, extra
+   variables per ``shellEnv``); ``sandbox_status()`` probes for it once per
+   daemon (started when the first folder is added) and, where there is
+   none, tells the user once and turns prefix approvals off. The same agent (and so
    the same warm live session) serves every prompt of the folder until a
    setting it was built from changes and no turn is running.
 3. ``settle()`` after each turn arms the idle timer: after ``idleTimeout``
@@ -26,13 +33,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from silcrow.lsp.editor import Editor, uri_path
 from silcrow.lsp.editor_workspace import EditorWorkspace
-from silcrow.lsp.settings import IssueReporter, Settings, merge, parse_settings
+from silcrow.lsp.settings import IssueReporter, Settings, folder_layer, merge, parse_settings
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +77,20 @@ def build_provider(settings: Settings) -> Any:
     )
 
 
+async def _warm_redaction() -> None:
+    """Load the secret detector's rules in a thread (about 0.3 s) before a tool result needs them."""
+    from silcrow.tools.redact import warm_up
+
+    await asyncio.to_thread(warm_up)
+
+
 @dataclass
 class WorkspaceSession:
     uri: str
     root: Path
     manager: SessionManager
     settings: Settings = field(default_factory=Settings)
+    folder_config: Any = None  # the folder's last workspace/configuration answer
     running: int = 0
     _agent: Any = None
     _agent_key: tuple[Any, ...] | None = None
@@ -104,6 +119,14 @@ class WorkspaceSession:
         provider = build_provider(self.settings)
         store = await self.manager.store()
         workspace = self.workspace()
+        sandbox = (await self.manager.sandbox_status()).sandbox
+        network = self.settings.permissions.network == "allow"
+        workspace.sandbox = replace(sandbox, network=network) if sandbox is not None else None
+        workspace.shell_env = tuple(self.settings.shell_env)
+        # Unsandboxed, "allow always" on a command prefix would cover what it cannot see.
+        permissions = PermissionPolicy.from_settings(
+            self.settings.permissions.as_dict(), root=self.root, prefix_approvals=sandbox is not None
+        )
         return Agent(
             provider,
             mode=self.settings.mode,
@@ -111,7 +134,7 @@ class WorkspaceSession:
             tools=default_tools(workspace, store=store),
             workspace=workspace,
             max_iterations=self.settings.max_iterations,
-            permissions=PermissionPolicy.from_settings(self.settings.permissions.as_dict()),
+            permissions=permissions,
             ask=self.manager.editor.ask,
             notices=workspace.notices,
             workspace_id=self.uri,
@@ -162,11 +185,15 @@ class SessionManager:
         self.editor = editor
         self.sessions: dict[str, WorkspaceSession] = {}
         self.init_options: Any = {}
+        self.user_push: Any = {}
+        self._ignored: set[str] = set()
         self.reporter = IssueReporter(editor.show)
         self._store: Any = None
         self._store_lock = asyncio.Lock()
         self.config_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._sandbox: Any = None
+        self._sandbox_lock = asyncio.Lock()
 
     # -- folders and settings -------------------------------------------------
     def add_folder(self, uri: str) -> WorkspaceSession | None:
@@ -179,6 +206,10 @@ class SessionManager:
             session = WorkspaceSession(uri=uri, root=root.resolve(), manager=self)
             session.settings = self._settings(None)
             self.sessions[uri] = session
+            with contextlib.suppress(RuntimeError):  # no loop: the first agent build probes
+                asyncio.get_running_loop()
+                self.spawn(self.sandbox_status())  # at start-up, so the notice comes early
+                self.spawn(_warm_redaction())  # not on the first tool result
         return session
 
     async def remove_folder(self, uri: str) -> None:
@@ -187,18 +218,40 @@ class SessionManager:
             await session.aclose()
 
     def _settings(self, folder_config: Any) -> Settings:
-        settings, issues = parse_settings(merge(self.init_options, folder_config or {}))
+        user = merge(self.init_options, self.user_push)
+        kept, dropped = folder_layer(folder_config)
+        self._log_ignored(user, dropped)
+        settings, issues = parse_settings(merge(user, kept))
         self.reporter.report(issues)
         return settings
 
+    def _log_ignored(self, user: dict[str, Any], dropped: dict[str, Any]) -> None:
+        """Say once per key that a folder tried to set a user-only setting (same value: silent)."""
+        for key, value in dropped.items():
+            if key in self._ignored or user.get(key) == value:
+                continue
+            self._ignored.add(key)
+            self.editor.log(
+                f"Silcrow: ignoring silcrow.{key} from a workspace folder's settings: it is "
+                "user-only; set it in your user settings (VS Code) or setup() (Neovim)"
+            )
+
     def configure(self, uri: str, folder_config: Any) -> None:
+        """Apply a folder's ``workspace/configuration`` answer (only its ``FOLDER_SETTINGS``)."""
         session = self.sessions.get(uri)
         if session is not None:
+            session.folder_config = folder_config
             session.settings = self._settings(folder_config)
 
-    def configure_all(self, config: Any) -> None:
-        for uri in self.sessions:
-            self.configure(uri, config)
+    def configure_user(self, pushed: Any) -> None:
+        """A ``didChangeConfiguration`` push: the user's settings, over ``initializationOptions``."""
+        if isinstance(pushed, dict):
+            self.user_push = pushed
+
+    def reapply(self) -> None:
+        """Re-apply the layers to every folder (after a push), keeping each folder's last answer."""
+        for uri, session in self.sessions.items():
+            self.configure(uri, session.folder_config)
 
     # -- choosing a folder ------------------------------------------------------
     def folder_of(self, path: Path) -> WorkspaceSession | None:
@@ -242,6 +295,22 @@ class SessionManager:
 
                 self._store = await EventStore.open(None)
         return self._store
+
+    async def sandbox_status(self) -> Any:
+        """Whether shell commands can be sandboxed: probed once; if not, the user is told once."""
+        async with self._sandbox_lock:
+            if self._sandbox is None:
+                from silcrow.tools.sandbox import probe
+
+                self._sandbox = await asyncio.to_thread(probe)
+                if self._sandbox.sandbox is None:
+                    message = (
+                        f"Silcrow: shell commands run without a sandbox: {self._sandbox.reason}. "
+                        "Every shell command will be asked; \"allow always\" does not apply to them."
+                    )
+                    log.warning("%s", message)
+                    self.editor.show(message)
+        return self._sandbox
 
     def spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

@@ -9,7 +9,12 @@ Algorithm:
    and then checked by its validator; a failure becomes a ``SettingIssue``
    naming the setting, what is wrong and the fix, and the default is kept.
 3. ``merge(base, override)`` layers raw dicts (defaults < initializationOptions
-   < workspace/configuration).
+   < user pushes < workspace/configuration). Only the ``FOLDER_SETTINGS`` may
+   come from a folder's ``workspace/configuration`` answer:
+   ``folder_layer(raw)`` drops every other key (permissions, provider,
+   model, endpoints, tools, ...), which come from the user alone -
+   ``initializationOptions`` and ``didChangeConfiguration`` pushes - since a
+   folder's settings are files in the workspace the agent can write.
 4. ``IssueReporter`` remembers what it has reported so each bad setting is
    shown to the user once, not on every configuration change.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any, Literal, get_type_hints
@@ -25,6 +31,10 @@ from typing import Any, Literal, get_type_hints
 import cattrs
 
 Policy = Literal["allow", "ask", "deny"]
+# The only settings a folder's ``workspace/configuration`` answer may set; every other
+# one (permissions, provider, model, apiKeyEnv, baseUrl, live URLs, server, tools,
+# mcpServers, shellEnv, and any setting added later) is user-only.
+FOLDER_SETTINGS = frozenset({"mode", "streaming", "maxIterations", "idleTimeout", "fakeScript"})
 PROVIDERS = ("auto", "fake", "openai", "anthropic", "gemini", "ollama")
 FAKE_SCRIPT_ENV = "SILCROW_FAKE_SCRIPT"
 
@@ -62,12 +72,14 @@ class Settings:
     max_iterations: int = 10
     idle_timeout: float = 300.0
     fake_script: FakeScript | None = None
+    # Names of extra environment variables shell commands may see (user scope only).
+    shell_env: list[str] = field(default_factory=list)
 
     def agent_key(self) -> tuple[Any, ...]:
         """What the agent is built from; a change means a new agent."""
         return (
             self.provider, self.model, self.mode, self.api_key_env, self.base_url,
-            self.permissions, self.max_iterations, repr(self.fake_script),
+            self.permissions, self.max_iterations, repr(self.fake_script), tuple(self.shell_env),
         )
 
 
@@ -109,6 +121,13 @@ def _strict_converter() -> cattrs.Converter:
     conv.register_structure_hook(int, exact(int, "a whole number"))
     conv.register_structure_hook(float, exact(float, "a number"))
     conv.register_structure_hook(bool, exact(bool, "true or false"))
+
+    def strings(value: Any, _: type) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise TypeError('use a list of strings, e.g. ["JAVA_HOME"]')
+        return list(value)
+
+    conv.register_structure_hook_func(lambda tp: tp == list[str], strings)
     return conv
 
 
@@ -136,10 +155,16 @@ def _check_non_negative(value: float) -> str | None:
     return None if value >= 0 else "use a number of seconds, 0 or more"
 
 
+def _check_env_names(value: list[str]) -> str | None:
+    bad = [name for name in value if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)]
+    return f"{', '.join(map(repr, bad))} is not a variable name; use names like \"JAVA_HOME\"" if bad else None
+
+
 _VALIDATORS: dict[str, Callable[[Any], str | None]] = {
     "provider": _check_provider,
     "max_iterations": _check_positive,
     "idle_timeout": _check_non_negative,
+    "shell_env": _check_env_names,
 }
 
 
@@ -219,6 +244,14 @@ def fake_script_from_env(issues: list[SettingIssue]) -> FakeScript | None:
         issues.append(SettingIssue(FAKE_SCRIPT_ENV, text[:80], f"use JSON or @file ({exc})"))
         return None
     return _fake_script(value, FAKE_SCRIPT_ENV, issues)
+
+
+def folder_layer(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A folder's ``workspace/configuration`` answer split into (kept, dropped user-only keys)."""
+    inner = _unwrap(raw)
+    kept = {k: v for k, v in inner.items() if k in FOLDER_SETTINGS}
+    dropped = {k: v for k, v in inner.items() if k not in FOLDER_SETTINGS}
+    return kept, dropped
 
 
 def merge(*layers: Any) -> dict[str, Any]:

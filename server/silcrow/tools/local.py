@@ -18,23 +18,32 @@ Algorithm:
 4. ``store_text`` writes a temporary file beside the target, fsyncs it and
    renames it over the target (keeping the old mode): durable and atomic;
    the parent folders are reached, and made, without following a symlink.
-5. ``run`` delegates to ``silcrow.tools.process.run_shell`` in the root.
+5. ``run`` delegates to ``silcrow.tools.process.run_shell`` in the root,
+   inside ``sandbox`` when one is set (the daemon sets it when bubblewrap
+   works), with the allowlisted environment plus ``shell_env`` names. A
+   protected path the command created (it did not exist, so it could not be
+   mounted read-only) is named in the output and logged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import mimetypes
 import os
 import stat
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from silcrow.tools.base import OutputSink, ShellOutcome, ToolError
 from silcrow.tools.beneath import SymlinkOnPath, lstat_in, open_file, parent_dir, replace_file
 from silcrow.tools.paths import PathPolicy
-from silcrow.tools.process import run_shell
+from silcrow.tools.process import run_shell, scrubbed_env
+from silcrow.tools.sandbox import Sandbox
 from silcrow.tools.text import human_size
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_READ_BYTES = 20 * 1024 * 1024
 DEFAULT_SHELL_OUTPUT = 30_000
@@ -146,6 +155,8 @@ class LocalWorkspace:
         allow_secret_reads: bool = False,
         max_read_bytes: int = DEFAULT_MAX_READ_BYTES,
         shell_output_limit: int = DEFAULT_SHELL_OUTPUT,
+        sandbox: Sandbox | None = None,
+        shell_env: Sequence[str] = (),
     ) -> None:
         root = Path(root).expanduser().resolve()
         if not root.is_dir():
@@ -154,6 +165,8 @@ class LocalWorkspace:
         self.policy = PathPolicy(root, tuple(protected), allow_secret_reads)
         self.max_read_bytes = max_read_bytes
         self.shell_output_limit = shell_output_limit
+        self.sandbox = sandbox
+        self.shell_env = tuple(shell_env)
 
     def resolve(self, path: str) -> Path:
         return self.policy.resolve(path)
@@ -181,6 +194,24 @@ class LocalWorkspace:
     async def run(
         self, command: str, *, timeout: float, on_output: OutputSink | None = None  # noqa: ASYNC109 - the port's signature
     ) -> ShellOutcome:
-        return await run_shell(
-            command, cwd=self.root, timeout=timeout, limit=self.shell_output_limit, on_output=on_output
+        sandbox = self.sandbox
+        absent = await asyncio.to_thread(sandbox.absent, self.root) if sandbox is not None else []
+        outcome = await run_shell(
+            command, cwd=self.root, timeout=timeout, limit=self.shell_output_limit, on_output=on_output,
+            env=scrubbed_env(extra=self.shell_env), sandbox=sandbox,
+        )  # fmt: skip
+        created = await asyncio.to_thread(_created, self.root, absent) if absent else []
+        if not created:
+            return outcome
+        note = (
+            f"[sandbox: this command created {', '.join(created)}, which Silcrow protects from "
+            "commands; the user should review it before an editor or git uses it]"
         )
+        log.warning("%s (command: %s)", note, command)
+        return replace(outcome, output=f"{outcome.output.rstrip()}\n{note}\n")
+
+
+def _created(root: Path, absent: list[Path]) -> list[str]:
+    """Which of ``absent`` exist now, relative to ``root`` where they are inside it."""
+    return [p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p)
+            for p in absent if os.path.lexists(p)]  # fmt: skip

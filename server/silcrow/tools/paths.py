@@ -117,7 +117,7 @@ class PathPolicy:
         absolute = tuple(Path(p).resolve() for p in self.protected if Path(p).is_absolute())
         patterns = [p for p in self.protected if not Path(p).is_absolute()]
         object.__setattr__(self, "_abs", absolute)
-        object.__setattr__(self, "_globs", pathspec.GitIgnoreSpec.from_lines(patterns))
+        object.__setattr__(self, "_globs", _protected_spec(patterns))
         object.__setattr__(self, "_store", store_paths())
 
     def resolve(self, path: str) -> Path:
@@ -164,3 +164,11 @@ class PathPolicy:
         if self._globs.match_file(rel):
             return "the path matches a protected pattern in the settings"
         return None
+
+
+def _protected_spec(patterns: list[str]) -> pathspec.GitIgnoreSpec:
+    """The user's protected globs on re2 (linear time); pathspec's own backend if re2 refuses one."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(patterns, backend="re2")
+    except Exception:  # re2's and pathspec's errors have no common base; the patterns are the user's
+        return pathspec.GitIgnoreSpec.from_lines(patterns)

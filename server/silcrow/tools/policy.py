@@ -6,24 +6,27 @@ Algorithm:
    memory allow; shell and network ask).
 2. ``check(tool, args)``: "deny" and "allow" are final. "ask" becomes "allow"
    when a person said "allow always" to a matching call before:
-   - shell: the command splits (``shlex``, shell punctuation aware) into
-     simple commands joined by ``&&``, ``||``, ``;`` or ``|``; each must start
-     with a remembered prefix (newlines count as separators). Command substitution (``$(``, backticks,
-     ``<(``) is never allowed without asking.
+   - shell (only while ``prefix_approvals`` is on): the command must be one
+     simple command (``shellgrammar.simple_argv``: a tree-sitter-bash parse
+     plus a character belt; no operators, substitutions, expansions,
+     redirections, assignments, comments, control characters) and a
+     remembered ``shellrules.Approval`` must cover its argv (argv starts with
+     the approved words; never for code runners or exec-options);
    - scrape: by URL host; other tools: by tool name.
-3. ``remember(tool, args)`` records the key(s) for step 2. A shell prefix is
-   the command's first word, or two words for launchers that take a
-   sub-command (``npm test``, ``cargo build``, ``git status``), three for
-   ``python -m pytest``. Memory is per policy object, i.e. per workspace
-   and daemon run.
-4. ``request(...)`` builds the ``PermissionRequest`` with a one-line summary
-   a person can judge.
+3. ``remember(tool, args)`` records the key for step 2: for shell,
+   ``shellrules.approval_for(argv)`` (``ls``, ``git status``, ``python -m
+   pytest``, exactly ``make``), or nothing for a command that is not simple
+   or that no approval may cover. ``allowCommands`` entries are approvals of
+   the same kind. Memory is per policy object, i.e. per workspace and daemon
+   run.
+4. ``request(...)`` builds the ``PermissionRequest``; its summary shows the
+   whole command (never cut) with hidden characters escaped
+   (``visible.visible``), then what "allow always" would remember.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,10 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from silcrow.tools.base import Category, PermissionRequest, Tool
+from silcrow.tools.sensitive import write_reason
+from silcrow.tools.shellgrammar import NotSimple, simple_argv
+from silcrow.tools.shellrules import Approval, approval_for, refusal
+from silcrow.tools.visible import visible
 
 Mode = Literal["allow", "ask", "deny"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -38,62 +45,8 @@ CATEGORIES: tuple[str, ...] = get_args(Category)
 DEFAULT_MODES: dict[str, Mode] = {
     "read": "allow", "edit": "allow", "shell": "ask", "network": "ask", "memory": "allow",
 }  # fmt: skip
-SUBCOMMAND_LAUNCHERS = frozenset(
-    {
-        "npm", "pnpm", "yarn", "bun", "cargo", "go", "git", "uv", "poetry", "pip", "pip3",
-        "docker", "kubectl", "dotnet", "mvn", "gradle", "npx", "make", "just", "hatch",
-        "pdm", "rye", "deno", "mix", "bundle", "rails",
-    }
-)  # fmt: skip
-PYTHONS = frozenset({"python", "python3", "py"})
-_OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
-_SUBSTITUTION = ("$(", "`", "<(", ">(")
 SUMMARY_WIDTH = 160
-
-
-class CommandNotUnderstood(ValueError):
-    """A shell command that cannot be split into simple commands."""
-
-
-def split_commands(command: str) -> list[list[str]]:
-    """Simple commands of a shell line: ``"a -x && b | c"`` -> ``[["a","-x"],["b"],["c"]]``."""
-    if any(mark in command for mark in _SUBSTITUTION):
-        raise CommandNotUnderstood("command substitution")
-    # A newline separates commands too; splitting inside quotes only asks more often.
-    lexer = shlex.shlex(command.replace("\n", " ; "), posix=True, punctuation_chars=";&|<>")
-    lexer.whitespace_split = True
-    try:
-        tokens = list(lexer)
-    except ValueError as exc:
-        raise CommandNotUnderstood(str(exc)) from None
-    commands: list[list[str]] = [[]]
-    for token in tokens:
-        if token in _OPERATORS:
-            commands.append([])
-        else:
-            commands[-1].append(token)
-    return [words for words in commands if words]
-
-
-def _strip_env(words: list[str]) -> list[str]:
-    """Drop leading ``NAME=value`` assignments (``CI=1 pytest`` -> ``pytest``)."""
-    i = 0
-    while i < len(words) and "=" in words[i] and words[i].split("=", 1)[0].isidentifier():
-        i += 1
-    return words[i:]
-
-
-def command_prefix(words: list[str]) -> str:
-    """The words that identify a simple command for "allow always"."""
-    words = _strip_env(words)
-    if not words:
-        return ""
-    first = words[0]
-    if first in PYTHONS and len(words) >= 3 and words[1] == "-m":
-        return " ".join(words[:3])
-    if first in SUBCOMMAND_LAUNCHERS and len(words) >= 2 and not words[1].startswith("-"):
-        return " ".join(words[:2])
-    return first
+NO_PREFIX_APPROVALS = "every shell command is asked in this workspace"
 
 
 def _host(args: Mapping[str, Any]) -> str:
@@ -101,8 +54,19 @@ def _host(args: Mapping[str, Any]) -> str:
 
 
 def one_line(text: str, width: int = SUMMARY_WIDTH) -> str:
-    flat = " ".join(str(text).split())
+    """``text`` on one line (hidden characters escaped), cut to ``width`` characters."""
+    flat = visible(str(text))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def shell_approval(command: str) -> tuple[Approval | None, str]:
+    """What "allow always" on ``command`` would remember, and why nothing when None."""
+    try:
+        argv = simple_argv(command)
+    except NotSimple as exc:
+        return None, f"not a simple command: {exc}"
+    found = approval_for(argv)
+    return found, "" if found else str(refusal(argv))
 
 
 @dataclass
@@ -111,14 +75,17 @@ class PermissionPolicy:
 
     modes: dict[str, Mode] = field(default_factory=lambda: dict(DEFAULT_MODES))
     root: Path | None = None
-    _prefixes: set[str] = field(default_factory=set)
+    prefix_approvals: bool = True  # False: shell is never auto-allowed by "allow always" or allowCommands
+    _approvals: set[Approval] = field(default_factory=set)
     _keys: set[str] = field(default_factory=set)
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any] | None, *, root: Path | None = None) -> PermissionPolicy:
+    def from_settings(
+        cls, settings: Mapping[str, Any] | None, *, root: Path | None = None, prefix_approvals: bool = True
+    ) -> PermissionPolicy:
         """Modes from settings such as ``{"shell": "allow", "allowCommands": ["pytest"]}``."""
         modes = dict(DEFAULT_MODES)
-        prefixes: list[str] = []
+        prefixes: list[Approval] = []
         for key, value in (settings or {}).items():
             if key in ("allow_commands", "allowCommands"):
                 prefixes = _command_list(key, value)
@@ -132,8 +99,8 @@ class PermissionPolicy:
                     f"permission setting {key!r} is {value!r}; allowed values are {', '.join(MODES)}"
                 )
             modes[key] = value
-        policy = cls(modes=modes, root=root)
-        policy._prefixes.update(prefixes)
+        policy = cls(modes=modes, root=root, prefix_approvals=prefix_approvals)
+        policy._approvals.update(prefixes)
         return policy
 
     @classmethod
@@ -142,20 +109,29 @@ class PermissionPolicy:
 
     def check(self, tool: Tool, args: Mapping[str, Any]) -> Mode:
         mode = self.modes.get(tool.category, "ask")
+        if mode != "deny" and self.sensitive(tool, args):
+            return "ask"  # editor, git, CI and tool configuration: asked every time
         if mode != "ask":
             return mode
         return "allow" if self._remembered(tool, args) else "ask"
 
     def remember(self, tool: Tool, args: Mapping[str, Any]) -> None:
-        """Record "allow always" for calls like this one."""
+        """Record "allow always" for calls like this one (for shell, maybe nothing; never for a sensitive write)."""
+        if self.sensitive(tool, args):
+            return
         if tool.category == "shell":
-            try:
-                words = split_commands(str(args.get("command", "")))
-            except CommandNotUnderstood:
-                return
-            self._prefixes.update(p for p in map(command_prefix, words) if p)
+            found, _ = shell_approval(str(args.get("command", "")))
+            if found is not None and self.prefix_approvals:
+                self._approvals.add(found)
         else:
             self._keys.add(self._key(tool, args))
+
+    def sensitive(self, tool: Tool, args: Mapping[str, Any]) -> str | None:
+        """Why this call is a sensitive write (``silcrow.tools.sensitive``), or ``None``."""
+        target = args.get("file", args.get("path"))
+        if tool.category != "edit" or not isinstance(target, str):
+            return None
+        return write_reason(self.root, target)
 
     def request(self, tool: Tool, args: Mapping[str, Any], conversation_id: str = "") -> PermissionRequest:
         return PermissionRequest(
@@ -164,31 +140,40 @@ class PermissionPolicy:
         )  # fmt: skip
 
     def summary(self, tool: Tool, args: Mapping[str, Any]) -> str:
-        where = f" in {self.root}" if self.root else ""
+        where = f" in {visible(str(self.root))}" if self.root else ""
         if tool.category == "shell":
-            return one_line(f"Run `{args.get('command', '')}`") + where
+            command = str(args.get("command", ""))
+            return f"Run `{visible(command)}`{where} ({self._always(command)})"
         if tool.name == "scrape":
             return one_line(f"Fetch {args.get('url', '')}")
         if tool.name == "search":
             return one_line(f"Search the web for {json.dumps(str(args.get('query', '')))}")
         if tool.category == "edit" and "file" in args:
             verb = "Write" if tool.name == "write" else "Edit"
-            return one_line(f"{verb} {args['file']}") + where
+            why = self.sensitive(tool, args)
+            return one_line(f"{verb} {args['file']}") + where + (f" - always asked: {one_line(why)}" if why else "")
         compact = json.dumps(dict(args), ensure_ascii=False, sort_keys=True, default=str)
         return one_line(f"{tool.name} {compact}")
+
+    def _always(self, command: str) -> str:
+        """What "allow always" does for ``command``, said in the question."""
+        if not self.prefix_approvals:
+            return f"allow always remembers nothing: {NO_PREFIX_APPROVALS}"
+        found, why = shell_approval(command)
+        if found is None:
+            return f"allow always remembers nothing: {visible(why)}"
+        return f"allow always covers {visible(found.describe())}"
 
     def _remembered(self, tool: Tool, args: Mapping[str, Any]) -> bool:
         if tool.category != "shell":
             return self._key(tool, args) in self._keys
-        try:
-            commands = split_commands(str(args.get("command", "")))
-        except CommandNotUnderstood:
+        if not self.prefix_approvals:
             return False
-        return bool(commands) and all(self._prefix_allowed(words) for words in commands)
-
-    def _prefix_allowed(self, words: list[str]) -> bool:
-        words = _strip_env(words)
-        return any(words[: len(p.split())] == p.split() for p in self._prefixes)
+        try:
+            argv = simple_argv(str(args.get("command", "")))
+        except NotSimple:
+            return False
+        return any(approval.covers(argv) for approval in self._approvals)
 
     @staticmethod
     def _key(tool: Tool, args: Mapping[str, Any]) -> str:
@@ -197,7 +182,20 @@ class PermissionPolicy:
         return tool.name
 
 
-def _command_list(key: str, value: Any) -> list[str]:
+def _command_list(key: str, value: Any) -> list[Approval]:
+    """``allowCommands`` entries as approvals; an entry no approval may cover is an error."""
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise ValueError(f"permission setting {key!r} must be a list of command prefixes, e.g. [\"pytest\"]")
-    return [" ".join(str(v).split()) for v in value if str(v).strip()]
+    approvals = []
+    for entry in (str(v) for v in value if str(v).strip()):
+        try:
+            argv = simple_argv(entry)
+        except NotSimple as exc:
+            raise ValueError(f"{key} entry {visible(entry)!r} is not plain words ({exc}); "
+                             "list command prefixes such as \"npm test\"") from None
+        why = refusal(argv)
+        if why is not None:
+            raise ValueError(f"{key} entry {visible(entry)!r} can never be allowed without asking: "
+                             f"{why}; list a narrower prefix such as \"python -m pytest\"")
+        approvals.append(Approval(argv))
+    return approvals

@@ -1,22 +1,27 @@
-"""Running one shell command: scrubbed environment, process group, caps, kill.
+"""Running one shell command: allowlisted environment, sandbox, caps, kill.
 
 Algorithm:
-1. ``scrubbed_env`` copies the daemon's environment without credentials:
-   by name (``*_API_KEY``, ``*_KEY``, ``*_TOKEN``, ``*_SECRET*``,
-   ``*PASSWORD*``, ``PRIVATE_KEY``, ``*JWT*``, ``*WEBHOOK*``, ``AWS_*`` keys,
-   ...) and by value (anything ``redact`` would hide: ``STRIPE=sk_live_...``);
-   PATH, HOME, LANG and the like stay.
+1. ``scrubbed_env`` keeps only allowlisted variables (``ENV_ALLOWLIST``:
+   PATH, HOME, USER, LANG, LC_*, TERM, TZ, TMPDIR, ...) plus the names the
+   user adds (setting ``shellEnv``); every other variable of the daemon,
+   secret or not, stays out of the child.
 2. ``run_shell`` starts ``/bin/sh -c command`` in its own session (so its
    process group id is its pid), stdin closed, stdout and stderr merged into
-   one pipe. A ``SubprocessProtocol`` feeds every chunk into a head+tail
-   buffer and, in order, to ``on_output``; it signals the shell's exit
-   separately from the pipe's closing.
+   one pipe; with a ``Sandbox`` (``silcrow.tools.sandbox``) the shell runs
+   inside bubblewrap, whose ``--info-fd`` names the command's PID
+   namespace. A ``SubprocessProtocol`` feeds every chunk into a head+tail
+   buffer and, in order, to ``on_output``; it signals the exit separately
+   from the pipe's closing.
 3. We wait for the shell to exit, not for the pipe to close: a background
-   grandchild may hold the pipe open for ever. After the exit the pipe gets
-   a short drain deadline, then whatever is left of the group is killed.
-4. Timeout or cancellation kills the whole group: SIGTERM, a short grace,
-   SIGKILL. Cancellation is re-raised after the kill; a cancel that lands
-   while the process is still being started waits for the start, then kills.
+   grandchild may hold the pipe open for ever. In a sandbox the shell's exit
+   ends the namespace's init, and the kernel kills every process left in it
+   (``setsid``, ``nohup``, double forks included). After the exit the pipe
+   gets a short drain deadline, then whatever is left is killed.
+4. Timeout or cancellation kills the job (``_Job.kill``): SIGTERM, a short
+   grace, SIGKILL - to the process group, or in a sandbox to every member of
+   the namespace and then its init. Cancellation is re-raised after the
+   kill; a cancel that lands while the process is still being started waits
+   for the start, then kills.
 """
 
 from __future__ import annotations
@@ -28,11 +33,13 @@ import os
 import re
 import signal
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from silcrow.tools.base import OutputSink, ShellOutcome
-from silcrow.tools.redact import redact
+from silcrow.tools.sandbox import Sandbox, namespace_members, parse_info
 from silcrow.tools.text import HeadTail
 
 KILL_GRACE = 0.5
@@ -49,17 +56,27 @@ _SECRET_EXACT = frozenset(
         "SSH_AUTH_SOCK",
     }
 )  # fmt: skip
+# What a command needs to find programs, speak the user's language and write
+# temporary files; anything else only when the user names it (``shellEnv``).
+ENV_ALLOWLIST = frozenset(
+    {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "COLORTERM",
+     "NO_COLOR", "TZ", "TMPDIR", "PWD"}
+)  # fmt: skip
+ENV_PREFIXES = ("LC_",)
 
 
 def is_secret_var(name: str) -> bool:
+    """A credential-looking variable name (for scrubbing values from output; the child's
+    environment is an allowlist and needs no such test)."""
     upper = name.upper()
     return upper in _SECRET_EXACT or bool(_SECRET_VAR.search(upper))
 
 
-def scrubbed_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment without credential-looking variables (by name or by value)."""
+def scrubbed_env(environ: Mapping[str, str] | None = None, extra: Iterable[str] = ()) -> dict[str, str]:
+    """The allowlisted part of the environment, plus the names in ``extra``."""
     source = os.environ if environ is None else environ
-    return {k: v for k, v in source.items() if not is_secret_var(k) and redact(v) == v}
+    wanted = ENV_ALLOWLIST | set(extra)
+    return {k: v for k, v in source.items() if k in wanted or k.startswith(ENV_PREFIXES)}
 
 
 class _ShellProtocol(asyncio.SubprocessProtocol):
@@ -126,24 +143,71 @@ def _signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
+def _signal(pids: Iterable[int], sig: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+
+
 async def kill_group(pgid: int, *, grace: float = KILL_GRACE) -> None:
     """SIGTERM the group, wait up to ``grace`` seconds, SIGKILL what is left and wait for it."""
     _signal_group(pgid, signal.SIGTERM)
-    if not await _wait_group(pgid, grace):
+    if not await _wait_until(lambda: not group_running(pgid), grace):
         _signal_group(pgid, signal.SIGKILL)
-        await _wait_group(pgid, grace)
+        await _wait_until(lambda: not group_running(pgid), grace)
 
 
-async def _wait_group(pgid: int, seconds: float) -> bool:
-    """Wait until no process of the group runs; False if some still does after ``seconds``."""
+async def _wait_until(done: Callable[[], bool], seconds: float) -> bool:
+    """Poll ``done`` until true; False if it is still false after ``seconds``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
-    # No event fires when a process group empties; polling is the only way.
-    while group_running(pgid):
+    # No event fires when a process group or a namespace empties; polling is the only way.
+    while not done():
         if loop.time() >= deadline:
             return False
         await asyncio.sleep(0.02)
     return True
+
+
+@dataclass
+class _Job:
+    """What one command started: a process group, and in a sandbox a PID namespace."""
+
+    pgid: int
+    namespace: int | None = None
+    init: int | None = None
+
+    def running(self) -> bool:
+        if self.namespace is not None and namespace_members(self.namespace):
+            return True
+        return group_running(self.pgid)
+
+    async def kill(self, grace: float = KILL_GRACE) -> None:
+        """Group: SIGTERM, grace, SIGKILL. Namespace: SIGTERM its members, grace, SIGKILL its init."""
+        ns = self.namespace
+        if ns is None:
+            await kill_group(self.pgid, grace=grace)
+            return
+        _signal(namespace_members(ns), signal.SIGTERM)
+        if not await _wait_until(lambda: not namespace_members(ns), grace):
+            # The init of a PID namespace dying takes every member with it.
+            _signal([p for p in namespace_members(ns) if p == self.init], signal.SIGKILL)
+            _signal(namespace_members(ns), signal.SIGKILL)
+            await _wait_until(lambda: not namespace_members(ns), grace)
+        await kill_group(self.pgid, grace=grace)
+
+
+async def _start(
+    argv: list[str], cwd: Path, env: Mapping[str, str], limit: int, on_output: OutputSink | None,
+    pass_fds: tuple[int, ...],
+) -> tuple[asyncio.SubprocessTransport, _ShellProtocol]:
+    loop = asyncio.get_running_loop()
+    return await loop.subprocess_exec(
+        lambda: _ShellProtocol(limit, on_output), *argv,
+        cwd=str(cwd), env=dict(env), pass_fds=pass_fds,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
 
 
 async def run_shell(
@@ -154,46 +218,63 @@ async def run_shell(
     limit: int,
     on_output: OutputSink | None = None,
     env: Mapping[str, str] | None = None,
+    sandbox: Sandbox | None = None,
 ) -> ShellOutcome:
     """Run ``command`` under ``/bin/sh -c`` in ``cwd``; see the module docstring."""
-    loop = asyncio.get_running_loop()
+    child_env = dict(env) if env is not None else scrubbed_env()
+    child_env["PWD"] = str(cwd)
+    argv, info_read, info_write = ["/bin/sh", "-c", command], -1, -1
+    if sandbox is not None:
+        info_read, info_write = os.pipe()
+        argv = sandbox.argv(command, cwd, info_write)
+        child_env["TMPDIR"] = "/tmp"
     spawn = asyncio.ensure_future(
-        loop.subprocess_exec(
-            lambda: _ShellProtocol(limit, on_output),
-            "/bin/sh", "-c", command,
-            cwd=str(cwd), env=dict(env) if env is not None else scrubbed_env(),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        _start(argv, cwd, child_env, limit, on_output, (info_write,) if sandbox else ())
     )
     try:
-        transport, proto = await asyncio.shield(spawn)
+        try:
+            transport, proto = await asyncio.shield(spawn)
+        finally:
+            if sandbox is not None:
+                os.close(info_write)
     except asyncio.CancelledError:
         # Cancelled while starting: let the start finish, then kill what it started.
+        if sandbox is not None:
+            os.close(info_read)
         transport, proto = await spawn
-        await kill_group(transport.get_pid())
+        await _Job(transport.get_pid()).kill()
         proto.finish()
         transport.close()
         raise
-    pgid = transport.get_pid()
+    except BaseException:
+        if sandbox is not None:
+            os.close(info_read)
+        raise
+    job = _Job(transport.get_pid())
+    info_pipe = os.fdopen(info_read, "rb", buffering=0) if sandbox is not None else None
     timed_out = False
     try:
+        if info_pipe is not None:
+            info = parse_info(await _read_to_eof(info_pipe))
+            job.namespace, job.init = info.get("pid-namespace"), info.get("child-pid")
         try:
             async with asyncio.timeout(timeout):
                 await proto.exited.wait()
         except TimeoutError:
             timed_out = True
-            await kill_group(pgid)
+            await job.kill()
             await _wait_briefly(proto.exited, KILL_GRACE)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(DRAIN_DEADLINE):
                 await proto.closed.wait()
-        if group_running(pgid):
-            await kill_group(pgid, grace=0.1)
+        if job.running():
+            await job.kill(grace=0.1)
     except asyncio.CancelledError:
-        await asyncio.shield(kill_group(pgid))
+        await asyncio.shield(job.kill())
         raise
     finally:
+        if info_pipe is not None:
+            info_pipe.close()
         proto.finish()
         transport.close()
     if on_output is not None:
@@ -203,6 +284,17 @@ async def run_shell(
         exit_code=code, output=proto.buffer.text(), timed_out=timed_out,
         truncated=proto.buffer.truncated,
     )  # fmt: skip
+
+
+async def _read_to_eof(pipe: BinaryIO) -> bytes:
+    """Everything written to ``pipe`` until its writer closes it, without blocking the loop."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    try:
+        return await reader.read()
+    finally:
+        transport.close()
 
 
 async def _wait_briefly(waitable: asyncio.Event | asyncio.Future[None], seconds: float) -> None:

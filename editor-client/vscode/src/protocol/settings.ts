@@ -5,6 +5,12 @@
  * Algorithm:
  * 1. `daemonSettings(raw)` keeps only the keys the daemon reads and drops
  *    empty values, so the daemon's own defaults apply to anything unset.
+ *    `userSettings(user, effective)` is what the daemon gets as
+ *    initializationOptions and in configuration pushes: the `USER_ONLY_KEYS`
+ *    (permissions, provider, model, endpoints) from the user's own settings
+ *    only, never a workspace's, and the `FOLDER_KEYS` as in effect.
+ *    `folderSettings(effective)` answers `workspace/configuration` for a
+ *    folder with the `FOLDER_KEYS` alone (the daemon ignores the rest there).
  * 2. `serverCommand(raw)` picks the process to start: `silcrow.server.python`
  *    (run `<python> -m silcrow serve`) wins when set, else
  *    `silcrow.server.command` (default `["silcrow", "serve"]`). A malformed
@@ -15,19 +21,15 @@
  * Pure: no `vscode` import.
  */
 
+/**
+ * Keys of section `silcrow` that only the user sets (declared `"scope": "application"` in
+ * package.json): a workspace's `.vscode/settings.json` is a file the agent can write.
+ */
+export const USER_ONLY_KEYS = ['provider', 'model', 'apiKeyEnv', 'baseUrl', 'permissions'] as const;
+/** Keys a workspace folder may set (the daemon's `FOLDER_SETTINGS`). */
+export const FOLDER_KEYS = ['mode', 'streaming', 'maxIterations', 'idleTimeout', 'fakeScript'] as const;
 /** Keys of section `silcrow` that are passed to the daemon. */
-export const DAEMON_KEYS = [
-  'provider',
-  'model',
-  'mode',
-  'apiKeyEnv',
-  'baseUrl',
-  'streaming',
-  'permissions',
-  'maxIterations',
-  'idleTimeout',
-  'fakeScript',
-] as const;
+export const DAEMON_KEYS = [...USER_ONLY_KEYS, ...FOLDER_KEYS] as const;
 
 export type DaemonSettings = Partial<Record<(typeof DAEMON_KEYS)[number], unknown>>;
 
@@ -51,6 +53,26 @@ export function daemonSettings(raw: Record<string, unknown>): DaemonSettings {
     out[key] = value;
   }
   return out;
+}
+
+/**
+ * The settings for initializationOptions and configuration pushes: user-only keys from `user`
+ * (the user's own values, `inspect(key).globalValue`), folder keys from `effective`.
+ */
+export function userSettings(user: Record<string, unknown>, effective: Record<string, unknown>): DaemonSettings {
+  const picked: Record<string, unknown> = {};
+  for (const key of USER_ONLY_KEYS) {
+    picked[key] = user[key];
+  }
+  for (const key of FOLDER_KEYS) {
+    picked[key] = effective[key];
+  }
+  return daemonSettings(picked);
+}
+
+/** A folder's answer to `workspace/configuration`: the folder keys only. */
+export function folderSettings(effective: Record<string, unknown>): DaemonSettings {
+  return daemonSettings(Object.fromEntries(FOLDER_KEYS.map((key) => [key, effective[key]])));
 }
 
 /** The daemon process to start, from `silcrow.server.python` / `silcrow.server.command`. */

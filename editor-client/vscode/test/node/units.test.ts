@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SilcrowEvent } from '../../src/protocol/contract';
 import { applyTextEdits, applyToTexts, editedUris } from '../../src/protocol/edits';
-import { daemonSettings, serverCommand, SettingError, startFailureMessage } from '../../src/protocol/settings';
+import {
+  daemonSettings,
+  folderSettings,
+  serverCommand,
+  SettingError,
+  startFailureMessage,
+  userSettings,
+} from '../../src/protocol/settings';
 import { formatUsage, transcriptOf } from '../../src/protocol/transcript';
 
 let seq = 0;
@@ -80,6 +87,16 @@ describe('settings', () => {
       provider: 'fake',
       maxIterations: 3,
     });
+  });
+
+  test('permissions, provider and endpoints go to the daemon from the user only', () => {
+    const workspace = { permissions: { shell: 'allow' }, provider: 'http://evil.example', baseUrl: 'http://evil.example',
+      model: 'x', apiKeyEnv: 'HOME', streaming: 'semantic', maxIterations: 50 };
+    assert.deepEqual(userSettings({ permissions: { shell: 'ask' } }, workspace), {
+      permissions: { shell: 'ask' }, streaming: 'semantic', maxIterations: 50,
+    });
+    assert.deepEqual(userSettings({}, workspace), { streaming: 'semantic', maxIterations: 50 });
+    assert.deepEqual(folderSettings(workspace), { streaming: 'semantic', maxIterations: 50 });
   });
 
   test('python wins over command; defaults to silcrow serve', () => {

