@@ -457,15 +457,25 @@ def race_layout(base: Path) -> tuple[Path, Path]:
     return root, outside
 
 
+RACE_CALLS = ("read d", "read f", "write", "find", "read d")  # one cycle's calls repeat this pattern
+
+
+def race_call(kind: str, n: int, i: int) -> str:
+    if kind == "read d":
+        return call("read", file="d/f.txt")
+    if kind == "read f":
+        return call("read", file="f.txt")
+    if kind == "find":
+        return call("find", text="side-", path="d")
+    return call("write", file=f"d/w{n}-{i}.txt", content="written\n")
+
+
 async def test_reads_and_writes_never_follow_a_swapped_symlink(tmp_path: Path) -> None:
     root, outside = race_layout(tmp_path)
     per_cycle, cycles = 25, runs(20, 90)
-    replies = []
-    for n in range(cycles):
-        calls = [call("read", file="d/f.txt") if i % 3 == 0 else
-                 call("read", file="f.txt") if i % 3 == 1 else
-                 call("write", file=f"d/w{n}-{i}.txt", content="written\n") for i in range(per_cycle)]
-        replies.append("".join(calls) + "§execute\n")
+    kinds = [RACE_CALLS[i % len(RACE_CALLS)] for i in range(per_cycle)]
+    replies = ["".join(race_call(kind, n, i) for i, kind in enumerate(kinds)) + "§execute\n"
+               for n in range(cycles)]
     replies.append(respond("done"))
     settings = {**script(*replies), "maxIterations": cycles + 2}
     swapper = Swapper(root, outside)
@@ -481,17 +491,19 @@ async def test_reads_and_writes_never_follow_a_swapped_symlink(tmp_path: Path) -
         d.kill()
     assert result["stopReason"] == "end", result
     results = [e for e in d.events if e["type"] == "result"]
-    contents = [str(e.get("content", "")) for e in results]
-    leaked = sum(CANARY in c for c in contents)
-    inside = sum(INSIDE in c for c in contents)
-    written_outside = [p.name for p in outside.iterdir() if p.name != "f.txt"]
-    writes = cycles * sum(i % 3 == 2 for i in range(per_cycle))
-    reads = cycles * per_cycle - writes
-    record("symlink-race", reads=reads, writes=writes, swaps=swapper.swaps, outside_reads=leaked,
-           inside_reads=inside, outside_writes=len(written_outside))
     assert len(results) == cycles * per_cycle
+    by_kind: dict[str, list[str]] = {}
+    for kind, event in zip(kinds * cycles, results, strict=True):
+        by_kind.setdefault(kind.split()[0], []).append(str(event.get("content", "")))
+    leaked = {kind: sum(CANARY in c for c in contents) for kind, contents in by_kind.items()}
+    inside = sum(INSIDE in c for contents in by_kind.values() for c in contents)
+    written_outside = [p.name for p in outside.iterdir() if p.name != "f.txt"]
+    record("symlink-race", reads=len(by_kind["read"]), finds=len(by_kind["find"]),
+           writes=len(by_kind["write"]), swaps=swapper.swaps, outside_reads=leaked["read"],
+           outside_finds=leaked["find"], inside_results=inside, outside_writes=len(written_outside))
     assert swapper.swaps > 0
-    assert leaked == 0, f"{leaked} of {reads} reads returned the outside file"
+    assert leaked["read"] == 0, f"{leaked['read']} of {len(by_kind['read'])} reads returned the outside file"
+    assert leaked["find"] == 0, f"{leaked['find']} of {len(by_kind['find'])} finds showed the outside file"
     assert written_outside == [], f"{len(written_outside)} writes landed outside"
     assert inside > 0  # some reads got through between swaps
 

@@ -10,7 +10,9 @@ Algorithm:
    ``silcrow.tools.search_text``: linear time whatever the pattern). Files
    that are secret-looking (by name, or holding a private key), resolve
    outside the root, exceed the size limit or look binary (a NUL byte early
-   on) are skipped and counted.
+   on) are skipped and counted. A file is opened with no symlink followed
+   at any step (``silcrow.tools.beneath``): one swapped onto its path after
+   the check is skipped too.
    Each file is redacted (``silcrow.tools.redact``) before it is searched, so
    a pattern sees ``[redacted:<kind>]`` where a secret is: whatever a pattern
    guesses about a secret, the answer is the same (no probing oracle).
@@ -20,6 +22,8 @@ Algorithm:
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -27,6 +31,7 @@ from typing import ClassVar
 import pathspec
 
 from silcrow.tools.base import ToolError, ToolResult, Workspace
+from silcrow.tools.beneath import open_file
 from silcrow.tools.builtin._base import BuiltinTool, arg_schema, policy_for
 from silcrow.tools.deadline import checkpoint
 from silcrow.tools.paths import PathPolicy
@@ -54,9 +59,12 @@ def _read_searchable(policy: PathPolicy, rel: str, max_bytes: int) -> str | None
     """The file's text, redacted, or None when it is not to be searched."""
     try:
         real = policy.for_read(rel)
-        if real.stat().st_size > max_bytes or not real.is_file():
-            return None
-        data = real.read_bytes()
+        # no symlink followed at any step, and never blocking on a FIFO swapped in
+        with os.fdopen(open_file(real, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+                return None
+            data = fh.read(max_bytes + 1)
     except (OSError, ToolError):
         return None
     if b"\x00" in data[:SNIFF]:
