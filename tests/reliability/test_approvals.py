@@ -85,9 +85,10 @@ class Site:
             for folder in (self.outside, self.home) for p in sorted(folder.rglob("*")) if p.is_file()
         } | {"ws/x": ((self.root / "x").read_bytes(), 0)}
 
-    async def daemon(self, replies: list[str], answer: Any, capabilities: Any = CAPS) -> RawDaemon:
-        d = await RawDaemon.spawn(self.base / "state" / "silcrow.db", cwd=self.root,
-                                  env={"HOME": str(self.home)})
+    async def daemon(self, replies: list[str], answer: Any, capabilities: Any = CAPS,
+                     sandbox: str = "on") -> RawDaemon:
+        env = {"HOME": str(self.home)} | ({"SILCROW_SANDBOX": "off"} if sandbox == "off" else {})
+        d = await RawDaemon.spawn(self.base / "state" / "silcrow.db", cwd=self.root, env=env)
         d.answer_server_request = answer
         settings = {"permissions": {"shell": "ask"}, "maxIterations": 100,
                     "fakeScript": {"replies": replies, "chunk": 4096}}
@@ -146,8 +147,10 @@ async def test_allow_always_never_covers_the_corpus(tmp_path: Path) -> None:
 async def test_control_the_canary_changes_when_the_attack_is_allowed(tmp_path: Path) -> None:
     site = Site(tmp_path)
     before = site.state()
+    # Unsandboxed, so that only the approval stands between the command and the outside folder.
     d = await site.daemon(replies(["ls x#; echo owned > ../outside/f"]),
-                          lambda m, _p: {"optionId": "allow_once"} if m == "silcrow/requestPermission" else None)
+                          lambda m, _p: {"optionId": "allow_once"} if m == "silcrow/requestPermission" else None,
+                          sandbox="off")
     try:
         await d.request("silcrow/prompt", {"text": "attack"})
     finally:
