@@ -165,6 +165,27 @@ async def test_writes_land_only_in_the_workspace_outside_protected_paths(site: S
 
 
 @needs_sandbox
+async def test_a_protected_path_cannot_be_swapped_by_renaming_its_folder(site: Site) -> None:
+    """``mv .git x && mkdir .git`` (or ``.github``) would trade the read-only hooks for fresh ones."""
+    workflows = site.root / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text("on: push\n")
+    outputs, _ = await run_commands(site, [
+        "mv .git .git-old; mkdir -p .git/hooks && printf '#!/bin/sh\\necho owned\\n' > .git/hooks/pre-commit; "
+        "printf '[core]\\n\\tpager = echo owned\\n' >> .git/config; ls .git",
+        "mv .github .github-old; mkdir -p .github/workflows && echo owned > .github/workflows/evil.yml",
+        "mv .vscode .vscode-old; mkdir .vscode && echo owned > .vscode/settings.json",
+        "git status --short | head -3; echo status-ok",
+    ])
+    assert not (site.root / ".git-old").exists() and not (site.root / ".git" / "hooks" / "pre-commit").exists()
+    assert "owned" not in (site.root / ".git" / "config").read_text()
+    assert sorted(p.name for p in workflows.iterdir()) == ["ci.yml"], outputs[1]
+    assert not (site.root / ".vscode" / "settings.json").exists() and not (site.root / ".vscode-old").exists()
+    assert all("busy" in out for out in outputs[:3]), outputs
+    assert "status-ok" in outputs[3]
+
+
+@needs_sandbox
 async def test_credentials_in_home_are_hidden(site: Site) -> None:
     outputs, _ = await run_commands(site, [
         "cat ~/.ssh/id_rsa ~/.aws/credentials; ls -la ~/.ssh ~/.aws",
