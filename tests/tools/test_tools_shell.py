@@ -276,3 +276,10 @@ def test_sandbox_argv_turns_the_network_off_unless_allowed(layout: Layout) -> No
     assert "--unshare-net" not in replace(sandbox, network=True).argv("true", layout.root, 3)
     argv = sandbox.argv("true", layout.root, 3)
     assert argv[-4:] == ["--", "/bin/sh", "-c", "true"] and "--cap-drop" in argv and "--die-with-parent" in argv
+
+
+def test_the_shells_path_has_no_relative_entries() -> None:
+    from silcrow.tools.process import scrubbed_env
+
+    env = scrubbed_env({"PATH": ".:/usr/bin::bin:node_modules/.bin:/bin", "HOME": "/h"})
+    assert env["PATH"] == "/usr/bin:/bin"

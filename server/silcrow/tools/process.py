@@ -76,7 +76,16 @@ def scrubbed_env(environ: Mapping[str, str] | None = None, extra: Iterable[str] 
     """The allowlisted part of the environment, plus the names in ``extra``."""
     source = os.environ if environ is None else environ
     wanted = ENV_ALLOWLIST | set(extra)
-    return {k: v for k, v in source.items() if k in wanted or k.startswith(ENV_PREFIXES)}
+    env = {k: v for k, v in source.items() if k in wanted or k.startswith(ENV_PREFIXES)}
+    if "PATH" in env:
+        env["PATH"] = absolute_path_list(env["PATH"])
+    return env
+
+
+def absolute_path_list(value: str) -> str:
+    """``PATH`` without empty or relative entries: with ``.`` on it, an approved ``ls``
+    would run a ``./ls`` the agent wrote."""
+    return os.pathsep.join(p for p in value.split(os.pathsep) if os.path.isabs(p))
 
 
 class _ShellProtocol(asyncio.SubprocessProtocol):
