@@ -205,9 +205,6 @@ class GeminiLiveSession(LiveSessionBase):
         """Connected, or able to resume: a closed socket with a handle is resumed on send."""
         return super()._connected() or self._handle is not None
 
-    def _decode(self, frame: Frame) -> list[WireEvent]:
-        return self._note(frame)
-
     def _stale(self) -> bool:
         return self._going or not self._live.open
 
@@ -220,10 +217,10 @@ class GeminiLiveSession(LiveSessionBase):
             await self._wire.close()
         self._wire = await dial(self._cfg, self._url, self._headers, VENDOR, self._connect)
         await self._wire.send(setup_frame(self._cfg, self._system, handle=handle, history=history))
-        while Ack("setup") not in self._note(await self._wire.recv()):
+        while Ack("setup") not in self._decode(await self._wire.recv()):
             pass
 
-    def _note(self, frame: Frame) -> list[WireEvent]:
+    def _decode(self, frame: Frame) -> list[WireEvent]:
         """Decode a frame and keep what the session tracks (handles, goAway, usage)."""
         events = decode(frame)
         for event in events:
@@ -239,7 +236,7 @@ class GeminiLiveSession(LiveSessionBase):
         """Text of the turn in flight, then its ``Finished``."""
         self._billed = None
         while True:
-            for event in self._note(await self._live.recv()):
+            for event in self._decode(await self._live.recv()):
                 if isinstance(event, Text | Finished):
                     yield event
                 if isinstance(event, Finished):
