@@ -12,7 +12,7 @@ from silcrow.lsp.settings import parse_settings
 from silcrow.providers.base import TextDelta, Usage
 from silcrow.providers.errors import ConfigError
 from silcrow.providers.registry import make_provider, resolve_config
-from silcrow.providers.vendors import CHOICES, VENDORS
+from silcrow.providers.vendors import CHOICES, VENDORS, keyed_vendor
 from silcrow.testing import FakeProvider
 
 PACKAGE = Path(__file__).resolve().parents[2] / "server" / "silcrow"
@@ -23,6 +23,12 @@ def test_every_choice_resolves_and_every_named_row_is_a_choice() -> None:
     for name in CHOICES:
         assert resolve_config(name, env={**env, "SILCROW_PROVIDER": "ollama"}).name in VENDORS
     assert {v.name for v in VENDORS.values() if v.base_url or not v.network} <= set(CHOICES)
+
+
+def test_the_keyed_vendor_is_what_auto_picks() -> None:
+    assert keyed_vendor({}) is None
+    for env, name in [({"GOOGLE_API_KEY": "g"}, "gemini"), ({"GEMINI_API_KEY": "g", "ANTHROPIC_API_KEY": "a"}, "anthropic")]:
+        assert keyed_vendor(env) == name == resolve_config("auto", env=env).name
 
 
 def test_settings_accept_exactly_the_table_and_urls() -> None:

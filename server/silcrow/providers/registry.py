@@ -27,11 +27,18 @@ from typing import Any, get_args
 from silcrow.providers.base import AuthError, Provider
 from silcrow.providers.config import LiveTransport, ProviderConfig
 from silcrow.providers.errors import ConfigError
-from silcrow.providers.vendors import AUTO, BY_URL, CHOICES, FAKE, VENDORS, Vendor
+from silcrow.providers.vendors import (
+    AUTO,
+    AUTO_ORDER,
+    BY_URL,
+    CHOICES,
+    FAKE,
+    VENDORS,
+    Vendor,
+    keyed_vendor,
+)
 
 __all__ = ["make_provider", "resolve_config"]
-
-_AUTO_ORDER = ("openai", "anthropic", "gemini")
 
 # Live transports that serve only their own model family; Responses WS serves
 # the ordinary text models, so ``model`` applies there. ``live_model=`` overrides.
@@ -128,10 +135,10 @@ def _choose_name(llm: str, env: Mapping[str, str]) -> str:
         chosen = env.get("SILCROW_PROVIDER", "").strip()
         if chosen and chosen != AUTO:
             return _choose_name(chosen, env)
-        for name in _AUTO_ORDER:
-            if any(env.get(var) for var in VENDORS[name].key_envs):
-                return name
-        variables = ", ".join(v for n in _AUTO_ORDER for v in VENDORS[n].key_envs)
+        keyed = keyed_vendor(env)
+        if keyed is not None:
+            return keyed
+        variables = ", ".join(v for n in AUTO_ORDER for v in VENDORS[n].key_envs)
         raise AuthError(
             f"no provider configured: set one of {variables}, or set SILCROW_PROVIDER "
             f"(e.g. 'ollama' for a local server, '{FAKE}' for the offline demo)"

@@ -11,13 +11,18 @@ Algorithm:
    adapter ("module:callable", imported only when a provider is made).
 2. ``CHOICES`` is what a user may name: "auto", then every row that is
    chosen by name ("openai-compatible" is chosen by giving an http(s) URL).
-3. ``FAKE`` is the one vendor with no network: the scripted provider of
+3. ``keyed_vendor(env)`` is what "auto" falls back to: the first of
+   ``AUTO_ORDER`` whose key variable is set (front-ends that need to know
+   whether a real provider is configured ask it, rather than keeping their
+   own list of variables).
+4. ``FAKE`` is the one vendor with no network: the scripted provider of
    ``silcrow.testing``, configured by ``extra["fake_script"]``; the
    registry skips URL and key checks for it (``Vendor.network`` is False).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from silcrow.providers.config import LiveTransport
@@ -65,6 +70,16 @@ VENDORS: dict[str, Vendor] = {
 }
 
 CHOICES: tuple[str, ...] = (AUTO, FAKE, *(name for name in VENDORS if name not in (FAKE, BY_URL)))
+
+AUTO_ORDER = ("openai", "anthropic", "gemini")  # "auto" takes the first whose key is set
+
+
+def keyed_vendor(env: Mapping[str, str]) -> str | None:
+    """The first vendor of ``AUTO_ORDER`` whose API key variable is set in ``env``, or None."""
+    for name in AUTO_ORDER:
+        if any(env.get(var) for var in VENDORS[name].key_envs):
+            return name
+    return None
 
 
 def choices_text() -> str:
