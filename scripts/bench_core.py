@@ -30,9 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from silcrow.agent import Agent
 from silcrow.protocol.assembly import assemble
 from silcrow.protocol.events import Event
-from silcrow.providers.fakes.inproc import FakeProvider
-from silcrow.providers.fakes.script import Script
 from silcrow.store import EventStore
+from silcrow.testing import FakeProvider, Script
 
 
 async def append_rate(db: Path, *, chars: int = 40_000, chunk: int = 4) -> dict[str, Any]:

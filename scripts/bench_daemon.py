@@ -48,15 +48,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchkit import arguments, rss_mb, runqueue_wait_ms, spread
+from fakes.ws_server import FakeWSServer
 from silcrow.lsp.guards import Frame, FrameParser
-from silcrow.providers.fakes.script import Script
-from silcrow.providers.fakes.ws_server import FakeWSServer
+from silcrow.testing import Script
 
 BOOTSTRAP = """
 import os, sys
-from silcrow.providers.fakes import inproc
+from silcrow import testing
 sink = os.fdopen(int(os.environ["BENCH_FD"]), "w", buffering=1)
-original = inproc.FakeProvider._emit
+original = testing.FakeProvider._emit
 async def _emit(self, reply, **kw):
     seen = len(self.first_delta_at)
     async for item in original(self, reply, **kw):
@@ -64,7 +64,7 @@ async def _emit(self, reply, **kw):
             seen = len(self.first_delta_at)
             sink.write(repr(self.first_delta_at[-1]) + "\\n")
         yield item
-inproc.FakeProvider._emit = _emit
+testing.FakeProvider._emit = _emit
 from silcrow.cli import main
 main(["serve"])
 """

@@ -8,7 +8,7 @@ daemon's stdio pipes.
 Algorithm:
 1. Build one reply of alternating ``§think`` / ``§respond`` sections of
    prose, ending in ``§end``; count its tokens with the fakes' stated rule
-   (``silcrow.providers.fakes.script.count_tokens``).
+   (``silcrow.testing.count_tokens``).
 2. For each streaming mode (``token``: one event per delta; ``semantic``: one
    event per finished section), chosen with the ``streaming`` setting as a
    user would, and each provider transport:
@@ -47,8 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_daemon import Client, close, init_params, spawn
 from benchkit import arguments, cpu_seconds
-from silcrow.providers.fakes.script import Script, count_tokens
-from silcrow.providers.fakes.ws_server import FakeWSServer
+from fakes.ws_server import FakeWSServer
+from silcrow.testing import Script, count_tokens
 
 CHUNK = 4
 MODES = ("token", "semantic")

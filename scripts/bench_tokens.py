@@ -31,19 +31,23 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchkit  # noqa: F401  (puts tests/ on sys.path for fakes.*)
+from fakes.http_server import FakeHTTPServer
+from fakes.ws_server import FakeWSServer
 from silcrow.agent import Agent
-from silcrow.providers.fakes.http_server import FakeHTTPServer
-from silcrow.providers.fakes.script import Script, count_tokens
-from silcrow.providers.fakes.ws_server import FakeWSServer
-from silcrow.providers.live_common import camelize, dumps
+from silcrow.providers.live.frames import camelize, dumps
 from silcrow.providers.registry import make_provider
 from silcrow.store import EventStore
+from silcrow.testing import Script, count_tokens
 from silcrow.tools.base import Tool, ToolResult
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.registry import default_tools

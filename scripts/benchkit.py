@@ -10,6 +10,9 @@ Owns nothing but small measurements every ``bench_*.py`` needs:
 3. ``machine``: what a result was measured on (CPU model, cores, RAM,
    Python, load average, git commit, date).
 4. ``arguments``: the ``--quick`` / ``--json`` command line every benchmark takes.
+5. Importing it puts ``tests/`` on ``sys.path``, so benchmarks import the
+   loopback vendor servers as ``fakes.*`` (they are test code, not part of
+   the ``silcrow`` package).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 

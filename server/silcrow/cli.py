@@ -31,6 +31,8 @@ def _host_port(text: str) -> tuple[str, int]:
 
 
 def parser() -> argparse.ArgumentParser:
+    from silcrow.providers.vendors import choices_text
+
     root = argparse.ArgumentParser(prog="silcrow", description="Silcrow: a coding agent served over LSP")
     sub = root.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
@@ -40,7 +42,7 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--stdio", action="store_true", help="stdio transport (the default)")
     chat = sub.add_parser("chat", help="chat in the terminal (starts the daemon over LSP)")
-    chat.add_argument("--provider", help="fake, openai, anthropic, gemini, ollama or a URL")
+    chat.add_argument("--provider", help=choices_text())
     chat.add_argument("--model", help="model name (default: the provider's)")
     chat.add_argument("--mode", choices=("auto", "resume", "replay"), help="session mode")
     chat.add_argument("--once", metavar="QUESTION", help="ask one question, print the answer, exit")

@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 
 from silcrow.agent import Agent
-from silcrow.providers.fakes.inproc import FakeProvider
-from silcrow.providers.fakes.script import Script
 from silcrow.store import EventStore
+from silcrow.testing import FakeProvider, Script
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.registry import default_tools
 

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from fakes.ws_server import FakeWSServer, Faults
 from silcrow.agent import Agent
 from silcrow.protocol.assembly import assemble
-from silcrow.providers.fakes.script import Script
-from silcrow.providers.fakes.ws_server import FakeWSServer, Faults
 from silcrow.providers.registry import make_provider
+from silcrow.testing import Script
 from support.agentkit import CountingTool, collect
 
 CALL = '§call: {"name": "query_db", "args": {"sql": "q%d"}}\n§execute\n§respond: (made-up result)\n'
@@ -62,7 +62,7 @@ async def test_warm_session_over_the_wire_runs_each_tool_once(
 async def test_auto_mode_falls_back_to_replay_when_the_socket_drops(
     store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from silcrow.providers.fakes.http_server import FakeHTTPServer
+    from fakes.http_server import FakeHTTPServer
 
     tool = CountingTool()
     http_script = Script.of([CALL % 1, DONE], chunk=6)

@@ -8,8 +8,7 @@ import pytest
 
 from silcrow.agent import Agent, ConversationBusy
 from silcrow.protocol.assembly import assemble
-from silcrow.providers.fakes.inproc import FakeProvider
-from silcrow.providers.fakes.script import Script
+from silcrow.testing import FakeProvider, Script
 from support.agentkit import CountingTool, collect
 
 CALL = '§call: {"name": "query_db", "args": {"sql": "q%d"}}\n§execute\n§respond: (made-up result)\n'

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from silcrow.agent import Agent
-from silcrow.providers.fakes.inproc import FakeProvider
-from silcrow.providers.fakes.script import Script
+from silcrow.testing import FakeProvider, Script
 from support.agentkit import CountingTool, collect, text_of
 
 READ_THEN_WRITE = [

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from fakes.http_server import FakeHTTPServer
 from silcrow.providers.base import Provider
-from silcrow.providers.fakes.http_server import FakeHTTPServer
-from silcrow.providers.fakes.script import Script
 from silcrow.providers.registry import make_provider
+from silcrow.testing import Script
 
 HTTP_FAKE_KEY = "test-key"
 # Retry waits small enough to keep tests fast but non-zero, so backoff runs.

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fakes.http_server import FakeHTTPServer
 from silcrow.providers.base import (
     AuthError,
     Message,
@@ -19,7 +20,6 @@ from silcrow.providers.base import (
     TextDelta,
     Usage,
 )
-from silcrow.providers.fakes.http_server import FakeHTTPServer
 from silcrow.providers.registry import make_provider
 
 VENDORS = ["openai", "anthropic", "gemini"]

@@ -26,9 +26,8 @@ from typing import Any
 
 from silcrow.agent import Agent
 from silcrow.protocol.events import Event
-from silcrow.providers.fakes.inproc import FakeProvider
-from silcrow.providers.fakes.script import Script
 from silcrow.store import EventStore
+from silcrow.testing import FakeProvider, Script
 from silcrow.tools.base import AskFn, Tool
 from silcrow.tools.policy import PermissionPolicy
 

@@ -39,17 +39,16 @@ from typing import Any
 
 import pytest
 
+from fakes.http_server import FakeHTTPServer
+from fakes.ws_server import FakeWSServer, Faults
 from reliability.knobs import record, runs
 from silcrow.agent import Agent
 from silcrow.protocol.assembly import UNKNOWN_OUTCOME, assemble, unanswered_calls
 from silcrow.protocol.events import Event
 from silcrow.providers.base import Provider
-from silcrow.providers.fakes.http_server import FakeHTTPServer
-from silcrow.providers.fakes.inproc import FakeProvider
-from silcrow.providers.fakes.script import Script
-from silcrow.providers.fakes.ws_server import FakeWSServer, Faults
 from silcrow.providers.registry import make_provider
 from silcrow.store import EventStore
+from silcrow.testing import FakeProvider, Script
 from silcrow.tools.base import Tool, ToolResult
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.registry import default_tools

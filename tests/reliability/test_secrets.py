@@ -304,9 +304,9 @@ async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path
     own allowlisted environment; with it off (no bubblewrap), it is the
     daemon's, and redaction is what stands between it and the store.
     """
+    from fakes.http_server import FakeHTTPServer
     from lsp.lsp_harness import start_daemon, stop_daemon
-    from silcrow.providers.fakes.http_server import FakeHTTPServer
-    from silcrow.providers.fakes.script import Script
+    from silcrow.testing import Script
 
     root = tmp_path / "ws"
     root.mkdir()

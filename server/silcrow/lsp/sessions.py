@@ -59,21 +59,21 @@ NO_WORKSPACE_MESSAGE = (
 
 
 def build_provider(settings: Settings) -> Any:
-    """The provider the settings name; raises ``ProviderError`` (e.g. a missing key)."""
-    if settings.provider == "fake":
-        from silcrow.providers.fakes.inproc import FakeProvider
-        from silcrow.providers.fakes.script import Script
+    """The provider the settings name; raises ``ProviderError`` (e.g. a missing key).
 
-        fake = settings.fake_script
-        script = Script.of(fake.replies, chunk=fake.chunk, delay=fake.delay) if fake else None
-        return FakeProvider(script=script)
+    ``fakeScript`` reaches the scripted fake (``provider: "fake"``) through
+    ``extra["fake_script"]``; the vendor table decides what reads it.
+    """
     from silcrow.providers.registry import make_provider
 
+    fake = settings.fake_script
+    extra = {"fake_script": {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}} if fake else {}
     return make_provider(
         settings.provider,
         model=settings.model or None,
         api_key_env=settings.api_key_env or None,
         base_url=settings.base_url or None,
+        extra=extra,
     )
 
 

@@ -30,12 +30,14 @@ from typing import Any, Literal, get_type_hints
 
 import cattrs
 
+from silcrow.providers.vendors import CHOICES
+
 Policy = Literal["allow", "ask", "deny"]
 # The only settings a folder's ``workspace/configuration`` answer may set; every other
 # one (permissions, provider, model, apiKeyEnv, baseUrl, live URLs, server, tools,
 # mcpServers, shellEnv, and any setting added later) is user-only.
 FOLDER_SETTINGS = frozenset({"mode", "streaming", "maxIterations", "idleTimeout", "fakeScript"})
-PROVIDERS = ("auto", "fake", "openai", "anthropic", "gemini", "ollama")
+PROVIDERS = CHOICES  # the vendor table's names (silcrow.providers.vendors)
 FAKE_SCRIPT_ENV = "SILCROW_FAKE_SCRIPT"
 
 

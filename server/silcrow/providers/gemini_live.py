@@ -38,26 +38,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 from silcrow.providers.base import Message, ProviderError, SessionLost, StreamItem, TextDelta, Usage
 from silcrow.providers.config import ProviderConfig
-from silcrow.providers.live_common import (
-    Ack,
-    Billed,
-    Connect,
-    Finished,
-    Frame,
-    GoAway,
-    Handle,
-    Text,
-    UsageMeter,
-    Wire,
-    WireEvent,
-    camelize,
-    dial,
-    holds,
-    require_key,
-    split_system,
-)
+from silcrow.providers.live.errors import LiveVendor
+from silcrow.providers.live.events import Ack, Billed, Finished, GoAway, Handle, Text, WireEvent
+from silcrow.providers.live.frames import Frame, camelize
+from silcrow.providers.live.session import LiveSessionBase
+from silcrow.providers.live.setup import holds, require_key, split_system
+from silcrow.providers.live.wire import Connect, dial
 
-VENDOR = "Gemini Live"
+VENDOR = LiveVendor(
+    "Gemini Live",
+    closes={1007: "If the model only outputs audio, set extra['gemini_live_modality'] to 'AUDIO'."},
+)
 LIVE_PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
 MODALITIES = ("AUDIO", "TEXT")
 
@@ -153,36 +144,23 @@ def decode(frame: Frame) -> list[WireEvent]:
 # --- the session ------------------------------------------------------------
 
 
-class GeminiLiveSession:
+class GeminiLiveSession(LiveSessionBase):
     """A Live session that survives goAway by resumption; see the module docstring."""
 
+    vendor = VENDOR
+
     def __init__(self, cfg: ProviderConfig, system: str, connect: Connect | None) -> None:
-        self._cfg = cfg
+        super().__init__(cfg)
         self._system = system
         self._connect = connect
         self._headers = {"x-goog-api-key": require_key(cfg)}
         self._url = live_url(cfg)
-        self._wire: Wire | None = None
         self._handle: str | None = None
         self._going = False
         self._inflight: list[str] | None = None  # text read so far of the reply in flight
         self._last: str | None = None  # the last reply as the model should remember it
         self._billed: Usage | None = None
-        self._meter = UsageMeter()
-        self._sent = 0  # bytes sent on earlier connections
-        self._lost: ProviderError | None = None
         self.resumptions = 0
-
-    @property
-    def alive(self) -> bool:
-        connected = self._wire is not None and self._wire.open
-        return self._lost is None and (connected or self._handle is not None)
-
-    @property
-    def _live(self) -> Wire:
-        if self._wire is None:
-            raise SessionLost(f"{VENDOR}: the session is not connected.")
-        return self._wire
 
     async def start(self, history: Sequence[Message]) -> None:
         await self._connect_wire(handle=None, history=bool(history))
@@ -191,13 +169,12 @@ class GeminiLiveSession:
             await self._live.send({"clientContent": {"turns": turns, "turnComplete": True}})
 
     async def send(self, text: str) -> AsyncIterator[StreamItem]:
-        if self._lost is not None:
-            raise SessionLost(f"{VENDOR}: the session is no longer usable ({self._lost}); reopen it.")
+        self._check()
         user = {"clientContent": {"turns": [turn("user", text)], "turnComplete": True}}
-        try:
+        with self._guard():
             if self._inflight is not None:  # abandoned without truncate: keep what was read
                 await self._interrupt("".join(self._inflight))
-            await self._between_turns()
+            await self._absorb_idle()
             seen = self._inflight = []
             for attempt in (1, 2):
                 try:
@@ -208,32 +185,31 @@ class GeminiLiveSession:
                             yield TextDelta(text=event.text)
                         else:
                             self._inflight, self._last = None, "".join(seen)
-                            yield self._usage()
+                            yield self._usage(self._billed)
                     return
                 except SessionLost:
                     if seen or attempt == 2 or self._handle is None:
                         raise
                     await self._resume()
-        except ProviderError as exc:
-            self._lost = exc
-            raise
 
     async def truncate(self, kept: str) -> None:
-        try:
+        with self._guard():
             if self._inflight is not None:
                 await self._interrupt(kept)
             elif self._last is not None and not holds(self._last, kept):
                 await self._restate(kept)
-        except ProviderError as exc:
-            self._lost = exc
-            raise
-
-    async def close(self) -> None:
-        self._lost = self._lost or SessionLost(f"{VENDOR}: the session was closed.")
-        if self._wire is not None:
-            await self._wire.close()
 
     # --- steps ---------------------------------------------------------------
+
+    def _connected(self) -> bool:
+        """Connected, or able to resume: a closed socket with a handle is resumed on send."""
+        return super()._connected() or self._handle is not None
+
+    def _stale(self) -> bool:
+        return self._going or not self._live.open
+
+    async def _reopen(self) -> None:
+        await self._resume()
 
     async def _connect_wire(self, *, handle: str | None, history: bool) -> None:
         if self._wire is not None:
@@ -241,10 +217,10 @@ class GeminiLiveSession:
             await self._wire.close()
         self._wire = await dial(self._cfg, self._url, self._headers, VENDOR, self._connect)
         await self._wire.send(setup_frame(self._cfg, self._system, handle=handle, history=history))
-        while Ack("setup") not in self._note(await self._wire.recv()):
+        while Ack("setup") not in self._decode(await self._wire.recv()):
             pass
 
-    def _note(self, frame: Frame) -> list[WireEvent]:
+    def _decode(self, frame: Frame) -> list[WireEvent]:
         """Decode a frame and keep what the session tracks (handles, goAway, usage)."""
         events = decode(frame)
         for event in events:
@@ -260,7 +236,7 @@ class GeminiLiveSession:
         """Text of the turn in flight, then its ``Finished``."""
         self._billed = None
         while True:
-            for event in self._note(await self._live.recv()):
+            for event in self._decode(await self._live.recv()):
                 if isinstance(event, Text | Finished):
                     yield event
                 if isinstance(event, Finished):
@@ -281,27 +257,18 @@ class GeminiLiveSession:
         await self._live.send({"clientContent": {"turns": [turn("assistant", kept)], "turnComplete": False}})
         self._last = kept
 
-    async def _between_turns(self) -> None:
-        for frame in await self._live.poll():
-            self._note(frame)
-        if self._going or not self._live.open:
-            await self._resume()
-
     async def _resume(self) -> None:
         if self._handle is None:
             raise SessionLost(
-                f"{VENDOR}: the connection is ending and no resumption handle was received; "
+                f"{VENDOR.name}: the connection is ending and no resumption handle was received; "
                 "reopen the session from the store."
             )
         try:
             await self._connect_wire(handle=self._handle, history=False)
         except ProviderError as exc:
-            raise SessionLost(f"{VENDOR}: resuming the session failed ({exc}).") from exc
+            raise SessionLost(f"{VENDOR.name}: resuming the session failed ({exc}).") from exc
         self._going = False
         self.resumptions += 1
-
-    def _usage(self) -> Usage:
-        return self._meter.report(self._billed, self._sent + self._live.sent_bytes)
 
 
 async def open_gemini_live(

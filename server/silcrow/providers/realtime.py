@@ -29,29 +29,24 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from silcrow.providers.base import Message, ProviderError, SessionLost, StreamItem, TextDelta, Usage
+from silcrow.providers.base import Message, StreamItem, TextDelta, Usage
 from silcrow.providers.config import ProviderConfig
-from silcrow.providers.live_common import (
-    Ack,
-    Connect,
-    Failed,
-    Finished,
-    Frame,
-    Started,
-    Text,
-    UsageMeter,
-    WireEvent,
-    dial,
-    endpoint,
-    error_for,
-    holds,
-    new_id,
-    obj,
-    require_key,
-    split_system,
-)
+from silcrow.providers.live.errors import LiveVendor, error_for
+from silcrow.providers.live.events import Ack, Failed, Finished, Started, Text, WireEvent
+from silcrow.providers.live.frames import Frame, new_id, obj
+from silcrow.providers.live.session import LiveSessionBase
+from silcrow.providers.live.setup import endpoint, holds, require_key, split_system
+from silcrow.providers.live.wire import Connect, Wire, dial
 
-VENDOR = "OpenAI Realtime"
+VENDOR = LiveVendor(
+    "OpenAI Realtime",
+    codes={
+        "beta_api_shape_disabled": (
+            "The server refused the beta Realtime protocol; connect without the OpenAI-Beta "
+            "header (Silcrow speaks the GA protocol) and use a current gpt-realtime model."
+        ),
+    },
+)
 
 
 # --- sans-I/O wire translation ---------------------------------------------
@@ -130,46 +125,41 @@ class _Reply:
         return "".join(self.seen)
 
 
-class RealtimeSession:
+class RealtimeSession(LiveSessionBase):
     """A warm Realtime conversation; see the module docstring for the algorithm."""
 
-    def __init__(self, wire: Any, cfg: ProviderConfig) -> None:
-        self._wire = wire
-        self._cfg = cfg
+    vendor = VENDOR
+
+    def __init__(self, wire: Wire, cfg: ProviderConfig) -> None:
+        super().__init__(cfg, wire)
         self._ignored: set[str] = set()  # event ids whose error is expected
         self._inflight: _Reply | None = None
         self._last: _Reply | None = None
-        self._meter = UsageMeter()
-        self._lost: ProviderError | None = None
         self._items = itertools.count(1)  # item ids: unique per conversation, short on the wire
-
-    @property
-    def alive(self) -> bool:
-        return self._lost is None and bool(self._wire.open)
 
     def _item_id(self) -> str:
         return f"m{next(self._items)}"
 
     async def start(self, system: str, history: Sequence[Message]) -> None:
         await self._until(lambda e: e == Ack("session.created"))
-        await self._wire.send({"type": "session.update", "session": session_config(self._cfg, system)})
+        await self._live.send({"type": "session.update", "session": session_config(self._cfg, system)})
         last = ""
         for message in history:
             last = self._item_id()
             frame = {"type": "conversation.item.create", "item": message_item(message.role, message.content, last)}
-            await self._wire.send(frame)
+            await self._live.send(frame)
         done = Ack("item", last) if last else Ack("session.updated")
         await self._until(lambda e: e == done)
 
     async def send(self, text: str) -> AsyncIterator[StreamItem]:
         self._check()
-        try:
+        with self._guard():
             if self._inflight is not None:  # abandoned without truncate: keep what was read
                 await self._stop(self._inflight, self._inflight.text())
             await self._absorb_idle()
             reply = _Reply(self._item_id())
-            await self._wire.send({"type": "conversation.item.create", "item": message_item("user", text, reply.user_item)})
-            await self._wire.send({"type": "response.create"})
+            await self._live.send({"type": "conversation.item.create", "item": message_item("user", text, reply.user_item)})
+            await self._live.send({"type": "response.create"})
             self._inflight = reply
             async for event in self._events(reply):
                 if isinstance(event, Text):
@@ -178,50 +168,40 @@ class RealtimeSession:
                 elif isinstance(event, Finished):
                     self._inflight, self._last = None, reply
                     yield self._usage(event.usage)
-        except ProviderError as exc:
-            self._lost = exc
-            raise
 
     async def truncate(self, kept: str) -> None:
-        try:
+        with self._guard():
             if self._inflight is not None:
                 await self._stop(self._inflight, kept)
             elif self._last is not None and not holds(self._last.text(), kept):
                 await self._replace(self._last, kept)
-        except ProviderError as exc:
-            self._lost = exc
-            raise
-
-    async def close(self) -> None:
-        self._lost = self._lost or SessionLost(f"{VENDOR}: the session was closed.")
-        await self._wire.close()
 
     # --- steps ---------------------------------------------------------------
 
-    def _check(self) -> None:
-        if self._lost is not None:
-            raise SessionLost(f"{VENDOR}: the session is no longer usable ({self._lost}); reopen it.")
+    def _decode(self, frame: Frame) -> list[WireEvent]:
+        return decode(frame)
 
-    def _raise(self, failure: Failed) -> None:
+    def _fail(self, failure: Failed) -> None:
+        """Raise the error, unless it answers a cancel sent too late (its event id is expected)."""
         if failure.event_id and failure.event_id in self._ignored:
             self._ignored.discard(failure.event_id)
             return
-        raise error_for(failure.code, failure.message, self._cfg, VENDOR)
+        raise error_for(failure.code, failure.message, self._cfg, self.vendor)
 
     async def _until(self, done: Callable[[WireEvent], bool]) -> None:
         while True:
-            for event in decode(await self._wire.recv()):
+            for event in decode(await self._live.recv()):
                 if isinstance(event, Failed):
-                    self._raise(event)
+                    self._fail(event)
                 elif done(event):
                     return
 
     async def _events(self, reply: _Reply) -> AsyncIterator[WireEvent]:
         """Events of the reply in flight, through its ``response.done``."""
         while True:
-            for event in decode(await self._wire.recv()):
+            for event in decode(await self._live.recv()):
                 if isinstance(event, Failed):
-                    self._raise(event)
+                    self._fail(event)
                     continue
                 if isinstance(event, Started):
                     reply.response_id = event.response_id or reply.response_id
@@ -236,7 +216,7 @@ class RealtimeSession:
         if reply.response_id:
             cancel["response_id"] = reply.response_id
         self._ignored.add(cancel["event_id"])
-        await self._wire.send(cancel)
+        await self._live.send(cancel)
         rest: list[str] = []
         async for event in self._events(reply):
             if isinstance(event, Text):
@@ -250,24 +230,12 @@ class RealtimeSession:
     async def _replace(self, reply: _Reply, kept: str) -> None:
         """Delete the assistant item and create it again holding ``kept``."""
         if reply.item_id:
-            await self._wire.send({"type": "conversation.item.delete", "item_id": reply.item_id})
+            await self._live.send({"type": "conversation.item.delete", "item_id": reply.item_id})
         if kept:
             item = message_item("assistant", kept, reply.item_id or new_id("msg"))
             frame = {"type": "conversation.item.create", "previous_item_id": reply.user_item, "item": item}
-            await self._wire.send(frame)
+            await self._live.send(frame)
         reply.seen = [kept]
-
-    async def _absorb_idle(self) -> None:
-        """Raise an error the server sent while the session sat idle."""
-        for frame in await self._wire.poll():
-            for event in decode(frame):
-                if isinstance(event, Failed):
-                    self._raise(event)
-        if not self._wire.open:
-            raise SessionLost(f"{VENDOR}: the connection closed while idle; reopen the session.")
-
-    def _usage(self, usage: Usage | None) -> Usage:
-        return self._meter.report(usage, self._wire.sent_bytes)
 
 
 async def open_realtime(

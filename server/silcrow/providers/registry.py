@@ -1,16 +1,19 @@
 """Provider names -> configs -> adapters; the one place vendors are chosen.
 
 Algorithm:
-1. ``resolve_config(llm, ...)`` picks a vendor: a known name ("openai",
-   "anthropic", "gemini", "ollama", "fake"), an http(s) URL (an
-   OpenAI-compatible server), or "auto" (``SILCROW_PROVIDER`` if set, else the
-   first vendor whose API key variable is set).
+1. ``resolve_config(llm, ...)`` picks a row of the vendor table
+   (``providers.vendors``): a known name ("openai", "anthropic", "gemini",
+   "ollama", "fake"), an http(s) URL (an OpenAI-compatible server), or
+   "auto" (``SILCROW_PROVIDER`` if set, else the first vendor whose API key
+   variable is set).
 2. It fills the config from, in order: explicit arguments, environment
    (``<VENDOR>_BASE_URL``, ``SILCROW_MODEL``, the key variables), then the
    vendor's defaults, and checks every setting, raising ``ConfigError`` /
-   ``AuthError`` with the variable or argument to fix.
-3. ``make_provider`` imports the vendor's adapter module only then, so
-   importing this module stays cheap (no httpx) for the daemon's start-up.
+   ``AuthError`` with the variable or argument to fix. The scripted fake
+   (no network) skips the URL and key steps: its only special case.
+3. ``make_provider`` imports the vendor's adapter only then (the fake's is
+   ``silcrow.testing.scripted``), so importing this module stays cheap (no
+   httpx) for the daemon's start-up.
 """
 
 from __future__ import annotations
@@ -19,51 +22,23 @@ import dataclasses
 import importlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, get_args
 
 from silcrow.providers.base import AuthError, Provider
 from silcrow.providers.config import LiveTransport, ProviderConfig
 from silcrow.providers.errors import ConfigError
+from silcrow.providers.vendors import (
+    AUTO,
+    AUTO_ORDER,
+    BY_URL,
+    CHOICES,
+    FAKE,
+    VENDORS,
+    Vendor,
+    keyed_vendor,
+)
 
-__all__ = ["VENDORS", "Vendor", "make_provider", "resolve_config"]
-
-
-@dataclass(frozen=True, slots=True)
-class Vendor:
-    name: str
-    label: str  # for messages: "OpenAI"
-    model: str  # default model
-    base_url: str
-    base_env: str | None  # env variable overriding base_url
-    key_envs: tuple[str, ...]  # first one set wins; () = no key needed
-    live_transport: LiveTransport
-    live_choices: tuple[LiveTransport, ...]
-    adapter: str  # "module:Class", imported lazily
-
-
-_CHAT = "silcrow.providers.openai_chat:OpenAIChatProvider"
-
-VENDORS: dict[str, Vendor] = {
-    v.name: v
-    for v in (
-        Vendor("openai", "OpenAI", "gpt-5-mini", "https://api.openai.com/v1", "OPENAI_BASE_URL",
-               ("OPENAI_API_KEY",), "responses", ("responses", "realtime", "none"), _CHAT),
-        Vendor("anthropic", "Anthropic", "claude-sonnet-4-5", "https://api.anthropic.com/v1",
-               "ANTHROPIC_BASE_URL", ("ANTHROPIC_API_KEY",), "none", ("none",),
-               "silcrow.providers.anthropic:AnthropicProvider"),
-        Vendor("gemini", "Gemini", "gemini-2.5-flash",
-               "https://generativelanguage.googleapis.com/v1beta", "GEMINI_BASE_URL",
-               ("GEMINI_API_KEY", "GOOGLE_API_KEY"), "none", ("gemini-live", "none"),
-               "silcrow.providers.gemini:GeminiProvider"),
-        Vendor("ollama", "Ollama", "qwen3-coder", "http://localhost:11434/v1", "OLLAMA_BASE_URL",
-               (), "none", ("none",), _CHAT),
-        Vendor("openai-compatible", "OpenAI-compatible server", "", "", None,
-               (), "none", ("none",), _CHAT),
-    )
-}
-
-_AUTO_ORDER = ("openai", "anthropic", "gemini")
+__all__ = ["make_provider", "resolve_config"]
 
 # Live transports that serve only their own model family; Responses WS serves
 # the ordinary text models, so ``model`` applies there. ``live_model=`` overrides.
@@ -75,7 +50,7 @@ _OVERRIDABLE = frozenset(
 
 
 def make_provider(
-    llm: str | Provider = "auto",
+    llm: str | Provider = AUTO,
     *,
     model: str | None = None,
     api_key_env: str | None = None,
@@ -96,18 +71,14 @@ def make_provider(
         raise ConfigError(f"llm must be a provider name, a URL or a Provider; got {type(llm).__name__}")
     cfg = resolve_config(llm, model=model, api_key_env=api_key_env, base_url=base_url,
                          live_transport=live_transport, **overrides)
-    if cfg.name == "fake":
-        from silcrow.providers.fakes.inproc import FakeProvider
-
-        return FakeProvider()  # type: ignore[return-value]
-    module_name, _, class_name = VENDORS[cfg.name].adapter.partition(":")
-    adapter = getattr(importlib.import_module(module_name), class_name)
-    provider: Provider = adapter(cfg, http_client=http_client)
+    module_name, _, factory_name = VENDORS[cfg.name].adapter.partition(":")
+    factory = getattr(importlib.import_module(module_name), factory_name)
+    provider: Provider = factory(cfg, http_client=http_client)
     return provider
 
 
 def resolve_config(
-    llm: str = "auto",
+    llm: str = AUTO,
     *,
     model: str | None = None,
     api_key_env: str | None = None,
@@ -120,11 +91,11 @@ def resolve_config(
     env = os.environ if env is None else env
     _check_overrides(overrides)
     name = _choose_name(llm.strip(), env)
-    if name == "fake":
-        return ProviderConfig(name="fake", model=model or "fake", base_url="", **overrides)
     if name.startswith(("http://", "https://")):
-        base_url, name = name, "openai-compatible"
+        base_url, name = name, BY_URL
     vendor = VENDORS[name]
+    if not vendor.network:
+        return ProviderConfig(name=name, model=model or vendor.model, base_url="", **overrides)
     url = _base_url(vendor, base_url, env)
     key_env, key = _api_key(vendor, api_key_env, overrides.pop("api_key", None), env)
     live = _live(vendor, live_transport)
@@ -158,24 +129,23 @@ def _check_overrides(overrides: Mapping[str, Any]) -> None:
 
 
 def _choose_name(llm: str, env: Mapping[str, str]) -> str:
-    if llm.startswith(("http://", "https://")) or llm == "fake":
+    if llm.startswith(("http://", "https://")):
         return llm
-    if llm == "auto":
+    if llm == AUTO:
         chosen = env.get("SILCROW_PROVIDER", "").strip()
-        if chosen and chosen != "auto":
+        if chosen and chosen != AUTO:
             return _choose_name(chosen, env)
-        for name in _AUTO_ORDER:
-            if any(env.get(var) for var in VENDORS[name].key_envs):
-                return name
-        variables = ", ".join(v for n in _AUTO_ORDER for v in VENDORS[n].key_envs)
+        keyed = keyed_vendor(env)
+        if keyed is not None:
+            return keyed
+        variables = ", ".join(v for n in AUTO_ORDER for v in VENDORS[n].key_envs)
         raise AuthError(
             f"no provider configured: set one of {variables}, or set SILCROW_PROVIDER "
-            "(e.g. 'ollama' for a local server, 'fake' for the offline demo)"
+            f"(e.g. 'ollama' for a local server, '{FAKE}' for the offline demo)"
         )
     if llm.lower() in VENDORS:
         return llm.lower()
-    known = ", ".join([*VENDORS, "fake", "auto"])
-    raise ConfigError(f"unknown provider {llm!r}; use one of {known}, or an http(s):// base URL")
+    raise ConfigError(f"unknown provider {llm!r}; use one of {', '.join(CHOICES)}, or an http(s):// base URL")
 
 
 def _base_url(vendor: Vendor, base_url: str | None, env: Mapping[str, str]) -> str:

@@ -33,27 +33,16 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from silcrow.providers.base import Message, ProviderError, SessionLost, StreamItem, TextDelta, Usage
+from silcrow.providers.base import Message, StreamItem, TextDelta, Usage
 from silcrow.providers.config import ProviderConfig
-from silcrow.providers.live_common import (
-    Connect,
-    Failed,
-    Finished,
-    Frame,
-    Started,
-    Text,
-    UsageMeter,
-    WireEvent,
-    dial,
-    endpoint,
-    error_for,
-    holds,
-    obj,
-    require_key,
-    split_system,
-)
+from silcrow.providers.live.errors import LiveVendor, error_for
+from silcrow.providers.live.events import Failed, Finished, Started, Text, WireEvent
+from silcrow.providers.live.frames import Frame, obj
+from silcrow.providers.live.session import LiveSessionBase
+from silcrow.providers.live.setup import endpoint, holds, require_key, split_system
+from silcrow.providers.live.wire import Connect, Wire, dial
 
-VENDOR = "OpenAI Responses (WebSocket)"
+VENDOR = LiveVendor("OpenAI Responses (WebSocket)")
 
 
 # --- sans-I/O wire translation ---------------------------------------------
@@ -117,12 +106,13 @@ class _Request:
         return "".join(self.seen)
 
 
-class ResponsesSession:
+class ResponsesSession(LiveSessionBase):
     """A warm Responses WebSocket; see the module docstring for the algorithm."""
 
-    def __init__(self, wire: Any, cfg: ProviderConfig, system: str, history: list[Message]) -> None:
-        self._wire = wire
-        self._cfg = cfg
+    vendor = VENDOR
+
+    def __init__(self, wire: Wire, cfg: ProviderConfig, system: str, history: list[Message]) -> None:
+        super().__init__(cfg, wire)
         self._model = cfg.live_model or cfg.model
         self._warmup = bool(cfg.extra.get("responses_warmup", True))
         self._system = system
@@ -133,13 +123,7 @@ class ResponsesSession:
         self._inflight: _Request | None = None
         self._cut: str | None = None
         self._last: _Request | None = None
-        self._meter = UsageMeter()
-        self._lost: ProviderError | None = None
         self.restarts = 0  # times the chain was rebuilt after previous_response_not_found
-
-    @property
-    def alive(self) -> bool:
-        return self._lost is None and bool(self._wire.open)
 
     async def warm(self) -> None:
         items = history_items(self._system, self._history)
@@ -150,7 +134,7 @@ class ResponsesSession:
 
     async def send(self, text: str) -> AsyncIterator[StreamItem]:
         self._check()
-        try:
+        with self._guard():
             await self._settle()
             await self._absorb_idle()
             if self._pending and (self._warmup or self._after_cut):
@@ -166,9 +150,6 @@ class ResponsesSession:
                 elif isinstance(event, Finished):
                     self._finish(req)
                     yield self._usage(event.usage)
-        except ProviderError as exc:
-            self._lost = exc
-            raise
 
     async def truncate(self, kept: str) -> None:
         if self._inflight is not None:
@@ -180,15 +161,10 @@ class ResponsesSession:
         self._history[-1] = Message("assistant", kept)
         self._rebase(last, kept)
 
-    async def close(self) -> None:
-        self._lost = self._lost or SessionLost(f"{VENDOR}: the session was closed.")
-        await self._wire.close()
-
     # --- steps ---------------------------------------------------------------
 
-    def _check(self) -> None:
-        if self._lost is not None:
-            raise SessionLost(f"{VENDOR}: the session is no longer usable ({self._lost}); reopen it.")
+    def _decode(self, frame: Frame) -> list[WireEvent]:
+        return decode(frame)
 
     def _frame(self, items: list[Frame], previous: str | None, generate: bool) -> Frame:
         frame: Frame = {"type": "response.create", "model": self._model, "store": False, "input": items}
@@ -202,13 +178,13 @@ class ResponsesSession:
 
     async def _start(self, items: list[Frame], *, generate: bool) -> _Request:
         req = _Request(previous=self._head, input=items, generate=generate)
-        await self._wire.send(self._frame(items, req.previous, generate))
+        await self._live.send(self._frame(items, req.previous, generate))
         return req
 
     async def _events(self, req: _Request) -> AsyncIterator[WireEvent]:
         """The events of ``req``'s response, through its ``Finished``."""
         while True:
-            for event in decode(await self._wire.recv()):
+            for event in decode(await self._live.recv()):
                 if isinstance(event, Failed):
                     await self._recover(req, event)
                     continue
@@ -221,10 +197,10 @@ class ResponsesSession:
     async def _recover(self, req: _Request, failure: Failed) -> None:
         """Restart the chain once if the server forgot it; any other error is raised."""
         if failure.code != "previous_response_not_found" or req.previous is None or req.seen:
-            raise error_for(failure.code, failure.message, self._cfg, VENDOR)
+            raise error_for(failure.code, failure.message, self._cfg, self.vendor)
         self.restarts += 1
         req.previous, req.input = None, history_items(self._system, self._history)
-        await self._wire.send(self._frame(req.input, None, req.generate))
+        await self._live.send(self._frame(req.input, None, req.generate))
 
     async def _prepare(self, items: list[Frame]) -> str:
         """Put ``items`` into the chain without generating; return the new head."""
@@ -262,22 +238,9 @@ class ResponsesSession:
         req.seen = [kept]
         self._last = None
 
-    async def _absorb_idle(self) -> None:
-        """Raise an error the server sent while the session sat idle."""
-        for frame in await self._wire.poll():
-            for event in decode(frame):
-                if isinstance(event, Failed):
-                    raise error_for(event.code, event.message, self._cfg, VENDOR)
-        if not self._wire.open:
-            raise SessionLost(f"{VENDOR}: the connection closed while idle; reopen the session.")
-
     def _finish(self, req: _Request) -> None:
         self._inflight, self._head, self._last = None, req.response_id, req
         self._history.append(Message("assistant", req.text()))
-
-    def _usage(self, usage: Usage | None) -> Usage:
-        """This reply's usage plus drained ones; bytes: every frame since the last Usage."""
-        return self._meter.report(usage, self._wire.sent_bytes)
 
 
 async def open_responses_ws(

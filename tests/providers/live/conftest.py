@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from silcrow.providers.fakes.script import Script
-from silcrow.providers.fakes.ws_server import FakeWSServer, Faults
+from fakes.ws_server import FakeWSServer, Faults
+from silcrow.testing import Script
 
 
 @pytest.fixture

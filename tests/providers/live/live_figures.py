@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from live_helpers import EXECUTE, FINAL, call_reply, open_session, read_all, read_to_execute
 
+from fakes.ws_server import FakeWSServer
 from silcrow.providers.base import Message, TextDelta
-from silcrow.providers.fakes.script import Script, count_tokens
-from silcrow.providers.fakes.ws_server import FakeWSServer
-from silcrow.providers.live_common import dumps
+from silcrow.providers.live.frames import dumps
+from silcrow.testing import Script, count_tokens
 
 SYSTEM = "You are Silcrow, a coding agent. " + "Follow the § protocol; one call per cycle. " * 40
 RESULT = "§result: " + "\n".join(f"{i:03d}    value_{i} = compute(value_{i - 1}) + {i}" for i in range(40))

@@ -6,9 +6,9 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from fakes.ws_server import FakeWSServer
 from silcrow.providers.base import LiveSession, Message, TextDelta, Usage
 from silcrow.providers.config import ProviderConfig
-from silcrow.providers.fakes.ws_server import FakeWSServer
 from silcrow.providers.gemini_live import open_gemini_live
 from silcrow.providers.realtime import open_realtime
 from silcrow.providers.responses_ws import open_responses_ws

@@ -16,8 +16,8 @@ from live_helpers import (
 )
 from websockets.asyncio.client import connect
 
+from fakes.ws_server import Faults
 from silcrow.providers.base import AuthError, ProviderError, SessionLost
-from silcrow.providers.fakes.ws_server import Faults
 
 KIND = "gemini-live"
 HISTORY_PAIRS = [("user", HISTORY[1].content), ("model", HISTORY[2].content)]

@@ -18,10 +18,10 @@ from live_helpers import (
 )
 from websockets.asyncio.client import connect
 
+from fakes.ws_server import FakeWSServer, Faults
 from silcrow.providers.base import AuthError, ProviderError, SessionLost
-from silcrow.providers.fakes.script import count_tokens
-from silcrow.providers.fakes.ws_server import FakeWSServer, Faults
 from silcrow.providers.realtime import open_realtime
+from silcrow.testing import count_tokens
 
 KIND = "realtime"
 HISTORY_PAIRS = [("user", HISTORY[1].content), ("assistant", HISTORY[2].content)]

@@ -14,11 +14,11 @@ from live_helpers import (
     read_to_execute,
 )
 
+from fakes.ws_server import Faults
 from silcrow.providers.base import AuthError, Message, SessionLost
-from silcrow.providers.fakes.script import count_tokens
-from silcrow.providers.fakes.ws_server import Faults
-from silcrow.providers.live_common import dumps
+from silcrow.providers.live.frames import dumps
 from silcrow.providers.responses_ws import history_items
+from silcrow.testing import count_tokens
 
 KIND = "responses"
 HISTORY_PAIRS = [("system", HISTORY[0].content), ("user", HISTORY[1].content), ("assistant", HISTORY[2].content)]

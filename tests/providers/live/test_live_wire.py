@@ -16,7 +16,8 @@ from silcrow.providers.base import (
     Usage,
 )
 from silcrow.providers.config import ProviderConfig
-from silcrow.providers.live_common import (
+from silcrow.providers.live.errors import LiveVendor, closed_error, error_for
+from silcrow.providers.live.events import (
     Ack,
     Billed,
     Failed,
@@ -25,13 +26,9 @@ from silcrow.providers.live_common import (
     Handle,
     Started,
     Text,
-    camelize,
-    closed_error,
-    endpoint,
-    error_for,
-    require_key,
-    split_system,
 )
+from silcrow.providers.live.frames import camelize
+from silcrow.providers.live.setup import endpoint, require_key, split_system
 
 CFG = ProviderConfig(name="openai", model="m", base_url="https://api.example.com/v1", api_key_env="EXAMPLE_KEY")
 
@@ -122,13 +119,15 @@ def test_camelize_converts_keys_not_values() -> None:
     }
 
 
+V = LiveVendor("V")
+
+
 def test_error_codes_map_to_actionable_errors() -> None:
-    assert isinstance(error_for("session_expired", "m", CFG, "V"), SessionLost)
-    beta = error_for("beta_api_shape_disabled", "m", CFG, "V")
-    assert not beta.retryable and "OpenAI-Beta" in str(beta)
-    auth = error_for("invalid_api_key", "m", CFG, "V")
+    assert isinstance(error_for("session_expired", "m", CFG, V), SessionLost)
+    auth = error_for("invalid_api_key", "m", CFG, V)
     assert isinstance(auth, AuthError) and "EXAMPLE_KEY" in str(auth)
-    assert isinstance(error_for("rate_limit_exceeded", "m", CFG, "V"), RateLimited)
+    assert isinstance(error_for("rate_limit_exceeded", "m", CFG, V), RateLimited)
+    assert error_for("server_error", "m", CFG, V).retryable
     with pytest.raises(AuthError, match="EXAMPLE_KEY"):
         require_key(CFG)
 
@@ -144,6 +143,15 @@ def test_error_codes_map_to_actionable_errors() -> None:
     ],
 )
 def test_close_codes_map_to_errors(code: int, reason: str, kind: type[ProviderError], retryable: bool) -> None:
-    err = closed_error(ConnectionClosedError(Close(code, reason), None), CFG, "V")
+    err = closed_error(ConnectionClosedError(Close(code, reason), None), CFG, V)
     assert type(err) is kind and err.retryable is retryable
     assert reason in str(err)
+
+
+def test_vendor_advice_comes_from_the_adapter_that_needs_it() -> None:
+    beta = error_for("beta_api_shape_disabled", "m", CFG, realtime.VENDOR)
+    assert not beta.retryable and "OpenAI-Beta" in str(beta)
+    assert "OpenAI-Beta" not in str(error_for("beta_api_shape_disabled", "m", CFG, V))
+    invalid = ConnectionClosedError(Close(1007, "Request contains an invalid argument."), None)
+    assert "gemini_live_modality" in str(closed_error(invalid, CFG, gemini_live.VENDOR))
+    assert "gemini_live_modality" not in str(closed_error(invalid, CFG, responses_ws.VENDOR))

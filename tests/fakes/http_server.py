@@ -17,7 +17,7 @@ Algorithm (one request):
    and ends, ``malformed`` sends a broken frame and ends.
 Paths are the vendors' own: ``/v1/chat/completions``, ``/v1/messages``,
 ``/v1beta/models/{model}:streamGenerateContent``.
-Run ``python -m silcrow.providers.fakes.http_server --script replies.json``
+Run ``PYTHONPATH=tests python -m fakes.http_server --script replies.json``
 for a demo server (the file holds a list of replies, or ``{"replies": [...],
 "chunk": n, "delay": s}``).
 """
@@ -35,8 +35,8 @@ from typing import Any
 
 from aiohttp import web
 
-from silcrow.providers.fakes.http_anthropic import WIRE as ANTHROPIC
-from silcrow.providers.fakes.http_common import (
+from fakes.http_anthropic import WIRE as ANTHROPIC
+from fakes.http_common import (
     MALFORMED,
     BadRequest,
     Fault,
@@ -45,10 +45,9 @@ from silcrow.providers.fakes.http_common import (
     Wire,
     cut_at_stop,
 )
-from silcrow.providers.fakes.http_gemini import WIRE as GEMINI
-from silcrow.providers.fakes.http_openai import WIRE as OPENAI
-from silcrow.providers.fakes.ledger import Ledger
-from silcrow.providers.fakes.script import Script, count_tokens
+from fakes.http_gemini import WIRE as GEMINI
+from fakes.http_openai import WIRE as OPENAI
+from silcrow.testing import Ledger, Script, count_tokens
 
 _BASES = {"openai": "/v1", "anthropic": "/v1", "gemini": "/v1beta"}
 MAX_BODY = 64 * 1024 * 1024

@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from silcrow.providers.fakes.http_common import BadRequest, Parsed, Plan, need, sse, text_of
+from fakes.http_common import BadRequest, Parsed, Plan, need, sse, text_of
 
 _ERROR_TYPES = {
     400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",

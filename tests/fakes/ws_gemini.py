@@ -29,10 +29,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from silcrow.providers.live_common import camelize
+from silcrow.providers.live.frames import camelize
 
 if TYPE_CHECKING:
-    from silcrow.providers.fakes.ws_server import FakeConn
+    from fakes.ws_server import FakeConn
 
 PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
 MODELS = {  # model id -> "audio" (AUDIO output only) or "text"

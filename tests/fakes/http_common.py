@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from silcrow.providers.fakes.ledger import Bill
+from silcrow.testing import Bill
 
 FaultKind = Literal["status", "drop", "stream_error", "malformed"]
 

@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from silcrow.providers.fakes.ws_responses import admit as _bearer_admit
-from silcrow.providers.fakes.ws_responses import item_text
+from fakes.ws_responses import admit as _bearer_admit
+from fakes.ws_responses import item_text
 
 if TYPE_CHECKING:
-    from silcrow.providers.fakes.ws_server import FakeConn, FakeWSServer
+    from fakes.ws_server import FakeConn, FakeWSServer
 
 Item = dict[str, Any]
 PART = {"user": "input_text", "system": "input_text", "assistant": "output_text"}

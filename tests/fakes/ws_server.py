@@ -33,11 +33,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-import silcrow.providers.fakes.ws_gemini as ws_gemini
-import silcrow.providers.fakes.ws_realtime as ws_realtime
-import silcrow.providers.fakes.ws_responses as ws_responses
-from silcrow.providers.fakes.ledger import Bill, Ledger
-from silcrow.providers.fakes.script import Script, count_tokens
+import fakes.ws_gemini as ws_gemini
+import fakes.ws_realtime as ws_realtime
+import fakes.ws_responses as ws_responses
+from silcrow.testing import Bill, Ledger, Script, count_tokens
 
 PATHS = {
     "responses": "/v1/responses",

@@ -16,8 +16,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from silcrow.providers.fakes.http_common import BadRequest, Parsed, Plan, need, sse, text_of
-from silcrow.providers.fakes.script import count_tokens
+from fakes.http_common import BadRequest, Parsed, Plan, need, sse, text_of
+from silcrow.testing import count_tokens
 
 _STATUS = {
     400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",

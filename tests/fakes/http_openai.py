@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from silcrow.providers.fakes.http_common import BadRequest, Parsed, Plan, need, sse, text_of
+from fakes.http_common import BadRequest, Parsed, Plan, need, sse, text_of
 
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 _ERROR_TYPES = {

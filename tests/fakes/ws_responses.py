@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from silcrow.providers.fakes.ws_server import FakeConn, FakeWSServer
+    from fakes.ws_server import FakeConn, FakeWSServer
 
 Item = dict[str, Any]
 ROLES = {"user": "input_text", "system": "input_text", "developer": "input_text", "assistant": "output_text"}

@@ -1,0 +1,87 @@
+"""The vendor table: every provider name Silcrow knows, read by all who list them.
+
+The registry resolves names against ``VENDORS``; the daemon's settings
+(``lsp/settings.PROVIDERS``) and the CLI's ``--provider`` help list
+``CHOICES``. Adding a vendor is one row here plus its adapter module.
+
+Algorithm:
+1. Each ``Vendor`` row holds a name, the label errors use, the default
+   model and base URL (with the variable overriding it), the API key
+   variables (first set wins), the live transports it serves and its
+   adapter ("module:callable", imported only when a provider is made).
+2. ``CHOICES`` is what a user may name: "auto", then every row that is
+   chosen by name ("openai-compatible" is chosen by giving an http(s) URL).
+3. ``keyed_vendor(env)`` is what "auto" falls back to: the first of
+   ``AUTO_ORDER`` whose key variable is set (front-ends that need to know
+   whether a real provider is configured ask it, rather than keeping their
+   own list of variables).
+4. ``FAKE`` is the one vendor with no network: the scripted provider of
+   ``silcrow.testing``, configured by ``extra["fake_script"]``; the
+   registry skips URL and key checks for it (``Vendor.network`` is False).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from silcrow.providers.config import LiveTransport
+
+AUTO = "auto"
+FAKE = "fake"
+BY_URL = "openai-compatible"
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    name: str
+    label: str  # for messages: "OpenAI"
+    model: str  # default model
+    base_url: str
+    base_env: str | None  # env variable overriding base_url
+    key_envs: tuple[str, ...]  # first one set wins; () = no key needed
+    live_transport: LiveTransport
+    live_choices: tuple[LiveTransport, ...]
+    adapter: str  # "module:callable(cfg, *, http_client)", imported lazily
+    network: bool = True  # False: no URL, no key (the scripted fake)
+
+
+_CHAT = "silcrow.providers.openai_chat:OpenAIChatProvider"
+
+VENDORS: dict[str, Vendor] = {
+    v.name: v
+    for v in (
+        Vendor("openai", "OpenAI", "gpt-5-mini", "https://api.openai.com/v1", "OPENAI_BASE_URL",
+               ("OPENAI_API_KEY",), "responses", ("responses", "realtime", "none"), _CHAT),
+        Vendor("anthropic", "Anthropic", "claude-sonnet-4-5", "https://api.anthropic.com/v1",
+               "ANTHROPIC_BASE_URL", ("ANTHROPIC_API_KEY",), "none", ("none",),
+               "silcrow.providers.anthropic:AnthropicProvider"),
+        Vendor("gemini", "Gemini", "gemini-2.5-flash",
+               "https://generativelanguage.googleapis.com/v1beta", "GEMINI_BASE_URL",
+               ("GEMINI_API_KEY", "GOOGLE_API_KEY"), "none", ("gemini-live", "none"),
+               "silcrow.providers.gemini:GeminiProvider"),
+        Vendor("ollama", "Ollama", "qwen3-coder", "http://localhost:11434/v1", "OLLAMA_BASE_URL",
+               (), "none", ("none",), _CHAT),
+        Vendor(BY_URL, "OpenAI-compatible server", "", "", None,
+               (), "none", ("none",), _CHAT),
+        Vendor(FAKE, "Scripted fake", "fake", "", None,
+               (), "none", ("none",), "silcrow.testing:scripted", network=False),
+    )
+}
+
+CHOICES: tuple[str, ...] = (AUTO, FAKE, *(name for name in VENDORS if name not in (FAKE, BY_URL)))
+
+AUTO_ORDER = ("openai", "anthropic", "gemini")  # "auto" takes the first whose key is set
+
+
+def keyed_vendor(env: Mapping[str, str]) -> str | None:
+    """The first vendor of ``AUTO_ORDER`` whose API key variable is set in ``env``, or None."""
+    for name in AUTO_ORDER:
+        if any(env.get(var) for var in VENDORS[name].key_envs):
+            return name
+    return None
+
+
+def choices_text() -> str:
+    """``"auto, fake, openai, ... or an http(s):// URL"`` for help and error messages."""
+    return f"{', '.join(CHOICES)} or an http(s):// URL"
