@@ -17,6 +17,8 @@ from pytest_lsp import client_capabilities
 from reliability import test_edges as tcp_daemon
 from support.rpc import frame
 
+pytestmark = pytest.mark.slow  # every test starts a daemon process
+
 
 def initialize(process_id: int | None, msg_id: int = 1) -> bytes:
     return frame({"jsonrpc": "2.0", "id": msg_id, "method": "initialize",

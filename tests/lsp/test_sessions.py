@@ -82,6 +82,7 @@ async def test_a_bad_setting_is_reported_once_and_the_default_used(make_daemon) 
     assert all(e["payload"]["delta"] for e in respond_events)  # the default: token
 
 
+@pytest.mark.slow  # starts a daemon of its own
 async def test_configuration_from_the_client_overrides_init_options(workspace: Path, db: Path) -> None:
     from lsp_harness import start_daemon
 
