@@ -63,14 +63,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
 
 
-def runqueue_wait_ms(pid: int) -> float:
+def runqueue_wait_ms(pid: int, proc: Path = Path("/proc")) -> float:
     """Time all threads of ``pid`` have spent runnable but waiting for a CPU, in ms.
 
-    Read from /proc/<pid>/task/*/schedstat (second field, ns); a thread that
+    Read from <proc>/<pid>/task/*/schedstat (second field, ns); a thread that
     ends between listing and reading is skipped.
     """
     total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    for task in (proc / str(pid) / "task").iterdir():
         try:
             total += int((task / "schedstat").read_text().split()[1])
         except (OSError, IndexError, ValueError):

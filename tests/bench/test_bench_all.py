@@ -102,4 +102,12 @@ def test_uncontended_latency_keeps_only_prompts_that_did_not_wait_for_a_cpu() ->
         "added_latency_uncontended_max_ms": 3.0,
     }
     assert bench_daemon.uncontended([5.0], [2.0]) == {"uncontended_prompts": 0}
-    assert benchkit.runqueue_wait_ms(os.getpid()) >= 0
+
+
+def test_runqueue_wait_sums_the_wait_of_every_thread_and_skips_vanished_ones(tmp_path: Path) -> None:
+    tasks = tmp_path / "42" / "task"
+    for tid, schedstat in (("42", "9000 2500000 7\n"), ("43", "100 1500000 2\n")):
+        (tasks / tid).mkdir(parents=True)
+        (tasks / tid / "schedstat").write_text(schedstat)
+    (tasks / "44").mkdir()  # a thread that ended after the listing: no schedstat to read
+    assert benchkit.runqueue_wait_ms(42, proc=tmp_path) == 4.0

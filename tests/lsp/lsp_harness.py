@@ -28,10 +28,17 @@ SERVE = [sys.executable, "-m", "silcrow.cli", "serve"]
 
 
 
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Wait until ``condition()`` holds (the test's own timeout bounds the wait)."""
-    while not condition():  # noqa: ASYNC110 - polling a file or process, no event to await
-        await asyncio.sleep(0.02)
+EVENTUALLY_S = 30.0  # generous for a loaded 2-core machine; a healthy wait takes well under 1 s
+
+
+async def eventually(condition: Callable[[], bool], within: float = EVENTUALLY_S) -> None:
+    """Wait until ``condition()`` holds; fail the test after ``within`` seconds."""
+    try:
+        async with asyncio.timeout(within):
+            while not condition():  # noqa: ASYNC110 - polling a file or process, no event to await
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"condition still false after {within:g} s: {condition}") from None
 
 
 def call(name: str, **args: Any) -> str:

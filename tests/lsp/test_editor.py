@@ -115,11 +115,13 @@ async def test_a_file_changed_on_disk_after_a_read_is_told_to_the_model(
     d = await make_daemon(settings={"fakeScript": [call("read", file="a.py"), respond("read")]})
     first = await d.prompt("read a.py")
     cid = first["conversationId"]
-    n = 0
-    while not any((e.get("payload") or {}).get("notice") for e in d.of(cid)):
-        n += 1  # the watcher reports in the background; each prompt is a new model cycle
+    for n in range(1, 101):  # the watcher reports in the background; each prompt is a new model cycle
+        if any((e.get("payload") or {}).get("notice") for e in d.of(cid)):
+            break
         (workspace / "a.py").write_text(f"print({n})\n")
         await d.prompt("anything new?", conversationId=cid)
+    else:
+        pytest.fail("no notice after 100 prompts that each followed a change to a.py")
     notice = next(e for e in d.of(cid) if (e.get("payload") or {}).get("notice"))
     assert notice["type"] == "user"
     assert notice["content"] == "changed on disk since you read them: a.py"

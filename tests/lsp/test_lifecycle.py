@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 from lsp_harness import SERVE
+from lsprotocol.converters import get_converter
 from pytest_lsp import client_capabilities
 
-from silcrow.lsp.fastinit import initialize_result
+from reliability import test_edges as tcp_daemon
 from support.rpc import frame
+
+pytestmark = pytest.mark.slow  # every test starts a daemon process
 
 
 def initialize(process_id: int | None, msg_id: int = 1) -> bytes:
@@ -121,18 +124,25 @@ def test_invalid_params_for_a_standard_request_get_an_error_response(tmp_path: P
 
 
 @pytest.mark.parametrize("kind", ["neovim", "visual-studio-code"])
-def test_fast_initialize_answer_matches_what_pygls_computes(kind: str) -> None:
-    from pygls.capabilities import ServerCapabilitiesBuilder
-
-    from silcrow.lsp.server import create_server
-
-    server = create_server()
-    protocol = server.protocol
-    caps = client_capabilities(kind)
-    built = ServerCapabilitiesBuilder(
-        caps, set({**protocol.fm.features, **protocol.fm.builtin_features}),
-        protocol.fm.feature_options, list(protocol.fm.commands), server._text_document_sync_kind,
-        server._notebook_document_sync, ServerCapabilitiesBuilder.choose_position_encoding(caps),
-    ).build()
-    params = {"capabilities": protocol._converter.unstructure(caps)}
-    assert initialize_result(params)["capabilities"] == protocol._converter.unstructure(built)
+def test_fast_initialize_answer_matches_what_pygls_computes(kind: str, tmp_path: Path) -> None:
+    """Over stdio the first ``initialize`` is answered early; over TCP pygls answers it."""
+    caps = get_converter().unstructure(client_capabilities(kind))
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                            "params": {"processId": None, "rootUri": None, "capabilities": caps}}))
+    proc.stdin.flush()
+    fast = read_message(proc.stdout)["result"]
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+    tcp = tcp_daemon.spawn_tcp(tmp_path, "127.0.0.1:0")
+    try:
+        message = tcp_daemon.initialize(tcp.token)
+        message["params"]["capabilities"] = caps
+        received = tcp_daemon.exchange(tcp, frame(message), until=tcp_daemon.answered)
+    finally:
+        tcp.proc.terminate()
+        tcp.proc.wait(timeout=30)
+    computed = next(r["result"] for r in tcp_daemon.replies(received) if r.get("id") == 1)
+    assert fast["capabilities"] == computed["capabilities"]
+    assert fast["serverInfo"]["name"] == "silcrow"

@@ -9,11 +9,15 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
 from silcrow.store import EventStore
 
 CHILD = Path(__file__).with_name("store_child.py")
 PER_CHILD = 300
 HANG_GUARD_S = 120  # only stops a broken store from hanging CI; not a speed check
+
+pytestmark = pytest.mark.slow  # every test runs writer processes
 
 
 async def spawn(db: Path, conv: str, label: str, count: int) -> asyncio.subprocess.Process:

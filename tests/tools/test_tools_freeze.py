@@ -221,6 +221,7 @@ def at(lines: list[str], start: int, count: int) -> list[str]:
     return lines[first : first + count]
 
 
+@pytest.mark.slow  # hypothesis: 300 examples, about 1-3 s
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.sampled_from("abcde"), max_size=30),
@@ -347,6 +348,7 @@ RULE_PARTS = st.sampled_from(["a", "b", "*", "**", "?", "[ab]", "x.py", "dir", "
 PATH_PARTS = st.sampled_from(["a", "b", "ab", "x.py", "dir", "ba", "!a", "a b"])
 
 
+@pytest.mark.slow  # hypothesis: 300 examples, about 1-3 s
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.lists(RULE_PARTS, min_size=1, max_size=5).map("".join), min_size=1, max_size=6),

@@ -68,6 +68,7 @@ async def test_timeout_is_clamped_to_maximum(ws: LocalWorkspace) -> None:
     assert (await ShellTool(ws).execute(command="  ")).error
 
 
+@pytest.mark.slow  # waits for a process group to die
 async def test_cancel_kills_the_whole_group(ws: LocalWorkspace) -> None:
     task = asyncio.create_task(ws.run("echo $$ > pg.txt; sleep 30 & sleep 30", timeout=60))
     pg_file = ws.root / "pg.txt"
@@ -149,6 +150,7 @@ async def test_sandbox_keeps_exit_code_caps_and_streaming(boxed: LocalWorkspace)
     assert "".join(seen).endswith("LAST\n")
 
 
+@pytest.mark.slow  # runs bubblewrap and waits for its processes to die
 @needs_sandbox
 @pytest.mark.parametrize("end", ["timeout", "cancel"])
 async def test_sandbox_timeout_and_cancel_kill_every_process(boxed: LocalWorkspace, end: str) -> None:

@@ -48,6 +48,7 @@ def test_human_size() -> None:
 SEGMENTS = st.lists(st.sampled_from(["..", ".", "a", "b", "link", "~", "", "/", "repo", "repo-x"]), max_size=8)
 
 
+@pytest.mark.slow  # hypothesis: 300 examples, about 1-3 s
 @settings(max_examples=300, deadline=None)
 @given(SEGMENTS)
 def test_confine_never_leaves_the_root(tmp_path_factory: pytest.TempPathFactory, segments: list[str]) -> None:

@@ -15,15 +15,17 @@ end
 
 local root_markers = { ".git", ".hg", ".jj", ".svn", "pyproject.toml", "package.json" }
 
----The project holding the buffer's file (else the working directory). Buffers
----without a file name get no client: `vim.lsp.enable` would otherwise start
----the daemon for the empty buffer Neovim opens with.
+---The project holding the buffer's file. Without a root marker no folder is
+---named (never Neovim's current directory, which may be `$HOME`): the daemon
+---then answers a prompt with "no workspace folder is open", shown in the chat.
+---Buffers without a file name get no client: `vim.lsp.enable` would otherwise
+---start the daemon for the empty buffer Neovim opens with.
 ---@param bufnr integer
 ---@param on_dir fun(root_dir?: string)
 local function root_dir(bufnr, on_dir)
   local name = vim.api.nvim_buf_get_name(bufnr)
   if name ~= "" and not name:find("://", 1, true) then
-    on_dir(vim.fs.root(bufnr, root_markers) or vim.fn.getcwd())
+    on_dir(vim.fs.root(bufnr, root_markers))
   end
 end
 

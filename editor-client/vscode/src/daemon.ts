@@ -97,14 +97,14 @@ export function createClient(
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions: readUserSettings(),
     middleware: {
-      executeCommand: async (command, args, next) =>
+      executeCommand: (command, args, next): Promise<unknown> =>
         SERVER_COMMANDS.has(command)
-          ? onServerCommand(command as ServerCommandName, args[0], async (argument) => next(command, [argument]))
-          : next(command, args),
+          ? onServerCommand(command as ServerCommandName, args[0], (argument) => Promise.resolve<unknown>(next(command, [argument])))
+          : Promise.resolve<unknown>(next(command, args)),
       workspace: {
         configuration: async (params, token, next) => {
           const answers = await next(params, token);
-          const list = Array.isArray(answers) ? answers : [];
+          const list: unknown[] = Array.isArray(answers) ? answers : [];
           return params.items.map((item, index) =>
             item.section === 'silcrow'
               ? readFolderSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)

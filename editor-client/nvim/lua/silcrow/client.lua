@@ -1,44 +1,21 @@
 -- The connection to the daemon: finds or starts the `silcrow` LSP client for
--- a buffer, waits until it is initialized, and sends requests. It hides the
--- differences between Neovim 0.10 and 0.11 (`vim.lsp.config`, method calls).
+-- a buffer, waits until it is initialized, and sends requests (Neovim 0.11+).
 
 local M = {}
 
 M.name = "silcrow"
 
-local has_011 = vim.fn.has("nvim-0.11") == 1
-
 ---The effective config: `lsp/silcrow.lua` from 'runtimepath' with the user's
 ---`vim.lsp.config("silcrow", ...)` (which `setup()` calls) on top.
 ---@return vim.lsp.Config
 function M.config()
-  if has_011 then
-    return vim.deepcopy(vim.lsp.config[M.name])
-  end
-  local files = vim.api.nvim_get_runtime_file("lsp/silcrow.lua", false)
-  local base = files[1] and assert(loadfile(files[1]))() or {}
-  local options = require("silcrow.config").options
-  local config = vim.tbl_deep_extend("force", base, {
-    name = M.name,
-    cmd = options.cmd,
-    init_options = options.settings,
-    settings = { silcrow = options.settings },
-  })
-  config.capabilities = vim.tbl_deep_extend(
-    "force",
-    vim.lsp.protocol.make_client_capabilities(),
-    config.capabilities or {}
-  )
-  return config
+  return vim.deepcopy(vim.lsp.config[M.name])
 end
 
 ---@param client vim.lsp.Client
 ---@return boolean
 local function stopped(client)
-  if has_011 then
-    return client:is_stopped()
-  end
-  return client.is_stopped()
+  return client:is_stopped()
 end
 
 ---A running Silcrow client: the one attached to `bufnr`, else any.
@@ -62,16 +39,18 @@ local function is_file_buffer(bufnr)
   return vim.bo[bufnr].buftype == "" and vim.api.nvim_buf_get_name(bufnr) ~= ""
 end
 
+---The project holding the buffer's file, or nil: without a root marker no folder
+---is named (never Neovim's current directory, which may be `$HOME`), and the
+---daemon answers a prompt with "no workspace folder is open", shown in the chat.
 ---@param bufnr integer
 ---@param config vim.lsp.Config
----@return string
+---@return string?
 local function root_for(bufnr, config)
   if type(config.root_dir) == "string" then
     return config.root_dir
   end
   -- (a root_dir function skips buffers without a file, such as the chat)
-  local root = is_file_buffer(bufnr) and vim.fs.root(bufnr, config.root_markers or { ".git" })
-  return root or vim.fn.getcwd()
+  return is_file_buffer(bufnr) and vim.fs.root(bufnr, config.root_markers or { ".git" }) or nil
 end
 
 ---Starts a client for `bufnr` (attaching it when the buffer is a file).
@@ -145,12 +124,7 @@ function M.request(client, method, params, handler, bufnr)
   local function on_reply(err, result)
     handler(err, result)
   end
-  local ok, id
-  if has_011 then
-    ok, id = client:request(method, params, on_reply, bufnr)
-  else
-    ok, id = client.request(method, params, on_reply, bufnr)
-  end
+  local ok, id = client:request(method, params, on_reply, bufnr)
   return ok and id or nil
 end
 
@@ -158,11 +132,7 @@ end
 ---@param client vim.lsp.Client
 ---@param id integer
 function M.cancel_request(client, id)
-  if has_011 then
-    client:cancel_request(id)
-  else
-    client.cancel_request(id)
-  end
+  client:cancel_request(id)
 end
 
 return M

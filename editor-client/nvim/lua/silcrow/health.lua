@@ -5,10 +5,10 @@ local M = {}
 function M.check()
   local health = vim.health
   health.start("silcrow")
-  if vim.fn.has("nvim-0.10") == 1 then
+  if vim.fn.has("nvim-0.11") == 1 then
     health.ok("Neovim " .. tostring(vim.version()))
   else
-    health.error("Neovim 0.10 or newer is required")
+    health.error("Neovim 0.11 or newer is required")
   end
   local cmd = require("silcrow.client").config().cmd
   local exe = type(cmd) == "table" and cmd[1] or nil

@@ -18,9 +18,6 @@ function M.setup(opts)
   end
   opts = opts or {}
   M.register_commands()
-  if vim.fn.has("nvim-0.11") == 0 then
-    return -- 0.10: the client is started by the commands, from client.config()
-  end
   -- only what the user set (and was valid), so earlier vim.lsp.config() calls survive
   local options, override = config.options, {}
   if opts.cmd and vim.deep_equal(options.cmd, opts.cmd) then
@@ -48,11 +45,7 @@ end
 ---@param line string
 ---@return integer
 local function utf16_len(line)
-  if vim.fn.has("nvim-0.11") == 1 then
-    return vim.str_utfindex(line, "utf-16")
-  end
-  local _, units = vim.str_utfindex(line)
-  return units
+  return vim.str_utfindex(line, "utf-16")
 end
 
 ---The lines `line1`..`line2` (1-based, inclusive) of `bufnr` as a context item.

@@ -39,7 +39,7 @@ export function editedUris(edit: WorkspaceEdit): string[] {
 /** Apply `edit` to `files` (uri -> text) in place; throws with a reason on an edit it cannot apply. */
 export function applyToTexts(files: Map<string, string>, edit: WorkspaceEdit): void {
   for (const change of edit.documentChanges ?? []) {
-    applyChange(files, change as DocumentChange);
+    applyChange(files, change);
   }
   for (const [uri, edits] of Object.entries(edit.changes ?? {})) {
     files.set(uri, applyTextEdits(files.get(uri) ?? '', edits));
@@ -60,7 +60,7 @@ function applyChange(files: Map<string, string>, change: DocumentChange): void {
   if (!files.has(uri)) {
     throw new Error(`edit for ${uri}, which does not exist`);
   }
-  files.set(uri, applyTextEdits(files.get(uri) ?? '', change.edits as TextEdit[]));
+  files.set(uri, applyTextEdits(files.get(uri) ?? '', change.edits));
 }
 
 /** Apply LSP text edits to `text`. */

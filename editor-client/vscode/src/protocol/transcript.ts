@@ -197,7 +197,7 @@ function stopNote(event: SilcrowEvent): { kind: 'error' | 'notice'; text: string
 
 function usageOf(payload: Record<string, unknown>): Usage {
   const pick = (key: keyof Usage): number | undefined =>
-    typeof payload[key] === 'number' ? (payload[key] as number) : undefined;
+    typeof payload[key] === 'number' ? (payload[key]) : undefined;
   return {
     input_tokens: pick('input_tokens'),
     cached_tokens: pick('cached_tokens'),

@@ -52,7 +52,7 @@ describe('chat controller', () => {
     surface = new Surface();
     chat = new ChatController(daemon.session, surface, {
       chunks: () => true,
-      askElsewhere: async () => undefined,
+      askElsewhere: () => Promise.resolve(undefined),
       onState: (state) => states.push(state),
     });
   });

@@ -60,7 +60,7 @@ export async function startDaemon(script: FakeScript, settings: Record<string, u
   const child = spawn(command, args, {
     cwd: root,
     env: daemonEnv(root),
-  }) as ChildProcessWithoutNullStreams;
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const spawned = new Promise<void>((ok, fail) => {

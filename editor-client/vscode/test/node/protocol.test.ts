@@ -165,9 +165,9 @@ describe('permissions', () => {
 
   test('allow once runs the command; the request carries the three options', async () => {
     const requests: PermissionRequest[] = [];
-    daemon.session.setPermissionHandler(async (request) => {
+    daemon.session.setPermissionHandler((request) => {
       requests.push(request);
-      return { optionId: 'allow_once' };
+      return Promise.resolve({ optionId: 'allow_once' });
     });
     const events = collect(daemon);
     const result = await withTimeout(daemon.session.prompt('run it'), TURN_MS);
@@ -180,7 +180,7 @@ describe('permissions', () => {
   });
 
   test('reject: the tool never runs and the model is told', async () => {
-    daemon.session.setPermissionHandler(async () => ({ optionId: 'reject' }));
+    daemon.session.setPermissionHandler(() => Promise.resolve({ optionId: 'reject' }));
     const events = collect(daemon);
     const result = await withTimeout(daemon.session.prompt('run another'), TURN_MS);
     assert.equal(result.stopReason, 'end');
