@@ -48,7 +48,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchkit import arguments, rss_mb, runqueue_wait_ms, spread
-from silcrow.lsp.guards import Frame, FrameParser
+from silcrow.lsp.frames import Frame, FrameParser
 from silcrow.providers.fakes.script import Script
 from silcrow.providers.fakes.ws_server import FakeWSServer
 

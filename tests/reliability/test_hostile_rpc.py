@@ -21,7 +21,7 @@ Counted:
   swallow (``Hostile.answer``) gets exactly one response, an error for
   unknown methods and wrong param shapes: frames with lying lengths must not
   take the next message with them (the reader resynchronises at the next
-  ``Content-Length`` line; see ``silcrow.lsp.guards``);
+  ``Content-Length`` line; see ``silcrow.lsp.frames``);
 * at most one popup for malformed frames.
 
 A second daemon gets requests as fast as its pipe takes them while nobody
@@ -56,7 +56,8 @@ import pytest
 
 from reliability.knobs import record, runs
 from reliability.procs import SERVE, RawDaemon, RpcError, server_env
-from silcrow.lsp.guards import BadFrame, Dispatcher, Frame, FrameParser
+from silcrow.lsp.dispatch import Dispatcher
+from silcrow.lsp.frames import BadFrame, Frame, FrameParser
 
 PEAK_RSS_LIMIT_MB = 200
 PRE_INIT_SHARE = 0.25
