@@ -1,12 +1,13 @@
 """The pygls server: protocol tweaks, transports (stdio, TCP), logging.
 
 Algorithm:
-1. ``SilcrowProtocol`` changes three things in pygls' LSP protocol:
+1. ``SilcrowProtocol`` changes two things in pygls' LSP protocol:
    ``workspace/executeCommand`` is an ``async`` handler (pygls' own is a
    generator whose inner command task a ``$/cancelRequest`` never reaches),
    so cancelling it cancels the turn exactly like ``silcrow/prompt``;
-   responses to requests already answered by the fast initialize path are
-   dropped; and ``report_server_error`` logs instead of one popup per error.
+   and responses to requests already answered by the fast initialize path
+   are dropped. ``SilcrowServer.report_server_error`` logs every error and
+   shows only the first as a popup (pygls shows one per error).
 2. ``create_server()`` builds a ``SilcrowServer`` with its ``Daemon`` and
    registers the handlers.
 3. ``serve_stdio(pump)`` attaches the stdin pump (see ``silcrow.lsp.stdin``) to the
