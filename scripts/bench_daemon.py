@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchkit import arguments, rss_mb, runqueue_wait_ms, spread
 from fakes.ws_server import FakeWSServer
-from silcrow.lsp.guards import Frame, FrameParser
+from silcrow.lsp.frames import Frame, FrameParser
 from silcrow.testing import Script
 
 BOOTSTRAP = """

@@ -52,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def serve(tcp: tuple[str, int] | None) -> int:
-    from silcrow.lsp.guards import EOF_EXIT_GRACE, StdinPump
+    from silcrow.lsp.stdin import EOF_EXIT_GRACE, StdinPump
 
     if tcp is not None:
         from silcrow.lsp.server import configure_logging, serve_tcp

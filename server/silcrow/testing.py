@@ -169,9 +169,7 @@ class FakeProvider:
     ) -> None:
         self.script = script or Script()
         self.model = model
-        self.capabilities = Capabilities(
-            replay=True, resume=resume, stop_sequences=stop_sequences, cancel=True
-        )
+        self.capabilities = Capabilities(resume=resume, stop_sequences=stop_sequences)
         self.ledger = Ledger()
         self.requests: list[list[Message]] = []
         self.live_sent: list[str] = []

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from silcrow.chat import Renderer, choose_provider, demo_script
+from silcrow.chat.demo import banner, choose_provider, demo_script
+from silcrow.chat.render import Renderer
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -43,6 +44,30 @@ def test_provider_choice() -> None:
 def test_demo_without_files_still_answers(tmp_path: Path) -> None:
     script = demo_script(tmp_path)
     assert all("§call" not in reply for reply in script["replies"])
+
+
+def test_demo_reads_a_well_known_file_else_the_first_visible_one(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SECRET=1\n")
+    (tmp_path / "b.txt").write_text("b\n")
+    (tmp_path / "a.txt").write_text("a\n")
+    assert '"file": "a.txt"' in demo_script(tmp_path)["replies"][0]
+    (tmp_path / "pyproject.toml").write_text("[project]\n")
+    assert '"file": "pyproject.toml"' in demo_script(tmp_path)["replies"][0]
+
+
+def test_banner_labels_only_the_demo() -> None:
+    assert "OFFLINE DEMO" in banner(None) and "OPENAI_API_KEY" in banner(None)
+    assert "OFFLINE DEMO" not in banner("openai") and "(openai)" in banner("openai")
+
+
+def test_renderer_escapes_daemon_text_and_keeps_its_own_colours() -> None:
+    out = io.StringIO()
+    render = Renderer(out, color=True)
+    render.event({"type": "respond", "content": "hi\x1b[2J\x07"})
+    render.event({"type": "error", "content": "bad\x1b]0;t\x07"})
+    text = out.getvalue()
+    assert "hi\\x1b[2J\\x07" in text and "bad\\x1b]0;t\\x07" in text
+    assert text.count("\x1b") == 2  # only the red of the error and its reset
 
 
 def test_renderer_dims_think_and_separates_blocks() -> None:

@@ -13,7 +13,7 @@ from lsprotocol import types as t
 
 from silcrow.lsp.codeactions import command_request, selected_text
 from silcrow.lsp.editor import whole_range
-from silcrow.lsp.guards import BadFrame, Frame, FrameParser
+from silcrow.lsp.frames import BadFrame, Frame, FrameParser
 from silcrow.lsp.settings import (
     FOLDER_SETTINGS,
     IssueReporter,

@@ -45,7 +45,7 @@ import pytest
 
 from reliability.knobs import record, runs
 from reliability.procs import SERVE, RawDaemon, RpcError, server_env
-from silcrow.lsp.guards import Frame
+from silcrow.lsp.frames import Frame
 from silcrow.lsp.tcpgate import Admitted, Dropped, Gate, loopback_host
 from support.rpc import frame
 

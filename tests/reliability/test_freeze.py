@@ -31,7 +31,7 @@ how to fix the call) within ``LIMIT`` of ``execute`` and end. The issue's
 target is 1 s; the asserts allow ``LIMIT`` (5 s) for a loaded two-core
 machine and the medians are recorded.
 
-The last resort (``guards.StdinPump(exit_after_eof=...)``): a process whose
+The last resort (``silcrow.lsp.stdin.StdinPump(exit_after_eof=...)``): a process whose
 main thread never yields (a pure-Python loop standing in for sync work on
 the event loop) and whose child runs in its own session must still exit
 within the grace after stdin closes, and take the child with it.
@@ -56,7 +56,7 @@ from typing import Any
 from reliability.knobs import record, runs
 from reliability.procs import RawDaemon, server_env, stored_events
 from reliability.test_editor_death import running
-from silcrow.lsp.guards import EOF_EXIT_GRACE
+from silcrow.lsp.stdin import EOF_EXIT_GRACE
 
 SETTLE = 0.05  # seconds after ``execute`` before the stop: the tool has started
 LIMIT = 5.0  # seconds asserted; the issue's target of 1 s is what the recorded medians are judged by
@@ -274,7 +274,7 @@ async def test_slow_nested_gitignores_exit_when_stdin_closes(tmp_path: Path) -> 
 
 STUCK = f"""
 import subprocess, sys
-from silcrow.lsp.guards import StdinPump
+from silcrow.lsp.stdin import StdinPump
 child = subprocess.Popen(["sleep", "60"], start_new_session=True)
 StdinPump(sys.stdin.fileno(), exit_after_eof={EOF_EXIT_GRACE}).start()
 print(child.pid, flush=True)

@@ -21,7 +21,7 @@ Counted:
   swallow (``Hostile.answer``) gets exactly one response, an error for
   unknown methods and wrong param shapes: frames with lying lengths must not
   take the next message with them (the reader resynchronises at the next
-  ``Content-Length`` line; see ``silcrow.lsp.guards``);
+  ``Content-Length`` line; see ``silcrow.lsp.frames``);
 * at most one popup for malformed frames.
 
 A second daemon gets requests as fast as its pipe takes them while nobody
@@ -56,7 +56,9 @@ import pytest
 
 from reliability.knobs import record, runs
 from reliability.procs import SERVE, RawDaemon, RpcError, server_env
-from silcrow.lsp.guards import BadFrame, Dispatcher, Frame, FrameParser
+from silcrow.lsp.dispatch import Dispatcher
+from silcrow.lsp.frames import EOF, BadFrame, Frame, FrameParser, Item
+from silcrow.lsp.stdin import MAX_AHEAD, StdinPump
 
 PEAK_RSS_LIMIT_MB = 200
 PRE_INIT_SHARE = 0.25
@@ -444,6 +446,49 @@ def test_frames_that_fail_inside_the_decoder_are_reported_not_raised() -> None:
     for body in bodies:
         dispatch(Frame(body))  # each raised out of the event loop callback before
     assert len(popups) == 1 and stops == []
+
+
+async def test_the_stdin_reader_stops_reading_while_the_loop_is_behind() -> None:
+    """Back-pressure: unhandled items hold the reader near ``MAX_AHEAD``; once attached, all arrive, then EOF."""
+    frame = framed(json.dumps({"jsonrpc": "2.0", "method": "x", "params": "a" * 60_000}).encode())
+    read_end, write_end = os.pipe()
+    pump = StdinPump(read_end)
+    pump.start()
+    os.set_blocking(write_end, False)
+    out, written, stalled = bytearray(), 0, time.monotonic()
+    while time.monotonic() - stalled < 0.3 and written < 2 * MAX_AHEAD:  # until the pipe stays full
+        if not out:
+            out += frame
+        try:
+            sent = os.write(write_end, out)
+        except BlockingIOError:
+            await asyncio.sleep(0.01)
+            continue
+        del out[:sent]
+        written, stalled = written + sent, time.monotonic()
+    # read up to the limit (an item counts its body and about a kilobyte), plus a pipe buffer, then stopped
+    assert 0.9 * MAX_AHEAD < written < MAX_AHEAD + 1024 * 1024
+    items: list[Item] = []
+    ended = asyncio.Event()
+
+    def deliver(item: Item) -> None:
+        items.append(item)
+        if item is EOF:
+            ended.set()
+
+    pump.attach(asyncio.get_running_loop(), deliver)
+
+    def finish() -> None:
+        os.set_blocking(write_end, True)
+        os.write(write_end, bytes(out) + frame)
+        os.close(write_end)
+
+    await asyncio.to_thread(finish)
+    await asyncio.wait_for(ended.wait(), 20)
+    await asyncio.to_thread(pump.join, 5)
+    os.close(read_end)
+    assert items[-1] is EOF and len(items) == (written + len(out)) // len(frame) + 2
+    assert all(isinstance(item, Frame) and item.body == frame.split(b"\r\n\r\n", 1)[1] for item in items[:-1])
 
 
 

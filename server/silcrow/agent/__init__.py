@@ -1,7 +1,9 @@
 """The turn loop and the public ``Agent`` API.
 
-This is the only layer that schedules tasks. It knows nothing of LSP: the
-daemon drives it through ``Agent``.
+It knows nothing of LSP: front-ends (the daemon in ``silcrow.lsp``, ``silcrow
+chat`` through it) drive it through ``Agent``. It schedules its own tasks
+(a cycle's reply reader, the background profile learner); front-ends
+schedule theirs (the task that drives a turn, watchers, progress).
 """
 
 from silcrow.agent.api import Agent, ConversationBusy

@@ -1,15 +1,16 @@
 """The pygls server: protocol tweaks, transports (stdio, TCP), logging.
 
 Algorithm:
-1. ``SilcrowProtocol`` changes three things in pygls' LSP protocol:
+1. ``SilcrowProtocol`` changes two things in pygls' LSP protocol:
    ``workspace/executeCommand`` is an ``async`` handler (pygls' own is a
    generator whose inner command task a ``$/cancelRequest`` never reaches),
    so cancelling it cancels the turn exactly like ``silcrow/prompt``;
-   responses to requests already answered by the fast initialize path are
-   dropped; and ``report_server_error`` logs instead of one popup per error.
+   and responses to requests already answered by the fast initialize path
+   are dropped. ``SilcrowServer.report_server_error`` logs every error and
+   shows only the first as a popup (pygls shows one per error).
 2. ``create_server()`` builds a ``SilcrowServer`` with its ``Daemon`` and
    registers the handlers.
-3. ``serve_stdio(pump)`` attaches the stdin pump (see ``guards``) to the
+3. ``serve_stdio(pump)`` attaches the stdin pump (see ``silcrow.lsp.stdin``) to the
    event loop, runs until the daemon stops (EOF, ``exit``, dead parent,
    SIGTERM), then closes the daemon. Worker threads of tools are not waited
    for on the way out (``DetachedExecutor``): a cancelled call abandons its
@@ -44,7 +45,8 @@ from pygls.protocol.language_server import lsp_method
 from silcrow import __version__ as VERSION
 from silcrow.lsp import handlers
 from silcrow.lsp.daemon import Daemon
-from silcrow.lsp.guards import Dispatcher, StdinPump
+from silcrow.lsp.dispatch import Dispatcher
+from silcrow.lsp.stdin import StdinPump
 from silcrow.lsp.tcpgate import (
     AUTH_SECONDS,
     Admitted,

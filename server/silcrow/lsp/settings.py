@@ -55,7 +55,7 @@ class Permissions:
 
 @dataclass(frozen=True, slots=True)
 class FakeScript:
-    """TEST ONLY: replies for the bundled scripted fake provider."""
+    """Replies for the scripted fake provider: tests, and the offline demo of ``silcrow chat``."""
 
     replies: list[str] = field(default_factory=list)
     chunk: int = 4

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from silcrow.lsp.guards import MAX_BODY, BadFrame, Frame, FrameParser
+from silcrow.lsp.frames import MAX_BODY, BadFrame, Frame, FrameParser
 
 PREFIX = b"content-length:"
 MAX_FIRST_FRAME = 1024 * 1024

@@ -66,10 +66,8 @@ StreamItem = TextDelta | Usage
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    replay: bool = True
     resume: bool = False
     stop_sequences: bool = False  # replay honours ``stop=``
-    cancel: bool = False  # a live session can stop generation server-side
 
 
 class ProviderError(Exception):

@@ -140,7 +140,7 @@ class GeminiProvider(HttpStreamingProvider):
     def __init__(self, cfg: ProviderConfig, *, http_client: httpx.AsyncClient | None = None) -> None:
         super().__init__(cfg, http_client=http_client)
         live = cfg.live_transport == "gemini-live"
-        self.capabilities = Capabilities(replay=True, resume=live, stop_sequences=True)
+        self.capabilities = Capabilities(resume=live, stop_sequences=True)
 
     def build_request(self, messages: Sequence[Message], stop: Sequence[str]) -> HttpRequest:
         return gemini_request(self.cfg, messages, stop)

@@ -139,7 +139,7 @@ class HttpStreamingProvider:
         self.cfg = cfg
         self.name = cfg.name
         self.model = cfg.model
-        self.capabilities = Capabilities(replay=True, stop_sequences=True)
+        self.capabilities = Capabilities(stop_sequences=True)
         self._client = http_client
         self._owns_client = http_client is None
 

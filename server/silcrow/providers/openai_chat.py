@@ -139,12 +139,7 @@ class OpenAIChatProvider(HttpStreamingProvider):
         super().__init__(cfg, http_client=http_client)
         self.label = "OpenAI" if cfg.name == "openai" else f"{cfg.name} server at {cfg.base_url}"
         live = cfg.name == "openai" and cfg.live_transport in ("responses", "realtime")
-        self.capabilities = Capabilities(
-            replay=True,
-            resume=live,
-            stop_sequences=takes_stop(cfg),
-            cancel=live and cfg.live_transport == "realtime",
-        )
+        self.capabilities = Capabilities(resume=live, stop_sequences=takes_stop(cfg))
 
     def build_request(self, messages: Sequence[Message], stop: Sequence[str]) -> HttpRequest:
         return chat_request(self.cfg, messages, stop, send_stop=self.capabilities.stop_sequences)

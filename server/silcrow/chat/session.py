@@ -1,21 +1,17 @@
-"""``silcrow chat``: a terminal client that speaks LSP to ``silcrow serve``, as an editor does.
+"""The chat session: the LSP client loop between a terminal and ``silcrow serve``.
 
 Algorithm:
-1. Choose the provider: ``--provider``, else ``SILCROW_PROVIDER``, else the
-   first vendor whose API key is in the environment; with none, an OFFLINE
-   DEMO on the bundled scripted fake provider (think, a real ``read`` of a
-   workspace file, respond), and print how to configure a real provider.
-2. Spawn ``silcrow serve`` on stdio with pygls' client, initialize with the
-   current directory as the workspace and ``experimental.silcrow.permissions``.
-3. Render ``silcrow/event`` notifications as they stream: think dimmed,
-   respond as plain text, tool calls and their outcomes on their own lines,
-   errors in red. Text from the daemon (model replies, tool arguments and
-   outcomes, approval questions, titles, errors) goes through
-   ``visible.terminal_safe`` first: ESC, CR, BEL and other control or
-   invisible characters are printed escaped (``\x1b``), never raw; only
-   the client's own colour codes reach the terminal. Permission requests are
-   asked on the terminal (or rejected when stdin is not a terminal, unless
-   ``--yes``).
+1. ``run_chat(args)`` chooses the provider (``demo.choose_provider``; none
+   means the offline demo on the bundled scripted fake provider, with
+   ``demo.demo_script`` as its ``fakeScript``) and prints ``demo.banner``.
+2. ``ChatSession.start`` spawns ``silcrow serve`` on stdio with pygls'
+   client and initializes with the workspace folder (``--workspace``, the
+   current directory by default), ``experimental.silcrow.permissions`` and
+   the provider settings as ``initializationOptions``.
+3. ``silcrow/event`` notifications go to ``render.Renderer`` as they
+   stream. Permission requests are asked on the terminal (or rejected when
+   stdin is not a terminal, unless ``--yes``); their summary is escaped
+   like every daemon text.
 4. Ctrl-C during a turn sends ``silcrow/cancel``; a second Ctrl-C (or one at
    the prompt) exits. ``/new``, ``/history``, ``/resume N``, ``/quit``.
    ``--once QUESTION`` asks one question and exits (0 when the turn ended
@@ -26,107 +22,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
+from silcrow.chat.demo import banner, choose_provider, demo_script
+from silcrow.chat.render import Renderer
 from silcrow.tools.visible import terminal_safe
-
-KEY_VARS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
-            "gemini": "GEMINI_API_KEY", "google": "GOOGLE_API_KEY"}
-DIM, RED, BOLD, RESET = "\x1b[2m", "\x1b[31m", "\x1b[1m", "\x1b[0m"
-DEMO_FILES = ("README.md", "pyproject.toml", "package.json", "setup.py")
-HOW_TO_CONFIGURE = (
-    "To use a real model, set an API key and run again:\n"
-    "  export OPENAI_API_KEY=...      (or ANTHROPIC_API_KEY, GEMINI_API_KEY)\n"
-    "  silcrow chat --provider openai --model gpt-5-mini\n"
-    "or a local OpenAI-compatible server: silcrow chat --provider ollama"
-)
-
-
-def choose_provider(requested: str | None, env: dict[str, str]) -> str | None:
-    """The provider to use, or None for the offline demo."""
-    if requested:
-        return requested
-    if env.get("SILCROW_PROVIDER"):
-        return env["SILCROW_PROVIDER"]
-    for vendor, var in KEY_VARS.items():
-        if env.get(var):
-            return "gemini" if vendor == "google" else vendor
-    return None
-
-
-def demo_file(root: Path) -> str | None:
-    for name in DEMO_FILES:
-        if (root / name).is_file():
-            return name
-    files = sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
-    return files[0] if files else None
-
-
-def demo_script(root: Path) -> dict[str, Any]:
-    """Scripted replies for the offline demo: think, a real read, then respond."""
-    name = demo_file(root)
-    if name is None:
-        answer = ("§respond: This is Silcrow's OFFLINE DEMO (scripted replies). "
-                  "Put a file in this folder and I will read it with a real tool call.\n§end\n")
-        return {"replies": [answer] * 20, "chunk": 3, "delay": 0.01}
-    call = json.dumps({"name": "read", "args": {"file": name, "end": 20}})
-    first = (f"§think: This is the offline demo, so my replies are scripted; the tool call is "
-             f"real. Let me read {name}.\n§call: {call}\n§execute\n")
-    second = (f"§think: The daemon read {name} from the workspace and gave me its lines.\n"
-              f"§respond: That was a real `read` of {name} through the daemon, shown above. "
-              f"The words you are reading now are scripted: this is the OFFLINE DEMO.\n§end\n")
-    return {"replies": [first, second] * 10, "chunk": 3, "delay": 0.01}
-
-
-class Renderer:
-    """Turns ``silcrow/event`` params into terminal output."""
-
-    def __init__(self, out: Any = None, color: bool | None = None) -> None:
-        self.out = out or sys.stdout
-        self.color = self.out.isatty() if color is None else color
-        self._last: str | None = None
-
-    def _style(self, code: str, text: str) -> str:
-        return f"{code}{text}{RESET}" if self.color else text
-
-    def _switch(self, kind: str) -> None:
-        if self._last is not None and self._last != kind:
-            self.out.write("\n")
-        self._last = kind
-
-    def event(self, ev: dict[str, Any]) -> None:
-        kind, content = ev.get("type"), terminal_safe(str(ev.get("content") or ""))
-        payload = ev.get("payload") or {}
-        if kind == "think":
-            self._switch("think")
-            self.out.write(self._style(DIM, content))
-        elif kind == "respond":
-            self._switch("respond")
-            self.out.write(content)
-        elif kind == "call":
-            self._switch("call")
-            args = json.dumps(payload.get("args", {}), ensure_ascii=False)
-            line = terminal_safe(f"→ {payload.get('name', '?')} {args}", keep_newlines=False)
-            self.out.write(self._style(BOLD, line[:200]))
-        elif kind == "result":
-            self._switch("result")
-            mark = self._style(RED, "✗") if payload.get("error") else "✓"
-            self.out.write(f"{mark} {terminal_safe(str(payload.get('outcome', '')), keep_newlines=False)}")
-        elif kind in ("error", "cancelled"):
-            self._switch(kind)
-            self.out.write(self._style(RED, content or kind))
-        if kind in ("end", "error", "cancelled"):
-            self._last = None
-            self.out.write("\n")
-        self.out.flush()
 
 
 async def ask_permission(params: dict[str, Any], allow_all: bool) -> dict[str, str]:
+    """A ``silcrow/requestPermission`` answer: asked on the terminal, else rejected (or allowed with ``--yes``)."""
     summary = terminal_safe(str(params.get("summary")), keep_newlines=False)
     if allow_all:
         return {"optionId": "allow_once"}
@@ -296,13 +204,6 @@ async def _drain(stream: asyncio.StreamReader) -> None:
     while line := await stream.readline():
         if show:
             sys.stderr.write(line.decode("utf-8", "replace"))
-
-
-def banner(provider: str | None) -> str:
-    if provider is None:
-        return ("=== Silcrow OFFLINE DEMO: no provider configured and no API key found; "
-                "replies are scripted (tool calls are real). ===\n" + HOW_TO_CONFIGURE)
-    return f"Silcrow chat ({provider}). Ctrl-C cancels a turn, /quit exits, /help lists commands."
 
 
 async def _main(args: argparse.Namespace) -> int:
