@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from silcrow.store.paths import default_db_path
+from silcrow.tools.sensitive import protected_entries
 
 ENV_SWITCH = "SILCROW_SANDBOX"
 ENV_BINARY = "SILCROW_BWRAP"
@@ -93,7 +94,12 @@ class Sandbox:
         git_dirs = [d for d in git_dirs_of(root) if not d.is_relative_to(root)]
         for git_dir in git_dirs:
             args += ["--bind", str(git_dir), str(git_dir)]
-        for path in _existing(self.protected(root)):
+        protected = _existing(self.protected(root))
+        # A folder holding a protected path is bound onto itself first: a mount point
+        # cannot be renamed, so `mv .git x && mkdir .git` cannot swap in fresh hooks.
+        for folder in _holders(protected, root):
+            args += ["--bind", str(folder), str(folder)]
+        for path in protected:
             args += ["--ro-bind", str(path), str(path)]
         for path in _existing(self._hidden(root)):
             args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
@@ -107,7 +113,12 @@ class Sandbox:
     def protected(self, root: Path) -> list[Path]:
         """The paths a command may not change (those that exist are mounted read-only)."""
         git_dirs = [d for d in git_dirs_of(root) if not d.is_relative_to(root)]
-        return [root / p for p in PROTECTED] + [d / p for d in git_dirs for p in PROTECTED_GIT]
+        # What the edit policy always asks about (sensitive.py), except a `.git` folder
+        # itself, whose objects and refs `git commit` must write; a `.git` file (a
+        # worktree's `gitdir:` pointer) is kept.
+        asked = [p for p in protected_entries(root) if not (p.name.lower() == ".git" and p.is_dir())]
+        return ([root / p for p in PROTECTED] + asked
+                + [d / p for d in git_dirs for p in PROTECTED_GIT])
 
     def absent(self, root: Path) -> list[Path]:
         """Protected or hidden paths in the root that do not exist: a command can create them."""
@@ -236,6 +247,17 @@ def git_dirs_of(root: Path) -> list[Path]:
         dirs.insert(0, _real(git_dir / common))
     # The common dir usually holds the worktree's dir; one mount then covers both.
     return [d for d in dirs if d.is_dir() and not any(d != o and d.is_relative_to(o) for o in dirs)]
+
+
+def _holders(paths: Iterable[Path], root: Path) -> list[Path]:
+    """The folders strictly between ``root`` and each of ``paths``, outermost first."""
+    seen: dict[Path, None] = {}
+    for path in paths:
+        if path.is_relative_to(root):
+            parts = path.relative_to(root).parts
+            for depth in range(1, len(parts)):
+                seen[root.joinpath(*parts[:depth])] = None
+    return sorted(seen, key=lambda p: len(p.parts))
 
 
 def _existing(paths: Iterable[Path]) -> list[Path]:
