@@ -62,12 +62,17 @@ class _State(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class TurnOutcome:
-    """How a turn ended: ``stop_reason``, and the message when it is ``error``."""
+    """How a turn ended: ``stop_reason``, and the message when it is ``error``.
+
+    ``raised`` is True when an exception stopped the turn (step 4), as
+    opposed to a failure the turn reported itself (a provider error).
+    """
 
     conversation_id: str
     turn_id: str
     stop_reason: StopReason
     error: str | None = None
+    raised: bool = False
 
 
 class TurnBody(Protocol):
@@ -179,7 +184,7 @@ class TurnHandle:
                 await self._final("cancelled", CANCELLED_TEXT)
             except Exception as exc:
                 self._state = _State.FINISHING
-                await self._final("error", _message(exc, self.conversation_id))
+                await self._final("error", _message(exc, self.conversation_id), raised=True)
         except Exception:
             log.exception("could not store the end of turn %s", self.turn_id)
         finally:
@@ -188,17 +193,21 @@ class TurnHandle:
             self._finished.set()
             self._on_done(self)
 
-    async def _final(self, kind: Literal["cancelled", "error"], message: str) -> None:
+    async def _final(
+        self, kind: Literal["cancelled", "error"], message: str, *, raised: bool = False
+    ) -> None:
         events: list[Event] = []
         if not self._asked:
             payload = {"context": self._context} if self._context else None
             events.append(Event("user", self._query, payload, self.conversation_id, self.turn_id))
         events.append(Event(kind, message, {"stopReason": kind}, self.conversation_id, self.turn_id))
-        self._outcome = TurnOutcome(
-            self.conversation_id, self.turn_id, kind, message if kind == "error" else None
+        outcome = TurnOutcome(
+            self.conversation_id, self.turn_id, kind, message if kind == "error" else None, raised
         )
+        self._outcome = outcome  # also when the store cannot take the events
         for event in await self._body.store_final(events):
             self._emit(event)
+        self._outcome = outcome
 
 
 def _message(exc: Exception, conversation_id: str) -> str:
