@@ -29,7 +29,6 @@ import logging
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor, Policy
@@ -107,7 +106,7 @@ class Agent:
         self._owns_store = False
         self._warm = WarmSession()
         self._running: dict[str, TurnHandle] = {}
-        self._background: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         if debug:
             logging.getLogger("silcrow").setLevel(logging.DEBUG)
@@ -161,7 +160,7 @@ class Agent:
         conversation_id: str | None = None,
         user_id: str | None = None,
         chunks: bool = False,
-        context: list[dict[str, Any]] | None = None,
+        context: list[dict[str, object]] | None = None,
     ) -> TurnHandle:
         """Start a turn in a task of its own; raises ``ConversationBusy`` if one is running."""
         conv_id = conversation_id or uuid.uuid4().hex
@@ -181,7 +180,7 @@ class Agent:
         conversation_id: str | None = None,
         user_id: str | None = None,
         chunks: bool = False,
-        context: list[dict[str, Any]] | None = None,
+        context: list[dict[str, object]] | None = None,
     ) -> AsyncIterator[Event]:
         """``start`` + ``events()``: the stored events of one turn; leaving early cancels it."""
         handle = self.start(

@@ -89,7 +89,7 @@ class TurnSpec:
     turn_id: str
     user_id: str
     query: str
-    context: list[dict[str, Any]] | None
+    context: list[dict[str, object]] | None
     chunks: bool
 
 
@@ -107,7 +107,7 @@ class TurnRunner:
     live_failed: bool = field(default=False)
 
     def _event(
-        self, spec: TurnSpec, type_: EventType, content: str = "", payload: dict[str, Any] | None = None
+        self, spec: TurnSpec, type_: EventType, content: str = "", payload: dict[str, object] | None = None
     ) -> Event:
         return Event(
             type=type_,
@@ -128,7 +128,7 @@ class TurnRunner:
     async def run(self, spec: TurnSpec) -> AsyncGenerator[Event, None]:
         async for ev in settle(self.store, self.executor, spec.conversation_id, self._caller(spec)):
             yield ev
-        payload = {"context": spec.context} if spec.context else None
+        payload: dict[str, object] | None = {"context": spec.context} if spec.context else None
         for ev in await self._put(self._event(spec, "user", spec.query, payload)):
             yield ev
         retried = False
