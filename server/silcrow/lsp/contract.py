@@ -233,6 +233,8 @@ def _structure(data: JSON, kind: type[_K], source: str, *, under: str | None) ->
         return _CONVERTER.structure(data, kind)
     except ClassValidationError as exc:
         raise JsonRpcInvalidParams(_explain(source, exc, under)) from None
+    except Exception as exc:  # hostile input must not escape as anything but InvalidParams
+        raise JsonRpcInvalidParams(f"params of {source} do not fit: {exc}") from None
 
 
 def _check_prompt(params: PromptParams) -> None:
@@ -248,7 +250,7 @@ def _explain(method: str, exc: ClassValidationError, under: str | None) -> str:
     parts = path.split(".")[1:]  # the leading "" of the root
     if under is not None:
         if not parts or parts[0] != under:
-            return f"params of {method} must be an object ({detail})"
+            return f"the {method} request is malformed: {detail} at {'.'.join(parts) or 'the top'}"
         parts = parts[1:]
     field = _camel(parts[0].split("[")[0]) if parts else "params"
     where = ".".join(_camel(part) for part in parts)

@@ -75,7 +75,8 @@ class SilcrowProtocol(LanguageServerProtocol):
         return contract.RESULT_TYPES.get(method) or super().get_result_type(method)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
-        if data.get("method") in contract.MESSAGE_TYPES and "id" in data and "jsonrpc" in data:
+        method = data.get("method")
+        if isinstance(method, str) and method in contract.MESSAGE_TYPES and "id" in data and "jsonrpc" in data:
             return contract.structure_request(data)  # InvalidParams that names the field
         return super().structure_message(data)
 
