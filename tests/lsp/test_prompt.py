@@ -156,3 +156,22 @@ async def test_bad_prompt_params_name_the_field(make_daemon) -> None:
         await d.request("silcrow/prompt", {"text": "hi", "context": "a.py"})
     assert '"context"' in info.value.message
     assert (await d.prompt("still alive"))["stopReason"] == "end"
+
+
+async def test_typed_params_are_strict_and_errors_name_the_wire_field(make_daemon) -> None:
+    d = await make_daemon()
+    bad = [
+        ("silcrow/prompt", {"text": "hi", "conversationId": 5}, '"conversationId"'),
+        ("silcrow/prompt", {"text": "hi", "chunks": "yes"}, '"chunks"'),
+        ("silcrow/prompt", {"text": "hi", "context": [{"uri": 7}]}, '"context"'),
+        ("silcrow/cancel", {}, '"conversationId"'),
+        ("silcrow/conversations", {"limit": "10"}, '"limit"'),
+        ("silcrow/history", {"conversationId": None}, '"conversationId"'),
+    ]
+    for method, params, named in bad:
+        with pytest.raises(JsonRpcException) as info:
+            await d.request(method, params)
+        assert info.value.code == -32602 and named in info.value.message, (method, params)
+    assert (await d.request("silcrow/cancel", {"conversationId": "none-running"})) == {"cancelled": False}
+    listed = await d.request("silcrow/conversations", None)
+    assert listed == {"conversations": []}

@@ -12,6 +12,7 @@ import pytest
 from lsprotocol import types as t
 
 from silcrow.lsp.codeactions import command_request, selected_text
+from silcrow.lsp.contract import ContextItem
 from silcrow.lsp.editor import whole_range
 from silcrow.lsp.frames import BadFrame, Frame, FrameParser
 from silcrow.lsp.settings import (
@@ -175,8 +176,11 @@ def test_selected_text_and_command_requests() -> None:
     rng = t.Range(start=t.Position(line=1, character=4), end=t.Position(line=2, character=2))
     assert selected_text(source, rng) == "three\nfo"
     request = command_request("silcrow.fix", [{"uri": "file:///x.py", "text": "three\nfo"}])
-    assert "fix" in request.text.lower() and request.context == [{"uri": "file:///x.py", "text": "three\nfo"}]
+    assert "fix" in request.text.lower()
+    assert request.context == [ContextItem(uri="file:///x.py", text="three\nfo")]
     from pygls.exceptions import JsonRpcInvalidParams
 
     with pytest.raises(JsonRpcInvalidParams, match="one argument"):
         command_request("silcrow.explain", [])
+    with pytest.raises(JsonRpcInvalidParams, match='"chunks"'):
+        command_request("silcrow.ask", [{"uri": "file:///x.py", "chunks": "yes"}])

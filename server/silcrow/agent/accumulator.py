@@ -19,9 +19,18 @@ what it returns, then runs ``pending``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, assert_never
 
-from silcrow.protocol.events import CallToken, Event, Token
+from silcrow.protocol.events import (
+    CallToken,
+    EndToken,
+    Event,
+    EventType,
+    ExecuteToken,
+    RespondText,
+    ThinkText,
+    Token,
+)
 
 Done = Literal["execute", "end"]
 
@@ -34,12 +43,14 @@ class Accumulator:
         self.pending: list[CallToken] = []
         self.tokens: list[Token] = []  # everything accepted, for rendering the reply again
         self.done: Done | None = None
-        self._kind: str | None = None
+        self._kind: Literal["think", "respond"] | None = None
         self._text: list[str] = []
 
-    def _event(self, type_: str, content: str = "", payload: dict | None = None) -> Event:
+    def _event(
+        self, type_: EventType, content: str = "", payload: dict[str, object] | None = None
+    ) -> Event:
         return Event(
-            type=type_,  # type: ignore[arg-type]
+            type=type_,
             content=content,
             payload=payload,
             conversation_id=self.conversation_id,
@@ -53,37 +64,43 @@ class Accumulator:
                 out.append(self._event(self._kind, text))
             self._kind, self._text = None, []
 
+    def _text_token(self, token: ThinkText | RespondText, out: list[Event]) -> None:
+        if self.chunks:
+            if token.text:
+                out.append(self._event(token.kind, token.text, {"delta": True}))
+            return
+        if self._kind != token.kind:
+            self._close_text(out)
+            self._kind = token.kind
+        self._text.append(token.text)
+
     def push(self, tokens: Iterable[Token]) -> list[Event]:
         out: list[Event] = []
         for token in tokens:
             if self.done is not None:
                 break
             self.tokens.append(token)
-            if token.kind in ("think", "respond"):
-                text = token.text  # type: ignore[union-attr]
-                if self.chunks:
-                    if text:
-                        out.append(self._event(token.kind, text, {"delta": True}))
-                    continue
-                if self._kind != token.kind:
+            match token:
+                case ThinkText() | RespondText():
+                    self._text_token(token, out)
+                case CallToken():
                     self._close_text(out)
-                    self._kind = token.kind
-                self._text.append(text)
-                continue
-            self._close_text(out)
-            if isinstance(token, CallToken):
-                self.pending.append(token)
-                payload = (
-                    {"name": token.call.name, "args": token.call.args}
-                    if token.call is not None
-                    else {"raw": token.raw, "error": token.error}
-                )
-                out.append(self._event("call", token.raw, payload))
-            elif token.kind == "execute":
-                out.append(self._event("execute"))
-                self.done = "execute"
-            elif token.kind == "end":
-                self.done = "end"
+                    self.pending.append(token)
+                    payload: dict[str, object] = (
+                        {"name": token.call.name, "args": token.call.args}
+                        if token.call is not None
+                        else {"raw": token.raw, "error": token.error}
+                    )
+                    out.append(self._event("call", token.raw, payload))
+                case ExecuteToken():
+                    self._close_text(out)
+                    out.append(self._event("execute"))
+                    self.done = "execute"
+                case EndToken():
+                    self._close_text(out)
+                    self.done = "end"
+                case _:
+                    assert_never(token)
         return out
 
     def finish(self) -> list[Event]:

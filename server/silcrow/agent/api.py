@@ -1,19 +1,22 @@
-"""The public library API: ``Agent(...)`` and ``async for event in agent(query)``.
+"""The public library API: ``Agent(...)``, ``agent.start(query) -> TurnHandle``.
 
 Algorithm:
 1. ``Agent(...)`` keeps configuration only; the provider, store and tools
-   are made on first use (``ready()``), so constructing one is cheap. The
-   default tools need ``workspace=``: nothing falls back to the current
-   directory.
-2. ``agent(query, conversation_id=None, ...)``: no conversation id means a
-   new conversation (stateless default); with one, the turn continues it
-   from the store. One turn per conversation at a time (``ConversationBusy``).
-3. The turn runs in the caller's task. ``cancel()`` marks the turn and, if the
-   turn is inside an await (model stream, tool), cancels the task; the turn
-   catches that, stores a ``cancelled`` event, yields it and ends. When the
-   turn is parked at a ``yield`` the mark is seen as soon as it resumes.
-   A warm live session that saw a cancelled reply is closed (the next turn
-   reopens it from the store).
+   are made on first use (``ready()``), so constructing one is cheap.
+   ``llm`` is a vendor name, a ``Provider``, or a function that builds one
+   (called on first use, so a missing API key fails the turn that needs
+   it, stored as that turn's ``error``). The default tools need
+   ``workspace=``: nothing falls back to the current directory.
+2. ``agent.start(query, conversation_id=None, ...)`` returns a
+   ``TurnHandle`` at once (``silcrow.agent.handle``: ids known up front,
+   ``events()``, ``cancel()``, ``wait()``); the turn runs in its own task.
+   No conversation id means a new conversation; with one, the turn
+   continues it from the store (or creates it under that id). One turn per
+   conversation at a time (``ConversationBusy``, raised by ``start``).
+3. ``async for event in agent(query, ...)`` is ``start`` plus ``events()``;
+   leaving the loop early cancels the turn. ``agent.cancel(conversation_id)``
+   cancels through the handle. A warm live session that saw a cancelled
+   reply is closed (the next turn reopens it from the store).
 4. After each turn, every ``learn_every`` user messages, the profile is
    updated in a background task (failures are logged, never raised).
 """
@@ -24,12 +27,12 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
 
+from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor, Policy
+from silcrow.agent.handle import TurnHandle
 from silcrow.agent.turn import Mode, TurnRunner, TurnSpec, WarmSession
 from silcrow.protocol.assembly import build_system
 from silcrow.protocol.events import Event
@@ -50,20 +53,16 @@ class ConversationBusy(RuntimeError):
     """A turn is already running on this conversation."""
 
 
-@dataclass
-class _Running:
-    task: asyncio.Task[Any] | None
-    cancelled: bool = False
-    parked: bool = False  # the turn is suspended at a yield, not inside an await
+ProviderFactory = Callable[[], Provider]
 
 
 class Agent:
     def __init__(
         self,
-        llm: str | Provider = "auto",
+        llm: str | Provider | ProviderFactory = "auto",
         *,
         mode: Mode = "auto",
-        storage: Any = None,
+        storage: str | Path | EventLog | None = None,
         identity: str | None = None,
         instructions: str | None = None,
         tools: Sequence[Tool] | None = None,
@@ -103,39 +102,45 @@ class Agent:
         self._tools = list(tools) if tools is not None else None
         self._workspace = workspace
         self._provider: Provider | None = None
-        self._store: Any = None
+        self._store: EventLog | None = None
         self._owns_store = False
         self._warm = WarmSession()
-        self._running: dict[str, _Running] = {}
-        self._background: set[asyncio.Task[Any]] = set()
+        self._running: dict[str, TurnHandle] = {}
+        self._background: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         if debug:
             logging.getLogger("silcrow").setLevel(logging.DEBUG)
 
     # -- set-up ---------------------------------------------------------------
     async def ready(self) -> None:
+        await self._log()
         async with self._lock:
-            if self._store is None:
-                self._store = await self._open_store()
             if self._provider is None:
                 self._provider = self._make_provider()
             if self._tools is None:
                 self._tools = self._default_tools()
 
-    async def _open_store(self) -> Any:
-        from silcrow.store import EventStore
+    async def _log(self) -> EventLog:
+        """The event log, opened on first use (a path or None: an ``EventStore`` this agent owns)."""
+        async with self._lock:
+            if self._store is None:
+                if self.storage is None or isinstance(self.storage, str | Path):
+                    from silcrow.store import EventStore
 
-        if self.storage is None or isinstance(self.storage, str | Path):
-            self._owns_store = True
-            return await EventStore.open(self.storage)
-        return self.storage
+                    self._owns_store = True
+                    self._store = await EventStore.open(self.storage)
+                else:
+                    self._store = self.storage
+            return self._store
 
     def _make_provider(self) -> Provider:
-        if not isinstance(self.llm, str):
-            return self.llm
-        from silcrow.providers.registry import make_provider
+        if isinstance(self.llm, str):
+            from silcrow.providers.registry import make_provider
 
-        return make_provider(self.llm)
+            return make_provider(self.llm)
+        if isinstance(self.llm, Provider):
+            return self.llm
+        return self.llm()
 
     def _default_tools(self) -> list[Tool]:
         from silcrow.tools.registry import default_tools
@@ -144,10 +149,30 @@ class Agent:
         return default_tools(self._workspace, store=self._store)
 
     @property
-    def store(self) -> Any:
+    def store(self) -> EventLog | None:
         return self._store
 
     # -- turns ----------------------------------------------------------------
+    def start(
+        self,
+        query: str,
+        *,
+        conversation_id: str | None = None,
+        user_id: str | None = None,
+        chunks: bool = False,
+        context: list[dict[str, object]] | None = None,
+    ) -> TurnHandle:
+        """Start a turn in a task of its own; raises ``ConversationBusy`` if one is running."""
+        conv_id = conversation_id or uuid.uuid4().hex
+        if conv_id in self._running:
+            raise ConversationBusy(f"conversation {conv_id} already has a turn running")
+        spec = TurnSpec(conv_id, uuid.uuid4().hex, user_id or "default", query, context, chunks)
+        handle = TurnHandle(
+            conv_id, spec.turn_id, spec.user_id, query, context, _Body(self, spec), self._finished
+        )
+        self._running[conv_id] = handle
+        return handle
+
     async def __call__(
         self,
         query: str,
@@ -155,67 +180,30 @@ class Agent:
         conversation_id: str | None = None,
         user_id: str | None = None,
         chunks: bool = False,
-        context: list[dict[str, Any]] | None = None,
+        context: list[dict[str, object]] | None = None,
     ) -> AsyncIterator[Event]:
-        await self.ready()
-        user = user_id or "default"
-        conv_id = await self._conversation(conversation_id, user, query)
-        if conv_id in self._running:
-            raise ConversationBusy(f"conversation {conv_id} already has a turn running")
-        running = _Running(task=asyncio.current_task())
-        self._running[conv_id] = running
-        spec = TurnSpec(conv_id, uuid.uuid4().hex, user, query, context, chunks)
+        """``start`` + ``events()``: the stored events of one turn; leaving early cancels it."""
+        handle = self.start(
+            query, conversation_id=conversation_id, user_id=user_id, chunks=chunks, context=context
+        )
         try:
-            async for event in self._guarded(spec, running):
+            async for event in handle.events():
                 yield event
         finally:
-            self._running.pop(conv_id, None)
-        self._maybe_learn(user)
+            handle.cancel()
 
-    async def _guarded(self, spec: TurnSpec, running: _Running) -> AsyncIterator[Event]:
-        runner = await self._runner(spec.user_id)
-        turn = runner.run(spec)
-        try:
-            while True:
-                if running.cancelled:
-                    raise asyncio.CancelledError
-                try:
-                    event = await turn.__anext__()
-                except StopAsyncIteration:
-                    return
-                running.parked = True
-                try:
-                    yield event
-                finally:
-                    running.parked = False
-        except asyncio.CancelledError:
-            if not running.cancelled:
-                raise  # cancelled by someone else: propagate untouched
-            task = asyncio.current_task()
-            if task is not None:
-                while task.uncancel():
-                    pass
-            with contextlib.suppress(Exception):
-                await turn.aclose()
-            await self._warm.close()
-            running.parked = True  # a further cancel() must not cancel the consumer
-            yield await self._store.append(
-                Event(
-                    type="cancelled",
-                    content="Cancelled by the user.",
-                    payload={"stopReason": "cancelled"},
-                    conversation_id=spec.conversation_id,
-                    turn_id=spec.turn_id,
-                )
-            )
+    def _finished(self, handle: TurnHandle) -> None:
+        if self._running.get(handle.conversation_id) is handle:
+            del self._running[handle.conversation_id]
+        self._maybe_learn(handle.user_id)
 
-    async def _runner(self, user_id: str) -> TurnRunner:
+    async def _runner(self, log_: EventLog, user_id: str) -> TurnRunner:
         assert self._provider is not None and self._tools is not None
         return TurnRunner(
-            store=self._store,
+            store=log_,
             provider=self._provider,
             executor=Executor(self._tools, policy=self.permissions, ask=self.ask),
-            system=await self._system(user_id),
+            system=await self._system(log_, user_id),
             mode=self.mode,
             max_iterations=self.max_iterations,
             history_window=self.history_window,
@@ -223,12 +211,12 @@ class Agent:
             notices=self.notices,
         )
 
-    async def _system(self, user_id: str) -> str:
+    async def _system(self, log_: EventLog, user_id: str) -> str:
         from silcrow.tools.registry import describe_tools
 
         profile_text = ""
         if self.profile:
-            stored = await self._store.get_profile(user_id)
+            stored = await log_.get_profile(user_id)
             if stored:
                 from silcrow.agent.profile import render_profile
 
@@ -240,29 +228,22 @@ class Agent:
             profile=profile_text,
         )
 
-    async def _conversation(self, conversation_id: str | None, user: str, query: str) -> str:
-        if conversation_id is not None:
-            existing = await self._store.get_conversation(conversation_id)
-            if existing is not None:
-                return conversation_id
-        title = " ".join(query.split())[:80]
-        conv = await self._store.create_conversation(
-            workspace=self.workspace_id, user_id=user, title=title, conversation_id=conversation_id
-        )
-        return str(conv.id)
+    async def _conversation(self, spec: TurnSpec) -> EventLog:
+        """The log, with the turn's conversation in it (created under its id if new)."""
+        log_ = await self._log()
+        if await log_.get_conversation(spec.conversation_id) is None:
+            await log_.create_conversation(
+                workspace=self.workspace_id, user_id=spec.user_id,
+                title=" ".join(spec.query.split())[:80], conversation_id=spec.conversation_id,
+            )
+        return log_
 
     def cancel(self, conversation_id: str | None = None) -> bool:
-        """Stop the running turn (or every running turn); True if one was running."""
-        targets = (
-            [self._running[conversation_id]]
-            if conversation_id is not None and conversation_id in self._running
-            else list(self._running.values()) if conversation_id is None else []
-        )
-        for running in targets:
-            running.cancelled = True
-            if not running.parked and running.task is not None:
-                running.task.cancel()
-        return bool(targets)
+        """Cancel the running turn (or every running turn); True if one was running."""
+        if conversation_id is not None:
+            handle = self._running.get(conversation_id)
+            return handle is not None and handle.cancel()
+        return any([handle.cancel() for handle in list(self._running.values())])
 
     # -- memory ---------------------------------------------------------------
     def _maybe_learn(self, user_id: str) -> None:
@@ -273,14 +254,17 @@ class Agent:
         task.add_done_callback(self._background.discard)
 
     async def _learn(self, user_id: str) -> None:
+        log_ = self._store
+        if log_ is None:
+            return
         try:
-            count = await self._store.count_events(type="user", user_id=user_id)
+            count = await log_.count_events(type="user", user_id=user_id)
             if count == 0 or count % self.learn_every:
                 return
             from silcrow.agent.profile import learn_profile
 
             if self._provider is not None:
-                await learn_profile(self._provider, self._store, user_id)
+                await learn_profile(self._provider, log_, user_id)
         except Exception:
             log.exception("profile update failed")
 
@@ -299,3 +283,27 @@ class Agent:
         if self._owns_store and self._store is not None:
             await self._store.close()
             self._store = None
+
+
+class _Body:
+    """The agent's side of a ``TurnHandle``: run the turn, store its last events."""
+
+    def __init__(self, agent: Agent, spec: TurnSpec) -> None:
+        self._agent = agent
+        self._spec = spec
+
+    async def run(self) -> AsyncGenerator[Event, None]:
+        agent, spec = self._agent, self._spec
+        await agent.ready()
+        log_ = await agent._conversation(spec)
+        runner = await agent._runner(log_, spec.user_id)
+        async with contextlib.aclosing(runner.run(spec)) as events:
+            async for event in events:
+                yield event
+
+    async def store_final(self, events: Sequence[Event]) -> list[Event]:
+        log_ = await self._agent._conversation(self._spec)
+        return await log_.append_many(events)
+
+    async def on_cancel(self) -> None:
+        await self._agent._warm.close()

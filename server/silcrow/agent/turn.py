@@ -1,12 +1,14 @@
 """One user turn: model cycles and tool runs until ``§end``, persisted first.
 
+``TurnRunner.run(spec)`` is the loop inside one turn; ``silcrow.agent.handle``
+drives it (task, cancellation, final events), ``silcrow.agent.recovery``
+decides what happens after a crash or a failed cycle, and
+``silcrow.agent.readahead`` batches the model stream.
+
 Algorithm (the same for replay, resume and auto):
-0. Settle the previous tool run: calls executed without a stored result
-   (the daemon crashed or the turn was cancelled mid-run) get one now,
-   stored under their own turn before the new ``user`` event. A read-only
-   call (``Tool.read_only``; also a malformed call or an unknown tool, where
-   nothing runs) is run again through the executor; any other call gets an
-   error result saying its outcome is unknown, so it never runs twice.
+0. Settle the previous tool run (``recovery.settle``): calls executed
+   without a stored result get one now, under their own turn, before the
+   new ``user`` event.
 1. Store the ``user`` event, yield it.
 2. Each cycle: store pending notices as user events; get a reply stream:
    * replay: assemble the context from the store and open one streaming
@@ -26,40 +28,38 @@ Algorithm (the same for replay, resume and auto):
    before yielding it; next cycle. ``§end`` (or ``§execute`` with no call
    pending): store ``end`` and stop.
 6. A provider failure mid-cycle stores an ``error`` event marked
-   ``aborted_cycle`` (context assembly drops that cycle's partial reply; no
-   call of it has run). In auto mode, or in resume mode when the error is
-   retryable (a dropped or expired session), the cycle is retried once
-   (auto: by replay for the rest of the turn; resume: on a session reopened
-   from the store); a second failure of the same cycle, or any other error,
-   ends the turn with stop reason ``error``.
+   ``aborted_cycle`` and is retried at most once (``recovery.cycle_failure``);
+   otherwise it ends the turn with stop reason ``error``.
 7. ``max_iterations`` cycles without ``§end`` end the turn with stop reason
    ``max_iterations``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from silcrow.agent.accumulator import Accumulator
+from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor
-from silcrow.protocol.assembly import (
-    UNKNOWN_OUTCOME,
-    assemble_history,
-    call_name,
-    call_token,
-    frame,
-    unanswered_calls,
-)
-from silcrow.protocol.events import CallToken, Event
+from silcrow.agent.readahead import batches
+from silcrow.agent.recovery import RunCall, cycle_failure, settle
+from silcrow.protocol.assembly import assemble_history, frame
+from silcrow.protocol.events import CallToken, Event, EventType
 from silcrow.protocol.lexer import Lexer
 from silcrow.protocol.messages import Message
-from silcrow.providers.base import LiveSession, Provider, ProviderError, StreamItem, Usage
+from silcrow.providers.base import (
+    LiveSession,
+    Provider,
+    ProviderError,
+    StreamItem,
+    TextDelta,
+    Usage,
+)
 from silcrow.tools.base import ToolContext
 
 log = logging.getLogger(__name__)
@@ -89,13 +89,13 @@ class TurnSpec:
     turn_id: str
     user_id: str
     query: str
-    context: list[dict[str, Any]] | None
+    context: list[dict[str, object]] | None
     chunks: bool
 
 
 @dataclass
 class TurnRunner:
-    store: Any  # silcrow.store.EventStore
+    store: EventLog
     provider: Provider
     executor: Executor
     system: str
@@ -106,9 +106,11 @@ class TurnRunner:
     notices: Callable[[], list[str]] | None = None
     live_failed: bool = field(default=False)
 
-    def _event(self, spec: TurnSpec, type_: str, content: str = "", payload: dict | None = None) -> Event:
+    def _event(
+        self, spec: TurnSpec, type_: EventType, content: str = "", payload: dict[str, object] | None = None
+    ) -> Event:
         return Event(
-            type=type_,  # type: ignore[arg-type]
+            type=type_,
             content=content,
             payload=payload,
             conversation_id=spec.conversation_id,
@@ -124,9 +126,9 @@ class TurnRunner:
         return self.provider.capabilities.resume
 
     async def run(self, spec: TurnSpec) -> AsyncGenerator[Event, None]:
-        async for ev in self._settle(spec):
+        async for ev in settle(self.store, self.executor, spec.conversation_id, self._caller(spec)):
             yield ev
-        payload = {"context": spec.context} if spec.context else None
+        payload: dict[str, object] | None = {"context": spec.context} if spec.context else None
         for ev in await self._put(self._event(spec, "user", spec.query, payload)):
             yield ev
         retried = False
@@ -144,17 +146,15 @@ class TurnRunner:
                     yield ev
             except ProviderError as exc:
                 await self.warm.close()
-                retry = not retried and (self.mode == "auto" or (live and exc.retryable))
-                note = {"aborted_cycle": True, "recoverable": retry, "mode": "resume" if live else "replay"}
-                for ev in await self._put(self._event(spec, "error", str(exc), note)):
+                failure = cycle_failure(exc, mode=self.mode, live=live, retried=retried)
+                for ev in await self._put(self._event(spec, "error", str(exc), dict(failure.note))):
                     yield ev
-                if not retry:
+                if not failure.retry:
                     for ev in await self._put(self._end(spec, "error", str(exc))):
                         yield ev
                     return
                 retried = True
-                if self.mode == "auto" and live:
-                    self.live_failed = True  # rest of this turn by replay
+                self.live_failed = self.live_failed or failure.to_replay
                 cycle -= 1
                 continue
             retried = False  # the next cycle may be retried once too
@@ -162,15 +162,16 @@ class TurnRunner:
                 for ev in await self._put(self._end(spec, "end")):
                     yield ev
                 return
+            run_call = self._caller(spec)
             for call in acc.pending:
-                for ev in await self._run_call(spec, call, spec.turn_id):
+                for ev in await run_call(call, spec.turn_id, None):
                     yield ev
         msg = f"Stopped after {self.max_iterations} model cycles without §end."
         for ev in await self._put(self._end(spec, "max_iterations", msg)):
             yield ev
 
     def _end(self, spec: TurnSpec, reason: str, message: str = "") -> Event:
-        kind = "error" if reason == "error" else "end"
+        kind: EventType = "error" if reason == "error" else "end"
         return self._event(spec, kind, message, {"stopReason": reason})
 
     async def _notices(self, spec: TurnSpec) -> list[Event]:
@@ -196,14 +197,17 @@ class TurnRunner:
         first_delta: float | None = None
         stored: list[Event] = []
         stopped_early = False
-        async with contextlib.aclosing(_batches(stream)) as batches:
-            async for items in batches:
+        async with contextlib.aclosing(batches(stream)) as arrived:
+            async for items in arrived:
                 texts = []
                 for item in items:
-                    if isinstance(item, Usage):
-                        usage = item
-                    else:
-                        texts.append(item.text)
+                    match item:
+                        case Usage():
+                            usage = item
+                        case TextDelta():
+                            texts.append(item.text)
+                        case _:
+                            assert_never(item)
                 if not texts:
                     continue
                 if first_delta is None:
@@ -276,101 +280,15 @@ class TurnRunner:
             )
         return out
 
-    async def _run_call(
-        self, spec: TurnSpec, call: CallToken, turn_id: str, **marks: Any
-    ) -> list[Event]:
-        ctx = ToolContext(conversation_id=spec.conversation_id, user_id=spec.user_id, turn_id=turn_id)
-        result = await self.executor.run(call, ctx)
-        name = call.call.name if call.call is not None else "call"
-        payload = {"name": name, "outcome": result.outcome, "error": result.error, **marks}
-        event = Event("result", result.content, payload, spec.conversation_id, turn_id)
-        return await self._put(event)
+    def _caller(self, spec: TurnSpec) -> RunCall:
+        async def run_call(call: CallToken, turn_id: str, recovered: str | None) -> list[Event]:
+            ctx = ToolContext(conversation_id=spec.conversation_id, user_id=spec.user_id, turn_id=turn_id)
+            result = await self.executor.run(call, ctx)
+            name = call.call.name if call.call is not None else "call"
+            payload: dict[str, Any] = {"name": name, "outcome": result.outcome, "error": result.error}
+            if recovered is not None:
+                payload["recovered"] = recovered
+            event = Event("result", result.content, payload, spec.conversation_id, turn_id)
+            return await self._put(event)
 
-    def _rerunnable(self, call: CallToken) -> bool:
-        """Whether running ``call`` again changes nothing (see step 0)."""
-        tool = self.executor.tool_for(call)
-        return tool is None or tool.read_only
-
-    async def _closed_cleanly(self, conversation_id: str) -> bool:
-        """Whether the log ends where no call can be open (a finished turn: two cheap reads)."""
-        last = await self.store.events(
-            conversation_id, after_seq=max(0, await self.store.last_seq(conversation_id) - 1)
-        )
-        if not last:
-            return True
-        return last[-1].type in ("end", "user")
-
-    async def _settle(self, spec: TurnSpec) -> AsyncIterator[Event]:
-        """Step 0: a stored result for every executed call that has none."""
-        if await self._closed_cleanly(spec.conversation_id):
-            return
-        for stored in unanswered_calls(await self.store.events(spec.conversation_id)):
-            call = call_token(stored)
-            if self._rerunnable(call):
-                for ev in await self._run_call(spec, call, stored.turn_id, recovered="rerun"):
-                    yield ev
-                continue
-            payload = {
-                "name": call_name(stored),
-                "outcome": "Outcome unknown: interrupted before it reported back",
-                "error": True,
-                "recovered": "unknown",
-            }
-            unknown = Event(
-                "result", UNKNOWN_OUTCOME, payload, spec.conversation_id, stored.turn_id
-            )
-            for ev in await self._put(unknown):
-                yield ev
-
-
-_END = object()
-
-
-async def _batches(stream: AsyncIterator[StreamItem]) -> AsyncGenerator[list[StreamItem], None]:
-    """Read the stream ahead in a task; yield everything that arrived meanwhile.
-
-    While the consumer commits one batch to the store, the reader keeps
-    receiving, so the next batch holds all deltas that came in: one
-    transaction per delta when the model is slow, many deltas per transaction
-    when it is fast. A failure of the stream is raised to the consumer; when
-    the consumer stops early the reader is cancelled, which closes the stream.
-    """
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def read() -> None:
-        try:
-            async with contextlib.aclosing(stream):  # type: ignore[type-var]
-                async for item in stream:
-                    queue.put_nowait(item)
-        except Exception as exc:
-            queue.put_nowait(_Failure(exc))
-        finally:
-            queue.put_nowait(_END)
-
-    reader = asyncio.get_running_loop().create_task(read())
-    try:
-        while True:
-            items = [await queue.get()]
-            while not queue.empty():
-                items.append(queue.get_nowait())
-            done = items[-1] is _END
-            if done:
-                items.pop()
-            failure = next((i for i, item in enumerate(items) if isinstance(item, _Failure)), None)
-            if failure is not None:
-                if failure:
-                    yield items[:failure]  # what arrived before the failure is still shown
-                raise items[failure].exc
-            if items:
-                yield items
-            if done:
-                return
-    finally:
-        if not reader.done():
-            reader.cancel()
-        await asyncio.gather(reader, return_exceptions=True)
-
-
-@dataclass
-class _Failure:
-    exc: Exception
+        return run_call

@@ -8,21 +8,21 @@
   this", "Fix this" (kind ``refactor``) for a non-empty selection, each a
   command ``silcrow.ask`` / ``silcrow.explain`` / ``silcrow.fix`` with one
   argument ``{uri, range, text}``.
-* ``command_request(command, arguments)``: the ``TurnRequest`` a command
+* ``command_request(command, arguments)``: the ``PromptParams`` a command
   runs, with the selection as context. ``question`` in the argument becomes
   the prompt; ``silcrow.ask`` without one asks for an explanation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 
-from silcrow.lsp.editor import as_plain
-from silcrow.lsp.turns import TurnRequest
+from silcrow.lsp.contract import PromptParams, prompt_params
 
 ASK, EXPLAIN, FIX = "silcrow.ask", "silcrow.explain", "silcrow.fix"
 COMMANDS = (ASK, EXPLAIN, FIX)
@@ -84,11 +84,10 @@ def actions_for(uri: str, rng: t.Range, text: str) -> list[t.CodeAction]:
     ]
 
 
-def command_request(command: str, arguments: Any) -> TurnRequest:
+def command_request(command: str, arguments: Sequence[object] | None) -> PromptParams:
     if command not in COMMANDS:
         raise JsonRpcInvalidParams(f"unknown command {command!r}; use one of {', '.join(COMMANDS)}")
-    args = as_plain(arguments) or []
-    arg = args[0] if isinstance(args, list) and args else None
+    arg = arguments[0] if arguments else None
     if not isinstance(arg, dict) or not isinstance(arg.get("uri"), str):
         raise JsonRpcInvalidParams(
             f"{command} takes one argument {{uri, range, text, question?}} (the selection)"
@@ -96,10 +95,6 @@ def command_request(command: str, arguments: Any) -> TurnRequest:
     selection = {k: arg[k] for k in ("uri", "range", "text") if arg.get(k) is not None}
     question = arg.get("question")
     text = question if isinstance(question, str) and question.strip() else _PROMPTS[command]
-    return TurnRequest.parse({
-        "text": text,
-        "context": [selection],
-        "conversationId": arg.get("conversationId"),
-        "chunks": arg.get("chunks"),
-        "workspaceUri": arg.get("workspaceUri"),
-    })
+    raw: dict[str, object] = {"text": text, "context": [selection]}
+    raw |= {k: arg[k] for k in ("conversationId", "chunks", "workspaceUri") if arg.get(k) is not None}
+    return prompt_params(raw, command)

@@ -1,7 +1,7 @@
 """The daemon's state for one client connection, and its lifecycle.
 
 ``Daemon`` owns the ``Editor`` adapter, the ``SessionManager`` (one session
-per workspace folder) and the ``Turns`` registry; LSP handlers
+per workspace folder) and the ``TurnRegistry`` of running turns; LSP handlers
 (``silcrow.lsp.handlers``) are thin adapters over it.
 
 Algorithm (lifecycle):
@@ -30,10 +30,10 @@ from typing import Any
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 
-from silcrow.lsp.editor import ClientFlags, Editor, as_plain
+from silcrow.lsp.editor import ClientFlags, Editor
 from silcrow.lsp.progress import TurnProgress
 from silcrow.lsp.sessions import SessionManager, WorkspaceSession
-from silcrow.lsp.turns import Turn, Turns
+from silcrow.lsp.turns import RunningPrompt, TurnRegistry
 from silcrow.protocol.events import Event
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Daemon:
         self.server = server
         self.editor = Editor(server)
         self.sessions = SessionManager(self.editor)
-        self.turns = Turns(self.sessions, self.send_event, self._progress)
+        self.turns = TurnRegistry(self.sessions, self.send_event, self._progress)
         self.stopped = asyncio.Event()
         self.exit_code = 0
         self._watchdog: asyncio.Task[None] | None = None
@@ -66,14 +66,15 @@ class Daemon:
     def send_event(self, event: Event) -> None:
         self.server.protocol.notify("silcrow/event", event.to_json())
 
-    def _progress(self, turn: Turn) -> TurnProgress:
-        title = turn.request.text.strip().splitlines()[0][:80] if turn.request.text.strip() else ""
+    def _progress(self, turn: RunningPrompt) -> TurnProgress:
+        text = turn.params.text.strip()
+        title = text.splitlines()[0][:80] if text else ""
         return TurnProgress(
             self.server,
             enabled=self.editor.flags.progress,
             title=title,
             on_cancel=lambda: self._cancel_quietly(turn.conversation_id),
-            token=turn.request.work_done_token,
+            token=turn.params.work_done_token,
         )
 
     def _cancel_quietly(self, conversation_id: str) -> None:
@@ -86,7 +87,7 @@ class Daemon:
     # -- initialize and settings ------------------------------------------------
     def on_initialize(self, params: t.InitializeParams) -> None:
         self.editor.flags = ClientFlags.from_capabilities(params.capabilities)
-        self.sessions.init_options = as_plain(params.initialization_options) or {}
+        self.sessions.init_options = params.initialization_options or {}
         folders = [f.uri for f in params.workspace_folders or []]
         if not folders and params.root_uri:
             folders = [params.root_uri]
@@ -101,7 +102,7 @@ class Daemon:
             await self._refresh_settings(pushed)
 
     async def _refresh_settings(self, pushed: Any) -> None:
-        self.sessions.configure_user(as_plain(pushed))
+        self.sessions.configure_user(pushed)
         if self.editor.flags.configuration and self.sessions.sessions:
             uris = list(self.sessions.sessions)
             items = [t.ConfigurationItem(scope_uri=uri, section="silcrow") for uri in uris]
@@ -114,7 +115,7 @@ class Daemon:
                 self.sessions.reapply()
                 return
             for uri, answer in zip(uris, answers, strict=False):
-                self.sessions.configure(uri, as_plain(answer))
+                self.sessions.configure(uri, answer)
         else:
             self.sessions.reapply()
 

@@ -9,42 +9,42 @@ Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from silcrow.lsp import codeactions
+from silcrow.lsp.contract import (
+    CancelParams,
+    CancelResult,
+    ConversationInfo,
+    ConversationsParams,
+    ConversationsResult,
+    HistoryParams,
+    HistoryResult,
+    PromptParams,
+    PromptResult,
+)
 from silcrow.lsp.daemon import Daemon
-from silcrow.lsp.editor import as_plain
-from silcrow.lsp.turns import TurnRequest, UnknownConversationError
+from silcrow.lsp.turns import UnknownConversationError
+
+if TYPE_CHECKING:
+    from silcrow.store.records import Conversation
 
 MAX_LIST = 500
+DEFAULT_LIST = 50
 
 
-def conversation_json(conv: Any) -> dict[str, Any]:
-    return {
-        "id": conv.id,
-        "title": conv.title,
-        "workspace": conv.workspace,
-        "createdAt": conv.created_at,
-        "updatedAt": conv.updated_at,
-    }
+def conversation_info(conv: Conversation) -> ConversationInfo:
+    return ConversationInfo(
+        id=conv.id, title=conv.title, workspace=conv.workspace,
+        created_at=conv.created_at, updated_at=conv.updated_at,
+    )
 
 
-def _field(params: Any, key: str, kind: type, *, required: bool = False) -> Any:
-    raw = as_plain(params)
-    value = raw.get(key) if isinstance(raw, dict) else None
-    if value is None and not required:
-        return None
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        need = "required" if required else "optional"
-        raise JsonRpcInvalidParams(f"\"{key}\" ({need}) must be a {kind.__name__}")
-    return value
-
-
-async def execute_command(daemon: Daemon, params: t.ExecuteCommandParams) -> Any:
+async def execute_command(daemon: Daemon, params: t.ExecuteCommandParams) -> PromptResult:
     request = codeactions.command_request(params.command, params.arguments)
     return await daemon.turns.run(request, daemon.default_chunks)
 
@@ -97,33 +97,32 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
         server.command(name)(_unreachable)
 
     @server.feature(t.SHUTDOWN)
-    def shutdown(params: Any) -> None:
+    def shutdown(params: None) -> None:
         daemon.turns.cancel_all()
 
     @server.feature("silcrow/prompt")
-    async def prompt(params: Any) -> dict[str, Any]:
-        return await daemon.turns.run(TurnRequest.parse(params), daemon.default_chunks)
+    async def prompt(params: PromptParams) -> PromptResult:
+        return await daemon.turns.run(params, daemon.default_chunks)
 
     @server.feature("silcrow/cancel")
-    def cancel(params: Any) -> dict[str, Any]:
-        cid = _field(params, "conversationId", str, required=True)
-        return {"cancelled": daemon.turns.cancel(cid)}
+    def cancel(params: CancelParams) -> CancelResult:
+        return CancelResult(cancelled=daemon.turns.cancel(params.conversation_id))
 
     @server.feature("silcrow/conversations")
-    async def conversations(params: Any) -> dict[str, Any]:
-        uri = _field(params, "workspaceUri", str)
-        limit = min(_field(params, "limit", int) or 50, MAX_LIST)
+    async def conversations(params: ConversationsParams) -> ConversationsResult:
+        limit = min(params.limit or DEFAULT_LIST, MAX_LIST)
         store = await daemon.sessions.store()
+        uri = params.workspace_uri
         uris: list[str | None] = [uri] if uri else [*daemon.sessions.sessions] or [None]
-        found: list[Any] = []
+        found: list[Conversation] = []
         for workspace in uris:
             found += await store.list_conversations(workspace=workspace, limit=limit)
         found.sort(key=lambda c: c.updated_at, reverse=True)
-        return {"conversations": [conversation_json(c) for c in found[:limit]]}
+        return ConversationsResult([conversation_info(c) for c in found[:limit]])
 
     @server.feature("silcrow/history")
-    async def history(params: Any) -> dict[str, Any]:
-        cid = _field(params, "conversationId", str, required=True)
+    async def history(params: HistoryParams) -> HistoryResult:
+        cid = params.conversation_id
         store = await daemon.sessions.store()
         conv = await store.get_conversation(cid)
         if conv is None:
@@ -132,8 +131,8 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
                 data={"conversationId": cid},
             )
         events = await store.events(cid)
-        return {"conversation": conversation_json(conv), "events": [e.to_json() for e in events]}
+        return HistoryResult(conversation_info(conv), [e.to_json() for e in events])
 
 
-def _unreachable(*args: Any) -> None:  # pragma: no cover - SilcrowProtocol intercepts
+def _unreachable(*args: object) -> None:  # pragma: no cover - SilcrowProtocol intercepts
     raise JsonRpcInvalidParams("this command runs through workspace/executeCommand")

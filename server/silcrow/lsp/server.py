@@ -1,7 +1,10 @@
 """The pygls server: protocol tweaks, transports (stdio, TCP), logging.
 
 Algorithm:
-1. ``SilcrowProtocol`` changes two things in pygls' LSP protocol:
+1. ``SilcrowProtocol`` changes four things in pygls' LSP protocol: the
+   daemon's own methods have typed params and results
+   (``silcrow.lsp.contract``, through ``get_message_type`` /
+   ``get_result_type``; bad params are an InvalidParams naming the field);
    ``workspace/executeCommand`` is an ``async`` handler (pygls' own is a
    generator whose inner command task a ``$/cancelRequest`` never reaches),
    so cancelling it cancels the turn exactly like ``silcrow/prompt``;
@@ -43,7 +46,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from silcrow import __version__ as VERSION
-from silcrow.lsp import handlers
+from silcrow.lsp import contract, handlers
 from silcrow.lsp.daemon import Daemon
 from silcrow.lsp.dispatch import Dispatcher
 from silcrow.lsp.stdin import StdinPump
@@ -66,6 +69,18 @@ class SilcrowProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
         self.preanswered: set[Any] = set()
+
+    def get_message_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
+        return contract.MESSAGE_TYPES.get(method) or super().get_message_type(method)
+
+    def get_result_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
+        return contract.RESULT_TYPES.get(method) or super().get_result_type(method)
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        method = data.get("method")
+        if isinstance(method, str) and method in contract.MESSAGE_TYPES and "id" in data and "jsonrpc" in data:
+            return contract.structure_request(data)  # InvalidParams that names the field
+        return super().structure_message(data)
 
     @lsp_method(t.WORKSPACE_EXECUTE_COMMAND)
     async def lsp_workspace__execute_command(self, params: t.ExecuteCommandParams) -> Any:  # type: ignore[override]

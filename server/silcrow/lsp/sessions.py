@@ -35,11 +35,17 @@ import contextlib
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from silcrow.lsp.editor import Editor, uri_path
 from silcrow.lsp.editor_workspace import EditorWorkspace
 from silcrow.lsp.settings import IssueReporter, Settings, folder_layer, merge, parse_settings
+
+if TYPE_CHECKING:
+    from silcrow.agent import Agent
+    from silcrow.providers.base import Provider
+    from silcrow.store import EventStore
+    from silcrow.tools.sandbox import SandboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +64,7 @@ NO_WORKSPACE_MESSAGE = (
 )
 
 
-def build_provider(settings: Settings) -> Any:
+def build_provider(settings: Settings) -> Provider:
     """The provider the settings name; raises ``ProviderError`` (e.g. a missing key).
 
     ``fakeScript`` reaches the scripted fake (``provider: "fake"``) through
@@ -90,15 +96,15 @@ class WorkspaceSession:
     root: Path
     manager: SessionManager
     settings: Settings = field(default_factory=Settings)
-    folder_config: Any = None  # the folder's last workspace/configuration answer
+    folder_config: object = None  # the folder's last workspace/configuration answer
     running: int = 0
-    _agent: Any = None
-    _agent_key: tuple[Any, ...] | None = None
+    _agent: Agent | None = None
+    _agent_key: tuple[object, ...] | None = None
     _workspace: EditorWorkspace | None = None
     _idle: asyncio.TimerHandle | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    async def agent(self) -> Any:
+    async def agent(self) -> Agent:
         """The folder's agent, built (or rebuilt after a settings change) on demand."""
         async with self._lock:
             key = self.settings.agent_key()
@@ -111,12 +117,12 @@ class WorkspaceSession:
             await old.aclose()
         return self._agent
 
-    async def _build(self) -> Any:
+    async def _build(self) -> Agent:
         from silcrow.agent import Agent
         from silcrow.tools.policy import PermissionPolicy
         from silcrow.tools.registry import default_tools
 
-        provider = build_provider(self.settings)
+        settings = self.settings
         store = await self.manager.store()
         workspace = self.workspace()
         sandbox = (await self.manager.sandbox_status()).sandbox
@@ -128,7 +134,7 @@ class WorkspaceSession:
             self.settings.permissions.as_dict(), root=self.root, prefix_approvals=sandbox is not None
         )
         return Agent(
-            provider,
+            lambda: build_provider(settings),  # built by the agent: a failure is that turn's error
             mode=self.settings.mode,
             storage=store,
             tools=default_tools(workspace, store=store),
@@ -146,10 +152,6 @@ class WorkspaceSession:
         if self._workspace is None:
             self._workspace = EditorWorkspace(self.root, self.manager.editor)
         return self._workspace
-
-    @property
-    def agent_if_built(self) -> Any:
-        return self._agent
 
     def busy(self) -> None:
         self.running += 1
@@ -188,11 +190,11 @@ class SessionManager:
         self.user_push: Any = {}
         self._ignored: set[str] = set()
         self.reporter = IssueReporter(editor.show)
-        self._store: Any = None
+        self._store: EventStore | None = None
         self._store_lock = asyncio.Lock()
         self.config_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._sandbox: Any = None
+        self._sandbox: SandboxStatus | None = None
         self._sandbox_lock = asyncio.Lock()
 
     # -- folders and settings -------------------------------------------------
@@ -288,7 +290,7 @@ class SessionManager:
         return next(iter(self.sessions.values()))
 
     # -- shared resources -------------------------------------------------------
-    async def store(self) -> Any:
+    async def store(self) -> EventStore:
         async with self._store_lock:
             if self._store is None:
                 from silcrow.store import EventStore
@@ -296,7 +298,7 @@ class SessionManager:
                 self._store = await EventStore.open(None)
         return self._store
 
-    async def sandbox_status(self) -> Any:
+    async def sandbox_status(self) -> SandboxStatus:
         """Whether shell commands can be sandboxed: probed once; if not, the user is told once."""
         async with self._sandbox_lock:
             if self._sandbox is None:

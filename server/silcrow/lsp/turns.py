@@ -1,49 +1,54 @@
-"""Turns: the one cancellable machinery behind ``silcrow/prompt`` and the code-action commands.
+"""The daemon's running turns: a registry by conversation, and the JSON-RPC errors.
+
+The turn itself (its task, cancellation, every stored event) belongs to the
+agent (``silcrow.agent.handle.TurnHandle``); this module only routes
+requests to it. ``silcrow/prompt`` and the code-action commands both come
+through ``TurnRegistry.run``.
 
 Algorithm:
-1. ``TurnRequest.parse(params)`` checks the request; bad input is an
-   ``InvalidParams`` error that names the field.
-2. ``Turns.run(request)`` picks the workspace session, refuses a second turn
-   on a conversation that has one running (``ConversationBusy``, code 1001;
-   no workspace folder at all is ``NoWorkspace``, code 1004;
-   the daemon does not queue), registers the turn under its conversation id
-   (a new conversation gets its id here, so it can be cancelled at once) and
-   starts a driver task.
-3. The request handler awaits the driver through ``asyncio.shield``. When
-   pygls cancels the handler (``$/cancelRequest``, or ``shutdown``), the
-   handler clears its task's cancellation, cancels the turn and keeps
-   waiting: the request resolves with the normal result, stopReason
-   ``cancelled``.
-4. The driver iterates the agent: every (already stored) event goes out as a
-   ``silcrow/event`` notification in the order the agent yields it (seq
-   order), then feeds progress. A cancel is given to the agent exactly once;
-   one that arrives before the agent has registered the turn is delivered
-   after the next event.
-5. Failures that stop the agent from producing its own final event (a
-   missing API key, a broken provider setting, a bug) are stored as a
-   ``user`` + ``error`` pair, sent, and end the turn with stopReason
-   ``error``; the daemon stays up.
+1. ``run(params, default_chunks)`` waits out a settings refresh that
+   started before it, picks the workspace session (no folder at all is
+   ``NoWorkspaceError`` 1004, an unknown ``workspaceUri`` is
+   ``UnknownWorkspaceError`` 1003), refuses a conversation with a running
+   turn (``ConversationBusyError`` 1001: the daemon does not queue), and
+   registers the conversation at once (a new one gets its id here, so it
+   can be cancelled before its first event).
+2. It gets the session's agent and starts the turn (``Agent.start``); a
+   cancel that arrived while the agent was being built is handed to the
+   handle as soon as it exists.
+3. Every event of the handle (already stored, in seq order) goes out as a
+   ``silcrow/event`` notification and feeds progress. When the request is
+   cancelled (``$/cancelRequest``; ``shutdown``), the turn is cancelled
+   through its handle and forwarding goes on to the turn's last event: the
+   request resolves with the normal result, stopReason ``cancelled``.
+4. ``cancel(conversation_id)`` / ``cancel_all()`` go to the handles;
+   ``drain(timeout)`` waits for running turns on exit. A turn stopped by an
+   exception (a missing API key, a broken provider setting, a bug) also
+   shows its message once per distinct message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException
 
-from silcrow.lsp.editor import as_plain
+from silcrow.lsp.contract import PromptParams, PromptResult, to_json
 from silcrow.lsp.progress import TurnProgress
 from silcrow.lsp.sessions import NoWorkspace, SessionManager, UnknownWorkspace, WorkspaceSession
 from silcrow.protocol.events import Event
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from silcrow.agent import Agent
+    from silcrow.agent.handle import TurnHandle
 
-STOP_REASONS = ("end", "cancelled", "max_iterations", "error")
+log = logging.getLogger(__name__)
 
 
 class ConversationBusyError(JsonRpcException):
@@ -74,210 +79,120 @@ def busy_error(conversation_id: str) -> ConversationBusyError:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class TurnRequest:
-    text: str
-    conversation_id: str | None = None
-    context: list[dict[str, Any]] = field(default_factory=list)
-    chunks: bool | None = None
-    workspace_uri: str | None = None
-    work_done_token: str | int | None = None
-
-    @classmethod
-    def parse(cls, params: Any) -> TurnRequest:
-        raw = as_plain(params)
-        if not isinstance(raw, dict):
-            raise JsonRpcInvalidParams("silcrow/prompt params must be an object with a \"text\" field")
-        text = raw.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise JsonRpcInvalidParams("\"text\" is required: a non-empty string (the user's message)")
-        return cls(
-            text=text,
-            conversation_id=_optional(raw, "conversationId", str),
-            context=_context(raw.get("context")),
-            chunks=_optional(raw, "chunks", bool),
-            workspace_uri=_optional(raw, "workspaceUri", str),
-            work_done_token=raw.get("workDoneToken"),
-        )
-
-
-def _optional(raw: dict[str, Any], key: str, kind: type) -> Any:
-    value = raw.get(key)
-    if value is None or isinstance(value, kind):
-        return value
-    raise JsonRpcInvalidParams(f"\"{key}\" must be a {kind.__name__} (or omitted)")
-
-
-def _context(value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(
-        isinstance(item, dict) and isinstance(item.get("uri"), str) for item in value
-    ):
-        raise JsonRpcInvalidParams("\"context\" must be a list of {uri, range?, text?} objects")
-    return value
-
-
-def stop_reason(event: Event | None) -> str:
-    if event is None:
-        return "error"
-    reason = (event.payload or {}).get("stopReason")
-    if reason in STOP_REASONS:
-        return str(reason)
-    return {"cancelled": "cancelled", "error": "error"}.get(event.type, "end")
-
-
 @dataclass
-class Turn:
+class RunningPrompt:
+    """A registered conversation: its session, and its turn once started."""
+
     conversation_id: str
     session: WorkspaceSession
-    request: TurnRequest
-    task: asyncio.Task[dict[str, Any]] | None = None
-    cancel_requested: bool = False
-    cancel_delivered: bool = False
+    params: PromptParams
+    handle: TurnHandle | None = None
+    cancel_on_start: bool = False
+    done: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def cancel(self) -> None:
-        self.cancel_requested = True
-        self.deliver_cancel()
-
-    def deliver_cancel(self) -> None:
-        """Tell the agent once; before it has registered the turn, it says False and we retry."""
-        agent = self.session.agent_if_built
-        if self.cancel_requested and not self.cancel_delivered and agent is not None:
-            self.cancel_delivered = bool(agent.cancel(self.conversation_id))
+    def cancel(self) -> bool:
+        if self.handle is None:
+            self.cancel_on_start = True
+            return True
+        return self.handle.cancel()
 
 
-class Turns:
+class TurnRegistry:
     def __init__(
         self,
         sessions: SessionManager,
         send: Callable[[Event], None],
-        progress: Callable[[Turn], TurnProgress],
+        progress: Callable[[RunningPrompt], TurnProgress],
     ) -> None:
         self.sessions = sessions
         self._send = send
         self._progress = progress
-        self.running: dict[str, Turn] = {}
+        self.running: dict[str, RunningPrompt] = {}
         self._shown: set[str] = set()
 
-    async def run(self, request: TurnRequest, default_chunks: Callable[[WorkspaceSession], bool]) -> dict[str, Any]:
+    async def run(
+        self, params: PromptParams, default_chunks: Callable[[WorkspaceSession], bool]
+    ) -> PromptResult:
         async with self.sessions.config_lock:
             pass  # a settings refresh that started before this prompt applies to it
+        context = [to_json(item) for item in params.context]
         try:
-            session = await self.sessions.pick(
-                request.workspace_uri, request.conversation_id, request.context
-            )
+            session = await self.sessions.pick(params.workspace_uri, params.conversation_id, context)
         except NoWorkspace as exc:
             raise NoWorkspaceError(str(exc)) from None
         except UnknownWorkspace as exc:
             raise UnknownWorkspaceError(str(exc)) from None
-        cid = request.conversation_id or uuid.uuid4().hex
+        cid = params.conversation_id or uuid.uuid4().hex
         if cid in self.running:
             raise busy_error(cid)
-        if request.chunks is None:
-            request = _with_chunks(request, default_chunks(session))
-        turn = Turn(cid, session, request)
-        self.running[cid] = turn
+        entry = RunningPrompt(cid, session, params)
+        self.running[cid] = entry
         session.busy()
-        turn.task = asyncio.ensure_future(self._drive(turn))
-        turn.task.add_done_callback(lambda _: self._finished(turn))
-        return await self._await(turn)
+        try:
+            chunks = default_chunks(session) if params.chunks is None else params.chunks
+            return await self._drive(entry, chunks, context)
+        finally:
+            if self.running.get(cid) is entry:
+                del self.running[cid]
+            session.settle()
+            entry.done.set()
 
-    def _finished(self, turn: Turn) -> None:
-        if self.running.get(turn.conversation_id) is turn:
-            del self.running[turn.conversation_id]
-        turn.session.settle()
-
-    async def _await(self, turn: Turn) -> dict[str, Any]:
-        task = turn.task
-        assert task is not None
-        while not task.done():
-            try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                if task.done():
-                    break  # the turn itself was cancelled (the daemon is exiting)
-                me = asyncio.current_task()
-                if me is not None:
-                    me.uncancel()
-                turn.cancel()
-        return task.result()
-
-    def cancel(self, conversation_id: str) -> bool:
-        turn = self.running.get(conversation_id)
-        if turn is None:
-            return False
-        turn.cancel()
-        return True
-
-    def cancel_all(self) -> None:
-        for turn in list(self.running.values()):
-            turn.cancel()
-
-    async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded wait on exit
-        tasks = [t.task for t in self.running.values() if t.task is not None]
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout)
-
-    async def _drive(self, turn: Turn) -> dict[str, Any]:
+    async def _drive(self, entry: RunningPrompt, chunks: bool, context: list[dict[str, object]]) -> PromptResult:
         from silcrow.agent import ConversationBusy
 
-        req, cid = turn.request, turn.conversation_id
-        progress = self._progress(turn)
+        progress = self._progress(entry)
         progress.start()
-        last: Event | None = None
+        agent = await _until_built(entry)
         try:
-            agent = await turn.session.agent()
-            async for event in agent(req.text, conversation_id=cid, chunks=bool(req.chunks),
-                                     context=req.context or None):
-                self._send(event)
-                progress.step(event)
-                last = event
-                turn.deliver_cancel()
+            handle = agent.start(
+                entry.params.text, conversation_id=entry.conversation_id, chunks=chunks,
+                context=context or None,
+            )
         except ConversationBusy:
             await progress.finish("busy")
-            raise busy_error(cid) from None
-        except Exception as exc:
-            last = await self._fail(turn, last, exc)
-        reason = stop_reason(last)
-        await progress.finish(reason)
-        result: dict[str, Any] = {
-            "conversationId": cid, "turnId": last.turn_id if last else "", "stopReason": reason,
-        }
-        if reason == "error" and last is not None:
-            result["error"] = last.content
-        return result
+            raise busy_error(entry.conversation_id) from None
+        entry.handle = handle
+        if entry.cancel_on_start:
+            handle.cancel()
+        while True:
+            try:
+                async for event in handle.events():
+                    self._send(event)
+                    progress.step(event)
+                break
+            except asyncio.CancelledError:  # the request was cancelled: so is the turn
+                handle.cancel()
+        outcome = await handle.wait()
+        if outcome.raised and outcome.error and outcome.error not in self._shown:
+            self._shown.add(outcome.error)
+            self.sessions.editor.show(f"Silcrow: {outcome.error}")
+        with contextlib.suppress(asyncio.CancelledError):  # the turn is over: answer anyway
+            await progress.finish(outcome.stop_reason)
+        return PromptResult(
+            conversation_id=outcome.conversation_id, turn_id=outcome.turn_id,
+            stop_reason=outcome.stop_reason, error=outcome.error,
+        )
 
-    async def _fail(self, turn: Turn, last: Event | None, exc: Exception) -> Event:
-        """Store and send a final ``error`` event for a turn the agent could not finish."""
-        from silcrow.providers.base import ProviderError
+    def cancel(self, conversation_id: str) -> bool:
+        entry = self.running.get(conversation_id)
+        return entry is not None and entry.cancel()
 
-        message = str(exc) if isinstance(exc, ProviderError | ValueError) else f"internal error: {exc!r}"
-        if not isinstance(exc, ProviderError | ValueError):
-            log.exception("turn on %s failed", turn.conversation_id)
-        store = await self.sessions.store()
-        cid, req = turn.conversation_id, turn.request
-        turn_id = last.turn_id if last is not None else uuid.uuid4().hex
-        events = []
-        if last is None:
-            if await store.get_conversation(cid) is None:
-                await store.create_conversation(
-                    workspace=turn.session.uri, title=" ".join(req.text.split())[:80],
-                    conversation_id=cid,
-                )
-            payload = {"context": req.context} if req.context else None
-            events.append(Event("user", req.text, payload, cid, turn_id))
-        events.append(Event("error", message, {"stopReason": "error"}, cid, turn_id))
-        stored = await store.append_many(events)
-        for event in stored:
-            self._send(event)
-        if message not in self._shown:
-            self._shown.add(message)
-            self.sessions.editor.show(f"Silcrow: {message}")
-        return stored[-1]
+    def cancel_all(self) -> None:
+        for entry in list(self.running.values()):
+            entry.cancel()
+
+    async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded wait on exit
+        waits = [asyncio.ensure_future(entry.done.wait()) for entry in self.running.values()]
+        if waits:
+            await asyncio.wait(waits, timeout=timeout)
+            for waiting in waits:
+                waiting.cancel()
 
 
-def _with_chunks(request: TurnRequest, chunks: bool) -> TurnRequest:
-    from dataclasses import replace
-
-    return replace(request, chunks=chunks)
+async def _until_built(entry: RunningPrompt) -> Agent:
+    """The session's agent; a cancel meanwhile is kept for the turn (step 2)."""
+    while True:
+        try:
+            return await entry.session.agent()
+        except asyncio.CancelledError:
+            entry.cancel()

@@ -1,0 +1,217 @@
+"""``TurnHandle``: one running turn, its task and its one cancellation state machine.
+
+``Agent.start(...)`` returns a ``TurnHandle`` at once, with
+``conversation_id`` and ``turn_id`` already known; the turn runs in a task
+of its own. Every front-end (the LSP daemon, the terminal client through
+it, the library's ``async for event in agent(...)``) drives a turn through
+this handle and nothing else.
+
+Algorithm:
+1. States: ``pending`` (task created, not yet running) -> ``running`` ->
+   ``cancelling`` or ``finishing`` -> ``done``. Only this class moves them.
+2. The task iterates the turn's body (``TurnBody.run``); every event it
+   yields is already stored, and goes on the handle's queue in seq order.
+   An event carrying a ``stopReason`` is the turn's final one: the state
+   becomes ``finishing`` and a late ``cancel()`` changes nothing.
+3. ``cancel()`` is idempotent and safe at any time: in ``pending`` it marks
+   the turn, and the task cancels itself as soon as it starts; in
+   ``running`` it cancels the task (CancelledError at the body's current
+   await: model stream, store, tool); afterwards it does nothing. It
+   returns whether the turn had not finished yet.
+4. Final events are stored here, below every front-end, whatever stopped
+   the turn: a cancel stores ``cancelled`` (stopReason ``cancelled``); an
+   exception (a missing API key, a provider that cannot be built, a bug)
+   stores ``error`` (stopReason ``error``; ``ProviderError`` and
+   ``ValueError`` messages are shown as they are, anything else is logged
+   and shown as an internal error). When the turn never stored its
+   ``user`` event, it is stored first (creating the conversation if
+   needed), so the log always shows what was asked.
+5. ``events()`` yields the queued events until the turn is done; an
+   interrupted iteration (the consumer's task was cancelled) loses nothing
+   and can be resumed by calling ``events()`` again. ``wait()`` returns the
+   ``TurnOutcome``; cancelling a waiter never cancels the turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from silcrow.protocol.events import Event
+from silcrow.providers.base import ProviderError
+
+log = logging.getLogger(__name__)
+
+StopReason = Literal["end", "cancelled", "max_iterations", "error"]
+STOP_REASONS: tuple[StopReason, ...] = ("end", "cancelled", "max_iterations", "error")
+CANCELLED_TEXT = "Cancelled by the user."
+
+
+class _State(enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    CANCELLING = "cancelling"
+    FINISHING = "finishing"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOutcome:
+    """How a turn ended: ``stop_reason``, and the message when it is ``error``.
+
+    ``raised`` is True when an exception stopped the turn (step 4), as
+    opposed to a failure the turn reported itself (a provider error).
+    """
+
+    conversation_id: str
+    turn_id: str
+    stop_reason: StopReason
+    error: str | None = None
+    raised: bool = False
+
+
+class TurnBody(Protocol):
+    """What the agent gives a handle: the turn's events, and how to store its last ones."""
+
+    def run(self) -> AsyncGenerator[Event, None]: ...
+
+    async def store_final(self, events: Sequence[Event]) -> list[Event]: ...
+
+    async def on_cancel(self) -> None: ...
+
+
+def stop_reason_of(event: Event) -> StopReason | None:
+    """The stop reason a final event carries, or None for any other event."""
+    reason = (event.payload or {}).get("stopReason")
+    for known in STOP_REASONS:
+        if reason == known:
+            return known
+    return None
+
+
+class TurnHandle:
+    def __init__(
+        self,
+        conversation_id: str,
+        turn_id: str,
+        user_id: str,
+        query: str,
+        context: list[dict[str, object]] | None,
+        body: TurnBody,
+        on_done: Callable[[TurnHandle], None],
+    ) -> None:
+        self.conversation_id = conversation_id
+        self.turn_id = turn_id
+        self.user_id = user_id
+        self._query = query
+        self._context = context
+        self._body = body
+        self._on_done = on_done
+        self._state = _State.PENDING
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._finished = asyncio.Event()
+        self._asked = False  # the turn's own ``user`` event is stored
+        self._outcome = TurnOutcome(conversation_id, turn_id, "error", "the turn did not finish")
+        self._task = asyncio.get_running_loop().create_task(self._drive())
+
+    # -- the public surface -----------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self._state is _State.DONE
+
+    def cancel(self) -> bool:
+        """Stop the turn (see step 3); True if it had not finished yet."""
+        match self._state:
+            case _State.PENDING:
+                self._state = _State.CANCELLING
+            case _State.RUNNING:
+                self._state = _State.CANCELLING
+                self._task.cancel()
+            case _State.CANCELLING:
+                pass
+            case _State.FINISHING | _State.DONE:
+                return False
+        return True
+
+    async def events(self) -> AsyncIterator[Event]:
+        """The turn's stored events in seq order, until it ends (resumable, see step 5)."""
+        while True:
+            if self._queue.empty() and self._finished.is_set():
+                return
+            event = await self._queue.get()
+            if event is None:
+                return
+            yield event
+
+    async def wait(self) -> TurnOutcome:
+        await self._finished.wait()
+        return self._outcome
+
+    # -- the task ---------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        if event.type == "user" and event.turn_id == self.turn_id:
+            self._asked = True
+        reason = stop_reason_of(event)
+        if reason is not None and event.turn_id == self.turn_id:
+            if self._state is _State.RUNNING:
+                self._state = _State.FINISHING
+            self._outcome = TurnOutcome(
+                self.conversation_id, self.turn_id, reason,
+                event.content if reason == "error" else None,
+            )
+        self._queue.put_nowait(event)
+
+    async def _drive(self) -> None:
+        if self._state is _State.CANCELLING:  # cancelled before it started
+            self._task.cancel()
+        else:
+            self._state = _State.RUNNING
+        try:
+            try:
+                async with contextlib.aclosing(self._body.run()) as events:
+                    async for event in events:
+                        self._emit(event)
+            except asyncio.CancelledError:
+                if self._state is not _State.CANCELLING:
+                    raise  # not ours (the loop is shutting down): propagate
+                self._state = _State.FINISHING
+                await self._body.on_cancel()
+                await self._final("cancelled", CANCELLED_TEXT)
+            except Exception as exc:
+                self._state = _State.FINISHING
+                await self._final("error", _message(exc, self.conversation_id), raised=True)
+        except Exception:
+            log.exception("could not store the end of turn %s", self.turn_id)
+        finally:
+            self._state = _State.DONE
+            self._queue.put_nowait(None)
+            self._finished.set()
+            self._on_done(self)
+
+    async def _final(
+        self, kind: Literal["cancelled", "error"], message: str, *, raised: bool = False
+    ) -> None:
+        events: list[Event] = []
+        if not self._asked:
+            payload = {"context": self._context} if self._context else None
+            events.append(Event("user", self._query, payload, self.conversation_id, self.turn_id))
+        events.append(Event(kind, message, {"stopReason": kind}, self.conversation_id, self.turn_id))
+        outcome = TurnOutcome(
+            self.conversation_id, self.turn_id, kind, message if kind == "error" else None, raised
+        )
+        self._outcome = outcome  # also when the store cannot take the events
+        for event in await self._body.store_final(events):
+            self._emit(event)
+        self._outcome = outcome
+
+
+def _message(exc: Exception, conversation_id: str) -> str:
+    if isinstance(exc, ProviderError | ValueError):
+        return str(exc)
+    log.error("turn on %s failed", conversation_id, exc_info=exc)
+    return f"internal error: {exc!r}"

@@ -1,0 +1,259 @@
+"""The daemon's own JSON-RPC methods as typed messages (docs/protocol.md).
+
+Owns the params and results of ``silcrow/prompt``, ``silcrow/cancel``,
+``silcrow/conversations`` and ``silcrow/history`` as attrs classes, and
+how a request for one of them is checked.
+
+Algorithm:
+1. ``MESSAGE_TYPES`` / ``RESULT_TYPES`` map each method to its request and
+   result class; ``SilcrowProtocol.get_message_type`` /
+   ``get_result_type`` return them, so handlers receive typed params and
+   return typed results (pygls' converter writes field names camelCase
+   and omits ``None``).
+2. ``structure_request(data)`` turns a request dict into its typed
+   message with a strict converter (a copy of pygls', where a string,
+   boolean or integer field takes only that JSON type, never a
+   conversion), then applies the rules types cannot say (``text`` not
+   blank). Anything wrong is a ``JsonRpcInvalidParams`` whose message
+   names the field (``"context" is invalid: ...``).
+"""
+
+import types
+import typing
+from typing import Literal
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError
+from cattrs.gen import AttributeOverride, make_dict_structure_fn, override
+from lsprotocol import types as t
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.protocol import default_converter
+
+StopReason = Literal["end", "cancelled", "max_iterations", "error"]
+JSON = dict[str, object]
+
+
+@attrs.define(frozen=True)
+class ContextItem:
+    """A selection or file the user attached: ``{uri, range?, text?}``."""
+
+    uri: str
+    range: t.Range | None = None
+    text: str | None = None
+
+
+@attrs.define(frozen=True)
+class PromptParams:
+    text: str
+    conversation_id: str | None = None
+    context: list[ContextItem] = attrs.field(factory=list)
+    chunks: bool | None = None
+    workspace_uri: str | None = None
+    work_done_token: int | str | None = None
+
+
+@attrs.define(frozen=True)
+class PromptResult:
+    conversation_id: str
+    turn_id: str
+    stop_reason: StopReason
+    error: str | None = None
+
+
+@attrs.define(frozen=True)
+class CancelParams:
+    conversation_id: str
+
+
+@attrs.define(frozen=True)
+class CancelResult:
+    cancelled: bool
+
+
+@attrs.define(frozen=True)
+class ConversationsParams:
+    workspace_uri: str | None = None
+    limit: int | None = None
+
+
+@attrs.define(frozen=True)
+class ConversationInfo:
+    id: str
+    title: str
+    workspace: str
+    created_at: float
+    updated_at: float
+
+
+@attrs.define(frozen=True)
+class ConversationsResult:
+    conversations: list[ConversationInfo]
+
+
+@attrs.define(frozen=True)
+class HistoryParams:
+    conversation_id: str
+
+
+@attrs.define(frozen=True)
+class HistoryResult:
+    conversation: ConversationInfo
+    events: list[JSON]  # each ``Event.to_json()``, the ``silcrow/event`` shape
+
+
+@attrs.define(frozen=True)
+class PromptRequest:
+    id: int | str
+    params: PromptParams
+    method: Literal["silcrow/prompt"] = "silcrow/prompt"
+    jsonrpc: str = "2.0"
+
+
+@attrs.define(frozen=True)
+class CancelRequest:
+    id: int | str
+    params: CancelParams
+    method: Literal["silcrow/cancel"] = "silcrow/cancel"
+    jsonrpc: str = "2.0"
+
+
+@attrs.define(frozen=True)
+class ConversationsRequest:
+    id: int | str
+    params: ConversationsParams = attrs.field(factory=ConversationsParams)
+    method: Literal["silcrow/conversations"] = "silcrow/conversations"
+    jsonrpc: str = "2.0"
+
+
+@attrs.define(frozen=True)
+class HistoryRequest:
+    id: int | str
+    params: HistoryParams
+    method: Literal["silcrow/history"] = "silcrow/history"
+    jsonrpc: str = "2.0"
+
+
+Request = PromptRequest | CancelRequest | ConversationsRequest | HistoryRequest
+MESSAGE_TYPES: dict[str, type[Request]] = {
+    "silcrow/prompt": PromptRequest,
+    "silcrow/cancel": CancelRequest,
+    "silcrow/conversations": ConversationsRequest,
+    "silcrow/history": HistoryRequest,
+}
+RESULT_TYPES: dict[str, type[object]] = {
+    "silcrow/prompt": PromptResult,
+    "silcrow/cancel": CancelResult,
+    "silcrow/conversations": ConversationsResult,
+    "silcrow/history": HistoryResult,
+}
+
+_NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
+
+
+
+def _check(value: object, kinds: tuple[type[object], ...]) -> object:
+    if value is None and type(None) in kinds:
+        return None
+    if type(value) not in kinds:
+        wanted = " or ".join(_NAMES[k] for k in kinds if k in _NAMES)
+        raise TypeError(f"expected {wanted}, got {type(value).__name__}")
+    return value
+
+
+def _primitive_union(kind: object) -> bool:
+    args = typing.get_args(kind)
+    return typing.get_origin(kind) in (typing.Union, types.UnionType) and all(
+        a in _NAMES or a is type(None) for a in args
+    )
+
+
+def _strict_converter() -> cattrs.Converter:
+    converter: cattrs.Converter = default_converter().copy()
+    for kind in _NAMES:
+        converter.register_structure_hook(kind, lambda value, k: _check(value, (k,)))
+    converter.register_structure_hook_func(
+        _primitive_union, lambda value, k: _check(value, typing.get_args(k))
+    )
+
+    for cls in _OURS:  # built on this converter, not on pygls' lenient one
+        renames: dict[str, AttributeOverride] = {
+            a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)
+        }
+        converter.register_structure_hook(
+            cls, make_dict_structure_fn(cls, converter, **renames)  # type: ignore[arg-type]
+        )
+    return converter
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+_OURS = (  # inner classes first: an outer structure function captures the inner hooks
+    ContextItem, PromptParams, CancelParams, ConversationsParams, HistoryParams, *MESSAGE_TYPES.values(),
+)
+_CONVERTER = _strict_converter()
+
+
+def to_json(value: object) -> JSON:
+    """The wire dict of a typed value (camelCase, no ``None`` fields)."""
+    out = _CONVERTER.unstructure(value)
+    assert isinstance(out, dict)
+    return out
+
+
+def structure_request(data: JSON) -> Request:
+    """Step 2: the typed request, or ``JsonRpcInvalidParams`` naming the field."""
+    method = str(data.get("method"))
+    kind = MESSAGE_TYPES[method]
+    if "params" in data and data["params"] is None:
+        data = {k: v for k, v in data.items() if k != "params"}
+    if not isinstance(data.get("params", {}), dict):
+        raise JsonRpcInvalidParams(f"params of {method} must be an object; see docs/protocol.md")
+    request = _structure(data, kind, method, under="params")
+    if isinstance(request, PromptRequest):
+        _check_prompt(request.params)
+    return request
+
+
+def prompt_params(raw: JSON, source: str) -> PromptParams:
+    """``PromptParams`` from a plain dict (a code-action command's argument), checked like a request."""
+    params = _structure(raw, PromptParams, source, under=None)
+    _check_prompt(params)
+    return params
+
+
+_K = typing.TypeVar("_K")
+
+
+def _structure(data: JSON, kind: type[_K], source: str, *, under: str | None) -> _K:
+    try:
+        return _CONVERTER.structure(data, kind)
+    except ClassValidationError as exc:
+        raise JsonRpcInvalidParams(_explain(source, exc, under)) from None
+    except Exception as exc:  # hostile input must not escape as anything but InvalidParams
+        raise JsonRpcInvalidParams(f"params of {source} do not fit: {exc}") from None
+
+
+def _check_prompt(params: PromptParams) -> None:
+    if not params.text.strip():
+        raise JsonRpcInvalidParams("\"text\" is required: a non-empty string (the user's message)")
+
+
+def _explain(method: str, exc: ClassValidationError, under: str | None) -> str:
+    problems = cattrs.transform_error(exc, path="")
+    if not problems:
+        return f"params of {method} do not fit; see docs/protocol.md"
+    detail, _, path = problems[0].rpartition(" @ ")
+    parts = path.split(".")[1:]  # the leading "" of the root
+    if under is not None:
+        if not parts or parts[0] != under:
+            return f"the {method} request is malformed: {detail} at {'.'.join(parts) or 'the top'}"
+        parts = parts[1:]
+    field = _camel(parts[0].split("[")[0]) if parts else "params"
+    where = ".".join(_camel(part) for part in parts)
+    if detail == "required field missing":
+        return f"\"{field}\" is required for {method}"
+    return f"\"{field}\" is invalid for {method}: {detail} at {where}"
