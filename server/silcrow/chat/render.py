@@ -66,3 +66,11 @@ class Renderer:
             self._last = None
             self.out.write("\n")
         self.out.flush()
+
+    def notice(self, text: str) -> None:
+        """A message the daemon shows the user (``window/showMessage``), on its own line."""
+        if self._last is not None:
+            self.out.write("\n")
+            self._last = None
+        self.out.write(self._style(DIM, terminal_safe(f"[{text}]", keep_newlines=False)) + "\n")
+        self.out.flush()

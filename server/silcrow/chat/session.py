@@ -30,6 +30,7 @@ from typing import Any
 
 from silcrow.chat.demo import banner, choose_provider, demo_script
 from silcrow.chat.render import Renderer
+from silcrow.lsp.plain import as_plain as plain
 from silcrow.tools.visible import terminal_safe
 
 
@@ -44,17 +45,6 @@ async def ask_permission(params: dict[str, Any], allow_all: bool) -> dict[str, s
     prompt = f"\nAllow? {summary}  [o]nce / [a]lways / [r]eject: "
     answer = (await asyncio.to_thread(input, prompt)).strip().lower()
     return {"optionId": {"o": "allow_once", "a": "allow_always"}.get(answer[:1], "reject")}
-
-
-def plain(value: Any) -> Any:
-    """pygls hands custom params over as namedtuples; make them plain dicts and lists."""
-    if hasattr(value, "_asdict"):
-        value = value._asdict()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 class ChatSession:
@@ -84,6 +74,14 @@ class ChatSession:
         @self.client.feature("silcrow/requestPermission")
         async def on_permission(params: Any) -> dict[str, str]:
             return await ask_permission(plain(params), self.args.yes)
+
+        @self.client.feature("window/showMessage")
+        def on_message(params: Any) -> None:
+            self.render.notice(str(getattr(params, "message", "")))
+
+        @self.client.feature("window/logMessage")
+        def on_log(params: Any) -> None:
+            """The daemon's log lines are for editors' output panels; the terminal skips them."""
 
     def settings(self) -> dict[str, Any]:
         if self.provider is None:

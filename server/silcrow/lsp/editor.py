@@ -27,6 +27,7 @@ from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
+from silcrow.lsp.plain import as_plain
 from silcrow.tools.base import Decision, PermissionRequest
 from silcrow.tools.visible import terminal_safe
 
@@ -66,17 +67,6 @@ class ClientFlags:
             configuration=bool(ws and ws.configuration),
             progress=bool(win and win.work_done_progress),
         )
-
-
-def as_plain(value: Any) -> Any:
-    """JSON-ish data from whatever pygls handed us (dicts, namedtuples, attrs objects)."""
-    if hasattr(value, "_asdict"):
-        value = value._asdict()
-    if isinstance(value, dict):
-        return {k: as_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [as_plain(v) for v in value]
-    return value
 
 
 def path_uri(path: Path) -> str:
