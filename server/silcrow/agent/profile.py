@@ -108,7 +108,7 @@ def _drop_one(profile: dict[str, Any]) -> bool:
 
 def trim_profile(profile: dict[str, Any], max_chars: int) -> dict[str, Any]:
     """A copy of ``profile`` whose compact JSON fits in ``max_chars``."""
-    trimmed = json.loads(compact_json(profile))
+    trimmed: dict[str, Any] = json.loads(compact_json(profile))
     for chars in (400, 200, 100):
         if len(compact_json(trimmed)) <= max_chars:
             return trimmed

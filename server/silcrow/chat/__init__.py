@@ -12,6 +12,7 @@ The package is split by job:
 
 from silcrow.chat.demo import choose_provider, demo_script
 from silcrow.chat.render import Renderer
-from silcrow.chat.session import plain, run_chat
+from silcrow.chat.session import run_chat
+from silcrow.lsp.plain import as_plain as plain
 
 __all__ = ["Renderer", "choose_provider", "demo_script", "plain", "run_chat"]

@@ -67,19 +67,19 @@ class ChatSession:
         self._wire()
 
     def _wire(self) -> None:
-        @self.client.feature("silcrow/event")
+        @self.client.feature("silcrow/event")  # type: ignore[untyped-decorator]  # pygls client API is untyped
         def on_event(params: Any) -> None:
             self.render.event(plain(params))
 
-        @self.client.feature("silcrow/requestPermission")
+        @self.client.feature("silcrow/requestPermission")  # type: ignore[untyped-decorator]  # pygls client API is untyped
         async def on_permission(params: Any) -> dict[str, str]:
             return await ask_permission(plain(params), self.args.yes)
 
-        @self.client.feature("window/showMessage")
+        @self.client.feature("window/showMessage")  # type: ignore[untyped-decorator]  # pygls client API is untyped
         def on_message(params: Any) -> None:
             self.render.notice(str(getattr(params, "message", "")))
 
-        @self.client.feature("window/logMessage")
+        @self.client.feature("window/logMessage")  # type: ignore[untyped-decorator]  # pygls client API is untyped
         def on_log(params: Any) -> None:
             """The daemon's log lines are for editors' output panels; the terminal skips them."""
 
@@ -194,7 +194,7 @@ class ChatSession:
             self.client.exit(None)
         except Exception:
             pass
-        await self.client.stop()
+        await self.client.stop()  # type: ignore[no-untyped-call]
 
 
 async def _drain(stream: asyncio.StreamReader) -> None:

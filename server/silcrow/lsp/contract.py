@@ -25,7 +25,7 @@ from typing import Literal
 import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
-from cattrs.gen import AttributeOverride, make_dict_structure_fn, override
+from cattrs.gen import AttributeOverride, make_dict_structure_fn, override  # type: ignore[attr-defined]
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.protocol import default_converter
@@ -169,7 +169,7 @@ def _primitive_union(kind: object) -> bool:
 
 
 def _strict_converter() -> cattrs.Converter:
-    converter: cattrs.Converter = default_converter().copy()
+    converter: cattrs.Converter = default_converter().copy()  # type: ignore[no-untyped-call]
     for kind in _NAMES:
         converter.register_structure_hook(kind, lambda value, k: _check(value, (k,)))
     converter.register_structure_hook_func(

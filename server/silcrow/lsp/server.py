@@ -225,7 +225,7 @@ async def _tcp_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWr
         writer.close()
         return
     server = create_server()
-    server.protocol.set_writer(writer)  # type: ignore[arg-type]
+    server.protocol.set_writer(writer)
     daemon = server.daemon
     dispatcher = Dispatcher(server.protocol, daemon.stop, _popup(server))
     for item in admitted.items:

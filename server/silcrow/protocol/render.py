@@ -129,7 +129,7 @@ def normalise_tokens(tokens: Iterable[Token]) -> list[Token]:
         if isinstance(token, (ThinkText, RespondText)):
             text = neutralise(token.text.strip())
             if text and out and out[-1].kind == token.kind:
-                out[-1] = type(token)(text=out[-1].text + text)  # type: ignore[union-attr]
+                out[-1] = type(token)(text=out[-1].text + text)
             elif text:
                 out.append(type(token)(text=text))
         elif isinstance(token, CallToken):

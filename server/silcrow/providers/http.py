@@ -118,7 +118,7 @@ def backoff_delay(
     attempt: int, *, base: float, cap: float, rng: Callable[[], float] = random.random
 ) -> float:
     """Full jitter: uniform in [0, min(cap, base * 2**attempt))."""
-    return rng() * min(cap, base * (2**attempt))
+    return float(rng() * min(cap, base * (2**attempt)))
 
 
 class _Attempt(Exception):

@@ -192,4 +192,4 @@ def _live(vendor: Vendor, live_transport: str | None) -> LiveTransport:
             f"{vendor.label}: live_transport {chosen!r} is not available; "
             f"choose one of {', '.join(vendor.live_choices)}"
         )
-    return chosen  # type: ignore[return-value]
+    return chosen
