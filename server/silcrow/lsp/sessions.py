@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from silcrow.lsp.editor import Editor, uri_path
 from silcrow.lsp.editor_workspace import EditorWorkspace
 from silcrow.lsp.settings import IssueReporter, Settings, folder_layer, merge, parse_settings
+from silcrow.providers.vendors import scripted
 
 if TYPE_CHECKING:
     from silcrow.agent import Agent
@@ -145,7 +146,7 @@ class WorkspaceSession:
             notices=workspace.notices,
             workspace_id=self.uri,
             # the scripted fake cannot answer profile requests; they would eat its replies
-            profile=self.settings.provider != "fake",
+            profile=not scripted(self.settings.provider),
         )
 
     def workspace(self) -> EditorWorkspace:

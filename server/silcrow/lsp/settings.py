@@ -30,7 +30,7 @@ from typing import Any, Literal, get_type_hints
 
 import cattrs
 
-from silcrow.providers.vendors import CHOICES
+from silcrow.providers.vendors import CHOICES, scripted
 
 Policy = Literal["allow", "ask", "deny"]
 # The only settings a folder's ``workspace/configuration`` answer may set; every other
@@ -227,7 +227,7 @@ def parse_settings(raw: Any) -> tuple[Settings, list[SettingIssue]]:
     issues: list[SettingIssue] = []
     values = _structure_fields(Settings, _unwrap(raw), "silcrow", issues)
     settings = Settings(**values)
-    if settings.fake_script is None and settings.provider == "fake":
+    if settings.fake_script is None and scripted(settings.provider):
         settings = replace(settings, fake_script=fake_script_from_env(issues))
     return settings, issues
 

@@ -74,6 +74,12 @@ CHOICES: tuple[str, ...] = (AUTO, FAKE, *(name for name in VENDORS if name not i
 AUTO_ORDER = ("openai", "anthropic", "gemini")  # "auto" takes the first whose key is set
 
 
+def scripted(name: str) -> bool:
+    """Whether ``name`` is the scripted fake: no network, replies from ``fakeScript``."""
+    vendor = VENDORS.get(name)
+    return vendor is not None and not vendor.network
+
+
 def keyed_vendor(env: Mapping[str, str]) -> str | None:
     """The first vendor of ``AUTO_ORDER`` whose API key variable is set in ``env``, or None."""
     for name in AUTO_ORDER:
