@@ -90,38 +90,116 @@ def _rows() -> list[Row]:
     rows = [
         Row("lexer", "lexer throughput, 4-char chunks", key("mb_per_s_4_char_chunks"), "MB/s"),
         Row("lexer", "lexer cost per 4-char chunk", key("us_per_chunk_4_char_chunks"), "µs"),
-        Row("cogency", "lexer vs Cogency 3.2.0 parse_tokens, 4-char chunks (each as called)",
-            key("target", "ratio"), "x", Target(">=", 5)),
-        Row("cogency", "lexer vs Cogency 3.2.0 parse_tokens, 4-char chunks (same async source)",
-            key("target", "ratio_async"), "x"),
-        Row("cogency", "lexer vs Cogency, best case: every chunk on its fast path (ceiling of this design)",
-            key("floors_4_chars_us", "best_case_ratio"), "x"),
+        Row(
+            "cogency",
+            "lexer vs Cogency 3.2.0 parse_tokens, 4-char chunks (each as called)",
+            key("target", "ratio"),
+            "x",
+            Target(">=", 5),
+        ),
+        Row(
+            "cogency",
+            "lexer vs Cogency 3.2.0 parse_tokens, 4-char chunks (same async source)",
+            key("target", "ratio_async"),
+            "x",
+        ),
+        Row(
+            "cogency",
+            "lexer vs Cogency, best case: every chunk on its fast path (ceiling of this design)",
+            key("floors_4_chars_us", "best_case_ratio"),
+            "x",
+        ),
     ]
     for transport in ("responses", "realtime", "gemini-live"):
         for cycles, cogency in ((8, 5.2), (16, 9.3), (32, 17.4)):
-            rows.append(Row("tokens", f"upstream tokens, replay / resume, 1 turn x {cycles} tool cycles ({transport})",
-                            token_ratio(f"1x{cycles}", "replay/resume", transport), "x",
-                            Target(">=", cogency)))
-        rows.append(Row("tokens", f"upstream tokens, reconnect per turn / warm session, 8 turns x 4 cycles (quick: 2) ({transport})",
-                        token_ratio("*x4", "reopen_per_turn/warm", transport), "x", Target(">=", 3)))
+            rows.append(
+                Row(
+                    "tokens",
+                    f"upstream tokens, replay / resume, 1 turn x {cycles} tool cycles ({transport})",
+                    token_ratio(f"1x{cycles}", "replay/resume", transport),
+                    "x",
+                    Target(">=", cogency),
+                )
+            )
+        rows.append(
+            Row(
+                "tokens",
+                f"upstream tokens, reconnect per turn / warm session, 8 turns x 4 cycles (quick: 2) ({transport})",
+                token_ratio("*x4", "reopen_per_turn/warm", transport),
+                "x",
+                Target(">=", 3),
+            )
+        )
     rows += [
         Row("daemon", "initialize (spawn -> result), p50", key("initialize_p50_ms"), "ms"),
-        Row("daemon", "silcrow/prompt -> first silcrow/event, p50", key("prompt_to_first_event_p50_ms"), "ms"),
-        Row("daemon", "silcrow/prompt -> first silcrow/event, p99", key("prompt_to_first_event_p99_ms"), "ms"),
-        Row("daemon", "silcrow/prompt -> first reply text, p50", key("prompt_to_first_text_p50_ms"), "ms"),
-        Row("daemon", "silcrow/prompt -> first reply text, p99", key("prompt_to_first_text_p99_ms"), "ms"),
-        Row("daemon", "first prompt of a folder -> first reply text", key("first_prompt_to_first_text_ms"), "ms"),
-        Row("daemon", "daemon-added latency (provider delta -> client event), p50",
-            key("added_latency_p50_ms"), "ms", Target("<=", 2)),
-        Row("daemon", "daemon-added latency (provider delta -> client event), p99",
-            key("added_latency_p99_ms"), "ms", Target("<=", 10)),
-        Row("daemon", "daemon waiting for a CPU during a prompt (machine load), p50",
-            key("runqueue_wait_per_prompt_p50_ms"), "ms"),
-        Row("daemon", "daemon waiting for a CPU during a prompt (machine load), p99",
-            key("runqueue_wait_per_prompt_p99_ms"), "ms"),
-        Row("daemon", "prompts whose daemon waited < 1 ms for a CPU", key("uncontended_prompts"), "prompts"),
-        Row("daemon", "daemon-added latency over those prompts, p99",
-            key("added_latency_uncontended_p99_ms"), "ms"),
+        Row(
+            "daemon",
+            "silcrow/prompt -> first silcrow/event, p50",
+            key("prompt_to_first_event_p50_ms"),
+            "ms",
+        ),
+        Row(
+            "daemon",
+            "silcrow/prompt -> first silcrow/event, p99",
+            key("prompt_to_first_event_p99_ms"),
+            "ms",
+        ),
+        Row(
+            "daemon",
+            "silcrow/prompt -> first reply text, p50",
+            key("prompt_to_first_text_p50_ms"),
+            "ms",
+        ),
+        Row(
+            "daemon",
+            "silcrow/prompt -> first reply text, p99",
+            key("prompt_to_first_text_p99_ms"),
+            "ms",
+        ),
+        Row(
+            "daemon",
+            "first prompt of a folder -> first reply text",
+            key("first_prompt_to_first_text_ms"),
+            "ms",
+        ),
+        Row(
+            "daemon",
+            "daemon-added latency (provider delta -> client event), p50",
+            key("added_latency_p50_ms"),
+            "ms",
+            Target("<=", 2),
+        ),
+        Row(
+            "daemon",
+            "daemon-added latency (provider delta -> client event), p99",
+            key("added_latency_p99_ms"),
+            "ms",
+            Target("<=", 10),
+        ),
+        Row(
+            "daemon",
+            "daemon waiting for a CPU during a prompt (machine load), p50",
+            key("runqueue_wait_per_prompt_p50_ms"),
+            "ms",
+        ),
+        Row(
+            "daemon",
+            "daemon waiting for a CPU during a prompt (machine load), p99",
+            key("runqueue_wait_per_prompt_p99_ms"),
+            "ms",
+        ),
+        Row(
+            "daemon",
+            "prompts whose daemon waited < 1 ms for a CPU",
+            key("uncontended_prompts"),
+            "prompts",
+        ),
+        Row(
+            "daemon",
+            "daemon-added latency over those prompts, p99",
+            key("added_latency_uncontended_p99_ms"),
+            "ms",
+        ),
         Row("daemon", "idle RSS", key("idle_rss_mb"), "MB", Target("<=", 60)),
         Row("daemon", "RSS with 10 live workspace sessions", key("rss_10_live_sessions_mb"), "MB"),
         Row("daemon", "RSS with 50 live workspace sessions", key("rss_50_live_sessions_mb"), "MB"),
@@ -129,27 +207,88 @@ def _rows() -> list[Row]:
     for transport in ("inproc", "responses"):
         for mode in ("token", "semantic"):
             where = f"{mode} mode, {transport} provider"
-            rows.append(Row("pipeline", f"pipeline throughput, {where}",
-                            key(f"tokens_per_s_{transport}_{mode}"), "tokens/s"))
-            rows.append(Row("pipeline", f"pipeline events delivered, {where}",
-                            key(f"events_per_s_{transport}_{mode}"), "events/s"))
-            rows.append(Row("pipeline", f"daemon CPU per 1,000 streamed tokens, {where}",
-                            key(f"cpu_s_per_1k_tokens_{transport}_{mode}"), "CPU s"))
+            rows.append(
+                Row(
+                    "pipeline",
+                    f"pipeline throughput, {where}",
+                    key(f"tokens_per_s_{transport}_{mode}"),
+                    "tokens/s",
+                )
+            )
+            rows.append(
+                Row(
+                    "pipeline",
+                    f"pipeline events delivered, {where}",
+                    key(f"events_per_s_{transport}_{mode}"),
+                    "events/s",
+                )
+            )
+            rows.append(
+                Row(
+                    "pipeline",
+                    f"daemon CPU per 1,000 streamed tokens, {where}",
+                    key(f"cpu_s_per_1k_tokens_{transport}_{mode}"),
+                    "CPU s",
+                )
+            )
     rows += [
-        Row("core", "persist-before-show, provider chunks committed", key("persist_before_show_chunks_per_s"), "chunks/s"),
+        Row(
+            "core",
+            "persist-before-show, provider chunks committed",
+            key("persist_before_show_chunks_per_s"),
+            "chunks/s",
+        ),
         Row("core", "context rebuild, 1,000 events", key("rebuild_ms_1000"), "ms"),
-        Row("core", "context rebuild, 10,000 events", key("rebuild_ms_10000"), "ms", Target("<=", 50)),
-        Row("core", "context rebuild, 10,000 events, CPU time", key("rebuild_cpu_ms_10000"), "CPU ms"),
+        Row(
+            "core",
+            "context rebuild, 10,000 events",
+            key("rebuild_ms_10000"),
+            "ms",
+            Target("<=", 50),
+        ),
+        Row(
+            "core",
+            "context rebuild, 10,000 events, CPU time",
+            key("rebuild_cpu_ms_10000"),
+            "CPU ms",
+        ),
         Row("core", "context rebuild, 100,000 events", key("rebuild_ms_100000"), "ms"),
-        Row("core", "rebuild CPU per 1k events, 1,000 events", key("rebuild_cpu_ms_per_1k_events_1000"), "CPU ms"),
-        Row("core", "rebuild CPU per 1k events, 10,000 events", key("rebuild_cpu_ms_per_1k_events_10000"), "CPU ms"),
-        Row("core", "rebuild CPU per 1k events, 100,000 events", key("rebuild_cpu_ms_per_1k_events_100000"), "CPU ms"),
-        Row("core", "rebuild wall time per 1k events, 100,000 vs 1,000 events",
-            key("rebuild_ms_per_event_ratio_100000_vs_1000"), "x"),
-        Row("store", "store append, 1 event per commit (durability normal)",
-            key("append_normal_batch_1_events_per_s"), "events/s"),
-        Row("store", "store append, 16 events per commit (durability normal)",
-            key("append_normal_batch_16_events_per_s"), "events/s"),
+        Row(
+            "core",
+            "rebuild CPU per 1k events, 1,000 events",
+            key("rebuild_cpu_ms_per_1k_events_1000"),
+            "CPU ms",
+        ),
+        Row(
+            "core",
+            "rebuild CPU per 1k events, 10,000 events",
+            key("rebuild_cpu_ms_per_1k_events_10000"),
+            "CPU ms",
+        ),
+        Row(
+            "core",
+            "rebuild CPU per 1k events, 100,000 events",
+            key("rebuild_cpu_ms_per_1k_events_100000"),
+            "CPU ms",
+        ),
+        Row(
+            "core",
+            "rebuild wall time per 1k events, 100,000 vs 1,000 events",
+            key("rebuild_ms_per_event_ratio_100000_vs_1000"),
+            "x",
+        ),
+        Row(
+            "store",
+            "store append, 1 event per commit (durability normal)",
+            key("append_normal_batch_1_events_per_s"),
+            "events/s",
+        ),
+        Row(
+            "store",
+            "store append, 16 events per commit (durability normal)",
+            key("append_normal_batch_16_events_per_s"),
+            "events/s",
+        ),
         Row("store", "store read-back, 100,000 events", key("read_back_ms_100000"), "ms"),
     ]
     return rows
@@ -176,15 +315,22 @@ def run_one(name: str, quick: bool) -> dict[str, Any]:
         out = Path(tmp) / "figures.json"
         cmd = [sys.executable, "-c", WORKER, str(HERE), name, "1" if quick else "0", str(out)]
         try:
-            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIME_LIMIT[quick])
+            proc = subprocess.run(
+                cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIME_LIMIT[quick]
+            )
         except subprocess.TimeoutExpired:
-            return {"error": f"ran past its {TIME_LIMIT[quick]:.0f} s limit",
-                    "seconds": round(time.perf_counter() - started, 1)}
+            return {
+                "error": f"ran past its {TIME_LIMIT[quick]:.0f} s limit",
+                "seconds": round(time.perf_counter() - started, 1),
+            }
         seconds = round(time.perf_counter() - started, 1)
         if proc.returncode != 0 or not out.exists():
             lines = (proc.stderr or proc.stdout).strip().splitlines()
-            return {"error": lines[-1] if lines else f"exit status {proc.returncode}",
-                    "log": lines[-20:], "seconds": seconds}
+            return {
+                "error": lines[-1] if lines else f"exit status {proc.returncode}",
+                "log": lines[-20:],
+                "seconds": seconds,
+            }
         return {"figures": json.loads(out.read_text()), "seconds": seconds}
 
 
@@ -194,8 +340,16 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         problem = result.get("error") or result.get("absent")
         rows = [r for r in ROWS if r.bench == name]
         if problem:
-            out.append({"bench": name, "figure": f"{name}: {'ERROR' if 'error' in result else 'absent'}",
-                        "measured": problem, "unit": "", "target": "", "met": None})
+            out.append(
+                {
+                    "bench": name,
+                    "figure": f"{name}: {'ERROR' if 'error' in result else 'absent'}",
+                    "measured": problem,
+                    "unit": "",
+                    "target": "",
+                    "met": None,
+                }
+            )
             continue
         for row in rows:
             try:
@@ -203,8 +357,16 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             except (KeyError, TypeError, StopIteration):
                 continue  # a figure this run did not produce (e.g. 16 and 32 cycles in a quick run)
             met = None if row.target is None or value is None else row.target.met(value)
-            out.append({"bench": name, "figure": row.figure, "measured": value, "unit": row.unit,
-                        "target": str(row.target or ""), "met": met})
+            out.append(
+                {
+                    "bench": name,
+                    "figure": row.figure,
+                    "measured": value,
+                    "unit": row.unit,
+                    "target": str(row.target or ""),
+                    "met": met,
+                }
+            )
     return out
 
 
@@ -232,20 +394,35 @@ def show(rows: list[dict[str, Any]]) -> str:
     lines = [f"{'figure':<{width}}  {'measured':>12} {'unit':<9} {'target':<8} met"]
     for r in rows:
         met = MET[r["met"]]
-        lines.append(f"{r['figure']:<{width}}  {cell(r['measured']):>12} {r['unit']:<9} "
-                     f"{r['target']:<8} {met}")
+        lines.append(
+            f"{r['figure']:<{width}}  {cell(r['measured']):>12} {r['unit']:<9} "
+            f"{r['target']:<8} {met}"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes and counts (about 2 minutes)")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench-results" / "latest.json",
-                        help="where to write every figure (default: bench-results/latest.json)")
-    parser.add_argument("--only", default=",".join(BENCHES),
-                        help=f"comma-separated benchmarks to run, of: {', '.join(BENCHES)}")
-    parser.add_argument("--markdown", type=Path, metavar="JSON",
-                        help="print the table of an earlier run's JSON as Markdown and exit")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes and counts (about 2 minutes)"
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=ROOT / "bench-results" / "latest.json",
+        help="where to write every figure (default: bench-results/latest.json)",
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(BENCHES),
+        help=f"comma-separated benchmarks to run, of: {', '.join(BENCHES)}",
+    )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="JSON",
+        help="print the table of an earlier run's JSON as Markdown and exit",
+    )
     args = parser.parse_args(argv)
     if args.markdown:
         print(markdown(json.loads(args.markdown.read_text())["table"]))
@@ -268,10 +445,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(show(rows))
     m = report["machine"]
-    print(f"\n{m['cpu_model']}, {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
-          f"commit {m['git_commit'][:10]}{' (dirty)' if m['git_dirty'] else ''}; load average "
-          f"{' '.join(map(str, report['load_before']))} before, "
-          f"{' '.join(map(str, report['load_after']))} after")
+    print(
+        f"\n{m['cpu_model']}, {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
+        f"commit {m['git_commit'][:10]}{' (dirty)' if m['git_dirty'] else ''}; load average "
+        f"{' '.join(map(str, report['load_before']))} before, "
+        f"{' '.join(map(str, report['load_after']))} after"
+    )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"figures: {args.json}")

@@ -82,14 +82,18 @@ def _responses(i: int) -> list[str]:
         '    return {"§name": name.strip(), "value": value.strip() or "\\"\\""}\n'
     ) * 6
     read = json.dumps({"name": "read", "args": {"file": path}}, ensure_ascii=False)
-    write = json.dumps({"name": "write", "args": {"file": path, "content": content}}, ensure_ascii=False)
-    test = json.dumps({"name": "shell", "args": {"cmd": f"pytest -q tests/test_header_{i}.py"}},
-                      ensure_ascii=False)
+    write = json.dumps(
+        {"name": "write", "args": {"file": path, "content": content}}, ensure_ascii=False
+    )
+    test = json.dumps(
+        {"name": "shell", "args": {"cmd": f"pytest -q tests/test_header_{i}.py"}},
+        ensure_ascii=False,
+    )
     return [
         "§think: The test for parse fails on an empty value; §3.2 of the notes says "
         f"empty values stay. I should read {path} first.\n§call: {read}\n§execute",
         "§think: parse drops the value when it is empty (see § 4 of the report).\n"
-        "§respond: I will keep empty values as \"\" and add a test.\n"
+        '§respond: I will keep empty values as "" and add a test.\n'
         f"§call: {write}\n§call: {test}\n§execute",
         "§think: The tests pass now.\n"
         f"§respond: Fixed {path}: empty header values are kept (§5.5 of RFC 9110), "
@@ -122,7 +126,9 @@ async def source(chunks: list[str]) -> AsyncIterator[str]:
 Sink = Callable[[list[Any]], None]
 
 
-def timed(parse: Callable[[list[str]], list[Any]], responses: list[list[str]], sink: Sink | None = None) -> float:
+def timed(
+    parse: Callable[[list[str]], list[Any]], responses: list[list[str]], sink: Sink | None = None
+) -> float:
     """CPU seconds spent in ``parse`` over every response; ``sink`` gets each result, untimed."""
     spent = 0.0
     for chunks in responses:
@@ -134,7 +140,9 @@ def timed(parse: Callable[[list[str]], list[Any]], responses: list[list[str]], s
     return spent
 
 
-async def timed_async(parse: Callable[[list[str]], Any], responses: list[list[str]], sink: Sink | None = None) -> float:
+async def timed_async(
+    parse: Callable[[list[str]], Any], responses: list[list[str]], sink: Sink | None = None
+) -> float:
     """``timed`` for a coroutine parser (the loop is already running)."""
     spent = 0.0
     for chunks in responses:
@@ -241,7 +249,11 @@ def cogency_worker(job: Path) -> dict[str, Any]:
             for _ in range(spec["repeats"] - 1):
                 best = min(best, await timed_async(parse, responses))
             rows.append({"chunk_chars": size, "seconds": best, "events": tally.result()})
-        return {"cogency_version": version("cogency"), "python": sys.version.split()[0], "rows": rows}
+        return {
+            "cogency_version": version("cogency"),
+            "python": sys.version.split()[0],
+            "rows": rows,
+        }
 
     return asyncio.run(run())
 
@@ -256,7 +268,9 @@ def _installed() -> str | None:
         return None
     probe = subprocess.run(
         [str(_python()), "-c", "import importlib.metadata as m; print(m.version('cogency'))"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return probe.stdout.strip() if probe.returncode == 0 else None
 
@@ -280,7 +294,9 @@ def ensure_venv() -> str | None:
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            return f"`{' '.join(step)}` exited {done.returncode}: {_tail(done.stderr or done.stdout)}"
+            return (
+                f"`{' '.join(step)}` exited {done.returncode}: {_tail(done.stderr or done.stdout)}"
+            )
     return None
 
 
@@ -291,11 +307,16 @@ def run_cogency(responses: list[str], repeats: int) -> dict[str, Any]:
         return {"error": problem}
     with tempfile.TemporaryDirectory(prefix="bench-cogency-") as tmp:
         job = Path(tmp) / "stream.json"
-        job.write_text(json.dumps({"responses": responses, "chunk_sizes": CHUNKS, "repeats": repeats}),
-                       encoding="utf-8")
+        job.write_text(
+            json.dumps({"responses": responses, "chunk_sizes": CHUNKS, "repeats": repeats}),
+            encoding="utf-8",
+        )
         done = subprocess.run(
             [str(_python()), str(Path(__file__).resolve()), "--cogency-worker", str(job)],
-            capture_output=True, text=True, check=False, cwd=tmp,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp,
         )
     if done.returncode != 0:
         return {"error": f"Cogency worker exited {done.returncode}: {_tail(done.stderr)}"}
@@ -332,12 +353,14 @@ def run_silcrow(responses: list[str], repeats: int) -> list[dict[str, Any]]:
         best = timed(parse, cut_responses, tally)
         for _ in range(repeats - 1):
             best = min(best, timed(parse, cut_responses))
-        rows.append({
-            "chunk_chars": size,
-            "seconds": best,
-            "seconds_async": asyncio.run(best_async(cut_responses)),
-            "events": tally.result(),
-        })
+        rows.append(
+            {
+                "chunk_chars": size,
+                "seconds": best,
+                "seconds_async": asyncio.run(best_async(cut_responses)),
+                "events": tally.result(),
+            }
+        )
     return rows
 
 
@@ -388,17 +411,29 @@ def floors(responses: list[str], repeats: int) -> dict[str, float]:
     share = body_share(responses, 4)
     body = per_chunk('§call: {"name": "write", "args": {"content": "')
     prose = per_chunk("§respond: Start ")
-    return {"call": round(per_chunk(None), 3), "body": round(body, 3), "prose": round(prose, 3),
-            "body_share": round(share, 3), "best_case": round(share * body + (1 - share) * prose, 3)}
+    return {
+        "call": round(per_chunk(None), 3),
+        "body": round(body, 3),
+        "prose": round(prose, 3),
+        "body_share": round(share, 3),
+        "best_case": round(share * body + (1 - share) * prose, 3),
+    }
 
 
 # -- both ----------------------------------------------------------------------------
 def _speed(seconds: float, chars: int, chunks: int) -> dict[str, float]:
-    return {"us_per_chunk": round(seconds / chunks * 1e6, 3), "mb_per_s": round(chars / MB / seconds, 2)}
+    return {
+        "us_per_chunk": round(seconds / chunks * 1e6, 3),
+        "mb_per_s": round(chars / MB / seconds, 2),
+    }
 
 
 def _differences(ours: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
-    return [f"{k}: Silcrow {ours[k]}, Cogency {theirs[k]}" for k in (*KINDS, "digest") if ours[k] != theirs[k]]
+    return [
+        f"{k}: Silcrow {ours[k]}, Cogency {theirs[k]}"
+        for k in (*KINDS, "digest")
+        if ours[k] != theirs[k]
+    ]
 
 
 def measure(quick: bool = False) -> dict[str, Any]:
@@ -433,16 +468,24 @@ def measure(quick: bool = False) -> dict[str, Any]:
     if "cogency" in head:
         floor["best_case_ratio"] = round(head["cogency"]["us_per_chunk"] / floor["best_case"], 2)
     figures: dict[str, Any] = {
-        "stream": {"chars": chars, "utf8_bytes": sum(len(r.encode()) for r in responses),
-                   "responses": len(responses), "subset": SUBSET},
+        "stream": {
+            "chars": chars,
+            "utf8_bytes": sum(len(r.encode()) for r in responses),
+            "responses": len(responses),
+            "subset": SUBSET,
+        },
         "repeats": repeats,
         "timing": "CPU time of the parsing only, best of the repeats",
         "python": sys.version.split()[0],
         "cogency_version": theirs.get("cogency_version"),
         "rows": rows,
         "floors_4_chars_us": floor,
-        "target": {"ratio_4_chars": TARGET, "ratio": head.get("ratio"), "ratio_async": head.get("ratio_async"),
-                   "met": head["ratio"] >= TARGET if "ratio" in head else None},
+        "target": {
+            "ratio_4_chars": TARGET,
+            "ratio": head.get("ratio"),
+            "ratio_async": head.get("ratio_async"),
+            "met": head["ratio"] >= TARGET if "ratio" in head else None,
+        },
     }
     if "error" in theirs:
         figures["error"] = theirs["error"]
@@ -451,36 +494,55 @@ def measure(quick: bool = False) -> dict[str, Any]:
 
 def report(figures: dict[str, Any]) -> None:
     s = figures["stream"]
-    print(f"§ protocol stream: {s['chars']:,} characters in {s['responses']:,} responses "
-          f"(CPU time of parsing, best of {figures['repeats']}); Python {figures['python']}, "
-          f"Cogency {figures['cogency_version'] or '-'}")
+    print(
+        f"§ protocol stream: {s['chars']:,} characters in {s['responses']:,} responses "
+        f"(CPU time of parsing, best of {figures['repeats']}); Python {figures['python']}, "
+        f"Cogency {figures['cogency_version'] or '-'}"
+    )
     if "error" in figures:
         print(f"Cogency not measured: {figures['error']}")
-    print(f"{'chunk':>5} {'chunks':>9} | {'Silcrow us/ch':>13} {'MB/s':>6} | {'async us/ch':>11} {'MB/s':>6} | "
-          f"{'Cogency us/ch':>13} {'MB/s':>6} | {'ratio':>6} {'async':>6}")
+    print(
+        f"{'chunk':>5} {'chunks':>9} | {'Silcrow us/ch':>13} {'MB/s':>6} | {'async us/ch':>11} {'MB/s':>6} | "
+        f"{'Cogency us/ch':>13} {'MB/s':>6} | {'ratio':>6} {'async':>6}"
+    )
     for r in figures["rows"]:
         cog = r.get("cogency", {})
-        print(f"{r['chunk_chars']:>5} {r['chunks']:>9,} | {r['silcrow']['us_per_chunk']:>13} "
-              f"{r['silcrow']['mb_per_s']:>6} | {r['silcrow_async']['us_per_chunk']:>11} "
-              f"{r['silcrow_async']['mb_per_s']:>6} | {cog.get('us_per_chunk', '-'):>13} "
-              f"{cog.get('mb_per_s', '-'):>6} | {r.get('ratio', '-'):>6} {r.get('ratio_async', '-'):>6}")
+        print(
+            f"{r['chunk_chars']:>5} {r['chunks']:>9,} | {r['silcrow']['us_per_chunk']:>13} "
+            f"{r['silcrow']['mb_per_s']:>6} | {r['silcrow_async']['us_per_chunk']:>11} "
+            f"{r['silcrow_async']['mb_per_s']:>6} | {cog.get('us_per_chunk', '-'):>13} "
+            f"{cog.get('mb_per_s', '-'):>6} | {r.get('ratio', '-'):>6} {r.get('ratio_async', '-'):>6}"
+        )
     for r in figures["rows"]:
         counts = ", ".join(f"{k} {r['events_silcrow'][k]:,}" for k in KINDS)
-        same = "" if "differences" not in r else (
-            "; Cogency: the same" if not r["differences"] else "; differs: " + "; ".join(r["differences"]))
+        same = (
+            ""
+            if "differences" not in r
+            else (
+                "; Cogency: the same"
+                if not r["differences"]
+                else "; differs: " + "; ".join(r["differences"])
+            )
+        )
         print(f"events at {r['chunk_chars']}-char chunks, Silcrow: {counts}{same}")
     f = figures["floors_4_chars_us"]
-    print(f"Silcrow's cheapest steps per 4-char chunk: calling a no-op feed {f['call']} us; a chunk inside "
-          f"a call's JSON string {f['body']} us; a prose chunk (one token) {f['prose']} us; "
-          f"{f['body_share']:.0%} of this stream's chunks are in call bodies, so even if every chunk took "
-          f"its fast path: {f['best_case']} us/chunk, {f.get('best_case_ratio', '-')}x Cogency at best")
+    print(
+        f"Silcrow's cheapest steps per 4-char chunk: calling a no-op feed {f['call']} us; a chunk inside "
+        f"a call's JSON string {f['body']} us; a prose chunk (one token) {f['prose']} us; "
+        f"{f['body_share']:.0%} of this stream's chunks are in call bodies, so even if every chunk took "
+        f"its fast path: {f['best_case']} us/chunk, {f.get('best_case_ratio', '-')}x Cogency at best"
+    )
     t = figures["target"]
     if t["met"] is None:
-        print(f"target: Silcrow >= {t['ratio_4_chars']}x Cogency on 4-character chunks: not measured")
+        print(
+            f"target: Silcrow >= {t['ratio_4_chars']}x Cogency on 4-character chunks: not measured"
+        )
         return
-    print(f"target: Silcrow >= {t['ratio_4_chars']}x Cogency on 4-character chunks: "
-          f"{t['ratio']}x as called ({'met' if t['met'] else 'not met'}), "
-          f"{t['ratio_async']}x with the same async source")
+    print(
+        f"target: Silcrow >= {t['ratio_4_chars']}x Cogency on 4-character chunks: "
+        f"{t['ratio']}x as called ({'met' if t['met'] else 'not met'}), "
+        f"{t['ratio_async']}x with the same async source"
+    )
 
 
 def main() -> None:

@@ -46,8 +46,13 @@ async def append_rate(db: Path, *, chars: int = 40_000, chunk: int = 4) -> dict[
     elapsed = time.perf_counter() - started
     await store.close()
     chunks = -(-len(provider.script.replies[0]) // chunk)
-    return {"chunks": chunks, "events": count, "seconds": round(elapsed, 3),
-            "chunks_per_s": round(chunks / elapsed), "events_per_s": round(count / elapsed)}
+    return {
+        "chunks": chunks,
+        "events": count,
+        "seconds": round(elapsed, 3),
+        "chunks_per_s": round(chunks / elapsed),
+        "events_per_s": round(count / elapsed),
+    }
 
 
 async def rebuild(db: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
@@ -58,7 +63,14 @@ async def rebuild(db: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
         batch: list[Event] = []
         for i in range(size):
             kind = ("user", "think", "respond", "end")[i % 4]
-            batch.append(Event(type=kind, content=f"text {i} " * 8, conversation_id=conv.id, turn_id=f"t{i // 4}"))  # type: ignore[arg-type]
+            batch.append(
+                Event(
+                    type=kind,
+                    content=f"text {i} " * 8,
+                    conversation_id=conv.id,
+                    turn_id=f"t{i // 4}",
+                )
+            )  # type: ignore[arg-type]
             if len(batch) == 1000:
                 await store.append_many(batch)
                 batch = []
@@ -70,10 +82,13 @@ async def rebuild(db: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
             messages = assemble(await store.events(conv.id), system="system prompt")
             best = min(best, time.perf_counter() - started)
             best_cpu = min(best_cpu, time.process_time() - cpu)
-        out[str(size)] = {"ms": round(best * 1000, 2), "cpu_ms": round(best_cpu * 1000, 2),
-                          "messages": len(messages),
-                          "ms_per_1k_events": round(best * 1000 / (size / 1000), 3),
-                          "cpu_ms_per_1k_events": round(best_cpu * 1000 / (size / 1000), 3)}
+        out[str(size)] = {
+            "ms": round(best * 1000, 2),
+            "cpu_ms": round(best_cpu * 1000, 2),
+            "messages": len(messages),
+            "ms_per_1k_events": round(best * 1000 / (size / 1000), 3),
+            "cpu_ms_per_1k_events": round(best_cpu * 1000 / (size / 1000), 3),
+        }
     await store.close()
     return out
 
@@ -94,7 +109,8 @@ def flat(append: dict[str, Any], rebuilt: dict[str, Any]) -> dict[str, Any]:
         small, large = rebuilt[sizes[0]], rebuilt[sizes[-1]]
         for unit in ("ms", "cpu_ms"):
             out[f"rebuild_{unit}_per_event_ratio_{sizes[-1]}_vs_{sizes[0]}"] = round(
-                large[f"{unit}_per_1k_events"] / small[f"{unit}_per_1k_events"], 2)
+                large[f"{unit}_per_1k_events"] / small[f"{unit}_per_1k_events"], 2
+            )
     return out
 
 
@@ -112,20 +128,27 @@ def measure(quick: bool = False) -> dict[str, Any]:
 
 def show(figures: dict[str, Any]) -> None:
     a = figures["append_token_mode"]
-    print(f"persist-before-show, token mode: {a['chunks_per_s']:,} provider chunks/s committed "
-          f"before shown ({a['chunks']:,} chunks of 4 chars -> {a['events']:,} stored events "
-          f"in {a['seconds']} s; the read-ahead batches what arrives during a commit)")
+    print(
+        f"persist-before-show, token mode: {a['chunks_per_s']:,} provider chunks/s committed "
+        f"before shown ({a['chunks']:,} chunks of 4 chars -> {a['events']:,} stored events "
+        f"in {a['seconds']} s; the read-ahead batches what arrives during a commit)"
+    )
     for size, r in figures["rebuild"].items():
-        print(f"context rebuild, {int(size):>7,} events: {r['ms']:8.2f} ms ({r['cpu_ms']:.2f} ms CPU, "
-              f"{r['ms_per_1k_events']:.3f} ms per 1k events, {r['messages']:,} messages)"
-              + ("  (target <= 50 ms)" if size == "10000" else ""))
+        print(
+            f"context rebuild, {int(size):>7,} events: {r['ms']:8.2f} ms ({r['cpu_ms']:.2f} ms CPU, "
+            f"{r['ms_per_1k_events']:.3f} ms per 1k events, {r['messages']:,} messages)"
+            + ("  (target <= 50 ms)" if size == "10000" else "")
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--sizes", default="1000,10000,100000",
-                        help="conversation sizes for the rebuild figure (e.g. 1000,10000)")
+    parser.add_argument(
+        "--sizes",
+        default="1000,10000,100000",
+        help="conversation sizes for the rebuild figure (e.g. 1000,10000)",
+    )
     args = parser.parse_args()
     figures = asyncio.run(measure_async(tuple(int(x) for x in args.sizes.split(","))))
     show(figures)

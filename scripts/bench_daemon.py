@@ -120,8 +120,11 @@ async def spawn(env: dict[str, str], *, timed: bool = False) -> tuple[Any, int |
         env = {**env, "BENCH_FD": str(write_fd)}
         cmd = [sys.executable, "-c", BOOTSTRAP]
     proc = await asyncio.create_subprocess_exec(
-        *cmd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL, env=env,
+        *cmd,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=env,
         pass_fds=(write_fd,) if write_fd is not None else (),
     )
     if write_fd is not None:
@@ -131,7 +134,9 @@ async def spawn(env: dict[str, str], *, timed: bool = False) -> tuple[Any, int |
 
 def init_params(folders: list[Path], settings: dict[str, Any]) -> dict[str, Any]:
     return {
-        "processId": os.getpid(), "rootUri": folders[0].as_uri(), "capabilities": {},
+        "processId": os.getpid(),
+        "rootUri": folders[0].as_uri(),
+        "capabilities": {},
         "workspaceFolders": [{"uri": f.as_uri(), "name": f.name} for f in folders],
         "initializationOptions": settings,
     }
@@ -167,7 +172,9 @@ async def bench_latency(env: dict[str, str], root: Path, prompts: int) -> dict[s
     deltas = os.fdopen(fd, "r", buffering=1)
     client = Client(proc)
     script = {"replies": [REPLY] * (prompts + 5), "chunk": 4096}
-    await client.request("initialize", init_params([root], {"provider": "fake", "fakeScript": script}))
+    await client.request(
+        "initialize", init_params([root], {"provider": "fake", "fakeScript": script})
+    )
     client.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
     await asyncio.sleep(0.5)  # let the daemon settle before reading its idle footprint
     idle = rss_mb(proc.pid)
@@ -175,7 +182,9 @@ async def bench_latency(env: dict[str, str], root: Path, prompts: int) -> dict[s
     for _ in range(prompts + 1):  # the first prompt builds the agent: reported on its own
         seen: dict[str, float] = {}
 
-        def on_message(stamp: float, message: dict[str, Any], seen: dict[str, float] = seen) -> None:
+        def on_message(
+            stamp: float, message: dict[str, Any], seen: dict[str, float] = seen
+        ) -> None:
             if message.get("method") != "silcrow/event":
                 return
             seen.setdefault("event", stamp)
@@ -232,7 +241,9 @@ async def bench_live_sessions(env: dict[str, str], base: Path, count: int) -> di
         await client.request("initialize", init_params(folders, settings))
         client.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
         for folder in folders:
-            result = await client.request("silcrow/prompt", {"text": "hi", "workspaceUri": folder.as_uri()})
+            result = await client.request(
+                "silcrow/prompt", {"text": "hi", "workspaceUri": folder.as_uri()}
+            )
             assert result["stopReason"] == "end", result
         rss = rss_mb(proc.pid)
         live = sum(1 for conn in server.of_kind("responses") if not conn.ws.closed)

@@ -87,8 +87,9 @@ def measure(quick: bool = False) -> dict[str, Any]:
     for chunk, rows in growth.items():
         figures[f"mb_per_s_{chunk}_char_chunks"] = round(rows[1]["mb_per_s"], 2)
         figures[f"us_per_chunk_{chunk}_char_chunks"] = round(rows[1]["us_per_chunk"], 3)
-        figures[f"us_per_chunk_growth_{chunk}_char_chunks_{sizes[-1]:g}mb_vs_{sizes[0]:g}mb"] = round(
-            rows[-1]["us_per_chunk"] / rows[0]["us_per_chunk"], 2)
+        figures[f"us_per_chunk_growth_{chunk}_char_chunks_{sizes[-1]:g}mb_vs_{sizes[0]:g}mb"] = (
+            round(rows[-1]["us_per_chunk"] / rows[0]["us_per_chunk"], 2)
+        )
     return figures
 
 

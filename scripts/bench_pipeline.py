@@ -63,14 +63,18 @@ PROMPTS = {True: 1, False: 8}
 
 def build_reply(chars: int) -> str:
     think = "§think: The caller passes None here, so the loop must check the value first. "
-    respond = ("§respond: I changed the loop so that it checks the value before it is used, "
-               "and the tests cover the empty list and the list with one item. ")
+    respond = (
+        "§respond: I changed the loop so that it checks the value before it is used, "
+        "and the tests cover the empty list and the list with one item. "
+    )
     block = think * 2 + "\n" + respond * 3 + "\n"
     return block * max(1, chars // len(block)) + "§end\n"
 
 
 @contextlib.asynccontextmanager
-async def provider(transport: str, replies: list[str]) -> AsyncIterator[tuple[dict[str, Any], dict[str, str]]]:
+async def provider(
+    transport: str, replies: list[str]
+) -> AsyncIterator[tuple[dict[str, Any], dict[str, str]]]:
     """(settings, extra environment) that make the daemon stream ``replies``."""
     if transport == "inproc":
         yield {"provider": "fake", "fakeScript": {"replies": replies, "chunk": CHUNK}}, {}
@@ -85,8 +89,9 @@ def prose(reply: str) -> str:
     return re.sub(r"§(think|respond): |§end\n", "", reply)
 
 
-async def one_run(env: dict[str, str], root: Path, transport: str, mode: str, reply: str,
-                  prompts: int) -> dict[str, Any]:
+async def one_run(
+    env: dict[str, str], root: Path, transport: str, mode: str, reply: str, prompts: int
+) -> dict[str, Any]:
     async with provider(transport, [WARMUP] + [reply] * prompts) as (settings, extra):
         proc, _ = await spawn({**env, **extra})
         client = Client(proc)
@@ -118,8 +123,10 @@ async def one_run(env: dict[str, str], root: Path, transport: str, mode: str, re
     sections = len(re.findall("§(?:think|respond): ", reply))
     expected = prompts * (len(prose(reply)) - 2 * sections)  # each section may lose its " \n"
     if counted["text"] < expected:
-        raise RuntimeError(f"{transport}/{mode}: the client saw {counted['text']:,} characters "
-                           f"of at least {expected:,}")
+        raise RuntimeError(
+            f"{transport}/{mode}: the client saw {counted['text']:,} characters "
+            f"of at least {expected:,}"
+        )
     tokens = prompts * count_tokens(reply)
     return {
         "prompts": prompts,
@@ -137,8 +144,13 @@ async def one_run(env: dict[str, str], root: Path, transport: str, mode: str, re
 async def measure_async(quick: bool = False) -> dict[str, Any]:
     reply = build_reply(REPLY_CHARS)
     prompts = PROMPTS[quick]
-    figures: dict[str, Any] = {"reply_chars": len(reply), "reply_tokens": count_tokens(reply),
-                               "prompts": prompts, "chunk_chars": CHUNK, "runs": {}}
+    figures: dict[str, Any] = {
+        "reply_chars": len(reply),
+        "reply_tokens": count_tokens(reply),
+        "prompts": prompts,
+        "chunk_chars": CHUNK,
+        "runs": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         root = base / "ws"
@@ -162,14 +174,20 @@ def measure(quick: bool = False) -> dict[str, Any]:
 def main() -> None:
     args = arguments(__doc__ or "", "one 50 kB reply instead of eight")
     figures = measure(args.quick)
-    print(f"{figures['prompts']} x one reply of {figures['reply_chars']:,} characters "
-          f"({figures['reply_tokens']:,} tokens by the fakes' rule) in "
-          f"{figures['chunk_chars']}-character chunks")
-    print(f"{'transport/mode':20}{'events':>9}{'seconds':>9}{'events/s':>10}{'tokens/s':>10}"
-          f"{'cpu s':>8}{'cpu s/1k tok':>14}")
+    print(
+        f"{figures['prompts']} x one reply of {figures['reply_chars']:,} characters "
+        f"({figures['reply_tokens']:,} tokens by the fakes' rule) in "
+        f"{figures['chunk_chars']}-character chunks"
+    )
+    print(
+        f"{'transport/mode':20}{'events':>9}{'seconds':>9}{'events/s':>10}{'tokens/s':>10}"
+        f"{'cpu s':>8}{'cpu s/1k tok':>14}"
+    )
     for name, r in figures["runs"].items():
-        print(f"{name:20}{r['events']:>9,}{r['seconds']:>9}{r['events_per_s']:>10,}"
-              f"{r['tokens_per_s']:>10,}{r['daemon_cpu_s']:>8}{r['cpu_s_per_1k_tokens']:>14}")
+        print(
+            f"{name:20}{r['events']:>9,}{r['seconds']:>9}{r['events_per_s']:>10,}"
+            f"{r['tokens_per_s']:>10,}{r['daemon_cpu_s']:>8}{r['cpu_s_per_1k_tokens']:>14}"
+        )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

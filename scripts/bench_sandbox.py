@@ -31,7 +31,9 @@ WARM_UP = 3
 
 async def once(root: Path, sandbox: Sandbox | None) -> float:
     start = time.perf_counter()
-    outcome = await run_shell("true", cwd=root, timeout=30, limit=1000, env=scrubbed_env(), sandbox=sandbox)
+    outcome = await run_shell(
+        "true", cwd=root, timeout=30, limit=1000, env=scrubbed_env(), sandbox=sandbox
+    )
     if outcome.exit_code != 0:
         raise SystemExit(f"`true` failed ({'sandboxed' if sandbox else 'bare'}): {outcome.output}")
     return (time.perf_counter() - start) * 1000
@@ -53,7 +55,9 @@ async def measure(runs: int) -> dict[str, Any]:
     for name, values in times.items():
         figures[f"{name}_median_ms"] = round(statistics.median(values), 2)
         figures[f"{name}_p90_ms"] = round(statistics.quantiles(values, n=10)[-1], 2)
-    figures["extra_median_ms"] = round(figures["sandboxed_median_ms"] - figures["bare_median_ms"], 2)
+    figures["extra_median_ms"] = round(
+        figures["sandboxed_median_ms"] - figures["bare_median_ms"], 2
+    )
     return figures
 
 

@@ -70,7 +70,9 @@ async def read_back(db: Path, size: int) -> dict[str, Any]:
     async with await EventStore.open(db) as store:
         conv = (await store.create_conversation()).id
         for start in range(0, size, 1_000):
-            await store.append_many([delta(conv, i) for i in range(start, min(start + 1_000, size))])
+            await store.append_many(
+                [delta(conv, i) for i in range(start, min(start + 1_000, size))]
+            )
         started = time.perf_counter()
         events = await store.events(conv)
         elapsed = time.perf_counter() - started
@@ -84,10 +86,14 @@ async def measure_async(quick: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="silcrow-bench-") as tmp:
         root = Path(tmp)
         append = [
-            await append_rate(root / f"append-{d}-{b}.db", d, b, n // share) for d, b, n in APPEND_CASES
+            await append_rate(root / f"append-{d}-{b}.db", d, b, n // share)
+            for d, b, n in APPEND_CASES
         ]
         read = [await read_back(root / f"read-{size}.db", size) for size in READ_SIZES]
-    flat = {f"append_{r['durability']}_batch_{r['batch']}_events_per_s": r["events_per_s"] for r in append}
+    flat = {
+        f"append_{r['durability']}_batch_{r['batch']}_events_per_s": r["events_per_s"]
+        for r in append
+    }
     flat.update({f"read_back_ms_{r['events']}": round(r["seconds"] * 1000, 1) for r in read})
     return {"append": append, "read": read, **flat}
 
@@ -97,16 +103,20 @@ def measure(quick: bool = False) -> dict[str, Any]:
 
 
 def table(results: dict[str, Any]) -> str:
-    lines = ["append (token-mode deltas, each committed before it is returned)",
-             f"{'durability':<11}{'batch':>6}{'events':>9}{'seconds':>10}{'cpu s':>8}"
-             f"{'events/s':>11}"]
+    lines = [
+        "append (token-mode deltas, each committed before it is returned)",
+        f"{'durability':<11}{'batch':>6}{'events':>9}{'seconds':>10}{'cpu s':>8}{'events/s':>11}",
+    ]
     for r in results["append"]:
         lines.append(
             f"{r['durability']:<11}{r['batch']:>6}{r['events']:>9}{r['seconds']:>10}"
             f"{r['cpu_seconds']:>8}{r['events_per_s']:>11}"
         )
-    lines += ["", "read back a whole conversation with events()",
-              f"{'events':>9}{'seconds':>10}{'events/s':>11}"]
+    lines += [
+        "",
+        "read back a whole conversation with events()",
+        f"{'events':>9}{'seconds':>10}{'events/s':>11}",
+    ]
     for r in results["read"]:
         lines.append(f"{r['events']:>9}{r['seconds']:>10}{r['events_per_s']:>11}")
     return "\n".join(lines)

@@ -52,13 +52,18 @@ from silcrow.tools.base import Tool, ToolResult
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.registry import default_tools
 
-DOC = ("def handler(request):\n    return render(request, 'page.html', {'items': items})\n" * 20)[:1500]
+DOC = ("def handler(request):\n    return render(request, 'page.html', {'items': items})\n" * 20)[
+    :1500
+]
 CALL = '§think: I need the next file.\n§call: {"name": "fetch_doc", "args": {"n": %d}}\n§execute\n'
 DONE = "§respond: I read every file; the handler renders page.html.\n§end\n"
 TOKENIZER = Path(__file__).resolve().parent / "tokenizer"
 TRANSPORTS = {"responses": "openai", "realtime": "openai", "gemini-live": "gemini"}
 COGENCY = {8: 5.2, 16: 9.3, 32: 17.4}  # Cogency's modelled replay/resume ratios
-KEYS = {"OPENAI_API_KEY": "test-key", "GEMINI_API_KEY": "test-key"}  # what the loopback fakes accept
+KEYS = {
+    "OPENAI_API_KEY": "test-key",
+    "GEMINI_API_KEY": "test-key",
+}  # what the loopback fakes accept
 
 
 class FetchDoc(Tool):
@@ -97,11 +102,19 @@ def replies(turns: int, cycles: int) -> list[str]:
     return [r for _ in range(turns) for r in [*(CALL % i for i in range(cycles)), DONE]]
 
 
-async def run_agent(provider: Any, mode: str, turns: int, *, reopen: bool, db: Path, root: Path) -> list[float]:
+async def run_agent(
+    provider: Any, mode: str, turns: int, *, reopen: bool, db: Path, root: Path
+) -> list[float]:
     store = await EventStore.open(db)
     tools = [*default_tools(LocalWorkspace(root), store=store), FetchDoc()]
-    agent = Agent(provider, mode=mode, storage=store, tools=tools, profile=False,  # type: ignore[arg-type]
-                  max_iterations=64)
+    agent = Agent(
+        provider,
+        mode=mode,
+        storage=store,
+        tools=tools,
+        profile=False,  # type: ignore[arg-type]
+        max_iterations=64,
+    )
     conv: str | None = None
     first_delta: list[float] = []
     for t in range(turns):
@@ -113,7 +126,9 @@ async def run_agent(provider: Any, mode: str, turns: int, *, reopen: bool, db: P
             if ev.type == "metric" and ev.payload and ev.payload.get("cycle") == 1:
                 first_delta.append(ev.payload.get("first_delta_ms") or 0.0)
         if last is None or last.payload != {"stopReason": "end"}:
-            raise RuntimeError(f"{mode} turn {t} did not finish: {last and (last.type, last.content)}")
+            raise RuntimeError(
+                f"{mode} turn {t} did not finish: {last and (last.type, last.content)}"
+            )
     await agent.aclose()
     await store.close()
     return first_delta
@@ -141,7 +156,9 @@ async def resume(transport: str, turns: int, cycles: int, tmp: Path, *, reopen: 
         sent = sum(len(t.encode()) for t in texts)
         received = sum(c.received_bytes for c in server.conns)
         if sent != received:
-            raise RuntimeError(f"re-encoded frames ({sent} bytes) differ from the wire ({received} bytes)")
+            raise RuntimeError(
+                f"re-encoded frames ({sent} bytes) differ from the wire ({received} bytes)"
+            )
         return Run(
             texts=texts,
             billed_input=server.ledger.billed_input_tokens,
@@ -163,12 +180,25 @@ def o200k_counts(texts: Sequence[str]) -> list[int] | str:
         return "node is not installed"
     if not (TOKENIZER / "node_modules" / "js-tiktoken").is_dir():
         npm = shutil.which("npm")
-        install = [npm, "ci", "--silent", "--no-audit", "--no-fund", "--prefix", str(TOKENIZER)] if npm else None
-        if install is None or subprocess.run(install, capture_output=True, timeout=600, check=False).returncode:
+        install = (
+            [npm, "ci", "--silent", "--no-audit", "--no-fund", "--prefix", str(TOKENIZER)]
+            if npm
+            else None
+        )
+        if (
+            install is None
+            or subprocess.run(install, capture_output=True, timeout=600, check=False).returncode
+        ):
             return f"js-tiktoken could not be installed: run `npm ci --prefix {TOKENIZER}`"
     lines = "".join(json.dumps(t) + "\n" for t in texts)
-    proc = subprocess.run([node, str(TOKENIZER / "count.mjs")], input=lines, capture_output=True,
-                          text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [node, str(TOKENIZER / "count.mjs")],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if proc.returncode != 0:
         return f"tokenizer failed: {proc.stderr.strip()[-300:]}"
     counts = [int(x) for x in proc.stdout.split()]
@@ -177,7 +207,9 @@ def o200k_counts(texts: Sequence[str]) -> list[int] | str:
     return counts
 
 
-async def collect(transport: str, cycles: Sequence[int], turns: int, tmp: Path) -> dict[str, dict[str, Run]]:
+async def collect(
+    transport: str, cycles: Sequence[int], turns: int, tmp: Path
+) -> dict[str, dict[str, Run]]:
     """Every run of one transport: ``{task: {mode: Run}}``."""
     vendor = TRANSPORTS[transport]
     runs: dict[str, dict[str, Run]] = {}
@@ -213,26 +245,32 @@ def summarise(transport: str, runs: dict[str, dict[str, Run]]) -> dict[str, Any]
     at = 0
     for task, mode in order:
         run = runs[task][mode]
-        part = None if isinstance(counted, str) else counted[at:at + len(run.texts)]
+        part = None if isinstance(counted, str) else counted[at : at + len(run.texts)]
         at += len(run.texts)
         out["tasks"].setdefault(task, {})[mode] = run.figures(part)
     for modes in out["tasks"].values():
         base = "resume" if "resume" in modes else "warm"
         modes["ratios"] = {
             f"{mode}/{base} {unit}": ratio(modes[mode][unit], modes[base][unit])
-            for unit in ("bytes", "tokens_o200k", "tokens_rule") for mode in list(modes) if mode != base
+            for unit in ("bytes", "tokens_o200k", "tokens_rule")
+            for mode in list(modes)
+            if mode != base
         }
     return out
 
 
-async def measure_async(quick: bool = False, transports: Sequence[str] = tuple(TRANSPORTS)) -> dict[str, Any]:
+async def measure_async(
+    quick: bool = False, transports: Sequence[str] = tuple(TRANSPORTS)
+) -> dict[str, Any]:
     saved = {k: os.environ.get(k) for k in KEYS}
     os.environ.update(KEYS)
     try:
         out: dict[str, Any] = {}
         for transport in transports:
             with tempfile.TemporaryDirectory() as d:
-                runs = await collect(transport, (8,) if quick else (8, 16, 32), 2 if quick else 8, Path(d))
+                runs = await collect(
+                    transport, (8,) if quick else (8, 16, 32), 2 if quick else 8, Path(d)
+                )
             out[transport] = summarise(transport, runs)
         return out
     finally:
@@ -253,28 +291,38 @@ def report(figs: dict[str, Any]) -> None:
         print(f"\nlive transport: {transport} (replay baseline: {fig['replay_api']} over HTTP)")
         if "o200k_unavailable" in fig:
             print(f"  o200k_base counts unavailable: {fig['o200k_unavailable']}")
-        print(f"{'task':<10}{'mode':<17}{'bytes up':>11}{'o200k up':>11}{'rule up':>11}"
-              f"{'billed in':>11}{'cached':>10}")
+        print(
+            f"{'task':<10}{'mode':<17}{'bytes up':>11}{'o200k up':>11}{'rule up':>11}"
+            f"{'billed in':>11}{'cached':>10}"
+        )
         for task, modes in fig["tasks"].items():
             for mode, f in modes.items():
                 if mode == "ratios":
                     continue
                 o200k = f"{f['tokens_o200k']:,}" if f["tokens_o200k"] is not None else "-"
-                print(f"{task:<10}{mode:<17}{f['bytes']:>11,}{o200k:>11}{f['tokens_rule']:>11,}"
-                      f"{f['billed_input']:>11,}{f['cached']:>10,}")
+                print(
+                    f"{task:<10}{mode:<17}{f['bytes']:>11,}{o200k:>11}{f['tokens_rule']:>11,}"
+                    f"{f['billed_input']:>11,}{f['cached']:>10,}"
+                )
             for name, r in modes.get("ratios", {}).items():
                 print(f"{'':<10}{name:<40}{r if r is not None else '-':>8}x")
         conv = next(m for t, m in fig["tasks"].items() if "warm" in m)
         firsts = conv["warm"]["first_delta_ms"]
         if len(firsts) > 1:
-            print(f"first delta of a turn: cold session {firsts[0]:.1f} ms, warm median "
-                  f"{statistics.median(firsts[1:]):.1f} ms (loopback)")
+            print(
+                f"first delta of a turn: cold session {firsts[0]:.1f} ms, warm median "
+                f"{statistics.median(firsts[1:]):.1f} ms (loopback)"
+            )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--transport", choices=sorted(TRANSPORTS), action="append",
-                        help="measure only this transport (repeatable); default: all")
+    parser.add_argument(
+        "--transport",
+        choices=sorted(TRANSPORTS),
+        action="append",
+        help="measure only this transport (repeatable); default: all",
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

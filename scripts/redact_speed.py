@@ -48,8 +48,10 @@ def main() -> None:
         started = time.perf_counter()
         out = redact(text)
         best = min(best, time.perf_counter() - started)
-    print(f"redact: {len(text) / 1e6:.1f} MB in {best * 1000:.0f} ms = {len(text) / 1e6 / best:.1f} MB/s; "
-          f"{out.count('[redacted:')} markers")
+    print(
+        f"redact: {len(text) / 1e6:.1f} MB in {best * 1000:.0f} ms = {len(text) / 1e6 / best:.1f} MB/s; "
+        f"{out.count('[redacted:')} markers"
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,9 @@ def _host_port(text: str) -> tuple[str, int]:
 
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or int(port) > 65535:
-        raise argparse.ArgumentTypeError(f"--tcp takes HOST:PORT, e.g. 127.0.0.1:7070 (got {text!r})")
+        raise argparse.ArgumentTypeError(
+            f"--tcp takes HOST:PORT, e.g. 127.0.0.1:7070 (got {text!r})"
+        )
     try:
         return loopback_host(host), int(port)
     except ValueError as exc:
@@ -33,11 +35,15 @@ def _host_port(text: str) -> tuple[str, int]:
 def parser() -> argparse.ArgumentParser:
     from silcrow.providers.vendors import choices_text
 
-    root = argparse.ArgumentParser(prog="silcrow", description="Silcrow: a coding agent served over LSP")
+    root = argparse.ArgumentParser(
+        prog="silcrow", description="Silcrow: a coding agent served over LSP"
+    )
     sub = root.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument(
-        "--tcp", type=_host_port, metavar="HOST:PORT",
+        "--tcp",
+        type=_host_port,
+        metavar="HOST:PORT",
         help="listen on a loopback TCP port instead of stdio; clients must send the printed token",
     )
     serve.add_argument("--stdio", action="store_true", help="stdio transport (the default)")
@@ -46,7 +52,9 @@ def parser() -> argparse.ArgumentParser:
     chat.add_argument("--model", help="model name (default: the provider's)")
     chat.add_argument("--mode", choices=("auto", "resume", "replay"), help="session mode")
     chat.add_argument("--once", metavar="QUESTION", help="ask one question, print the answer, exit")
-    chat.add_argument("--workspace", default=".", help="workspace folder (default: current directory)")
+    chat.add_argument(
+        "--workspace", default=".", help="workspace folder (default: current directory)"
+    )
     chat.add_argument("--yes", action="store_true", help="allow every tool without asking")
     return root
 

@@ -47,7 +47,14 @@ from silcrow.providers.config import ProviderConfig
 from silcrow.providers.errors import ConfigError
 
 __all__ = [
-    "Bill", "FakeLiveSession", "FakeProvider", "Ledger", "Script", "chunked", "count_tokens", "scripted",
+    "Bill",
+    "FakeLiveSession",
+    "FakeProvider",
+    "Ledger",
+    "Script",
+    "chunked",
+    "count_tokens",
+    "scripted",
 ]
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -110,9 +117,7 @@ class Ledger:
     bills: list[Bill] = field(default_factory=list)
     _last_context: dict[str, str] = field(default_factory=dict)
 
-    def charge(
-        self, *, context: str, output: str, received: str | bytes, key: str = ""
-    ) -> Bill:
+    def charge(self, *, context: str, output: str, received: str | bytes, key: str = "") -> Bill:
         previous = self._last_context.get(key, "")
         prefix = os.path.commonprefix([previous, context])  # noqa: RUF071 - characters intended
         raw = received.encode() if isinstance(received, str) else received
@@ -291,10 +296,14 @@ def scripted(cfg: ProviderConfig, *, http_client: object = None) -> FakeProvider
     if raw is None:
         return FakeProvider()
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"fake_script must be {{replies, chunk, delay}}; got {type(raw).__name__}")
+        raise ConfigError(
+            f"fake_script must be {{replies, chunk, delay}}; got {type(raw).__name__}"
+        )
     replies, chunk, delay = raw.get("replies", []), raw.get("chunk", 4), raw.get("delay", 0.0)
     if not (isinstance(replies, list) and all(isinstance(r, str) for r in replies)):
         raise ConfigError("fake_script.replies must be a list of strings")
     if not isinstance(chunk, int) or not isinstance(delay, int | float):
-        raise ConfigError(f"fake_script needs a whole chunk and a delay in seconds; got {chunk!r}, {delay!r}")
+        raise ConfigError(
+            f"fake_script needs a whole chunk and a delay in seconds; got {chunk!r}, {delay!r}"
+        )
     return FakeProvider(Script.of(replies, chunk=chunk, delay=float(delay)))

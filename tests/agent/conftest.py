@@ -29,8 +29,12 @@ def workspace(tmp_path: Path) -> LocalWorkspace:
 
 
 @pytest.fixture
-def make_agent(store: EventStore, workspace: LocalWorkspace) -> Callable[..., tuple[Agent, FakeProvider]]:
-    def make(replies: list[str], *, chunk: int = 3, mode: str = "replay", delay: float = 0.0, **kw: Any) -> tuple[Agent, FakeProvider]:
+def make_agent(
+    store: EventStore, workspace: LocalWorkspace
+) -> Callable[..., tuple[Agent, FakeProvider]]:
+    def make(
+        replies: list[str], *, chunk: int = 3, mode: str = "replay", delay: float = 0.0, **kw: Any
+    ) -> tuple[Agent, FakeProvider]:
         provider = FakeProvider(Script.of(replies, chunk=chunk, delay=delay))
         tools = kw.pop("tools", None)
         if tools is None:

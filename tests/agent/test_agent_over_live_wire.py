@@ -67,14 +67,20 @@ async def test_auto_mode_falls_back_to_replay_when_the_socket_drops(
     tool = CountingTool()
     http_script = Script.of([CALL % 1, DONE], chunk=6)
     async with (
-        FakeWSServer(Script.of([CALL % 0, CALL % 1], chunk=6, delay=0.001),
-                     faults=Faults(drop_after_chunks=None)) as ws,
+        FakeWSServer(
+            Script.of([CALL % 0, CALL % 1], chunk=6, delay=0.001),
+            faults=Faults(drop_after_chunks=None),
+        ) as ws,
         FakeHTTPServer(http_script) as http,
     ):
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         provider = make_provider(
-            "openai", base_url=http.base_url("openai"), live_url=ws.http_base.replace("http", "ws"),
-            live_transport="realtime", timeout=5.0, model="gpt-4.1-mini",
+            "openai",
+            base_url=http.base_url("openai"),
+            live_url=ws.http_base.replace("http", "ws"),
+            live_transport="realtime",
+            timeout=5.0,
+            model="gpt-4.1-mini",
         )
         agent = Agent(provider, mode="auto", storage=store, tools=[tool], profile=False)
         events = []

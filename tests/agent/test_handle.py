@@ -25,7 +25,9 @@ async def test_ids_are_known_before_the_turn_runs_and_events_are_the_stored_ones
     assert handle.conversation_id == "c1" and len(handle.turn_id) == 32
     events = [e async for e in handle.events()]
     outcome = await handle.wait()
-    assert outcome.stop_reason == "end" and outcome.turn_id == handle.turn_id and outcome.error is None
+    assert (
+        outcome.stop_reason == "end" and outcome.turn_id == handle.turn_id and outcome.error is None
+    )
     assert events == await store.events("c1")
     assert {e.turn_id for e in events} == {handle.turn_id}
     assert not handle.cancel()  # after the end: nothing to stop, nothing stored
@@ -40,7 +42,8 @@ async def test_cancel_before_the_first_event_stores_the_question_and_cancelled(s
     assert outcome.stop_reason == "cancelled"
     stored = await store.events(handle.conversation_id)
     assert [(e.type, e.content) for e in stored] == [
-        ("user", "never mind"), ("cancelled", "Cancelled by the user."),
+        ("user", "never mind"),
+        ("cancelled", "Cancelled by the user."),
     ]
     assert [e async for e in handle.events()] == stored
     assert not agent.cancel(handle.conversation_id)

@@ -86,7 +86,9 @@ async def test_auto_falls_back_when_the_session_cannot_open(store) -> None:
 
 def talkative_agent(store) -> Agent:
     """An agent whose model streams a long answer slowly enough to be cancelled."""
-    provider = FakeProvider(Script.of(["§respond: " + "word " * 200 + "\n§end\n"], chunk=5, delay=0.002))
+    provider = FakeProvider(
+        Script.of(["§respond: " + "word " * 200 + "\n§end\n"], chunk=5, delay=0.002)
+    )
     return Agent(provider, mode="replay", storage=store, tools=[], profile=False)
 
 
@@ -116,7 +118,9 @@ async def test_cancel_from_another_task_while_tool_runs(store) -> None:
             await asyncio.sleep(30)
             raise AssertionError("not cancelled")
 
-    provider = FakeProvider(Script.of(['§call: {"name": "slow", "args": {"sql": "x"}}\n§execute\n']))
+    provider = FakeProvider(
+        Script.of(['§call: {"name": "slow", "args": {"sql": "x"}}\n§execute\n'])
+    )
     agent = Agent(provider, mode="replay", storage=store, tools=[Slow()], profile=False)
 
     async def run() -> list:

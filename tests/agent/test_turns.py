@@ -20,7 +20,16 @@ async def test_multi_tool_task_runs_tools_and_ends(make_agent, workspace) -> Non
     events = await collect(agent, "copy things")
     kinds = [e.type for e in events if e.type != "metric"]
     assert kinds == [
-        "user", "think", "call", "execute", "result", "call", "execute", "result", "respond", "end",
+        "user",
+        "think",
+        "call",
+        "execute",
+        "result",
+        "call",
+        "execute",
+        "result",
+        "respond",
+        "end",
     ]
     assert (Path(workspace.root) / "out/new.py").read_text() == "x = 1\n"
     read_result = next(e for e in events if e.type == "result")
@@ -38,11 +47,13 @@ async def test_multi_tool_task_runs_tools_and_ends(make_agent, workspace) -> Non
 
 
 async def test_malformed_call_is_reported_and_corrected(make_agent, workspace) -> None:
-    agent, provider = make_agent([
-        '§call: {"name": "read", "args": {"file": "main.py"\n§execute\n',
-        '§call: {"name": "read", "args": {"file": "main.py"}}\n§execute\n',
-        "§respond: ok\n§end\n",
-    ])
+    agent, provider = make_agent(
+        [
+            '§call: {"name": "read", "args": {"file": "main.py"\n§execute\n',
+            '§call: {"name": "read", "args": {"file": "main.py"}}\n§execute\n',
+            "§respond: ok\n§end\n",
+        ]
+    )
     events = await collect(agent, "read it")
     results = [e for e in events if e.type == "result"]
     assert results[0].payload["error"] is True
@@ -53,11 +64,13 @@ async def test_malformed_call_is_reported_and_corrected(make_agent, workspace) -
 
 
 async def test_unknown_tool_and_bad_arguments_become_results(make_agent) -> None:
-    agent, _provider = make_agent([
-        '§call: {"name": "teleport", "args": {}}\n§execute\n',
-        '§call: {"name": "read", "args": {"path": "main.py"}}\n§execute\n',
-        "§respond: giving up\n§end\n",
-    ])
+    agent, _provider = make_agent(
+        [
+            '§call: {"name": "teleport", "args": {}}\n§execute\n',
+            '§call: {"name": "read", "args": {"path": "main.py"}}\n§execute\n',
+            "§respond: giving up\n§end\n",
+        ]
+    )
     events = await collect(agent, "x")
     results = [e for e in events if e.type == "result"]
     assert "There is no tool 'teleport'" in results[0].content
@@ -75,10 +88,12 @@ async def test_max_iterations_ends_with_stop_reason(make_agent) -> None:
 
 
 async def test_forgotten_execute_still_runs_the_call(make_agent) -> None:
-    agent, _ = make_agent([
-        '§call: {"name": "read", "args": {"file": "main.py"}}\n',
-        "§respond: read it\n§end\n",
-    ])
+    agent, _ = make_agent(
+        [
+            '§call: {"name": "read", "args": {"file": "main.py"}}\n',
+            "§respond: read it\n§end\n",
+        ]
+    )
     events = await collect(agent, "x")
     assert [e.type for e in events if e.type in ("execute", "result")] == ["execute", "result"]
 
@@ -108,9 +123,13 @@ async def test_every_yielded_event_is_already_stored(make_agent, store) -> None:
 
 
 async def test_conversation_continues_and_default_is_stateless(make_agent) -> None:
-    agent, provider = make_agent([
-        "§respond: my name is Sil\n§end\n", "§respond: still Sil\n§end\n", "§respond: who?\n§end\n",
-    ])
+    agent, provider = make_agent(
+        [
+            "§respond: my name is Sil\n§end\n",
+            "§respond: still Sil\n§end\n",
+            "§respond: who?\n§end\n",
+        ]
+    )
     first = await collect(agent, "remember the word pineapple")
     conv = first[0].conversation_id
     second = await collect(agent, "what word?", conversation_id=conv)
@@ -136,7 +155,10 @@ async def test_history_window_keeps_calls_with_results(make_agent) -> None:
 async def test_custom_tool_in_the_seed_style(make_agent) -> None:
     tool = CountingTool()
     agent, provider = make_agent(
-        ['§call: {"name": "query_db", "args": {"sql": "select 1"}}\n§execute\n', "§respond: ok\n§end\n"],
+        [
+            '§call: {"name": "query_db", "args": {"sql": "select 1"}}\n§execute\n',
+            "§respond: ok\n§end\n",
+        ],
         tools=[tool],
     )
     events = await collect(agent, "query")

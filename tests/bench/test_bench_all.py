@@ -19,14 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import bench_all
 import benchkit
 
-OK = '''
+OK = """
 def measure(quick=False):
     return {"speed": 7.5 if quick else 1.0, "nested": {"slow": 12}}
-'''
-BOOM = '''
+"""
+BOOM = """
 def measure(quick=False):
     raise RuntimeError("the fake server went away")
-'''
+"""
 
 
 @pytest.fixture
@@ -37,11 +37,21 @@ def stand_ins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (scripts / "bench_boom.py").write_text(BOOM)
     monkeypatch.setattr(bench_all, "HERE", scripts)
     monkeypatch.setattr(bench_all, "BENCHES", ("ok", "boom", "gone"))
-    monkeypatch.setattr(bench_all, "ROWS", [
-        bench_all.Row("ok", "speed", bench_all.key("speed"), "MB/s", bench_all.Target(">=", 5)),
-        bench_all.Row("ok", "slow thing", bench_all.key("nested", "slow"), "ms", bench_all.Target("<=", 10)),
-        bench_all.Row("ok", "not produced", bench_all.key("missing"), "ms"),
-    ])
+    monkeypatch.setattr(
+        bench_all,
+        "ROWS",
+        [
+            bench_all.Row("ok", "speed", bench_all.key("speed"), "MB/s", bench_all.Target(">=", 5)),
+            bench_all.Row(
+                "ok",
+                "slow thing",
+                bench_all.key("nested", "slow"),
+                "ms",
+                bench_all.Target("<=", 10),
+            ),
+            bench_all.Row("ok", "not produced", bench_all.key("missing"), "ms"),
+        ],
+    )
     return tmp_path
 
 
@@ -68,7 +78,10 @@ def test_a_clean_run_exits_zero_and_markdown_renders_its_table(
     capsys.readouterr()
     assert bench_all.main(["--markdown", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[2:] == ["| speed | 1 MB/s | >= 5 MB/s | NO |", "| slow thing | 12 ms | <= 10 ms | NO |"]
+    assert lines[2:] == [
+        "| speed | 1 MB/s | >= 5 MB/s | NO |",
+        "| slow thing | 12 ms | <= 10 ms | NO |",
+    ]
 
 
 def test_unknown_names_are_refused(stand_ins: Path) -> None:
@@ -89,7 +102,6 @@ def test_percentiles_are_nearest_rank() -> None:
     assert benchkit.spread(values, "x") == {"x_p50_ms": 101.0, "x_p99_ms": 199.0, "x_max_ms": 200.0}
 
 
-
 def test_uncontended_latency_keeps_only_prompts_that_did_not_wait_for_a_cpu() -> None:
     import bench_daemon
 
@@ -104,7 +116,9 @@ def test_uncontended_latency_keeps_only_prompts_that_did_not_wait_for_a_cpu() ->
     assert bench_daemon.uncontended([5.0], [2.0]) == {"uncontended_prompts": 0}
 
 
-def test_runqueue_wait_sums_the_wait_of_every_thread_and_skips_vanished_ones(tmp_path: Path) -> None:
+def test_runqueue_wait_sums_the_wait_of_every_thread_and_skips_vanished_ones(
+    tmp_path: Path,
+) -> None:
     tasks = tmp_path / "42" / "task"
     for tid, schedstat in (("42", "9000 2500000 7\n"), ("43", "100 1500000 2\n")):
         (tasks / tid).mkdir(parents=True)

@@ -21,9 +21,14 @@ from typing import Any
 from fakes.http_common import BadRequest, Parsed, Plan, need, sse, text_of
 
 _ERROR_TYPES = {
-    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-    404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
-    500: "api_error", 529: "overloaded_error",
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
 }
 
 
@@ -73,7 +78,9 @@ class AnthropicWire:
             breakpoints += _count_breakpoints(content)
             parts.append(f"<{role}>{text_of(content)}")
         if breakpoints > 4:
-            raise BadRequest(f"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}.")
+            raise BadRequest(
+                f"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}."
+            )
         stop = doc.get("stop_sequences") or []
         if not isinstance(stop, list) or not all(isinstance(s, str) and s.strip() for s in stop):
             raise BadRequest("stop_sequences: each stop sequence must contain non-whitespace")
@@ -96,25 +103,44 @@ class AnthropicWire:
 
     def head(self, plan: Plan) -> list[bytes]:
         message: dict[str, Any] = {
-            "id": plan.response_id, "type": "message", "role": "assistant", "content": [],
-            "model": plan.parsed.model, "stop_reason": None, "stop_sequence": None,
+            "id": plan.response_id,
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": plan.parsed.model,
+            "stop_reason": None,
+            "stop_sequence": None,
             "usage": self._usage(plan, 1),
         }
         return [
             sse({"type": "message_start", "message": message}, event="message_start"),
-            sse({"type": "content_block_start", "index": 0,
-                 "content_block": {"type": "text", "text": ""}}, event="content_block_start"),
+            sse(
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "text", "text": ""},
+                },
+                event="content_block_start",
+            ),
             sse({"type": "ping"}, event="ping"),
         ]
 
     def delta(self, plan: Plan, text: str, sent: str) -> bytes:
-        return sse({"type": "content_block_delta", "index": 0,
-                    "delta": {"type": "text_delta", "text": text}}, event="content_block_delta")
+        return sse(
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "text_delta", "text": text},
+            },
+            event="content_block_delta",
+        )
 
     def tail(self, plan: Plan, *, usage: bool) -> list[bytes]:
         reason = "stop_sequence" if plan.stop_hit is not None else "end_turn"
-        delta: dict[str, Any] = {"type": "message_delta",
-                 "delta": {"stop_reason": reason, "stop_sequence": plan.stop_hit}}
+        delta: dict[str, Any] = {
+            "type": "message_delta",
+            "delta": {"stop_reason": reason, "stop_sequence": plan.stop_hit},
+        }
         if usage:
             delta["usage"] = self._usage(plan, plan.bill.output_tokens)
         return [
@@ -125,8 +151,10 @@ class AnthropicWire:
 
     def stream_error(self, error_type: str, message: str) -> bytes:
         kind = error_type or "overloaded_error"
-        return sse({"type": "error", "error": {"type": kind, "message": message or "Overloaded"}},
-                   event="error")
+        return sse(
+            {"type": "error", "error": {"type": kind, "message": message or "Overloaded"}},
+            event="error",
+        )
 
 
 WIRE = AnthropicWire()

@@ -20,8 +20,14 @@ from fakes.http_common import BadRequest, Parsed, Plan, need, sse, text_of
 from silcrow.testing import count_tokens
 
 _STATUS = {
-    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-    429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
 }
 KEY_INVALID = "API key not valid. Please pass a valid API key."
 
@@ -35,7 +41,10 @@ class GeminiWire:
     ) -> tuple[int, str] | None:
         given = headers.get("x-goog-api-key") or query.get("key")
         if not given:
-            return 403, "Method doesn't allow unregistered callers. Please use API Key or other form of API consumer identity to call this API."
+            return (
+                403,
+                "Method doesn't allow unregistered callers. Please use API Key or other form of API consumer identity to call this API.",
+            )
         return None if given == key else (400, KEY_INVALID)
 
     def parse(self, doc: Any, path_model: str, query: Mapping[str, str]) -> Parsed:
@@ -49,7 +58,9 @@ class GeminiWire:
         for i, c in enumerate(contents):
             role = c.get("role", "user") if isinstance(c, dict) else None
             if role not in ("user", "model"):
-                raise BadRequest(f"* GenerateContentRequest.contents[{i}].role: must be user or model")
+                raise BadRequest(
+                    f"* GenerateContentRequest.contents[{i}].role: must be user or model"
+                )
             parts.append(f"<{role}>{text_of(need(c, 'parts', list, f'contents[{i}].'))}")
         config = doc.get("generationConfig") or {}
         stop = config.get("stopSequences") or []
@@ -58,24 +69,41 @@ class GeminiWire:
         return Parsed(path_model, "".join(parts), tuple(stop), True)
 
     def error(self, status: int, message: str) -> bytes:
-        doc: dict[str, Any] = {"code": status, "message": message,
-                               "status": _STATUS.get(status, "UNKNOWN")}
+        doc: dict[str, Any] = {
+            "code": status,
+            "message": message,
+            "status": _STATUS.get(status, "UNKNOWN"),
+        }
         if message == KEY_INVALID:
-            doc["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                               "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]
+            doc["details"] = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "API_KEY_INVALID",
+                    "domain": "googleapis.com",
+                }
+            ]
         return json.dumps({"error": doc}, indent=2).encode() + b"\n"
 
     def _chunk(self, plan: Plan, text: str, output_tokens: int, finish: bool) -> bytes:
-        candidate: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"}, "index": 0}
-        meta: dict[str, int] = {"promptTokenCount": plan.bill.input_tokens,
-                                "candidatesTokenCount": output_tokens,
-                                "totalTokenCount": plan.bill.input_tokens + output_tokens}
+        candidate: dict[str, Any] = {
+            "content": {"parts": [{"text": text}], "role": "model"},
+            "index": 0,
+        }
+        meta: dict[str, int] = {
+            "promptTokenCount": plan.bill.input_tokens,
+            "candidatesTokenCount": output_tokens,
+            "totalTokenCount": plan.bill.input_tokens + output_tokens,
+        }
         if finish:
             candidate["finishReason"] = "STOP"
             if plan.bill.cached_tokens:
                 meta["cachedContentTokenCount"] = plan.bill.cached_tokens
-        doc = {"candidates": [candidate], "usageMetadata": meta,
-               "modelVersion": plan.parsed.model, "responseId": plan.response_id}
+        doc = {
+            "candidates": [candidate],
+            "usageMetadata": meta,
+            "modelVersion": plan.parsed.model,
+            "responseId": plan.response_id,
+        }
         return sse(doc, newline=self.sse_newline)
 
     def head(self, plan: Plan) -> list[bytes]:
@@ -88,8 +116,13 @@ class GeminiWire:
         return [self._chunk(plan, "", plan.bill.output_tokens, finish=True)]
 
     def stream_error(self, error_type: str, message: str) -> bytes:
-        doc = {"error": {"code": 503, "message": message or "The model is overloaded.",
-                         "status": error_type or "UNAVAILABLE"}}
+        doc = {
+            "error": {
+                "code": 503,
+                "message": message or "The model is overloaded.",
+                "status": error_type or "UNAVAILABLE",
+            }
+        }
         return sse(doc, newline=self.sse_newline)
 
 

@@ -19,9 +19,11 @@ from fakes.http_common import BadRequest, Parsed, Plan, need, sse, text_of
 
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 _ERROR_TYPES = {
-    400: ("invalid_request_error", None), 401: ("invalid_request_error", "invalid_api_key"),
+    400: ("invalid_request_error", None),
+    401: ("invalid_request_error", "invalid_api_key"),
     403: ("invalid_request_error", "unsupported_country_region_territory"),
-    404: ("invalid_request_error", "model_not_found"), 429: ("requests", "rate_limit_exceeded"),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("requests", "rate_limit_exceeded"),
 }
 
 
@@ -36,7 +38,10 @@ class OpenAIWire:
         if auth == f"Bearer {key}":
             return None
         if not auth:
-            return 401, "You didn't provide an API key. Provide it in an Authorization header (Bearer)."
+            return (
+                401,
+                "You didn't provide an API key. Provide it in an Authorization header (Bearer).",
+            )
         return 401, f"Incorrect API key provided: {auth.removeprefix('Bearer ')[:6]}***."
 
     def parse(self, doc: Any, path_model: str, query: Mapping[str, str]) -> Parsed:
@@ -61,12 +66,19 @@ class OpenAIWire:
 
     def error(self, status: int, message: str) -> bytes:
         kind, code = _ERROR_TYPES.get(status, ("server_error", None))
-        return json.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}}).encode()
+        return json.dumps(
+            {"error": {"message": message, "type": kind, "param": None, "code": code}}
+        ).encode()
 
     def _chunk(self, plan: Plan, choices: list[Any], **more: Any) -> bytes:
         doc = {
-            "id": plan.response_id, "object": "chat.completion.chunk", "created": int(time.time()),
-            "model": plan.parsed.model, "system_fingerprint": "fp_fake", "choices": choices, **more,
+            "id": plan.response_id,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": plan.parsed.model,
+            "system_fingerprint": "fp_fake",
+            "choices": choices,
+            **more,
         }
         if plan.parsed.include_usage and "usage" not in doc:
             doc["usage"] = None
@@ -76,7 +88,9 @@ class OpenAIWire:
         return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
 
     def head(self, plan: Plan) -> list[bytes]:
-        return [self._chunk(plan, self._choice({"role": "assistant", "content": "", "refusal": None}))]
+        return [
+            self._chunk(plan, self._choice({"role": "assistant", "content": "", "refusal": None}))
+        ]
 
     def delta(self, plan: Plan, text: str, sent: str) -> bytes:
         return self._chunk(plan, self._choice({"content": text}), obfuscation="x" * (len(sent) % 7))
@@ -85,19 +99,36 @@ class OpenAIWire:
         frames = [self._chunk(plan, self._choice({}, "stop"))]
         if usage and plan.parsed.include_usage:
             bill = plan.bill
-            frames.append(self._chunk(plan, [], usage={
-                "prompt_tokens": bill.input_tokens,
-                "completion_tokens": bill.output_tokens,
-                "total_tokens": bill.input_tokens + bill.output_tokens,
-                "prompt_tokens_details": {"cached_tokens": bill.cached_tokens, "audio_tokens": 0},
-                "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
-            }))
+            frames.append(
+                self._chunk(
+                    plan,
+                    [],
+                    usage={
+                        "prompt_tokens": bill.input_tokens,
+                        "completion_tokens": bill.output_tokens,
+                        "total_tokens": bill.input_tokens + bill.output_tokens,
+                        "prompt_tokens_details": {
+                            "cached_tokens": bill.cached_tokens,
+                            "audio_tokens": 0,
+                        },
+                        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+                    },
+                )
+            )
         frames.append(sse("[DONE]"))
         return frames
 
     def stream_error(self, error_type: str, message: str) -> bytes:
-        return sse({"error": {"message": message, "type": error_type or "server_error",
-                              "param": None, "code": None}})
+        return sse(
+            {
+                "error": {
+                    "message": message,
+                    "type": error_type or "server_error",
+                    "param": None,
+                    "code": None,
+                }
+            }
+        )
 
 
 WIRE = OpenAIWire()

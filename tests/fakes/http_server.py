@@ -111,8 +111,14 @@ class FakeHTTPServer:
     ) -> None:
         """The next ``times`` requests get HTTP ``status`` in the vendor's error shape."""
         for _ in range(times):
-            self._faults.append(Fault("status", status=status, retry_after=retry_after,
-                                      message=message or f"scripted failure {status}"))
+            self._faults.append(
+                Fault(
+                    "status",
+                    status=status,
+                    retry_after=retry_after,
+                    message=message or f"scripted failure {status}",
+                )
+            )
 
     def drop_after(self, n_chunks: int) -> None:
         """The next response is cut (connection closed) after ``n_chunks`` text chunks."""
@@ -120,7 +126,9 @@ class FakeHTTPServer:
 
     def error_mid_stream(self, after: int = 0, *, error_type: str = "", message: str = "") -> None:
         """The next response sends the vendor's in-stream error after ``after`` chunks."""
-        self._faults.append(Fault("stream_error", after=after, error_type=error_type, message=message))
+        self._faults.append(
+            Fault("stream_error", after=after, error_type=error_type, message=message)
+        )
 
     def malformed_after(self, n_chunks: int = 0) -> None:
         """The next response sends a frame that is not valid JSON after ``n_chunks`` chunks."""
@@ -133,10 +141,16 @@ class FakeHTTPServer:
 
         return handler
 
-    def _error(self, wire: Wire, status: int, message: str, retry_after: float | None = None) -> web.Response:
+    def _error(
+        self, wire: Wire, status: int, message: str, retry_after: float | None = None
+    ) -> web.Response:
         headers = {"retry-after": f"{retry_after:g}"} if retry_after is not None else {}
-        return web.Response(status=status, body=wire.error(status, message),
-                            content_type="application/json", headers=headers)
+        return web.Response(
+            status=status,
+            body=wire.error(status, message),
+            content_type="application/json",
+            headers=headers,
+        )
 
     async def _handle(self, wire: Wire, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -144,10 +158,19 @@ class FakeHTTPServer:
         query = dict(request.query)
         refused = None if self.api_key is None else wire.check_headers(headers, query, self.api_key)
         fault = self._faults.popleft() if self._faults and refused is None else None
-        self.requests.append(RecordedRequest(
-            wire.vendor, request.path, query, headers, body, _loads(body), len(body),
-            count_tokens(body.decode("utf-8", "replace")), fault,
-        ))
+        self.requests.append(
+            RecordedRequest(
+                wire.vendor,
+                request.path,
+                query,
+                headers,
+                body,
+                _loads(body),
+                len(body),
+                count_tokens(body.decode("utf-8", "replace")),
+                fault,
+            )
+        )
         if refused is not None:
             return self._error(wire, *refused)
         if fault is not None and fault.kind == "status":
@@ -170,8 +193,9 @@ class FakeHTTPServer:
     async def _stream(
         self, wire: Wire, request: web.Request, plan: Plan, fault: Fault | None
     ) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"content-type": "text/event-stream",
-                                               "cache-control": "no-cache"})
+        response = web.StreamResponse(
+            headers={"content-type": "text/event-stream", "cache-control": "no-cache"}
+        )
         await response.prepare(request)
         for frame in wire.head(plan):
             await response.write(frame)
@@ -198,7 +222,11 @@ class FakeHTTPServer:
             if request.transport is not None:
                 request.transport.close()
             return response
-        frame = MALFORMED if fault.kind == "malformed" else wire.stream_error(fault.error_type, fault.message)
+        frame = (
+            MALFORMED
+            if fault.kind == "malformed"
+            else wire.stream_error(fault.error_type, fault.message)
+        )
         await response.write(frame)
         await response.write_eof()
         return response
@@ -216,9 +244,12 @@ def _script_from_file(path: Path) -> Script:
     if isinstance(doc, list):
         return Script.of([str(r) for r in doc])
     if isinstance(doc, dict) and isinstance(doc.get("replies"), list):
-        return Script.of([str(r) for r in doc["replies"]], chunk=int(doc.get("chunk", 4)),
-                         delay=float(doc.get("delay", 0.0)))
-    raise SystemExit(f"{path}: expected a JSON list of replies or {{\"replies\": [...]}}")
+        return Script.of(
+            [str(r) for r in doc["replies"]],
+            chunk=int(doc.get("chunk", 4)),
+            delay=float(doc.get("delay", 0.0)),
+        )
+    raise SystemExit(f'{path}: expected a JSON list of replies or {{"replies": [...]}}')
 
 
 async def _serve(script: Script, port: int, api_key: str | None) -> None:
@@ -229,7 +260,9 @@ async def _serve(script: Script, port: int, api_key: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Loopback fake of the vendors' streaming HTTP APIs")
+    parser = argparse.ArgumentParser(
+        description="Loopback fake of the vendors' streaming HTTP APIs"
+    )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
     parser.add_argument("--script", type=Path, help="JSON file with the replies to serve")
     parser.add_argument("--api-key", default="test-key", help="key to require ('' for none)")

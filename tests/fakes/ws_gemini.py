@@ -66,7 +66,12 @@ def _texts(content: dict[str, Any]) -> list[tuple[str, str]] | None:
     for turn in turns if isinstance(turns, list) else [None]:
         if not isinstance(turn, dict) or turn.get("role", "user") not in ("user", "model"):
             return None
-        out.append((turn.get("role", "user"), "".join(str(p.get("text", "")) for p in turn.get("parts") or [])))
+        out.append(
+            (
+                turn.get("role", "user"),
+                "".join(str(p.get("text", "")) for p in turn.get("parts") or []),
+            )
+        )
     return out
 
 
@@ -96,14 +101,19 @@ async def _setup(conn: FakeConn, setup: Any) -> GeminiState | None:
     model = str(setup.get("model", "")).removeprefix("models/")
     modes = (setup.get("generationConfig") or {}).get("responseModalities") or ["AUDIO"]
     if model not in conn.server.gemini_models:
-        await conn.close(1008, f"models/{model} is not found for API version v1beta, or is not supported for bidiGenerateContent.")
+        await conn.close(
+            1008,
+            f"models/{model} is not found for API version v1beta, or is not supported for bidiGenerateContent.",
+        )
         return None
     if len(modes) != 1 or (modes[0] == "TEXT" and conn.server.gemini_models[model] == "audio"):
         await conn.close(1007, "Request contains an invalid argument.")
         return None
     resumption = setup.get("sessionResumption")
     state = GeminiState(
-        system="".join(p.get("text", "") for p in (setup.get("systemInstruction") or {}).get("parts") or []),
+        system="".join(
+            p.get("text", "") for p in (setup.get("systemInstruction") or {}).get("parts") or []
+        ),
         modality=modes[0],
         transcribe="outputAudioTranscription" in setup,
         resumable=isinstance(resumption, dict),
@@ -126,7 +136,11 @@ async def _new_handle(conn: FakeConn, state: GeminiState) -> None:
         return
     handle = f"handle-{uuid.uuid4().hex[:16]}"
     conn.server.handles[handle] = list(state.history)
-    update = {"newHandle": handle, "resumable": True, "lastConsumedClientMessageIndex": str(state.consumed)}
+    update = {
+        "newHandle": handle,
+        "resumable": True,
+        "lastConsumedClientMessageIndex": str(state.consumed),
+    }
     await conn.send({"sessionResumptionUpdate": update})
 
 
@@ -166,11 +180,16 @@ async def _generate(conn: FakeConn, state: GeminiState, stopped: asyncio.Event) 
     text, completed = await conn.stream(emit, stopped)
     state.history.append(("model", text))
     bill = conn.bill(seen, text, cache=False)
-    usage = {"promptTokenCount": bill.input_tokens, "responseTokenCount": bill.output_tokens,
-             "totalTokenCount": bill.input_tokens + bill.output_tokens,
-             "promptTokensDetails": [{"modality": "TEXT", "tokenCount": bill.input_tokens}],
-             "responseTokensDetails": [{"modality": state.modality, "tokenCount": bill.output_tokens}]}
-    await conn.send({"serverContent": {"generationComplete": True} if completed else {"interrupted": True}})
+    usage = {
+        "promptTokenCount": bill.input_tokens,
+        "responseTokenCount": bill.output_tokens,
+        "totalTokenCount": bill.input_tokens + bill.output_tokens,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": bill.input_tokens}],
+        "responseTokensDetails": [{"modality": state.modality, "tokenCount": bill.output_tokens}],
+    }
+    await conn.send(
+        {"serverContent": {"generationComplete": True} if completed else {"interrupted": True}}
+    )
     state.active = None
     await _new_handle(conn, state)
     await conn.send({"serverContent": {"turnComplete": True}, "usageMetadata": usage})

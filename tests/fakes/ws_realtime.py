@@ -70,10 +70,20 @@ class RealtimeState:
 
 def default_session(model: str) -> Item:
     return {
-        "type": "realtime", "object": "realtime.session", "id": "sess_fake", "model": model,
-        "output_modalities": ["audio"], "instructions": "You are a helpful assistant.",
-        "tools": [], "tool_choice": "auto", "max_output_tokens": "inf", "truncation": "auto",
-        "audio": {"input": {"turn_detection": {"type": "server_vad"}}, "output": {"voice": "alloy"}},
+        "type": "realtime",
+        "object": "realtime.session",
+        "id": "sess_fake",
+        "model": model,
+        "output_modalities": ["audio"],
+        "instructions": "You are a helpful assistant.",
+        "tools": [],
+        "tool_choice": "auto",
+        "max_output_tokens": "inf",
+        "truncation": "auto",
+        "audio": {
+            "input": {"turn_detection": {"type": "server_vad"}},
+            "output": {"voice": "alloy"},
+        },
     }
 
 
@@ -88,7 +98,9 @@ def merge(base: Item, update: Item) -> Item:
 async def serve(conn: FakeConn) -> None:
     state = conn.state = RealtimeState(default_session(conn.request.query.get("model", "")))
     if conn.request.headers.get("OpenAI-Beta"):
-        await conn.error("beta_api_shape_disabled", "The Realtime beta API shape is no longer supported.")
+        await conn.error(
+            "beta_api_shape_disabled", "The Realtime beta API shape is no longer supported."
+        )
         await conn.close(1000, "beta api shape disabled")
         return
     await send(conn, "session.created", session=state.session)
@@ -98,8 +110,12 @@ async def serve(conn: FakeConn) -> None:
             return
         handler = HANDLERS.get(str(frame.get("type")))
         if handler is None:
-            await conn.error("invalid_value", f"Unknown event type {frame.get('type')!r}.", param="type",
-                             event_id=frame.get("event_id"))
+            await conn.error(
+                "invalid_value",
+                f"Unknown event type {frame.get('type')!r}.",
+                param="type",
+                event_id=frame.get("event_id"),
+            )
             continue
         await handler(conn, state, frame)
 
@@ -112,8 +128,12 @@ async def send(conn: FakeConn, kind: str, **fields: Any) -> None:
 async def session_update(conn: FakeConn, state: RealtimeState, frame: Item) -> None:
     update = frame.get("session")
     if not isinstance(update, dict) or update.get("type") != "realtime":
-        await conn.error("missing_required_parameter", "Missing required parameter: 'session.type'.",
-                         param="session.type", event_id=frame.get("event_id"))
+        await conn.error(
+            "missing_required_parameter",
+            "Missing required parameter: 'session.type'.",
+            param="session.type",
+            event_id=frame.get("event_id"),
+        )
         return
     state.session = merge(state.session, update)
     await send(conn, "session.updated", session=state.session)
@@ -140,7 +160,9 @@ async def item_create(conn: FakeConn, state: RealtimeState, frame: Item) -> None
         await conn.error("invalid_value", problem, param="item", event_id=frame.get("event_id"))
         return
     item: Item = dict(raw) if isinstance(raw, dict) else {}
-    item.update(id=item.get("id") or state.new_id("item"), object="realtime.item", status="completed")
+    item.update(
+        id=item.get("id") or state.new_id("item"), object="realtime.item", status="completed"
+    )
     at = len(ids) if after is None else 0 if after == "root" else ids.index(after) + 1
     state.items.insert(at, item)
     before = state.items[at - 1]["id"] if at else None
@@ -151,8 +173,12 @@ async def item_create(conn: FakeConn, state: RealtimeState, frame: Item) -> None
 async def item_delete(conn: FakeConn, state: RealtimeState, frame: Item) -> None:
     found = [i for i in state.items if i["id"] == frame.get("item_id")]
     if not found:
-        await conn.error("item_not_found", f"Item with id '{frame.get('item_id')}' not found.",
-                         param="item_id", event_id=frame.get("event_id"))
+        await conn.error(
+            "item_not_found",
+            f"Item with id '{frame.get('item_id')}' not found.",
+            param="item_id",
+            event_id=frame.get("event_id"),
+        )
         return
     state.items.remove(found[0])
     await send(conn, "conversation.item.deleted", item_id=found[0]["id"])
@@ -160,8 +186,12 @@ async def item_delete(conn: FakeConn, state: RealtimeState, frame: Item) -> None
 
 async def response_create(conn: FakeConn, state: RealtimeState, frame: Item) -> None:
     if state.active is not None:
-        message = f"Conversation already has an active response in progress: {state.active.response_id}."
-        await conn.error("conversation_already_has_active_response", message, event_id=frame.get("event_id"))
+        message = (
+            f"Conversation already has an active response in progress: {state.active.response_id}."
+        )
+        await conn.error(
+            "conversation_already_has_active_response", message, event_id=frame.get("event_id")
+        )
         return
     state.active = _Active(state.new_id("resp"))
     conn.spawn(respond(conn, state, state.active))
@@ -170,8 +200,11 @@ async def response_create(conn: FakeConn, state: RealtimeState, frame: Item) -> 
 async def response_cancel(conn: FakeConn, state: RealtimeState, frame: Item) -> None:
     wanted = frame.get("response_id")
     if state.active is None or wanted not in (None, state.active.response_id):
-        await conn.error("response_cancel_not_active", "Cancellation failed: no active response found.",
-                         event_id=frame.get("event_id"))
+        await conn.error(
+            "response_cancel_not_active",
+            "Cancellation failed: no active response found.",
+            event_id=frame.get("event_id"),
+        )
         return
     state.active.stopped.set()
 
@@ -190,15 +223,27 @@ async def respond(conn: FakeConn, state: RealtimeState, active: _Active) -> None
     rid = active.response_id
     seen = [("instructions", str(state.session.get("instructions") or "")), *state.transcript()]
     text_mode = state.session.get("output_modalities") == ["text"]
-    part_type, delta_event = ("output_text", "response.output_text") if text_mode else (
-        "output_audio", "response.output_audio_transcript")
-    item: Item = {"id": state.new_id("item"), "object": "realtime.item", "type": "message",
-                  "role": "assistant", "status": "in_progress", "content": []}
+    part_type, delta_event = (
+        ("output_text", "response.output_text")
+        if text_mode
+        else ("output_audio", "response.output_audio_transcript")
+    )
+    item: Item = {
+        "id": state.new_id("item"),
+        "object": "realtime.item",
+        "type": "message",
+        "role": "assistant",
+        "status": "in_progress",
+        "content": [],
+    }
     where = {"response_id": rid, "item_id": item["id"], "output_index": 0, "content_index": 0}
     before = state.items[-1]["id"] if state.items else None
     state.items.append(item)
     await send(conn, "response.created", response=body(rid, "in_progress", None, [], None))
-    limits = [{"name": n, "limit": 10_000, "remaining": 9_999, "reset_seconds": 1.0} for n in ("requests", "tokens")]
+    limits = [
+        {"name": n, "limit": 10_000, "remaining": 9_999, "reset_seconds": 1.0}
+        for n in ("requests", "tokens")
+    ]
     await send(conn, "rate_limits.updated", rate_limits=limits)
     await send(conn, "response.output_item.added", response_id=rid, output_index=0, item=item)
     await send(conn, "conversation.item.added", previous_item_id=before, item=item)
@@ -215,16 +260,35 @@ async def respond(conn: FakeConn, state: RealtimeState, active: _Active) -> None
     await send(conn, "response.output_item.done", response_id=rid, output_index=0, item=item)
     await send(conn, "conversation.item.done", previous_item_id=before, item=item)
     bill = conn.bill(conn.render(seen), text)
-    usage = {"total_tokens": bill.input_tokens + bill.output_tokens, "input_tokens": bill.input_tokens,
-             "output_tokens": bill.output_tokens,
-             "input_token_details": {"text_tokens": bill.input_tokens, "audio_tokens": 0, "image_tokens": 0,
-                                     "cached_tokens": bill.cached_tokens},
-             "output_token_details": {"text_tokens": bill.output_tokens, "audio_tokens": 0}}
-    status, details = ("completed", None) if completed else ("cancelled", {"type": "cancelled", "reason": "client_cancelled"})
+    usage = {
+        "total_tokens": bill.input_tokens + bill.output_tokens,
+        "input_tokens": bill.input_tokens,
+        "output_tokens": bill.output_tokens,
+        "input_token_details": {
+            "text_tokens": bill.input_tokens,
+            "audio_tokens": 0,
+            "image_tokens": 0,
+            "cached_tokens": bill.cached_tokens,
+        },
+        "output_token_details": {"text_tokens": bill.output_tokens, "audio_tokens": 0},
+    }
+    status, details = (
+        ("completed", None)
+        if completed
+        else ("cancelled", {"type": "cancelled", "reason": "client_cancelled"})
+    )
     state.active = None
     await send(conn, "response.done", response=body(rid, status, details, [item], usage))
 
 
-def body(rid: str, status: str, details: Item | None, output: list[Item], usage: Item | None) -> Item:
-    return {"id": rid, "object": "realtime.response", "status": status, "status_details": details,
-            "output": output, "usage": usage}
+def body(
+    rid: str, status: str, details: Item | None, output: list[Item], usage: Item | None
+) -> Item:
+    return {
+        "id": rid,
+        "object": "realtime.response",
+        "status": status,
+        "status_details": details,
+        "output": output,
+        "usage": usage,
+    }

@@ -33,7 +33,12 @@ if TYPE_CHECKING:
     from fakes.ws_server import FakeConn, FakeWSServer
 
 Item = dict[str, Any]
-ROLES = {"user": "input_text", "system": "input_text", "developer": "input_text", "assistant": "output_text"}
+ROLES = {
+    "user": "input_text",
+    "system": "input_text",
+    "developer": "input_text",
+    "assistant": "output_text",
+}
 
 
 def admit(server: FakeWSServer, request: web.Request) -> web.StreamResponse | None:
@@ -41,7 +46,11 @@ def admit(server: FakeWSServer, request: web.Request) -> web.StreamResponse | No
     key = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
     if server.key_ok(key):
         return None
-    error = {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}
+    error = {
+        "message": "Incorrect API key provided.",
+        "type": "invalid_request_error",
+        "code": "invalid_api_key",
+    }
     return web.json_response({"error": error}, status=401)
 
 
@@ -55,7 +64,10 @@ class ResponsesState:
 
     def transcript(self, response_id: str | None = None) -> list[tuple[str, str]]:
         """(role, text) of a response's whole conversation (default: the last one)."""
-        return [(item["role"], item_text(item)) for item in self.responses.get(response_id or self.last_id, [])]
+        return [
+            (item["role"], item_text(item))
+            for item in self.responses.get(response_id or self.last_id, [])
+        ]
 
 
 def item_text(item: Item) -> str:
@@ -68,17 +80,25 @@ def item_text(item: Item) -> str:
 def input_items(raw: Any) -> tuple[list[Item], str | None]:
     """Normalise ``input``; return (items, problem)."""
     if isinstance(raw, str):
-        return [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": raw}]}], None
+        return [
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": raw}]}
+        ], None
     if not isinstance(raw, list):
         return [], "'input' must be a string or a list of items."
     for index, item in enumerate(raw):
         if not isinstance(item, dict) or item.get("role") not in ROLES:
-            return [], f"input[{index}] must be a message item with role user, system, developer or assistant."
+            return (
+                [],
+                f"input[{index}] must be a message item with role user, system, developer or assistant.",
+            )
         content = item.get("content")
         parts = [] if isinstance(content, str) else content
         for part in parts if isinstance(parts, list) else [None]:
             if not isinstance(part, dict) or part.get("type") != ROLES[item["role"]]:
-                return [], f"input[{index}].content: a {item['role']} message takes '{ROLES[item['role']]}' parts."
+                return (
+                    [],
+                    f"input[{index}].content: a {item['role']} message takes '{ROLES[item['role']]}' parts.",
+                )
     return list(raw), None
 
 
@@ -89,13 +109,17 @@ async def serve(conn: FakeConn) -> None:
             await conn.expire()
             return
         if frame.get("type") != "response.create":
-            await conn.error("invalid_type", f"Unsupported event type {frame.get('type')!r}.", param="type")
+            await conn.error(
+                "invalid_type", f"Unsupported event type {frame.get('type')!r}.", param="type"
+            )
             continue
         await create(conn, state, frame)
 
 
 async def create(conn: FakeConn, state: ResponsesState, frame: Item) -> None:
-    problem = None if isinstance(frame.get("model"), str) else "Missing required parameter: 'model'."
+    problem = (
+        None if isinstance(frame.get("model"), str) else "Missing required parameter: 'model'."
+    )
     if frame.get("background") or "stream" in frame:
         problem = "'stream' and 'background' are not used over WebSocket."
     items, bad_input = input_items(frame.get("input", []))
@@ -118,7 +142,9 @@ async def create(conn: FakeConn, state: ResponsesState, frame: Item) -> None:
 class _Run:
     """One response: numbered events and the stored result."""
 
-    def __init__(self, conn: FakeConn, state: ResponsesState, response_id: str, frame: Item) -> None:
+    def __init__(
+        self, conn: FakeConn, state: ResponsesState, response_id: str, frame: Item
+    ) -> None:
         self.conn, self.state, self.id, self.frame = conn, state, response_id, frame
         self.seq = itertools.count()
 
@@ -126,8 +152,15 @@ class _Run:
         await self.conn.send({"type": kind, "sequence_number": next(self.seq), **fields})
 
     def body(self, status: str, output: list[Item], usage: Item | None) -> Item:
-        return {"id": self.id, "object": "response", "status": status, "model": self.frame.get("model"),
-                "output": output, "usage": usage, "store": self.frame.get("store", True)}
+        return {
+            "id": self.id,
+            "object": "response",
+            "status": status,
+            "model": self.frame.get("model"),
+            "output": output,
+            "usage": usage,
+            "store": self.frame.get("store", True),
+        }
 
     def store(self, items: list[Item]) -> None:
         self.state.responses[self.id] = items
@@ -141,7 +174,13 @@ class _Run:
 
     async def generate(self, context: list[Item]) -> None:
         item_id = f"msg_{self.id}"
-        item: Item = {"id": item_id, "type": "message", "role": "assistant", "status": "in_progress", "content": []}
+        item: Item = {
+            "id": item_id,
+            "type": "message",
+            "role": "assistant",
+            "status": "in_progress",
+            "content": [],
+        }
         await self.event("response.created", response=self.body("in_progress", [], None))
         await self.event("response.in_progress", response=self.body("in_progress", [], None))
         await self.event("response.output_item.added", output_index=0, item=item)
@@ -159,7 +198,9 @@ class _Run:
         await self.event("response.content_part.done", **where, part=part)
         await self.event("response.output_item.done", output_index=0, item=item)
         self.store([*context, item])
-        await self.event("response.completed", response=self.body("completed", [item], self.usage(context, text)))
+        await self.event(
+            "response.completed", response=self.body("completed", [item], self.usage(context, text))
+        )
 
     def usage(self, context: list[Item], text: str) -> Item:
         instructions = self.frame.get("instructions") or ""

@@ -54,7 +54,9 @@ class Faults:
     """Faults the server injects; the ``drop`` one fires once, then resets."""
 
     drop_after_chunks: int | None = None  # next response: drop the TCP connection after N chunks
-    drop_after_text: str | None = None  # drop once a response has sent this text (its chunk included)
+    drop_after_text: str | None = (
+        None  # drop once a response has sent this text (its chunk included)
+    )
     session_limit: int | None = None  # responses per connection before session_expired + 1001
     go_away_after_turns: int | None = None  # Gemini: goAway + close after N turns per connection
 
@@ -107,11 +109,26 @@ class FakeConn:
                 task.cancel()
         await self.ws.close(code=code, message=reason.encode())
 
-    async def error(self, code: str, message: str, *, param: str | None = None, event_id: str | None = None) -> None:
+    async def error(
+        self, code: str, message: str, *, param: str | None = None, event_id: str | None = None
+    ) -> None:
         """An OpenAI-style ``error`` event (Realtime and Responses WebSocket share it)."""
         self.events_sent += 1
-        detail = {"type": "invalid_request_error", "code": code, "message": message, "param": param, "event_id": event_id}
-        await self.send({"type": "error", "event_id": f"event_{self.index}_{self.events_sent}", "status": 400, "error": detail})
+        detail = {
+            "type": "invalid_request_error",
+            "code": code,
+            "message": message,
+            "param": param,
+            "event_id": event_id,
+        }
+        await self.send(
+            {
+                "type": "error",
+                "event_id": f"event_{self.index}_{self.events_sent}",
+                "status": 400,
+                "error": detail,
+            }
+        )
 
     async def expire(self) -> None:
         """The session hit its time limit: error ``session_expired``, close 1001."""
@@ -153,7 +170,9 @@ class FakeConn:
         received, self._unbilled = "".join(self._unbilled), []
         return self.server.ledger.charge(context=context, output=output, received=received, key=key)
 
-    async def stream(self, emit: Callable[[str], Awaitable[None]], stopped: asyncio.Event) -> tuple[str, bool]:
+    async def stream(
+        self, emit: Callable[[str], Awaitable[None]], stopped: asyncio.Event
+    ) -> tuple[str, bool]:
         """Stream the next scripted reply; return (text sent, completed)."""
         script = self.server.script
         sent: list[str] = []
@@ -239,9 +258,15 @@ class FakeWSServer:
 
     async def __aenter__(self) -> FakeWSServer:
         app = web.Application()
-        app.router.add_get(PATHS["responses"], self._handler("responses", ws_responses.serve, ws_responses.admit))
-        app.router.add_get(PATHS["realtime"], self._handler("realtime", ws_realtime.serve, ws_realtime.admit))
-        app.router.add_get(PATHS["gemini-live"], self._handler("gemini-live", ws_gemini.serve, None))
+        app.router.add_get(
+            PATHS["responses"], self._handler("responses", ws_responses.serve, ws_responses.admit)
+        )
+        app.router.add_get(
+            PATHS["realtime"], self._handler("realtime", ws_realtime.serve, ws_realtime.admit)
+        )
+        app.router.add_get(
+            PATHS["gemini-live"], self._handler("gemini-live", ws_gemini.serve, None)
+        )
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

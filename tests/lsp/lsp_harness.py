@@ -26,8 +26,6 @@ CLIENTS = ("neovim", "visual-studio-code")
 SERVE = [sys.executable, "-m", "silcrow.cli", "serve"]
 
 
-
-
 EVENTUALLY_S = 30.0  # generous for a loaded 2-core machine; a healthy wait takes well under 1 s
 
 
@@ -84,16 +82,23 @@ class Daemon:
 
     async def code_actions(self, uri: str, rng: t.Range) -> list[dict[str, Any]]:
         """Raw code actions: the client's own union structuring turns CodeAction into Command."""
-        params = t.CodeActionParams(text_document=t.TextDocumentIdentifier(uri=uri), range=rng,
-                                    context=t.CodeActionContext(diagnostics=[]))
+        params = t.CodeActionParams(
+            text_document=t.TextDocumentIdentifier(uri=uri),
+            range=rng,
+            context=t.CodeActionContext(diagnostics=[]),
+        )
         result = await self.request(t.TEXT_DOCUMENT_CODE_ACTION, params)
         return list(result or [])
 
     def open(self, name: str, text: str, version: int = 1) -> str:
         uri = (self.root / name).as_uri()
-        self.client.text_document_did_open(t.DidOpenTextDocumentParams(
-            text_document=t.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
-        ))
+        self.client.text_document_did_open(
+            t.DidOpenTextDocumentParams(
+                text_document=t.TextDocumentItem(
+                    uri=uri, language_id="python", version=version, text=text
+                )
+            )
+        )
         return uri
 
 
@@ -158,13 +163,15 @@ async def start_daemon(
     daemon = Daemon(client=client, root=root)
     _wire(daemon)
     folders = folders or [root]
-    await client.initialize_session(t.InitializeParams(
-        capabilities=capabilities(kind, **(silcrow or {})),
-        process_id=process_id or os.getpid(),
-        root_uri=folders[0].as_uri(),
-        workspace_folders=[t.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders],
-        initialization_options={"provider": "fake", **(settings or {})},
-    ))
+    await client.initialize_session(
+        t.InitializeParams(
+            capabilities=capabilities(kind, **(silcrow or {})),
+            process_id=process_id or os.getpid(),
+            root_uri=folders[0].as_uri(),
+            workspace_folders=[t.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders],
+            initialization_options={"provider": "fake", **(settings or {})},
+        )
+    )
     return daemon
 
 
@@ -173,5 +180,3 @@ async def stop_daemon(daemon: Daemon) -> None:
         await asyncio.wait_for(daemon.client.shutdown_session(), 10)
     finally:
         await daemon.client.stop()
-
-

@@ -13,8 +13,11 @@ from silcrow.chat.render import Renderer
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SILCROW_") and not k.endswith(("_API_KEY",)) and k != "GOOGLE_API_KEY"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SILCROW_") and not k.endswith(("_API_KEY",)) and k != "GOOGLE_API_KEY"
+    }
     env["SILCROW_DB"] = str(tmp_path / "chat.db")
     return env
 
@@ -23,8 +26,13 @@ def test_once_without_a_key_runs_the_labelled_offline_demo(tmp_path: Path) -> No
     (tmp_path / "README.md").write_text("# Widget factory\n")
     done = subprocess.run(
         [sys.executable, "-m", "silcrow.cli", "chat", "--once", "what is this?"],
-        cwd=tmp_path, env=_env(tmp_path), stdin=subprocess.DEVNULL, capture_output=True,
-        text=True, timeout=60, check=False,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     out = done.stdout
     assert done.returncode == 0, done.stderr
@@ -73,11 +81,14 @@ def test_renderer_escapes_daemon_text_and_keeps_its_own_colours() -> None:
 def test_renderer_dims_think_and_separates_blocks() -> None:
     out = io.StringIO()
     render = Renderer(out, color=True)
-    for ev in ({"type": "think", "content": "hm"}, {"type": "respond", "content": "A"},
-               {"type": "respond", "content": "B"},
-               {"type": "call", "content": "", "payload": {"name": "read", "args": {"file": "x"}}},
-               {"type": "result", "content": "", "payload": {"outcome": "Read x", "error": False}},
-               {"type": "end", "content": ""}):
+    for ev in (
+        {"type": "think", "content": "hm"},
+        {"type": "respond", "content": "A"},
+        {"type": "respond", "content": "B"},
+        {"type": "call", "content": "", "payload": {"name": "read", "args": {"file": "x"}}},
+        {"type": "result", "content": "", "payload": {"outcome": "Read x", "error": False}},
+        {"type": "end", "content": ""},
+    ):
         render.event(ev)
     text = out.getvalue()
-    assert "\x1b[2mhm\x1b[0m\nAB\n" in text and "read {\"file\": \"x\"}" in text and "✓ Read x" in text
+    assert "\x1b[2mhm\x1b[0m\nAB\n" in text and 'read {"file": "x"}' in text and "✓ Read x" in text

@@ -11,20 +11,25 @@ from lsprotocol import types as t
 
 @pytest.mark.parametrize("kind", CLIENTS)
 async def test_read_sees_the_unsaved_buffer(make_daemon, kind: str) -> None:
-    d = await make_daemon(kind=kind, settings={"fakeScript": [call("read", file="a.py"), respond("ok")]})
+    d = await make_daemon(
+        kind=kind, settings={"fakeScript": [call("read", file="a.py"), respond("ok")]}
+    )
     uri = d.open("a.py", "print('hi')\n")
-    d.client.text_document_did_change(t.DidChangeTextDocumentParams(
-        text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        content_changes=[t.TextDocumentContentChangeWholeDocument(text="print('unsaved')\n")],
-    ))
+    d.client.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[t.TextDocumentContentChangeWholeDocument(text="print('unsaved')\n")],
+        )
+    )
     result = await d.prompt("read a.py")
     seen = next(e for e in d.of(result["conversationId"]) if e["type"] == "result")
     assert "unsaved" in seen["content"] and "'hi'" not in seen["content"]
 
 
 async def test_write_to_an_open_document_is_a_versioned_edit(make_daemon, workspace: Path) -> None:
-    d = await make_daemon(settings={"fakeScript": [call("write", file="a.py", content="x = 1\n"),
-                                                   respond("done")]})
+    d = await make_daemon(
+        settings={"fakeScript": [call("write", file="a.py", content="x = 1\n"), respond("done")]}
+    )
     uri = d.open("a.py", "print('hi')\n", version=7)
     result = await d.prompt("rewrite a.py")
 
@@ -40,8 +45,11 @@ async def test_write_to_an_open_document_is_a_versioned_edit(make_daemon, worksp
 
 
 async def test_new_file_is_created_then_filled(make_daemon, workspace: Path) -> None:
-    d = await make_daemon(settings={"fakeScript": [call("write", file="pkg/new.py", content="y = 2\n"),
-                                                   respond("done")]})
+    d = await make_daemon(
+        settings={
+            "fakeScript": [call("write", file="pkg/new.py", content="y = 2\n"), respond("done")]
+        }
+    )
     await d.prompt("create it")
     create, fill = d.edits[0].edit.document_changes
     assert isinstance(create, t.CreateFile) and create.uri.endswith("/pkg/new.py")
@@ -53,8 +61,9 @@ async def test_new_file_is_created_then_filled(make_daemon, workspace: Path) -> 
 async def test_refused_edit_is_reported_to_the_model_and_disk_is_untouched(
     make_daemon, workspace: Path
 ) -> None:
-    d = await make_daemon(settings={"fakeScript": [call("write", file="a.py", content="gone\n"),
-                                                   respond("sorry")]})
+    d = await make_daemon(
+        settings={"fakeScript": [call("write", file="a.py", content="gone\n"), respond("sorry")]}
+    )
     d.apply_ok = False
     result = await d.prompt("rewrite a.py")
     outcome = next(e for e in d.of(result["conversationId"]) if e["type"] == "result")
@@ -64,10 +73,15 @@ async def test_refused_edit_is_reported_to_the_model_and_disk_is_untouched(
 
 
 async def test_save_documents_client_is_asked_to_save(make_daemon) -> None:
-    script = [call("write", file="b.py", content="z = 3\n"), call("shell", command="true"),
-              respond("done")]
-    d = await make_daemon(silcrow={"saveDocuments": True},
-                          settings={"fakeScript": script, "permissions": {"shell": "allow"}})
+    script = [
+        call("write", file="b.py", content="z = 3\n"),
+        call("shell", command="true"),
+        respond("done"),
+    ]
+    d = await make_daemon(
+        silcrow={"saveDocuments": True},
+        settings={"fakeScript": script, "permissions": {"shell": "allow"}},
+    )
     uri = d.open("a.py", "print('edited in the buffer')\n")
     await d.prompt("write and run")
     flat = [u for batch in d.saves for u in batch]
@@ -87,9 +101,14 @@ async def test_code_action_command_runs_a_turn_with_the_selection(make_daemon, k
     explain = commands["silcrow.explain"]
     assert explain["arguments"][0]["text"] == "print('hi')"
 
-    result = plain(await d.client.workspace_execute_command_async(t.ExecuteCommandParams(
-        command=explain["command"], arguments=explain["arguments"],
-    )))
+    result = plain(
+        await d.client.workspace_execute_command_async(
+            t.ExecuteCommandParams(
+                command=explain["command"],
+                arguments=explain["arguments"],
+            )
+        )
+    )
     assert result["stopReason"] == "end"
     user = d.of(result["conversationId"])[0]
     assert user["type"] == "user" and "Explain" in user["content"]
@@ -103,9 +122,14 @@ async def test_ask_command_with_a_question_uses_it(make_daemon) -> None:
     d = await make_daemon(settings={"fakeScript": [respond("yes")]})
     uri = d.open("a.py", "print('hi')\n")
     argument = {"uri": uri, "text": "print('hi')", "question": "Is this Python 3?"}
-    result = plain(await d.client.workspace_execute_command_async(t.ExecuteCommandParams(
-        command="silcrow.ask", arguments=[argument],
-    )))
+    result = plain(
+        await d.client.workspace_execute_command_async(
+            t.ExecuteCommandParams(
+                command="silcrow.ask",
+                arguments=[argument],
+            )
+        )
+    )
     assert d.of(result["conversationId"])[0]["content"] == "Is this Python 3?"
 
 
@@ -115,7 +139,9 @@ async def test_a_file_changed_on_disk_after_a_read_is_told_to_the_model(
     d = await make_daemon(settings={"fakeScript": [call("read", file="a.py"), respond("read")]})
     first = await d.prompt("read a.py")
     cid = first["conversationId"]
-    for n in range(1, 101):  # the watcher reports in the background; each prompt is a new model cycle
+    for n in range(
+        1, 101
+    ):  # the watcher reports in the background; each prompt is a new model cycle
         if any((e.get("payload") or {}).get("notice") for e in d.of(cid)):
             break
         (workspace / "a.py").write_text(f"print({n})\n")

@@ -21,8 +21,14 @@ pytestmark = pytest.mark.slow  # every test starts a daemon process
 
 
 def initialize(process_id: int | None, msg_id: int = 1) -> bytes:
-    return frame({"jsonrpc": "2.0", "id": msg_id, "method": "initialize",
-                  "params": {"processId": process_id, "rootUri": None, "capabilities": {}}})
+    return frame(
+        {
+            "jsonrpc": "2.0",
+            "id": msg_id,
+            "method": "initialize",
+            "params": {"processId": process_id, "rootUri": None, "capabilities": {}},
+        }
+    )
 
 
 def read_message(stream: Any) -> dict[str, Any]:
@@ -36,8 +42,14 @@ def read_message(stream: Any) -> dict[str, Any]:
 def spawn(tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SILCROW_")}
     env["SILCROW_DB"] = str(tmp_path / "db.sqlite")
-    return subprocess.Popen(SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    return subprocess.Popen(
+        SERVE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
 
 
 def messages_until(stream: Any, msg_id: int) -> list[dict[str, Any]]:
@@ -90,9 +102,17 @@ def test_malformed_frames_log_and_pop_up_once_and_a_huge_length_is_skipped(tmp_p
     assert proc.stdin is not None and proc.stdout is not None
     junk = b"".join(b"Content-Length: 9\r\n\r\nnot json!" for _ in range(5))
     huge = b"Content-Length: 9000000000000\r\n\r\n"
-    proc.stdin.write(initialize(os.getpid()) + junk + b"Content-Length: 11\r\n\r\n{\"a\": [1, 2")
-    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "silcrow/cancel",
-                            "params": {"conversationId": "x"}}))
+    proc.stdin.write(initialize(os.getpid()) + junk + b'Content-Length: 11\r\n\r\n{"a": [1, 2')
+    proc.stdin.write(
+        frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "silcrow/cancel",
+                "params": {"conversationId": "x"},
+            }
+        )
+    )
     proc.stdin.flush()
     seen = messages_until(proc.stdout, 2)
     popups = [m for m in seen if m.get("method") == "window/showMessage"]
@@ -113,8 +133,16 @@ def test_invalid_params_for_a_standard_request_get_an_error_response(tmp_path: P
     proc = spawn(tmp_path)
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(initialize(os.getpid()))
-    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "textDocument/codeAction",
-                            "params": {"textDocument": 5}}))
+    proc.stdin.write(
+        frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "textDocument/codeAction",
+                "params": {"textDocument": 5},
+            }
+        )
+    )
     proc.stdin.flush()
     seen = messages_until(proc.stdout, 2)
     assert seen[-1]["error"]["code"] == -32602
@@ -129,8 +157,16 @@ def test_fast_initialize_answer_matches_what_pygls_computes(kind: str, tmp_path:
     caps = get_converter().unstructure(client_capabilities(kind))
     proc = spawn(tmp_path)
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                            "params": {"processId": None, "rootUri": None, "capabilities": caps}}))
+    proc.stdin.write(
+        frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": caps},
+            }
+        )
+    )
     proc.stdin.flush()
     fast = read_message(proc.stdout)["result"]
     proc.stdin.close()

@@ -42,8 +42,9 @@ async def test_prompt_streams_stored_events_in_order(make_daemon, kind: str, chu
 
 
 async def test_streaming_setting_is_the_default_for_chunks(make_daemon) -> None:
-    d = await make_daemon(settings={"fakeScript": [respond("one two three four")],
-                                    "streaming": "semantic"})
+    d = await make_daemon(
+        settings={"fakeScript": [respond("one two three four")], "streaming": "semantic"}
+    )
     result = await d.prompt("hello")
     texts = [e for e in d.of(result["conversationId"]) if e["type"] == "respond"]
     assert len(texts) == 1 and not (texts[0].get("payload") or {}).get("delta")
@@ -172,6 +173,8 @@ async def test_typed_params_are_strict_and_errors_name_the_wire_field(make_daemo
         with pytest.raises(JsonRpcException) as info:
             await d.request(method, params)
         assert info.value.code == -32602 and named in info.value.message, (method, params)
-    assert (await d.request("silcrow/cancel", {"conversationId": "none-running"})) == {"cancelled": False}
+    assert (await d.request("silcrow/cancel", {"conversationId": "none-running"})) == {
+        "cancelled": False
+    }
     listed = await d.request("silcrow/conversations", None)
     assert listed == {"conversations": []}

@@ -66,11 +66,12 @@ async def test_two_workspaces_each_run_their_own_turns(make_daemon, tmp_path: Pa
 
 
 async def test_a_bad_setting_is_reported_once_and_the_default_used(make_daemon) -> None:
-    d = await make_daemon(settings={"streaming": "fast", "maxIterations": 0,
-                                    "fakeScript": [respond("one two three")]})
-    d.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
-        settings={"silcrow": {"streaming": "fast"}}
-    ))
+    d = await make_daemon(
+        settings={"streaming": "fast", "maxIterations": 0, "fakeScript": [respond("one two three")]}
+    )
+    d.client.workspace_did_change_configuration(
+        t.DidChangeConfigurationParams(settings={"silcrow": {"streaming": "fast"}})
+    )
     result = await d.prompt("hello")  # also lets the configuration change land first
     messages = [m.message for m in d.client.messages]
     streaming = [m for m in messages if "silcrow.streaming" in m]
@@ -83,11 +84,14 @@ async def test_a_bad_setting_is_reported_once_and_the_default_used(make_daemon) 
 
 
 @pytest.mark.slow  # starts a daemon of its own
-async def test_configuration_from_the_client_overrides_init_options(workspace: Path, db: Path) -> None:
+async def test_configuration_from_the_client_overrides_init_options(
+    workspace: Path, db: Path
+) -> None:
     from lsp_harness import start_daemon
 
-    d = await start_daemon(workspace, db, settings={"streaming": "token",
-                                                    "fakeScript": [respond("one two three")]})
+    d = await start_daemon(
+        workspace, db, settings={"streaming": "token", "fakeScript": [respond("one two three")]}
+    )
     try:
         d.client.set_configuration({"streaming": "semantic"}, section="silcrow")
         d.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))

@@ -27,24 +27,28 @@ from silcrow.lsp.watch import StaleFiles
 
 
 def test_defaults_and_camel_case_names() -> None:
-    settings, issues = parse_settings({"silcrow": {"maxIterations": 3, "apiKeyEnv": "MY_KEY",
-                                                   "permissions": {"shell": "deny"}}})
+    settings, issues = parse_settings(
+        {"silcrow": {"maxIterations": 3, "apiKeyEnv": "MY_KEY", "permissions": {"shell": "deny"}}}
+    )
     assert not issues
     assert settings.max_iterations == 3 and settings.api_key_env == "MY_KEY"
     assert settings.permissions.shell == "deny" and settings.permissions.read == "allow"
     assert settings.streaming == Settings().streaming == "token"
 
 
-@pytest.mark.parametrize(("raw", "name", "hint"), [
-    ({"streaming": "fast"}, "silcrow.streaming", '"semantic"'),
-    ({"mode": 3}, "silcrow.mode", '"replay"'),
-    ({"maxIterations": "10"}, "silcrow.maxIterations", "whole number"),
-    ({"maxIterations": 0}, "silcrow.maxIterations", "at least 1"),
-    ({"idleTimeout": -1}, "silcrow.idleTimeout", "0 or more"),
-    ({"provider": "skynet"}, "silcrow.provider", "http(s)://"),
-    ({"permissions": {"shell": "sometimes"}}, "silcrow.permissions.shell", '"ask"'),
-    ({"permissions": "all"}, "silcrow.permissions", "object"),
-])
+@pytest.mark.parametrize(
+    ("raw", "name", "hint"),
+    [
+        ({"streaming": "fast"}, "silcrow.streaming", '"semantic"'),
+        ({"mode": 3}, "silcrow.mode", '"replay"'),
+        ({"maxIterations": "10"}, "silcrow.maxIterations", "whole number"),
+        ({"maxIterations": 0}, "silcrow.maxIterations", "at least 1"),
+        ({"idleTimeout": -1}, "silcrow.idleTimeout", "0 or more"),
+        ({"provider": "skynet"}, "silcrow.provider", "http(s)://"),
+        ({"permissions": {"shell": "sometimes"}}, "silcrow.permissions.shell", '"ask"'),
+        ({"permissions": "all"}, "silcrow.permissions", "object"),
+    ],
+)
 def test_a_bad_value_names_the_setting_and_keeps_the_rest(raw: dict, name: str, hint: str) -> None:
     settings, issues = parse_settings({**raw, "model": "m1"})
     assert [i.name for i in issues] == [name]
@@ -64,20 +68,41 @@ def test_reporter_shows_each_bad_value_once() -> None:
 
 
 def test_a_folder_answer_keeps_only_folder_settings() -> None:
-    answer = {"silcrow": {"permissions": {"shell": "allow"}, "provider": "http://x", "model": "m",
-                          "apiKeyEnv": "HOME", "baseUrl": "http://x", "tools": ["m:T"], "mcpServers": {},
-                          "shellEnv": ["AWS_SECRET_ACCESS_KEY"], "streaming": "semantic", "maxIterations": 3}}
+    answer = {
+        "silcrow": {
+            "permissions": {"shell": "allow"},
+            "provider": "http://x",
+            "model": "m",
+            "apiKeyEnv": "HOME",
+            "baseUrl": "http://x",
+            "tools": ["m:T"],
+            "mcpServers": {},
+            "shellEnv": ["AWS_SECRET_ACCESS_KEY"],
+            "streaming": "semantic",
+            "maxIterations": 3,
+        }
+    }
     kept, dropped = folder_layer(answer)
     assert kept == {"streaming": "semantic", "maxIterations": 3}
-    assert set(dropped) == {"permissions", "provider", "model", "apiKeyEnv", "baseUrl", "tools", "mcpServers",
-                            "shellEnv"}
+    assert set(dropped) == {
+        "permissions",
+        "provider",
+        "model",
+        "apiKeyEnv",
+        "baseUrl",
+        "tools",
+        "mcpServers",
+        "shellEnv",
+    }
     assert folder_layer("not an object") == ({}, {})
     assert FOLDER_SETTINGS == {"mode", "streaming", "maxIterations", "idleTimeout", "fakeScript"}
 
 
 def test_layers_merge_nested_permissions() -> None:
-    merged = merge({"permissions": {"shell": "deny"}, "model": "a"},
-                   {"silcrow": {"permissions": {"edit": "ask"}, "model": "b"}})
+    merged = merge(
+        {"permissions": {"shell": "deny"}, "model": "a"},
+        {"silcrow": {"permissions": {"edit": "ask"}, "model": "b"}},
+    )
     assert merged == {"permissions": {"shell": "deny", "edit": "ask"}, "model": "b"}
 
 
@@ -87,24 +112,26 @@ def test_fake_script_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("SILCROW_FAKE_SCRIPT", f"@{path}")
     settings, issues = parse_settings({"provider": "fake"})
     assert not issues and settings.fake_script is not None
-    assert settings.fake_script.replies == ["§respond: hi\n§end\n"] and settings.fake_script.chunk == 2
+    assert (
+        settings.fake_script.replies == ["§respond: hi\n§end\n"] and settings.fake_script.chunk == 2
+    )
     assert parse_settings({"provider": "openai"})[0].fake_script is None
 
 
 STREAM = b"".join(
     b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-    for body in (b'{"a": 1}', "{\"b\": \"§ é\"}".encode(), b"{}")
+    for body in (b'{"a": 1}', '{"b": "§ é"}'.encode(), b"{}")
 )
 
 
 def test_frames_survive_every_split_point() -> None:
     whole = FrameParser().feed(STREAM)
-    assert [f.body for f in whole if isinstance(f, Frame)][1] == "{\"b\": \"§ é\"}".encode()
+    assert [f.body for f in whole if isinstance(f, Frame)][1] == '{"b": "§ é"}'.encode()
     for cut in range(len(STREAM) + 1):
         parser = FrameParser()
         assert parser.feed(STREAM[:cut]) + parser.feed(STREAM[cut:]) == whole
     parser = FrameParser()
-    assert [item for i in range(len(STREAM)) for item in parser.feed(STREAM[i:i + 1])] == whole
+    assert [item for i in range(len(STREAM)) for item in parser.feed(STREAM[i : i + 1])] == whole
 
 
 def test_an_oversized_body_is_skipped_without_buffering_and_the_stream_stays_in_step() -> None:

@@ -33,7 +33,9 @@ class ScriptedProvider:
         self.replies = list(replies)
         self.requests: list[list[Message]] = []
 
-    async def stream(self, messages: Sequence[Message], *, stop: Sequence[str] = ()) -> AsyncIterator[StreamItem]:
+    async def stream(
+        self, messages: Sequence[Message], *, stop: Sequence[str] = ()
+    ) -> AsyncIterator[StreamItem]:
         self.requests.append(list(messages))
         reply = self.replies.pop(0)
         if isinstance(reply, Exception):

@@ -32,7 +32,9 @@ async def test_learns_and_stores_profile(store: EventStore, scripted: Any, turn_
     assert sent.index("keep answers short") < sent.index("always use pytest")  # newest first
 
 
-async def test_compaction_asks_again_then_trims(store: EventStore, scripted: Any, turn_adder: Any) -> None:
+async def test_compaction_asks_again_then_trims(
+    store: EventStore, scripted: Any, turn_adder: Any
+) -> None:
     await seed(store, turn_adder)
     bloated = {"preferences": ["p" * 300] * 10, "focus": "lexer", "trivia": "t" * 900}
     still_big = {"preferences": ["q" * 300] * 5, "focus": "lexer", "trivia": "t" * 500}
@@ -44,14 +46,22 @@ async def test_compaction_asks_again_then_trims(store: EventStore, scripted: Any
     assert profile["focus"] == "lexer" and await store.get_profile("ana") == profile
 
 
-async def test_compact_reply_accepted_when_it_fits(store: EventStore, scripted: Any, turn_adder: Any) -> None:
+async def test_compact_reply_accepted_when_it_fits(
+    store: EventStore, scripted: Any, turn_adder: Any
+) -> None:
     await seed(store, turn_adder)
-    provider = scripted([json.dumps({"focus": "x" * 3000}), "§respond: " + json.dumps(GOOD) + "\n§end"])
+    provider = scripted(
+        [json.dumps({"focus": "x" * 3000}), "§respond: " + json.dumps(GOOD) + "\n§end"]
+    )
     assert await learn_profile(provider, store, "ana", max_chars=500) == GOOD
 
 
-@pytest.mark.parametrize("reply", ["I cannot do that.", "[1, 2]", "{broken json", RuntimeError("upstream 500")])
-async def test_failures_return_none_and_keep_old_profile(store: EventStore, scripted: Any, turn_adder: Any, reply: Any) -> None:
+@pytest.mark.parametrize(
+    "reply", ["I cannot do that.", "[1, 2]", "{broken json", RuntimeError("upstream 500")]
+)
+async def test_failures_return_none_and_keep_old_profile(
+    store: EventStore, scripted: Any, turn_adder: Any, reply: Any
+) -> None:
     await seed(store, turn_adder)
     await store.set_profile("ana", {"focus": "kept"})
     assert await learn_profile(scripted([reply]), store, "ana") is None
@@ -78,7 +88,12 @@ def test_parse_profile_ignores_junk() -> None:
 
 
 def test_trim_profile_keeps_core_keys_longest() -> None:
-    profile = {"preferences": ["a" * 50] * 20, "focus": "f", "working_style": "w", "extra": "e" * 100}
+    profile = {
+        "preferences": ["a" * 50] * 20,
+        "focus": "f",
+        "working_style": "w",
+        "extra": "e" * 100,
+    }
     trimmed = trim_profile(profile, 200)
     assert len(json.dumps(trimmed, separators=(",", ":"))) <= 200
     assert trimmed["focus"] == "f" and trimmed["working_style"] == "w"
@@ -86,7 +101,9 @@ def test_trim_profile_keeps_core_keys_longest() -> None:
 
 
 def test_render_profile() -> None:
-    text = render_profile({"zeta": "z", "focus": "the  lexer", "preferences": ["pytest", "ruff"], "empty": ""})
+    text = render_profile(
+        {"zeta": "z", "focus": "the  lexer", "preferences": ["pytest", "ruff"], "empty": ""}
+    )
     assert text == (
         "About the user (learned from earlier conversations):\n"
         "- preferences: pytest; ruff\n- focus: the lexer\n- zeta: z"

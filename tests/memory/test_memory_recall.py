@@ -22,7 +22,9 @@ async def test_recall_ranks_scopes_and_excludes(store: EventStore, turn_adder: A
     lexer = (await store.create_conversation(user_id="ana", title="Lexer work")).id
     other = (await store.create_conversation(user_id="bob", title="Bob's lexer")).id
     await turn_adder(store, current, "t1", "the websocket lexer keeps splitting delimiters")
-    await turn_adder(store, lexer, "t1", "websocket lexer splits delimiters across chunks, websocket again")
+    await turn_adder(
+        store, lexer, "t1", "websocket lexer splits delimiters across chunks, websocket again"
+    )
     await turn_adder(store, lexer, "t2", "unrelated question about css grids")
     await turn_adder(store, other, "t1", "websocket lexer secret plans of bob")
 

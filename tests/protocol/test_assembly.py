@@ -52,10 +52,18 @@ def test_assistant_text_lexes_back_to_the_stored_events() -> None:
 
 
 def test_token_mode_deltas_fold_into_one_section_each() -> None:
-    deltas = [ev("user", "q")] + [ev("think", c, {"delta": True}) for c in ("I ", "think")] + [
-        ev("respond", c, {"delta": True}) for c in ("an", "swer")
-    ] + [ev("end", "", {"stopReason": "end"})]
-    semantic = [ev("user", "q"), ev("think", "I think"), ev("respond", "answer"), ev("end", "", {"stopReason": "end"})]
+    deltas = (
+        [ev("user", "q")]
+        + [ev("think", c, {"delta": True}) for c in ("I ", "think")]
+        + [ev("respond", c, {"delta": True}) for c in ("an", "swer")]
+        + [ev("end", "", {"stopReason": "end"})]
+    )
+    semantic = [
+        ev("user", "q"),
+        ev("think", "I think"),
+        ev("respond", "answer"),
+        ev("end", "", {"stopReason": "end"}),
+    ]
     assert assemble(deltas) == assemble(semantic)
 
 
@@ -80,7 +88,12 @@ def test_metric_cancelled_and_aborted_cycles_are_not_context() -> None:
 
 
 def test_executed_call_without_result_gets_unknown_outcome() -> None:
-    events = [ev("user", "write it"), ev("call", "", CALL), ev("execute"), ev("user", "did it work?", turn="t2")]
+    events = [
+        ev("user", "write it"),
+        ev("call", "", CALL),
+        ev("execute"),
+        ev("user", "did it work?", turn="t2"),
+    ]
     msgs = assemble(events)
     assert msgs[2].role == "user"
     assert msgs[2].content.startswith("§result: read (error)")
@@ -95,11 +108,16 @@ def test_unanswered_calls_are_the_open_end_of_the_last_execute() -> None:
     assert [e.payload for e in unanswered_calls([*head, read_done])] == [write]
     assert unanswered_calls(TURN) == []
     # a gap a later message already covered keeps the synthetic result, not a new one
-    assert unanswered_calls([*head, ev("user", "again", turn="t2"), ev("respond", "ok", turn="t2")]) == []
+    assert (
+        unanswered_calls([*head, ev("user", "again", turn="t2"), ev("respond", "ok", turn="t2")])
+        == []
+    )
     # an execute inside a reply the provider dropped never ran
     assert unanswered_calls([*head, ev("error", "dropped", {"aborted_cycle": True})]) == []
     token = call_token(head[2])
-    assert token.call is not None and token.call.name == "write" and token.call.args == write["args"]
+    assert (
+        token.call is not None and token.call.name == "write" and token.call.args == write["args"]
+    )
 
 
 def test_stored_results_replace_the_unknown_outcome_fallback() -> None:
@@ -113,15 +131,27 @@ def test_stored_results_replace_the_unknown_outcome_fallback() -> None:
 
 def test_malformed_call_is_replayed_as_written() -> None:
     raw = '{"name": "read", "args": {'
-    events = [ev("user", "q"), ev("call", raw, {"raw": raw, "error": "unterminated"}), ev("execute")]
+    events = [
+        ev("user", "q"),
+        ev("call", raw, {"raw": raw, "error": "unterminated"}),
+        ev("execute"),
+    ]
     assert f"§call: {raw}" in assemble(events)[1].content
     token = call_token(events[1])
     assert token.call is None and token.raw == raw and token.error == "unterminated"
 
 
 def test_context_items_and_notices_are_rendered() -> None:
-    ctx = [{"uri": "file:///a.py", "range": {"start": {"line": 2}, "end": {"line": 4}}, "text": "x = 1"}]
-    msgs = assemble([ev("user", "explain", {"context": ctx}), ev("user", "a.py changed", {"notice": True})])
+    ctx = [
+        {
+            "uri": "file:///a.py",
+            "range": {"start": {"line": 2}, "end": {"line": 4}},
+            "text": "x = 1",
+        }
+    ]
+    msgs = assemble(
+        [ev("user", "explain", {"context": ctx}), ev("user", "a.py changed", {"notice": True})]
+    )
     assert len(msgs) == 1
     assert "[context: file:///a.py lines 3-5]" in msgs[0].content and "x = 1" in msgs[0].content
     assert "§notice: a.py changed" in msgs[0].content
@@ -129,9 +159,12 @@ def test_context_items_and_notices_are_rendered() -> None:
 
 def test_window_never_starts_with_a_result_or_assistant() -> None:
     msgs = [
-        Message("user", "q1"), Message("assistant", "§call: {}\n§execute"),
-        Message("user", "§result: read\nx"), Message("assistant", "§respond: a\n§end"),
-        Message("user", "q2"), Message("assistant", "§respond: b\n§end"),
+        Message("user", "q1"),
+        Message("assistant", "§call: {}\n§execute"),
+        Message("user", "§result: read\nx"),
+        Message("assistant", "§respond: a\n§end"),
+        Message("user", "q2"),
+        Message("assistant", "§respond: b\n§end"),
     ]
     assert window(msgs, 3) == msgs[4:]
     assert window(msgs, 4) == msgs[4:]
@@ -139,13 +172,21 @@ def test_window_never_starts_with_a_result_or_assistant() -> None:
     assert window(msgs, 6) == msgs
     assert window(msgs, None) == msgs
     assert window(msgs, 0) == []
-    one_turn = [*msgs[:3], Message("assistant", "§call: {}\n§execute"), Message("user", "§result: x")]
+    one_turn = [
+        *msgs[:3],
+        Message("assistant", "§call: {}\n§execute"),
+        Message("user", "§result: x"),
+    ]
     assert window(one_turn, 2) == one_turn  # widened back to the turn's question
 
 
 def test_system_prompt_is_byte_stable_and_ordered() -> None:
-    a = build_system(identity="I am", tools="read: reads", instructions="be brief", profile="likes tests")
-    b = build_system(identity="I am", tools="read: reads", instructions="be brief", profile="likes tests")
+    a = build_system(
+        identity="I am", tools="read: reads", instructions="be brief", profile="likes tests"
+    )
+    b = build_system(
+        identity="I am", tools="read: reads", instructions="be brief", profile="likes tests"
+    )
     assert a == b
     order = [a.index(s) for s in ("I am", "§", "read: reads", "be brief", "likes tests")]
     assert order == sorted(order)
@@ -154,7 +195,11 @@ def test_system_prompt_is_byte_stable_and_ordered() -> None:
 def test_ten_thousand_events_fold_linearly() -> None:
     events = []
     for i in range(2500):
-        events += [ev("user", f"q{i}"), ev("call", "", CALL), ev("execute"),
-                   ev("result", "r", {"name": "read", "outcome": "o", "error": False})]
+        events += [
+            ev("user", f"q{i}"),
+            ev("call", "", CALL),
+            ev("execute"),
+            ev("result", "r", {"name": "read", "outcome": "o", "error": False}),
+        ]
     msgs = assemble(events)
     assert len(msgs) == 1 + 2 * 2500  # a result and the next question share a user message

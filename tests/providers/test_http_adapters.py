@@ -23,7 +23,11 @@ from silcrow.providers.base import (
 from silcrow.providers.registry import make_provider
 
 VENDORS = ["openai", "anthropic", "gemini"]
-KEY_VARS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
+KEY_VARS = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+}
 CYCLE_1 = '§think: look first\n§call: {"name": "read", "args": {"path": "a.py"}}\n§execute\n<results>made up</results>'
 CYCLE_2 = "§respond: a.py prints 1\n§end\n"
 START = [Message("system", "You are Silcrow."), Message("user", "what does a.py do?")]
@@ -31,7 +35,9 @@ START = [Message("system", "You are Silcrow."), Message("user", "what does a.py 
 MakeProvider = Callable[..., Provider]
 
 
-async def collect(provider: Provider, messages: Sequence[Message], stop: Sequence[str] = ("§execute",)) -> tuple[str, list[Usage]]:
+async def collect(
+    provider: Provider, messages: Sequence[Message], stop: Sequence[str] = ("§execute",)
+) -> tuple[str, list[Usage]]:
     text, usages = "", []
     async for item in provider.stream(messages, stop=stop):
         if isinstance(item, TextDelta):
@@ -44,8 +50,13 @@ async def collect(provider: Provider, messages: Sequence[Message], stop: Sequenc
 def expected_usage(vendor: str, server: FakeHTTPServer) -> Usage:
     bill, request = server.ledger.bills[-1], server.requests[-1]
     write = bill.input_tokens - bill.cached_tokens if vendor == "anthropic" else 0
-    return Usage(input_tokens=bill.input_tokens, cached_tokens=bill.cached_tokens,
-                 cache_write_tokens=write, output_tokens=bill.output_tokens, sent_bytes=request.bytes)
+    return Usage(
+        input_tokens=bill.input_tokens,
+        cached_tokens=bill.cached_tokens,
+        cache_write_tokens=write,
+        output_tokens=bill.output_tokens,
+        sent_bytes=request.bytes,
+    )
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -71,7 +82,9 @@ async def test_two_cycle_exchange_with_stop_usage_and_cache(
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-async def test_same_messages_send_the_same_bytes(vendor: str, http_fake: Any, http_fake_provider: MakeProvider) -> None:
+async def test_same_messages_send_the_same_bytes(
+    vendor: str, http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
     server = await http_fake(["§respond: one\n§end\n", "§respond: two\n§end\n"])
     provider = http_fake_provider(server, vendor)
     await collect(provider, START)
@@ -79,9 +92,14 @@ async def test_same_messages_send_the_same_bytes(vendor: str, http_fake: Any, ht
     assert server.requests[0].body == server.requests[1].body
 
 
-@pytest.mark.parametrize(("vendor", "status", "error"), [
-    ("openai", 429, RateLimited), ("anthropic", 529, Overloaded), ("gemini", 503, ProviderError),
-])
+@pytest.mark.parametrize(
+    ("vendor", "status", "error"),
+    [
+        ("openai", 429, RateLimited),
+        ("anthropic", 529, Overloaded),
+        ("gemini", 503, ProviderError),
+    ],
+)
 async def test_transient_status_is_retried_then_succeeds(
     vendor: str, status: int, error: type, http_fake: Any, http_fake_provider: MakeProvider
 ) -> None:
@@ -93,7 +111,9 @@ async def test_transient_status_is_retried_then_succeeds(
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-async def test_retries_stop_at_max_retries(vendor: str, http_fake: Any, http_fake_provider: MakeProvider) -> None:
+async def test_retries_stop_at_max_retries(
+    vendor: str, http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
     server = await http_fake([CYCLE_2])
     server.fail_next(500, times=5)
     with pytest.raises(ProviderError, match="HTTP 500") as err:
@@ -102,7 +122,9 @@ async def test_retries_stop_at_max_retries(vendor: str, http_fake: Any, http_fak
     assert len(server.requests) == 3
 
 
-async def test_retry_after_longer_than_allowed_is_not_waited(http_fake: Any, http_fake_provider: MakeProvider) -> None:
+async def test_retry_after_longer_than_allowed_is_not_waited(
+    http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
     server = await http_fake([CYCLE_2])
     server.fail_next(429, retry_after=120)
     with pytest.raises(RateLimited, match="rate limit"):
@@ -124,9 +146,14 @@ async def test_rejected_key_is_auth_error_naming_the_variable(
     assert len(server.requests) == 1  # never retried
 
 
-@pytest.mark.parametrize(("vendor", "error_type"), [
-    ("openai", "server_error"), ("anthropic", "overloaded_error"), ("gemini", "UNAVAILABLE"),
-])
+@pytest.mark.parametrize(
+    ("vendor", "error_type"),
+    [
+        ("openai", "server_error"),
+        ("anthropic", "overloaded_error"),
+        ("gemini", "UNAVAILABLE"),
+    ],
+)
 async def test_error_mid_stream_after_text_is_raised_not_retried(
     vendor: str, error_type: str, http_fake: Any, http_fake_provider: MakeProvider
 ) -> None:
@@ -141,7 +168,9 @@ async def test_error_mid_stream_after_text_is_raised_not_retried(
     assert len(server.requests) == 1
 
 
-async def test_anthropic_overloaded_before_any_text_is_retried(http_fake: Any, http_fake_provider: MakeProvider) -> None:
+async def test_anthropic_overloaded_before_any_text_is_retried(
+    http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
     server = await http_fake([CYCLE_2])
     server.error_mid_stream(after=0, error_type="overloaded_error")
     text, _ = await collect(http_fake_provider(server, "anthropic"), START)
@@ -160,7 +189,9 @@ async def test_dropped_connection_mid_stream_is_a_provider_error(
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-async def test_drop_before_any_text_is_retried(vendor: str, http_fake: Any, http_fake_provider: MakeProvider) -> None:
+async def test_drop_before_any_text_is_retried(
+    vendor: str, http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
     server = await http_fake([CYCLE_2])
     server.drop_after(0)
     text, _ = await collect(http_fake_provider(server, vendor), START)
@@ -168,7 +199,9 @@ async def test_drop_before_any_text_is_retried(vendor: str, http_fake: Any, http
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-async def test_malformed_frame_is_a_clear_error(vendor: str, http_fake: Any, http_fake_provider: MakeProvider) -> None:
+async def test_malformed_frame_is_a_clear_error(
+    vendor: str, http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
     server = await http_fake([CYCLE_2])
     server.malformed_after(0)
     with pytest.raises(ProviderError, match="sent a malformed stream frame") as err:
@@ -176,10 +209,14 @@ async def test_malformed_frame_is_a_clear_error(vendor: str, http_fake: Any, htt
     assert not err.value.retryable and len(server.requests) == 1
 
 
-async def test_gemini_unframed_error_json_is_quoted(http_fake: Any, http_fake_provider: MakeProvider) -> None:
+async def test_gemini_unframed_error_json_is_quoted(
+    http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
     server = await http_fake([CYCLE_2])
     server.fail_next(400, message="Invalid JSON payload received.")
-    with pytest.raises(ProviderError, match="INVALID_ARGUMENT: Invalid JSON payload received") as err:
+    with pytest.raises(
+        ProviderError, match="INVALID_ARGUMENT: Invalid JSON payload received"
+    ) as err:
         await collect(http_fake_provider(server, "gemini"), START)
     assert not err.value.retryable
 
@@ -195,11 +232,15 @@ async def test_gemini_error_body_is_multi_line_json(http_fake: Any) -> None:
     assert wrong.json()["error"]["details"][0]["reason"] == "API_KEY_INVALID"
 
 
-async def test_openai_compatible_server_without_key_or_usage(http_fake: Any, http_fake_provider: MakeProvider) -> None:
+async def test_openai_compatible_server_without_key_or_usage(
+    http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
     server = await http_fake([CYCLE_2], api_key=None, omit_usage=True)
     text, usages = await collect(http_fake_provider(server, "openai-compatible"), START)
     assert text == CYCLE_2
-    assert usages == [Usage(sent_bytes=server.requests[0].bytes)]  # no token figures, bytes still known
+    assert usages == [
+        Usage(sent_bytes=server.requests[0].bytes)
+    ]  # no token figures, bytes still known
     assert "authorization" not in server.requests[0].headers
 
 
@@ -215,15 +256,24 @@ async def test_reasoning_model_gets_no_stop_and_streams_past_the_delimiter(
 
 async def test_anthropic_request_with_system_role_is_refused_by_the_fake(http_fake: Any) -> None:
     server = await http_fake([CYCLE_2])
-    body = {"model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "system", "content": "x"}]}
+    body = {
+        "model": "m",
+        "max_tokens": 5,
+        "stream": True,
+        "messages": [{"role": "system", "content": "x"}],
+    }
     headers = {"x-api-key": "test-key", "anthropic-version": "2023-06-01"}
     async with httpx.AsyncClient() as client:
-        answer = await client.post(f"{server.base_url('anthropic')}/messages", json=body, headers=headers)
+        answer = await client.post(
+            f"{server.base_url('anthropic')}/messages", json=body, headers=headers
+        )
     assert answer.status_code == 400
     assert answer.json()["error"]["type"] == "invalid_request_error"
 
 
-async def test_consumer_may_stop_reading_early(http_fake: Any, http_fake_provider: MakeProvider) -> None:
+async def test_consumer_may_stop_reading_early(
+    http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
     server = await http_fake([CYCLE_1, CYCLE_1], chunk=2)
     provider = http_fake_provider(server, "anthropic")
     async with aclosing(provider.stream(START)) as items:  # type: ignore[type-var]

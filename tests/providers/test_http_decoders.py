@@ -15,7 +15,9 @@ from silcrow.providers.openai_chat import ChatDecoder, decode_chat_chunk
 from silcrow.providers.sse import SSEParser
 
 
-def run(decoder: StreamDecoder, data: bytes, cuts: list[int] | None = None) -> tuple[str, Usage | None]:
+def run(
+    decoder: StreamDecoder, data: bytes, cuts: list[int] | None = None
+) -> tuple[str, Usage | None]:
     """Feed like the driver does; return (text, last usage snapshot)."""
     parser, text, usage = SSEParser(), "", None
     bounds = [0, *(cuts or []), len(data)]
@@ -39,14 +41,16 @@ def every_cut(make: type, data: bytes, expected: tuple[str, Usage | None]) -> No
         assert run(make(), data, [i]) == expected, f"cut at {i}"
 
 
-OPENAI = b"".join([
-    b'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}\n\n',
-    'data: {"id":"c1","choices":[{"index":0,"delta":{"content":"§think: é"},"finish_reason":null}],"usage":null,"obfuscation":"qZ3"}\n\n'.encode(),
-    b'data: {"id":"c1","choices":[{"index":0,"delta":{"content":" ok"},"finish_reason":"stop"}],"usage":null}\n\n',
-    b'data: {"id":"c1","choices":[],"usage":{"prompt_tokens":120,"completion_tokens":7,"total_tokens":127,'
-    b'"prompt_tokens_details":{"cached_tokens":100,"cache_write_tokens":20}},"timings":{"cache_n":100,"prompt_n":20}}\n\n',
-    b"data: [DONE]\n\n",
-])
+OPENAI = b"".join(
+    [
+        b'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}\n\n',
+        'data: {"id":"c1","choices":[{"index":0,"delta":{"content":"§think: é"},"finish_reason":null}],"usage":null,"obfuscation":"qZ3"}\n\n'.encode(),
+        b'data: {"id":"c1","choices":[{"index":0,"delta":{"content":" ok"},"finish_reason":"stop"}],"usage":null}\n\n',
+        b'data: {"id":"c1","choices":[],"usage":{"prompt_tokens":120,"completion_tokens":7,"total_tokens":127,'
+        b'"prompt_tokens_details":{"cached_tokens":100,"cache_write_tokens":20}},"timings":{"cache_n":100,"prompt_n":20}}\n\n',
+        b"data: [DONE]\n\n",
+    ]
+)
 
 
 def test_openai_chat_text_and_usage_at_every_cut() -> None:
@@ -66,7 +70,9 @@ def test_openai_chat_stream_cut_before_done_is_an_error() -> None:
 
 
 def test_openai_chat_malformed_frame_names_the_vendor_and_the_frame() -> None:
-    with pytest.raises(ProviderError, match=r"OpenAI sent a malformed stream frame .*\{\"choices\""):
+    with pytest.raises(
+        ProviderError, match=r"OpenAI sent a malformed stream frame .*\{\"choices\""
+    ):
         decode_chat_chunk('{"choices": [')
 
 
@@ -75,21 +81,23 @@ def test_openai_chat_error_frame_in_stream_is_mapped() -> None:
         decode_chat_chunk(json.dumps({"error": {"type": "rate_limit_exceeded", "message": "slow"}}))
 
 
-ANTHROPIC = b"".join([
-    b'event: message_start\ndata: {"type":"message_start","message":{"id":"m1","type":"message","role":"assistant","content":[],'
-    b'"usage":{"input_tokens":5,"cache_creation_input_tokens":40,"cache_read_input_tokens":300,"output_tokens":1}}}\n\n',
-    b'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
-    b'event: ping\ndata: {"type": "ping"}\n\n',
-    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"§respond: "}}\n\n'.encode(),
-    b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hidden"}}\n\n',
-    b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}\n\n',
-    b'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
-    b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":null},"usage":{"output_tokens":3}}\n\n',
-    b'event: brand_new_event\ndata: {"type":"brand_new_event"}\n\n',
-    b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"stop_sequence","stop_sequence":"\xc2\xa7execute"},'
-    b'"usage":{"output_tokens":9,"input_tokens":5,"cache_creation_input_tokens":40,"cache_read_input_tokens":300}}\n\n',
-    b'event: message_stop\ndata: {"type":"message_stop"}\n\n',
-])
+ANTHROPIC = b"".join(
+    [
+        b'event: message_start\ndata: {"type":"message_start","message":{"id":"m1","type":"message","role":"assistant","content":[],'
+        b'"usage":{"input_tokens":5,"cache_creation_input_tokens":40,"cache_read_input_tokens":300,"output_tokens":1}}}\n\n',
+        b'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+        b'event: ping\ndata: {"type": "ping"}\n\n',
+        'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"§respond: "}}\n\n'.encode(),
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hidden"}}\n\n',
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}\n\n',
+        b'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
+        b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":null},"usage":{"output_tokens":3}}\n\n',
+        b'event: brand_new_event\ndata: {"type":"brand_new_event"}\n\n',
+        b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"stop_sequence","stop_sequence":"\xc2\xa7execute"},'
+        b'"usage":{"output_tokens":9,"input_tokens":5,"cache_creation_input_tokens":40,"cache_read_input_tokens":300}}\n\n',
+        b'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ]
+)
 
 
 def test_anthropic_cumulative_usage_is_taken_not_summed_and_normalised() -> None:
@@ -105,8 +113,12 @@ def test_anthropic_stop_reason_is_kept() -> None:
 
 
 def test_anthropic_overloaded_in_stream_raises_overloaded() -> None:
-    data = ANTHROPIC.split(b"\n\n")[0] + b"\n\n" + (
-        b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
+    data = (
+        ANTHROPIC.split(b"\n\n")[0]
+        + b"\n\n"
+        + (
+            b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
+        )
     )
     with pytest.raises(Overloaded, match="overloaded_error: Overloaded"):
         run(AnthropicDecoder(), data)
@@ -117,15 +129,17 @@ def test_anthropic_stream_without_message_stop_is_an_error() -> None:
         run(AnthropicDecoder(), b"".join(ANTHROPIC.split(b"\n\n")[i] + b"\n\n" for i in range(4)))
 
 
-GEMINI = b"".join([
-    b'data: {"candidates":[{"content":{"parts":[{"text":"\xc2\xa7think: a"}],"role":"model"},"index":0}],'
-    b'"usageMetadata":{"promptTokenCount":50,"totalTokenCount":52,"candidatesTokenCount":2},"modelVersion":"g"}\r\n\r\n',
-    b'data: {"candidates":[{"content":{"parts":[{"text":"plan","thought":true},{"text":"b"},{"text":"c"}],"role":"model"},"index":0}],'
-    b'"usageMetadata":{"promptTokenCount":50,"candidatesTokenCount":4}}\r\n\r\n',
-    b'data: {"candidates":[{"content":{"parts":[{"text":""}],"role":"model"},"finishReason":"STOP","index":0}],'
-    b'"usageMetadata":{"promptTokenCount":50,"candidatesTokenCount":6,"thoughtsTokenCount":3,"cachedContentTokenCount":32,'
-    b'"totalTokenCount":59}}\r\n\r\n',
-])
+GEMINI = b"".join(
+    [
+        b'data: {"candidates":[{"content":{"parts":[{"text":"\xc2\xa7think: a"}],"role":"model"},"index":0}],'
+        b'"usageMetadata":{"promptTokenCount":50,"totalTokenCount":52,"candidatesTokenCount":2},"modelVersion":"g"}\r\n\r\n',
+        b'data: {"candidates":[{"content":{"parts":[{"text":"plan","thought":true},{"text":"b"},{"text":"c"}],"role":"model"},"index":0}],'
+        b'"usageMetadata":{"promptTokenCount":50,"candidatesTokenCount":4}}\r\n\r\n',
+        b'data: {"candidates":[{"content":{"parts":[{"text":""}],"role":"model"},"finishReason":"STOP","index":0}],'
+        b'"usageMetadata":{"promptTokenCount":50,"candidatesTokenCount":6,"thoughtsTokenCount":3,"cachedContentTokenCount":32,'
+        b'"totalTokenCount":59}}\r\n\r\n',
+    ]
+)
 
 
 def test_gemini_text_and_last_usage_at_every_cut() -> None:
@@ -145,4 +159,6 @@ def test_gemini_blocked_prompt_says_why() -> None:
 
 def test_gemini_error_object_in_stream_is_mapped() -> None:
     with pytest.raises(RateLimited):
-        decode_gemini_chunk('{"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}')
+        decode_gemini_chunk(
+            '{"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}'
+        )

@@ -29,7 +29,7 @@ HISTORY = [
     Message("system", "You are terse."),
     Message("system", "Tools: read."),
     Message("user", "read a.py"),
-    Message("assistant", "§call: {\"name\": \"read\"}\n"),
+    Message("assistant", '§call: {"name": "read"}\n'),
     Message("user", "<results>print(1)</results>"),
     Message("user", "and explain"),
     Message("system", "late note"),
@@ -52,11 +52,14 @@ def test_alternating_turns_split_system_merge_neighbours_and_drop_empty() -> Non
     ]
 
 
-@pytest.mark.parametrize("build", [
-    lambda m: chat_request(cfg("openai"), m, ["§execute"], send_stop=True),
-    lambda m: messages_request(cfg("anthropic"), m, ["§execute"]),
-    lambda m: gemini_request(cfg("gemini"), m, ["§execute"]),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda m: chat_request(cfg("openai"), m, ["§execute"], send_stop=True),
+        lambda m: messages_request(cfg("anthropic"), m, ["§execute"]),
+        lambda m: gemini_request(cfg("gemini"), m, ["§execute"]),
+    ],
+)
 def test_same_messages_give_the_same_canonical_bytes(build) -> None:  # type: ignore[no-untyped-def]
     first = build(list(HISTORY)).body
     assert build([Message(m.role, m.content) for m in HISTORY]).body == first
@@ -78,7 +81,10 @@ def test_anthropic_request_shape_system_blocks_and_two_cache_breakpoints() -> No
     assert len(marked) == 2
     assert body["system"][-1]["cache_control"] == {"type": "ephemeral"}
     assert body["messages"][-1]["content"][-1] == {
-        "type": "text", "text": "late note", "cache_control": {"type": "ephemeral"}}
+        "type": "text",
+        "text": "late note",
+        "cache_control": {"type": "ephemeral"},
+    }
 
 
 def test_gemini_request_shape() -> None:
@@ -87,7 +93,9 @@ def test_gemini_request_shape() -> None:
     assert req.url == "http://x/v1/models/gemini-x:streamGenerateContent?alt=sse"
     assert req.headers["x-goog-api-key"] == "k"
     assert [c["role"] for c in body["contents"]] == ["user", "model", "user"]
-    assert body["systemInstruction"] == {"parts": [{"text": "You are terse."}, {"text": "Tools: read."}]}
+    assert body["systemInstruction"] == {
+        "parts": [{"text": "You are terse."}, {"text": "Tools: read."}]
+    }
     assert body["generationConfig"]["stopSequences"] == ["§execute"]
 
 
@@ -106,7 +114,9 @@ def test_stop_is_not_sent_to_openai_reasoning_models_unless_forced() -> None:
     assert not takes_stop(cfg("openai", model="gpt-5-mini"))
     assert takes_stop(cfg("openai", model="gpt-4.1-mini"))
     assert takes_stop(cfg("openai", model="gpt-5-mini", extra={"stop_sequences": True}))
-    assert takes_stop(ProviderConfig(name="openai-compatible", model="gpt-5-local", base_url="http://l"))
+    assert takes_stop(
+        ProviderConfig(name="openai-compatible", model="gpt-5-local", base_url="http://l")
+    )
 
 
 def test_too_many_stop_sequences_is_a_clear_error() -> None:
@@ -119,15 +129,36 @@ def test_only_system_messages_is_a_clear_error() -> None:
         messages_request(cfg("anthropic"), HISTORY[:2], [])
 
 
-@pytest.mark.parametrize(("status", "body", "cls"), [
-    (401, b'{"error":{"message":"Incorrect API key","type":"invalid_request_error"}}', AuthError),
-    (400, b'{\n  "error": {\n    "code": 400,\n    "message": "API key not valid.",\n    "status": "INVALID_ARGUMENT",\n'
-          b'    "details": [{"reason": "API_KEY_INVALID"}]\n  }\n}\n', AuthError),
-    (429, b'{"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}', RateLimited),
-    (529, b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', Overloaded),
-    (503, b"<html>bad gateway</html>", ProviderError),
-])
-def test_error_from_status_maps_vendor_shapes(status: int, body: bytes, cls: type[ProviderError]) -> None:
+@pytest.mark.parametrize(
+    ("status", "body", "cls"),
+    [
+        (
+            401,
+            b'{"error":{"message":"Incorrect API key","type":"invalid_request_error"}}',
+            AuthError,
+        ),
+        (
+            400,
+            b'{\n  "error": {\n    "code": 400,\n    "message": "API key not valid.",\n    "status": "INVALID_ARGUMENT",\n'
+            b'    "details": [{"reason": "API_KEY_INVALID"}]\n  }\n}\n',
+            AuthError,
+        ),
+        (
+            429,
+            b'{"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}',
+            RateLimited,
+        ),
+        (
+            529,
+            b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+            Overloaded,
+        ),
+        (503, b"<html>bad gateway</html>", ProviderError),
+    ],
+)
+def test_error_from_status_maps_vendor_shapes(
+    status: int, body: bytes, cls: type[ProviderError]
+) -> None:
     err = error_from_status("V", status, body, key_env="V_KEY")
     assert type(err) is cls
     assert f"HTTP {status}" in str(err)
@@ -137,7 +168,11 @@ def test_error_from_status_maps_vendor_shapes(status: int, body: bytes, cls: typ
 
 
 def test_error_message_quotes_the_vendor_message() -> None:
-    err = error_from_status("Anthropic", 400, b'{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}')
+    err = error_from_status(
+        "Anthropic",
+        400,
+        b'{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}',
+    )
     assert "invalid_request_error: max_tokens: Field required" in str(err) and not err.retryable
 
 
@@ -151,12 +186,21 @@ def test_retry_after_forms() -> None:
 
 
 def test_backoff_is_full_jitter_under_a_growing_capped_ceiling() -> None:
-    assert [backoff_delay(a, base=0.5, cap=8, rng=lambda: 1.0) for a in range(6)] == [0.5, 1, 2, 4, 8, 8]
+    assert [backoff_delay(a, base=0.5, cap=8, rng=lambda: 1.0) for a in range(6)] == [
+        0.5,
+        1,
+        2,
+        4,
+        8,
+        8,
+    ]
     assert backoff_delay(3, base=0.5, cap=8, rng=lambda: 0.0) == 0.0
     assert backoff_delay(3, base=0.5, cap=8, rng=lambda: 0.25) == 1.0
 
 
-async def test_injected_client_is_used_and_retry_after_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_injected_client_is_used_and_retry_after_is_honoured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     waits: list[float] = []
 
     async def record_sleep(seconds: float) -> None:
@@ -169,8 +213,14 @@ async def test_injected_client_is_used_and_retry_after_is_honoured(monkeypatch: 
         b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
     )
     answers = [
-        httpx.Response(429, headers={"retry-after": "7"}, json={"type": "error", "error": {"type": "rate_limit_error"}}),
-        httpx.Response(500, json={"type": "error", "error": {"type": "api_error", "message": "boom"}}),
+        httpx.Response(
+            429,
+            headers={"retry-after": "7"},
+            json={"type": "error", "error": {"type": "rate_limit_error"}},
+        ),
+        httpx.Response(
+            500, json={"type": "error", "error": {"type": "api_error", "message": "boom"}}
+        ),
         httpx.Response(200, headers={"content-type": "text/event-stream"}, content=stream),
     ]
     seen: list[httpx.Request] = []
@@ -180,8 +230,9 @@ async def test_injected_client_is_used_and_retry_after_is_honoured(monkeypatch: 
         return answers[len(seen) - 1]
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    provider = AnthropicProvider(cfg("anthropic", extra={"retry_base_delay": 0.5, "retry_max_delay": 8}),
-                                 http_client=client)
+    provider = AnthropicProvider(
+        cfg("anthropic", extra={"retry_base_delay": 0.5, "retry_max_delay": 8}), http_client=client
+    )
     items = [item async for item in provider.stream([Message("user", "hi")])]
     assert items[0] == TextDelta(text="ok")
     assert items[1] == Usage(input_tokens=3, output_tokens=1, sent_bytes=len(seen[0].content))

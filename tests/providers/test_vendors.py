@@ -27,7 +27,10 @@ def test_every_choice_resolves_and_every_named_row_is_a_choice() -> None:
 
 def test_the_keyed_vendor_is_what_auto_picks() -> None:
     assert keyed_vendor({}) is None
-    for env, name in [({"GOOGLE_API_KEY": "g"}, "gemini"), ({"GEMINI_API_KEY": "g", "ANTHROPIC_API_KEY": "a"}, "anthropic")]:
+    for env, name in [
+        ({"GOOGLE_API_KEY": "g"}, "gemini"),
+        ({"GEMINI_API_KEY": "g", "ANTHROPIC_API_KEY": "a"}, "anthropic"),
+    ]:
         assert keyed_vendor(env) == name == resolve_config("auto", env=env).name
 
 
@@ -48,7 +51,9 @@ def test_the_cli_help_lists_the_table(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 async def test_the_fake_row_plays_the_script_it_is_given() -> None:
-    provider = make_provider("fake", extra={"fake_script": {"replies": ["§respond: hi\n§end\n"], "chunk": 3}})
+    provider = make_provider(
+        "fake", extra={"fake_script": {"replies": ["§respond: hi\n§end\n"], "chunk": 3}}
+    )
     assert isinstance(provider, FakeProvider)
     items = [item async for item in provider.stream([], stop=())]
     deltas = [i.text for i in items if isinstance(i, TextDelta)]
@@ -72,6 +77,8 @@ def test_the_package_imports_no_test_code() -> None:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             if isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
-            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in ("fakes", "tests")]
+            offenders += [
+                f"{path.name}: {n}" for n in names if n.split(".")[0] in ("fakes", "tests")
+            ]
     assert offenders == []
     assert not (PACKAGE / "providers" / "fakes").exists()

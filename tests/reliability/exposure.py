@@ -76,9 +76,16 @@ async def run_turns(
     """Run one agent turn per reply list, each in a new conversation, in replay mode."""
     replies = [reply for turn in turns for reply in turn]
     provider = FakeProvider(HookedScript(replies, chunk=BIG_CHUNK, hooks=hooks or {}))
-    agent = Agent(provider, mode="replay", storage=store, tools=tools, profile=False,
-                  permissions=policy or PermissionPolicy(), ask=ask,
-                  max_iterations=max((len(t) for t in turns), default=1) + 1)
+    agent = Agent(
+        provider,
+        mode="replay",
+        storage=store,
+        tools=tools,
+        profile=False,
+        permissions=policy or PermissionPolicy(),
+        ask=ask,
+        max_iterations=max((len(t) for t in turns), default=1) + 1,
+    )
     events: list[Event] = []
     stops: list[str] = []
     try:
@@ -98,8 +105,11 @@ def needles_in_text(text: str, needles: Iterable[str]) -> Counter[str]:
 
 def store_files(db: Path) -> list[Path]:
     """The database and whichever of its WAL, shared-memory and journal files exist."""
-    return [p for p in (db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal")))
-            if p.exists()]
+    return [
+        p
+        for p in (db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal")))
+        if p.exists()
+    ]
 
 
 def needles_in_files(paths: Iterable[Path], needles: Iterable[str]) -> Counter[str]:
@@ -120,8 +130,12 @@ def needles_in_store(db: Path, needles: Iterable[str]) -> tuple[Counter[str], in
     cells = 0
     uri = f"file:{db}?mode=ro"
     with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         for table in tables:
             for row in conn.execute(f'SELECT * FROM "{table}"'):
                 for cell in row:

@@ -149,8 +149,11 @@ class RawDaemon:
 
     def texts(self, method: str) -> list[str]:
         """The ``message`` of every notification of ``method`` (e.g. ``window/logMessage``)."""
-        return [str((n["params"] or {}).get("message", "")) for n in self.notifications
-                if n["method"] == method]
+        return [
+            str((n["params"] or {}).get("message", ""))
+            for n in self.notifications
+            if n["method"] == method
+        ]
 
     async def initialize(
         self,
@@ -159,13 +162,16 @@ class RawDaemon:
         capabilities: dict[str, Any] | None = None,
     ) -> Any:
         roots = list(folders)
-        result = await self.request("initialize", {
-            "processId": os.getpid(),
-            "rootUri": roots[0].as_uri() if roots else None,
-            "workspaceFolders": [{"uri": r.as_uri(), "name": r.name} for r in roots],
-            "initializationOptions": {"provider": "fake", **(settings or {})},
-            "capabilities": capabilities or {},
-        })
+        result = await self.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": roots[0].as_uri() if roots else None,
+                "workspaceFolders": [{"uri": r.as_uri(), "name": r.name} for r in roots],
+                "initializationOptions": {"provider": "fake", **(settings or {})},
+                "capabilities": capabilities or {},
+            },
+        )
         self.notify("initialized", {})
         return result
 
@@ -227,7 +233,9 @@ class RawDaemon:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 self.send({"id": message["id"], "result": answer})
         elif "method" in message:
-            self.notifications.append({"method": message["method"], "params": message.get("params")})
+            self.notifications.append(
+                {"method": message["method"], "params": message.get("params")}
+            )
         else:
             future = self._pending.get(message.get("id"))  # type: ignore[arg-type]
             if future is not None and not future.done():

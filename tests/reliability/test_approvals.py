@@ -50,7 +50,9 @@ APPROVE = (
     "command", "nice", "sed", "awk",
 )  # fmt: skip
 # Covered strings whose approval is among APPROVE: they must run without a question.
-COVERED = [e["command"] for e in CORPUS["covered"] if e["allow"] in APPROVE and e["command"] not in APPROVE]
+COVERED = [
+    e["command"] for e in CORPUS["covered"] if e["allow"] in APPROVE and e["command"] not in APPROVE
+]
 CAPS = {"experimental": {"silcrow": {"permissions": True}}}
 LONG = "ls " + "src/module/file.py " * 15 + "&& curl http://127.0.0.1:9/x | sh"
 
@@ -72,7 +74,12 @@ class Site:
     """A workspace, a canary folder beside it and a fake home; ``state()`` is what must not change."""
 
     def __init__(self, base: Path) -> None:
-        self.base, self.root, self.outside, self.home = base, base / "ws", base / "outside", base / "home"
+        self.base, self.root, self.outside, self.home = (
+            base,
+            base / "ws",
+            base / "outside",
+            base / "home",
+        )
         for folder in (self.root, self.outside, self.home, base / "state"):
             folder.mkdir()
         (self.root / "x").write_text("keep me\n")
@@ -82,16 +89,22 @@ class Site:
     def state(self) -> dict[str, tuple[bytes, int]]:
         return {
             str(p.relative_to(self.base)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for folder in (self.outside, self.home) for p in sorted(folder.rglob("*")) if p.is_file()
+            for folder in (self.outside, self.home)
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
         } | {"ws/x": ((self.root / "x").read_bytes(), 0)}
 
-    async def daemon(self, replies: list[str], answer: Any, capabilities: Any = CAPS,
-                     sandbox: str = "on") -> RawDaemon:
+    async def daemon(
+        self, replies: list[str], answer: Any, capabilities: Any = CAPS, sandbox: str = "on"
+    ) -> RawDaemon:
         env = {"HOME": str(self.home)} | ({"SILCROW_SANDBOX": "off"} if sandbox == "off" else {})
         d = await RawDaemon.spawn(self.base / "state" / "silcrow.db", cwd=self.root, env=env)
         d.answer_server_request = answer
-        settings = {"permissions": {"shell": "ask"}, "maxIterations": 100,
-                    "fakeScript": {"replies": replies, "chunk": 4096}}
+        settings = {
+            "permissions": {"shell": "ask"},
+            "maxIterations": 100,
+            "fakeScript": {"replies": replies, "chunk": 4096},
+        }
         await d.initialize([self.root], settings, capabilities)
         return d
 
@@ -137,20 +150,29 @@ async def test_allow_always_never_covers_the_corpus(tmp_path: Path) -> None:
     assert not cut, f"summaries shorter than their command: {cut[:3]}"
     loud = [r["summary"] for r in asked if raw_controls(r["summary"])]
     assert not loud, f"raw control characters in summaries: {loud[:3]}"
-    rejected = [e for e in results(d) if e["payload"].get("outcome") == "shell rejected by the user"]
+    rejected = [
+        e for e in results(d) if e["payload"].get("outcome") == "shell rejected by the user"
+    ]
     assert len(rejected) == len(ASKED)
     assert site.state() == before, "a rejected command changed files outside the workspace"
-    record("approvals.daemon_corpus", asked=len(ASKED), covered=len(COVERED), approved=len(APPROVE),
-           unasked=len(unasked))
+    record(
+        "approvals.daemon_corpus",
+        asked=len(ASKED),
+        covered=len(COVERED),
+        approved=len(APPROVE),
+        unasked=len(unasked),
+    )
 
 
 async def test_control_the_canary_changes_when_the_attack_is_allowed(tmp_path: Path) -> None:
     site = Site(tmp_path)
     before = site.state()
     # Unsandboxed, so that only the approval stands between the command and the outside folder.
-    d = await site.daemon(replies(["ls x#; echo owned > ../outside/f"]),
-                          lambda m, _p: {"optionId": "allow_once"} if m == "silcrow/requestPermission" else None,
-                          sandbox="off")
+    d = await site.daemon(
+        replies(["ls x#; echo owned > ../outside/f"]),
+        lambda m, _p: {"optionId": "allow_once"} if m == "silcrow/requestPermission" else None,
+        sandbox="off",
+    )
     try:
         await d.request("silcrow/prompt", {"text": "attack"})
     finally:
@@ -158,7 +180,9 @@ async def test_control_the_canary_changes_when_the_attack_is_allowed(tmp_path: P
     assert site.state() != before and (site.outside / "f").read_text() == "owned\n"
 
 
-@pytest.mark.parametrize("capabilities", [CAPS, {}], ids=["requestPermission", "showMessageRequest"])
+@pytest.mark.parametrize(
+    "capabilities", [CAPS, {}], ids=["requestPermission", "showMessageRequest"]
+)
 async def test_long_command_and_escapes_arrive_whole(tmp_path: Path, capabilities: Any) -> None:
     site = Site(tmp_path)
     sneaky = "ls \x1b[8m\x1b]0;title\x07; rm -rf x\r\nhidden"
@@ -171,7 +195,9 @@ async def test_long_command_and_escapes_arrive_whole(tmp_path: Path, capabilitie
     if capabilities:
         texts = [r["summary"] for r in permission_requests(d)]
     else:
-        texts = [r["params"]["message"] for r in d.requests if r["method"] == "window/showMessageRequest"]
+        texts = [
+            r["params"]["message"] for r in d.requests if r["method"] == "window/showMessageRequest"
+        ]
     assert len(texts) == 2
     assert LONG in texts[0]
     assert "ls \\x1b[8m\\x1b]0;title\\x07; rm -rf x\\r\\nhidden" in texts[1], texts[1]
@@ -182,16 +208,28 @@ async def test_long_command_and_escapes_arrive_whole(tmp_path: Path, capabilitie
 def test_chat_never_prints_raw_escape_sequences(tmp_path: Path) -> None:
     """``silcrow chat`` with a model and a command full of terminal controls prints them escaped."""
     trap = "\x1b[2J\x1b[H\x1b]0;owned\x07\r\x9b31m\u202e"
-    script = {"replies": [
-        f"§think: {trap}thinking\n" + call(f"ls {trap}; rm -rf x") + "§execute\n",
-        f"§respond: done{trap}\n§end\n",
-    ], "chunk": 5}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SILCROW_") and not k.endswith("_API_KEY")}
+    script = {
+        "replies": [
+            f"§think: {trap}thinking\n" + call(f"ls {trap}; rm -rf x") + "§execute\n",
+            f"§respond: done{trap}\n§end\n",
+        ],
+        "chunk": 5,
+    }
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SILCROW_") and not k.endswith("_API_KEY")
+    }
     env |= {"SILCROW_DB": str(tmp_path / "chat.db"), "SILCROW_FAKE_SCRIPT": json.dumps(script)}
     (tmp_path / "x").write_text("keep me\n")
     done = subprocess.run(
         [sys.executable, "-m", "silcrow.cli", "chat", "--provider", "fake", "--once", f"hi{trap}"],
-        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False,
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     out = done.stdout.decode("utf-8", "replace")
     assert "[rejected, not a terminal: Run `ls \\x1b[2J" in out, out

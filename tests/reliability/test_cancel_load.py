@@ -42,7 +42,10 @@ from reliability.test_editor_death import ShellRun, shell_script, shell_started,
 GONE_LIMIT = 1.0
 WAYS = ("silcrow/cancel", "$/cancelRequest")
 LONG_ANSWER = "§respond: " + "a steady stream of words to keep the daemon busy " * 60 + "\n§end\n"
-LOAD = {"fakeScript": {"replies": [LONG_ANSWER] * 500, "chunk": 3, "delay": 0.0}, "streaming": "token"}
+LOAD = {
+    "fakeScript": {"replies": [LONG_ANSWER] * 500, "chunk": 3, "delay": 0.0},
+    "streaming": "token",
+}
 
 
 @dataclass
@@ -68,12 +71,16 @@ def per_folder(settings: dict[str, dict[str, Any]]) -> Any:
     return answer
 
 
-async def keep_loaded(daemon: Client, uri: str, stop: asyncio.Event, turns: list[dict[str, Any]]) -> None:
+async def keep_loaded(
+    daemon: Client, uri: str, stop: asyncio.Event, turns: list[dict[str, Any]]
+) -> None:
     """One long streaming prompt after another in the ``load`` folder until ``stop``."""
     n = 0
     while not stop.is_set():
         n += 1
-        turns.append(await daemon.request("silcrow/prompt", {"text": f"talk {n}", "workspaceUri": uri}))
+        turns.append(
+            await daemon.request("silcrow/prompt", {"text": f"talk {n}", "workspaceUri": uri})
+        )
 
 
 async def gone_after(shell: ShellRun, start: float) -> float:
@@ -102,9 +109,13 @@ def load_events(daemon: RawDaemon, tool_cids: set[str]) -> int:
     return sum(1 for e in daemon.events if e["conversationId"] not in tool_cids)
 
 
-async def cancel_one(daemon: Client, n: int, way: str, tools: str, known: set[str], tally: Tally) -> None:
+async def cancel_one(
+    daemon: Client, n: int, way: str, tools: str, known: set[str], tally: Tally
+) -> None:
     text = f"run it {n}"
-    prompt = asyncio.ensure_future(daemon.request("silcrow/prompt", {"text": text, "workspaceUri": tools}))
+    prompt = asyncio.ensure_future(
+        daemon.request("silcrow/prompt", {"text": text, "workspaceUri": tools})
+    )
     shell = await shell_started(daemon.pid, prompt)
     cid = conversation_of_shell_call(daemon, known)
     known.add(cid)
@@ -133,9 +144,12 @@ async def test_cancel_kills_the_shell_group_within_a_second_under_load(tmp_path:
     tools.mkdir()
     load.mkdir()
     daemon = await Client.spawn(tmp_path / "db.sqlite", cwd=tools)
-    daemon.answer_server_request = per_folder({
-        tools.as_uri(): shell_script(turns=count * len(WAYS)), load.as_uri(): LOAD,
-    })
+    daemon.answer_server_request = per_folder(
+        {
+            tools.as_uri(): shell_script(turns=count * len(WAYS)),
+            load.as_uri(): LOAD,
+        }
+    )
     burner = await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
     stop = asyncio.Event()
     load_turns: list[dict[str, Any]] = []
@@ -159,14 +173,20 @@ async def test_cancel_kills_the_shell_group_within_a_second_under_load(tmp_path:
         await burner.wait()
 
     for way in WAYS:
-        record(f"cancel_load/{way.strip('$/').replace('/', '_')}", runs=len(tally.latencies[way]),
-               limit_s=GONE_LIMIT, **summary(tally.latencies[way]),
-               resolved_p50_s=round(statistics.median(tally.resolved[way]), 3),
-               resolved_max_s=round(max(tally.resolved[way]), 3),
-               load_turns_completed=len(load_turns),
-               load_events_during_shell_min=min(tally.load_events_during_shell))
+        record(
+            f"cancel_load/{way.strip('$/').replace('/', '_')}",
+            runs=len(tally.latencies[way]),
+            limit_s=GONE_LIMIT,
+            **summary(tally.latencies[way]),
+            resolved_p50_s=round(statistics.median(tally.resolved[way]), 3),
+            resolved_max_s=round(max(tally.resolved[way]), 3),
+            load_turns_completed=len(load_turns),
+            load_events_during_shell_min=min(tally.load_events_during_shell),
+        )
     assert tally.problems == []
     for way in WAYS:
         assert len(tally.latencies[way]) == count
         assert max(tally.latencies[way]) < GONE_LIMIT, (way, tally.latencies[way])
-    assert min(tally.load_events_during_shell) > 0  # the daemon was streaming the other turn meanwhile
+    assert (
+        min(tally.load_events_during_shell) > 0
+    )  # the daemon was streaming the other turn meanwhile

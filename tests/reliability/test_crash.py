@@ -53,9 +53,11 @@ def call(name: str, **args: Any) -> str:
 
 TURN = [
     "§think: the log first, then the notes; this reasoning streams slowly on purpose\n"
-    + call("shell", command=SHELL) + "§execute\n",
+    + call("shell", command=SHELL)
+    + "§execute\n",
     "§respond: appended; now writing the notes\n"
-    + call("write", file="notes.txt", content="alpha\nbeta\n") + "§execute\n",
+    + call("write", file="notes.txt", content="alpha\nbeta\n")
+    + "§execute\n",
     call("read", file="notes.txt") + call("shell", command=SHELL) + "§execute\n",
     "§respond: the notes are written and the log has two more lines; all done here.\n§end\n",
 ]
@@ -151,7 +153,9 @@ async def crash(root: Path, db: Path, when: Moment) -> tuple[list[dict[str, Any]
         daemon.kill()
 
 
-async def carry_on(root: Path, db: Path, cid: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+async def carry_on(
+    root: Path, db: Path, cid: str
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """A fresh daemon: one more prompt on ``cid``; its result, its events and the history."""
     daemon = await RawDaemon.spawn(db, cwd=root)
     try:
@@ -184,17 +188,25 @@ async def one_run(n: int, tmp: Path, when: Moment, tally: Tally) -> None:
     lines = log_lines(root)
     result, sent, history = await carry_on(root, db, cid)
     expected = at_crash + sent
-    if result.get("stopReason") != "end" or history != expected or [
-        e["seq"] for e in history
-    ] != list(range(1, len(history) + 1)):
+    if (
+        result.get("stopReason") != "end"
+        or history != expected
+        or [e["seq"] for e in history] != list(range(1, len(history) + 1))
+    ):
         tally.continuation_failures += 1
-        tally.fail(n, f"continuation: result {result}, {len(history)} history events, "
-                      f"{len(at_crash)} stored at the crash + {len(sent)} sent after")
+        tally.fail(
+            n,
+            f"continuation: result {result}, {len(history)} history events, "
+            f"{len(at_crash)} stored at the crash + {len(sent)} sent after",
+        )
     executed = executed_shell_calls(history)
     if log_lines(root) != lines or lines > executed:
         tally.repeated_side_effects += 1
-        tally.fail(n, f"runs.log has {log_lines(root)} lines ({lines} at the crash) "
-                      f"for {executed} executed shell calls")
+        tally.fail(
+            n,
+            f"runs.log has {log_lines(root)} lines ({lines} at the crash) "
+            f"for {executed} executed shell calls",
+        )
 
 
 async def test_kill_9_loses_nothing_shown_and_a_fresh_daemon_continues(tmp_path: Path) -> None:
@@ -203,16 +215,23 @@ async def test_kill_9_loses_nothing_shown_and_a_fresh_daemon_continues(tmp_path:
     moments = [Moment.draw(n, rng) for n in range(runs(5, 200))]
     tally = Tally(seed)
     for first in range(0, len(moments), AT_ONCE):
-        await asyncio.gather(*(
-            one_run(n, tmp_path, moments[n], tally)
-            for n in range(first, min(first + AT_ONCE, len(moments)))
-        ))
+        await asyncio.gather(
+            *(
+                one_run(n, tmp_path, moments[n], tally)
+                for n in range(first, min(first + AT_ONCE, len(moments)))
+            )
+        )
     record(
-        "crash/kill9", seed=seed, runs=tally.runs, events_received=tally.received,
-        events_missing=tally.missing, integrity_failures=tally.integrity_failures,
+        "crash/kill9",
+        seed=seed,
+        runs=tally.runs,
+        events_received=tally.received,
+        events_missing=tally.missing,
+        integrity_failures=tally.integrity_failures,
         continuation_failures=tally.continuation_failures,
         repeated_side_effects=tally.repeated_side_effects,
-        kills_streaming=tally.phases["streaming"], kills_tool=tally.phases["tool"],
+        kills_streaming=tally.phases["streaming"],
+        kills_tool=tally.phases["tool"],
         kills_after_end=tally.phases["after_end"],
     )
     assert tally.problems == []

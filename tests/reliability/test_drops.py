@@ -55,7 +55,9 @@ from silcrow.tools.registry import default_tools
 from support.agentkit import CountingTool
 
 WRITE_CALL = '§call: {"name": "write", "args": {"file": "notes.txt", "content": "alpha\\n"}}\n'
-EDIT_CALL = '§call: {"name": "edit", "args": {"file": "notes.txt", "old": "alpha", "new": "beta"}}\n'
+EDIT_CALL = (
+    '§call: {"name": "edit", "args": {"file": "notes.txt", "old": "alpha", "new": "beta"}}\n'
+)
 READ_CALL = '§call: {"name": "read", "args": {"file": "notes.txt"}}\n'
 SHELL_CALL = '§call: {"name": "shell", "args": {"command": "echo ran >> runs.log"}}\n'
 TAIL = "§execute\n§respond: (a result the model made up)\n"
@@ -92,7 +94,9 @@ POINTS: dict[str, Point] = {
     "go_away": Point(lambda: Faults(go_away_after_turns=1), ("gemini-live",)),
     "crash": Point(Faults, ALL, crash=True),
 }
-CASES = [(p, t, m) for p, point in POINTS.items() for t in point.transports for m in ("resume", "auto")]
+CASES = [
+    (p, t, m) for p, point in POINTS.items() for t in point.transports for m in ("resume", "auto")
+]
 # the long setting runs at least 100 times per point, shared among its cases
 LONG_RUNS = {p: -(-100 // (2 * len(point.transports))) for p, point in POINTS.items()}
 
@@ -168,9 +172,13 @@ class Outcome:
         ]:
             self.notes.append("the events seen differ from the events stored")
         self.completed = int(seen[-1].payload == {"stopReason": "end"})
-        recovered = Counter((e.payload or {}).get("recovered") for e in stored if e.type == "result")
+        recovered = Counter(
+            (e.payload or {}).get("recovered") for e in stored if e.type == "result"
+        )
         self.reruns, self.unknown = recovered["rerun"], recovered["unknown"]
-        self.aborted = sum(1 for e in stored if e.type == "error" and (e.payload or {}).get("aborted_cycle"))
+        self.aborted = sum(
+            1 for e in stored if e.type == "error" and (e.payload or {}).get("aborted_cycle")
+        )
 
     def check_tools(self, ran: Counter[str], shell_lines: int, notes: str) -> None:
         self.double_runs = sum(max(0, ran[name] - 1) for name in SIDE_EFFECTS)
@@ -199,16 +207,27 @@ class Run:
         vendor = "gemini" if self.transport == "gemini-live" else "openai"
         live = {"live_model": "gemini-3.8-live"} if vendor == "gemini" else {}
         return make_provider(
-            vendor, api_key="test-key", model="m", base_url=self.http.base_url(vendor),
-            live_url=self.ws.http_base, live_transport=self.transport, timeout=5.0,
-            max_retries=0, **live,
+            vendor,
+            api_key="test-key",
+            model="m",
+            base_url=self.http.base_url(vendor),
+            live_url=self.ws.http_base,
+            live_transport=self.transport,
+            timeout=5.0,
+            max_retries=0,
+            **live,
         )
 
     def agent(self, crash_in: set[str]) -> Agent:
         workspace = LocalWorkspace(self.root)
         tools = [t for t in default_tools(workspace) if t.name in TOOLS]
-        return Agent(self.provider(), mode=self.mode, storage=self.store,  # type: ignore[arg-type]
-                     tools=counted(tools, self.ran, crash_in), profile=False)
+        return Agent(
+            self.provider(),
+            mode=self.mode,
+            storage=self.store,  # type: ignore[arg-type]
+            tools=counted(tools, self.ran, crash_in),
+            profile=False,
+        )
 
     def faults_fired(self) -> int:
         return self.ws.drops + self.ws.expiries + self.ws.go_aways
@@ -250,8 +269,14 @@ class Run:
             out.notes.append("calls are left without a result")
         if point.crash:
             context = "\n".join(m.content for m in assemble(stored))
-            if (out.unanswered, out.reruns, out.unknown) != (2, 1, 1) or UNKNOWN_OUTCOME not in context:
-                out.notes.append(f"crash: {out.unanswered} open, {out.reruns} re-run, {out.unknown} unknown")
+            if (out.unanswered, out.reruns, out.unknown) != (
+                2,
+                1,
+                1,
+            ) or UNKNOWN_OUTCOME not in context:
+                out.notes.append(
+                    f"crash: {out.unanswered} open, {out.reruns} re-run, {out.unknown} unknown"
+                )
         elif out.reruns or out.unknown:
             out.notes.append("a drop left a call without its result")
 
@@ -269,7 +294,11 @@ async def fakes() -> AsyncIterator[tuple[FakeWSServer, FakeHTTPServer]]:
 
 @pytest.mark.parametrize(("point", "transport", "mode"), CASES)
 async def test_drop_point(
-    point: str, transport: str, mode: str, fakes: tuple[FakeWSServer, FakeHTTPServer], tmp_path: Path
+    point: str,
+    transport: str,
+    mode: str,
+    fakes: tuple[FakeWSServer, FakeHTTPServer],
+    tmp_path: Path,
 ) -> None:
     ws, http = fakes
     count = runs(1, LONG_RUNS[point])
@@ -300,10 +329,18 @@ async def test_crash_between_execute_and_result_is_settled_before_the_model_is_a
     (root / "notes.txt").write_text("alpha\n")
     ran: Counter[str] = Counter()
     note = Note()
-    tools = [*counted([t for t in default_tools(LocalWorkspace(root)) if t.name in TOOLS], ran, set()), note]
-    calls = [("read", {"file": "notes.txt"}), ("write", {"file": "notes.txt", "content": "x"}),
-             ("shell", {"command": "echo ran >> runs.log"}), ("note", {"sql": "q"}),
-             ("edit", {"file": "notes.txt", "old": "alpha", "new": "beta"}), ("teleport", {})]
+    tools = [
+        *counted([t for t in default_tools(LocalWorkspace(root)) if t.name in TOOLS], ran, set()),
+        note,
+    ]
+    calls = [
+        ("read", {"file": "notes.txt"}),
+        ("write", {"file": "notes.txt", "content": "x"}),
+        ("shell", {"command": "echo ran >> runs.log"}),
+        ("note", {"sql": "q"}),
+        ("edit", {"file": "notes.txt", "old": "alpha", "new": "beta"}),
+        ("teleport", {}),
+    ]
     async with await EventStore.open(tmp_path / "events.db") as store:
         conv = str((await store.create_conversation(workspace="w", user_id="u", title="t")).id)
         crashed = [Event("user", "tidy", None, conv, "t1")]
@@ -320,7 +357,12 @@ async def test_crash_between_execute_and_result_is_settled_before_the_model_is_a
     settled = [e for e in stored if e.type == "result"]
     assert [(e.payload or {})["name"] for e in settled] == [n for n, _ in calls]
     assert [(e.payload or {})["recovered"] for e in settled] == [
-        "rerun", "unknown", "unknown", "unknown", "unknown", "rerun",
+        "rerun",
+        "unknown",
+        "unknown",
+        "unknown",
+        "unknown",
+        "rerun",
     ]
     assert {e.turn_id for e in settled} == {"t1"}  # filed under the turn that made the calls
     assert seen[: len(settled)] == settled  # shown first, before the new question
@@ -334,7 +376,9 @@ async def test_crash_between_execute_and_result_is_settled_before_the_model_is_a
     assert asked.rstrip().endswith("go on")
     assert unanswered_calls(stored) == []  # the second turn settled nothing more
     assert sum(1 for e in stored if e.type == "result") == len(calls)
-    record("drops/crash_settled", calls=len(calls), reruns=2, unknown=4, tool_runs=sum(ran.values()))
+    record(
+        "drops/crash_settled", calls=len(calls), reruns=2, unknown=4, tool_runs=sum(ran.values())
+    )
 
 
 async def test_cancel_during_a_tool_run_is_settled_on_the_next_turn(tmp_path: Path) -> None:
@@ -353,7 +397,10 @@ async def test_cancel_during_a_tool_run_is_settled_on_the_next_turn(tmp_path: Pa
     (root / "notes.txt").write_text("alpha\n")
     ran: Counter[str] = Counter()
     slow = Slow()
-    tools = [slow, *counted([t for t in default_tools(LocalWorkspace(root)) if t.name == "read"], ran, set())]
+    tools = [
+        slow,
+        *counted([t for t in default_tools(LocalWorkspace(root)) if t.name == "read"], ran, set()),
+    ]
     reply = f'§call: {{"name": "slow", "args": {{"sql": "q"}}}}\n{READ_CALL}§execute\n'
     provider = FakeProvider(Script.of([reply, "§respond: checked\n§end\n"]))
     async with await EventStore.open(tmp_path / "events.db") as store:

@@ -40,7 +40,9 @@ from silcrow.tools.process import group_running
 SHELL = "sleep 60 & sleep 60; wait"
 STDIN_EXIT_LIMIT = 1.0
 PARENT_EXIT_LIMIT = WATCHDOG_PERIOD + 1.0
-START_DEADLINE = 30.0  # seconds for the daemon to start the shell command (first prompt imports the agent)
+START_DEADLINE = (
+    30.0  # seconds for the daemon to start the shell command (first prompt imports the agent)
+)
 
 
 def shell_call(command: str = SHELL) -> str:
@@ -91,13 +93,17 @@ class ShellRun:
         return left
 
 
-async def shell_started(daemon_pid: int, conversation: asyncio.Future[Any] | None = None) -> ShellRun:
+async def shell_started(
+    daemon_pid: int, conversation: asyncio.Future[Any] | None = None
+) -> ShellRun:
     """Wait until the shell command's two ``sleep`` children run; fails if the turn ends first."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + START_DEADLINE
     while loop.time() < deadline:
         if conversation is not None and conversation.done():
-            raise AssertionError(f"the turn ended before its shell command ran: {conversation.result()}")
+            raise AssertionError(
+                f"the turn ended before its shell command ran: {conversation.result()}"
+            )
         below = descendants(daemon_pid)
         sleeps = [pid for pid in below if comm(pid) == "sleep"]
         groups = {int(fields[2]) for fields in map(stat, sleeps) if fields}
@@ -125,11 +131,16 @@ async def spawn_with_shell(
     root = tmp / f"ws{n}"
     root.mkdir()
     daemon = await RawDaemon.spawn(tmp / f"run{n}.db", cwd=root)
-    await daemon.request("initialize", {
-        "processId": process_id, "rootUri": root.as_uri(), "capabilities": {},
-        "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
-        "initializationOptions": {"provider": "fake", **shell_script()},
-    })
+    await daemon.request(
+        "initialize",
+        {
+            "processId": process_id,
+            "rootUri": root.as_uri(),
+            "capabilities": {},
+            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+            "initializationOptions": {"provider": "fake", **shell_script()},
+        },
+    )
     daemon.notify("initialized", {})
     prompt = asyncio.ensure_future(daemon.request("silcrow/prompt", {"text": "run it"}))
     try:
@@ -148,9 +159,15 @@ class Deaths:
     permission_asks: int = 0
 
     def check(self, name: str, limit: float, code: int, count: int) -> None:
-        record(name, runs=len(self.latencies), limit_s=limit, **summary(self.latencies),
-               exit_codes=sorted(set(self.codes)), survivors=sum(len(s) for s in self.survivors),
-               permission_asks=self.permission_asks)
+        record(
+            name,
+            runs=len(self.latencies),
+            limit_s=limit,
+            **summary(self.latencies),
+            exit_codes=sorted(set(self.codes)),
+            survivors=sum(len(s) for s in self.survivors),
+            permission_asks=self.permission_asks,
+        )
         assert len(self.latencies) == count
         assert self.codes == [code] * count
         assert self.survivors == [[]] * count
@@ -159,11 +176,16 @@ class Deaths:
 
 
 def asks(daemon: RawDaemon) -> int:
-    return sum(1 for r in daemon.requests
-               if r["method"] in ("window/showMessageRequest", "silcrow/requestPermission"))
+    return sum(
+        1
+        for r in daemon.requests
+        if r["method"] in ("window/showMessageRequest", "silcrow/requestPermission")
+    )
 
 
-async def test_closing_stdin_ends_the_daemon_within_a_second_and_kills_its_shell(tmp_path: Path) -> None:
+async def test_closing_stdin_ends_the_daemon_within_a_second_and_kills_its_shell(
+    tmp_path: Path,
+) -> None:
     count = runs(3, 50)
     deaths = Deaths([], [], [])
     for n in range(count):

@@ -73,8 +73,16 @@ class Layout:
 
 def make_layout(base: Path) -> Layout:
     root, outside, sibling, data = base / "repo", base / "outside", base / "repo-old", base / "data"
-    for folder in (root / "src", root / "mid", root / "deep", root / ".git" / "hooks", root / ".silcrow",
-                   outside, sibling, data):
+    for folder in (
+        root / "src",
+        root / "mid",
+        root / "deep",
+        root / ".git" / "hooks",
+        root / ".silcrow",
+        outside,
+        sibling,
+        data,
+    ):
         folder.mkdir(parents=True)
     (root / "inside.txt").write_text("inside text\n")
     (root / "src" / "app.py").write_text("def main():\n    return 1\n")
@@ -205,14 +213,22 @@ def guarded(lay: Layout) -> dict[str, dict[str, str]]:
 
 async def test_two_hundred_escape_attempts_through_the_agent_escape_nowhere(tmp_path: Path) -> None:
     lay = make_layout(tmp_path)
-    plain = [Attempt(tool, args, kind) for path, kind in paths(lay) for tool, args in tool_calls(path)]
+    plain = [
+        Attempt(tool, args, kind) for path, kind in paths(lay) for tool, args in tool_calls(path)
+    ]
     plain += [Attempt(tool, args, "out") for tool, args in shell_calls(lay)]
-    plain += [Attempt("find", {"pattern": "*.txt", "text": "canary-"}, "literal"),
-              Attempt("list", {"path": ".", "depth": 6}, "literal"),
-              Attempt("find", {"pattern": "**/secret.txt"}, "literal")]
-    before_swap = [Attempt("read", {"file": "mid/file.txt"}, "literal"),
-                   Attempt("write", {"file": "mid/new.txt", "content": "ok\n"}, "literal")]
-    after_swap = [Attempt(t, a, "out") for p in ("mid/secret.txt", "midfile.txt") for t, a in tool_calls(p)]
+    plain += [
+        Attempt("find", {"pattern": "*.txt", "text": "canary-"}, "literal"),
+        Attempt("list", {"path": ".", "depth": 6}, "literal"),
+        Attempt("find", {"pattern": "**/secret.txt"}, "literal"),
+    ]
+    before_swap = [
+        Attempt("read", {"file": "mid/file.txt"}, "literal"),
+        Attempt("write", {"file": "mid/new.txt", "content": "ok\n"}, "literal"),
+    ]
+    after_swap = [
+        Attempt(t, a, "out") for p in ("mid/secret.txt", "midfile.txt") for t, a in tool_calls(p)
+    ]
     mid_turn = [cycle(before_swap), cycle(after_swap), "§respond: done\n§end\n"]
     turns = [[*map(cycle, batches(plain, CALLS_PER_CYCLE)), "§respond: done\n§end\n"], mid_turn]
     attempts = [*plain, *before_swap, *after_swap]
@@ -222,9 +238,16 @@ async def test_two_hundred_escape_attempts_through_the_agent_escape_nowhere(tmp_
     store = await EventStore.open(lay.db)
     try:
         ws = LocalWorkspace(lay.root)
-        policy = PermissionPolicy.from_settings({"shell": "allow"})  # refusals must come from the tools
-        done = await run_turns(store, default_tools(ws, store=store), turns, policy=policy,
-                               hooks={swap_at: lambda: swap_mid(lay)})
+        policy = PermissionPolicy.from_settings(
+            {"shell": "allow"}
+        )  # refusals must come from the tools
+        done = await run_turns(
+            store,
+            default_tools(ws, store=store),
+            turns,
+            policy=policy,
+            hooks={swap_at: lambda: swap_mid(lay)},
+        )
     finally:
         await store.close()
 
@@ -243,7 +266,9 @@ async def test_two_hundred_escape_attempts_through_the_agent_escape_nowhere(tmp_
         outcome = verdict(result.content, bool(payload.get("error")))
         tally[outcome] += 1
         per_tool[attempt.tool] += 1
-        must_fail = attempt.kind == "out" or (attempt.kind == "protected" and attempt.tool in ("write", "edit"))
+        must_fail = attempt.kind == "out" or (
+            attempt.kind == "protected" and attempt.tool in ("write", "edit")
+        )
         if must_fail and outcome == "allowed":
             wrongly_allowed.append((attempt, result.content[:200]))
 
@@ -254,12 +279,27 @@ async def test_two_hundred_escape_attempts_through_the_agent_escape_nowhere(tmp_
     in_requests = needles_in_text(done.sent_to_model(), [CANARY, MARKER])
     escapes = len(leaked) + len(wrongly_allowed) + sum(map(len, touched.values()))
     record(
-        "escapes/agent", attempts=len(attempts), per_tool=dict(per_tool), refused=tally["refused"],
-        failed=tally["failed"], allowed_inside=tally["allowed"], crashed=tally["crashed"],
-        escapes=escapes, canary_in_store=sum(in_store.values()), canary_in_db_bytes=sum(in_bytes.values()),
-        canary_in_requests=sum(in_requests.values()), store_cells_scanned=cells,
+        "escapes/agent",
+        attempts=len(attempts),
+        per_tool=dict(per_tool),
+        refused=tally["refused"],
+        failed=tally["failed"],
+        allowed_inside=tally["allowed"],
+        crashed=tally["crashed"],
+        escapes=escapes,
+        canary_in_store=sum(in_store.values()),
+        canary_in_db_bytes=sum(in_bytes.values()),
+        canary_in_requests=sum(in_requests.values()),
+        store_cells_scanned=cells,
     )
-    assert len(attempts) >= 200 and set(per_tool) == {"read", "write", "edit", "list", "find", "shell"}
+    assert len(attempts) >= 200 and set(per_tool) == {
+        "read",
+        "write",
+        "edit",
+        "list",
+        "find",
+        "shell",
+    }
     assert leaked == [] and wrongly_allowed == []
     assert touched == {name: [] for name in before}
     assert not (lay.outside / "created-through-link.txt").exists()
@@ -293,13 +333,21 @@ async def test_through_the_daemon_no_apply_edit_leaves_the_root_and_the_store_is
                "chain1.txt", "dangling.txt", "deep/middle/secret.txt", "loop_a", "up/outside/x.txt",
                ".git/hooks/pre-commit", ".GIT/config", "gitlink/HEAD", "state/silcrow.db",
                "state/silcrow.db-wal", str(db), "~/.bashrc", "inside.txt\x00x"]  # fmt: skip
-    attempts = [c for p in targets for c in (call("write", file=p, content="PWNED\n"),
-                                              call("edit", file=p, start=1, end=1, new="PWNED"),
-                                              call("read", file=p))]
+    attempts = [
+        c
+        for p in targets
+        for c in (
+            call("write", file=p, content="PWNED\n"),
+            call("edit", file=p, start=1, end=1, new="PWNED"),
+            call("read", file=p),
+        )
+    ]
     cycle_text = "".join(a.replace("§execute\n", "") for a in attempts) + "§execute\n"
     replies = [cycle_text, call("write", file="ok.txt", content="fine\n"), respond("done")]
     before = guarded(lay)
-    daemon = await start_daemon(lay.root, db, settings={"fakeScript": {"replies": replies, "chunk": 4096}})
+    daemon = await start_daemon(
+        lay.root, db, settings={"fakeScript": {"replies": replies, "chunk": 4096}}
+    )
     try:
         result = await daemon.prompt("tidy up")
         store_during = {p.name: p.read_bytes()[:16] for p in store_files(db)}
@@ -309,15 +357,23 @@ async def test_through_the_daemon_no_apply_edit_leaves_the_root_and_the_store_is
     uris = [u for edit in daemon.edits for u in edit_uris(edit)]
     outside_uris = [u for u in uris if not u.startswith(lay.root.as_uri() + "/")]
     refused = sum(1 for e in results if e["payload"]["error"])
-    record("escapes/daemon", attempts=len(attempts), refused=refused, apply_edits=len(daemon.edits),
-           apply_edits_outside=len(outside_uris), escapes=len(outside_uris))
+    record(
+        "escapes/daemon",
+        attempts=len(attempts),
+        refused=refused,
+        apply_edits=len(daemon.edits),
+        apply_edits_outside=len(outside_uris),
+        escapes=len(outside_uris),
+    )
     assert result["stopReason"] == "end"
     assert len(results) == len(attempts) + 1
     writes = [e for e in results if e["payload"]["name"] in ("write", "edit")]
     assert all(e["payload"]["error"] for e in writes[:-1]) and not writes[-1]["payload"]["error"]
     assert outside_uris == [] and set(uris) == {(lay.root / "ok.txt").as_uri()}
     assert (lay.root / "ok.txt").read_text() == "fine\n"
-    assert {name: changed(before[name], guarded(lay)[name]) for name in before} == {n: [] for n in before}
+    assert {name: changed(before[name], guarded(lay)[name]) for name in before} == {
+        n: [] for n in before
+    }
     assert store_during["silcrow.db"].startswith(b"SQLite format 3")
     assert integrity(db) == "ok"
     assert not needles_in_text(json.dumps(daemon.events), [CANARY, MARKER])
@@ -332,8 +388,15 @@ def test_regressions_loop_git_case_and_store_path(tmp_path: Path, monkeypatch: A
     monkeypatch.setenv("SILCROW_DB", str(lay.root / "state" / "events.sqlite"))
     ws = LocalWorkspace(lay.root)
     refused = 0
-    for path in ("loop_a", "loop_b/x", ".GIT/hooks/pre-commit", ".Git/config",
-                 "state/events.sqlite", "state/events.sqlite-wal", "state/events.sqlite-journal"):
+    for path in (
+        "loop_a",
+        "loop_b/x",
+        ".GIT/hooks/pre-commit",
+        ".Git/config",
+        "state/events.sqlite",
+        "state/events.sqlite-wal",
+        "state/events.sqlite-journal",
+    ):
         try:
             ws.check_write(path)
         except ToolError:

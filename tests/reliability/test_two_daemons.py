@@ -54,7 +54,9 @@ def replies(tag: str, turns: int) -> list[str]:
     """Two cycles per turn: think + write + read, then a streamed answer."""
     write = json.dumps({"name": "write", "args": {"file": f"{tag}.txt", "content": f"{tag}\n"}})
     read = json.dumps({"name": "read", "args": {"file": f"{tag}.txt"}})
-    cycle = f"§think: writing {tag} down and reading it back\n§call: {write}\n§call: {read}\n§execute\n"
+    cycle = (
+        f"§think: writing {tag} down and reading it back\n§call: {write}\n§call: {read}\n§execute\n"
+    )
     answer = f"§respond: {tag} is written and reads back the same, line for line.\n§end\n"
     return [cycle, answer] * turns
 
@@ -64,11 +66,22 @@ async def daemons(db: Path, layout: list[list[Path]], turns: int) -> AsyncIterat
     """One daemon per entry of ``layout`` (its workspace folders), all on ``db``."""
     started = await asyncio.gather(*(RawDaemon.spawn(db, cwd=folders[0]) for folders in layout))
     try:
-        await asyncio.gather(*(
-            d.initialize(folders, {"streaming": "token", "fakeScript": {
-                "replies": replies(f"w{i}", turns), "chunk": 4, "delay": 0.002}})
-            for i, (d, folders) in enumerate(zip(started, layout, strict=True))
-        ))
+        await asyncio.gather(
+            *(
+                d.initialize(
+                    folders,
+                    {
+                        "streaming": "token",
+                        "fakeScript": {
+                            "replies": replies(f"w{i}", turns),
+                            "chunk": 4,
+                            "delay": 0.002,
+                        },
+                    },
+                )
+                for i, (d, folders) in enumerate(zip(started, layout, strict=True))
+            )
+        )
         yield started
         for d in started:
             await d.close()
@@ -87,7 +100,10 @@ async def converse(daemon: RawDaemon, folder: Path, turns: int) -> tuple[str, li
     results: list[dict[str, Any]] = []
     cid = ""
     for n in range(turns):
-        params: dict[str, Any] = {"text": f"turn {n}: note it down", "workspaceUri": folder.as_uri()}
+        params: dict[str, Any] = {
+            "text": f"turn {n}: note it down",
+            "workspaceUri": folder.as_uri(),
+        }
         if cid:
             params["conversationId"] = cid
         try:
@@ -103,9 +119,13 @@ async def converse(daemon: RawDaemon, folder: Path, turns: int) -> tuple[str, li
 
 def locked_lines(daemon: RawDaemon, results: list[dict[str, Any]]) -> list[str]:
     """Lines saying "database is locked" in what ``daemon`` wrote and sent, and in its prompt results."""
-    texts = [*(str(r.get("error", "")) for r in results), daemon.stderr.decode("utf-8", "replace"),
-             *daemon.texts("window/logMessage"), *daemon.texts("window/showMessage"),
-             *(e["content"] for e in daemon.events)]
+    texts = [
+        *(str(r.get("error", "")) for r in results),
+        daemon.stderr.decode("utf-8", "replace"),
+        *daemon.texts("window/logMessage"),
+        *daemon.texts("window/showMessage"),
+        *(e["content"] for e in daemon.events),
+    ]
     return [line for text in texts for line in text.splitlines() if LOCKED in line]
 
 
@@ -118,12 +138,18 @@ def turn_blocks(events: list[dict[str, Any]]) -> list[str]:
     return blocks
 
 
-def inconsistencies(cid: str, results: list[dict[str, Any]], received: list[dict[str, Any]],
-                    stored: list[dict[str, Any]]) -> list[str]:
+def inconsistencies(
+    cid: str,
+    results: list[dict[str, Any]],
+    received: list[dict[str, Any]],
+    stored: list[dict[str, Any]],
+) -> list[str]:
     found: list[str] = []
     if stored != received:
-        found.append(f"{cid}: stored {len(stored)} events, the client received {len(received)}"
-                     " (or in another order / with other fields)")
+        found.append(
+            f"{cid}: stored {len(stored)} events, the client received {len(received)}"
+            " (or in another order / with other fields)"
+        )
     if [e["seq"] for e in stored] != list(range(1, len(stored) + 1)):
         found.append(f"{cid}: seqs have a gap or a repeat")
     if turn_blocks(stored) != [r["turnId"] for r in results if r["turnId"]]:
@@ -145,12 +171,19 @@ async def test_two_daemons_share_a_store_without_locks_or_mixed_histories(
     started = time.monotonic()
     async with daemons(db, layout, turns) as pair:
         owners = [d for d in pair for _ in range(CONVERSATIONS)]
-        done = await asyncio.gather(*(
-            converse(d, folder, turns)
-            for d, folders in zip(pair, layout, strict=True) for folder in folders
-        ))
+        done = await asyncio.gather(
+            *(
+                converse(d, folder, turns)
+                for d, folders in zip(pair, layout, strict=True)
+                for folder in folders
+            )
+        )
     seconds = round(time.monotonic() - started, 2)
-    said = [line for d, (_, results) in zip(owners, done, strict=True) for line in locked_lines(d, results)]
+    said = [
+        line
+        for d, (_, results) in zip(owners, done, strict=True)
+        for line in locked_lines(d, results)
+    ]
     locked = len(said)
     stop_reasons = Counter(r["stopReason"] for _, results in done for r in results)
     errors = sum(e["type"] == "error" for d in pair for e in d.events)
@@ -169,9 +202,15 @@ async def test_two_daemons_share_a_store_without_locks_or_mixed_histories(
     check = integrity(db)
     record(
         f"two_daemons/{'same_folder' if shared_folder else 'own_folders'}",
-        daemons=len(pair), conversations=len(conversations), turns=sum(stop_reasons.values()),
-        events=len(everything), locked_errors=locked, error_events=errors,
-        problems=len(problems), integrity=check, seconds=seconds,
+        daemons=len(pair),
+        conversations=len(conversations),
+        turns=sum(stop_reasons.values()),
+        events=len(everything),
+        locked_errors=locked,
+        error_events=errors,
+        problems=len(problems),
+        integrity=check,
+        seconds=seconds,
     )
     assert locked == 0, said[:20]
     assert stop_reasons == Counter(end=len(pair) * CONVERSATIONS * turns)
@@ -188,7 +227,10 @@ async def test_a_window_killed_mid_turn_does_not_block_the_other(tmp_path: Path)
     totals: Counter[str] = Counter()
     problems: list[str] = []
     for n in range(repeats):
-        db, layout = tmp_path / f"shared{n}.db", [[tmp_path / f"doomed{n}"], [tmp_path / f"kept{n}"]]
+        db, layout = (
+            tmp_path / f"shared{n}.db",
+            [[tmp_path / f"doomed{n}"], [tmp_path / f"kept{n}"]],
+        )
         for (folder,) in layout:
             folder.mkdir()
         async with daemons(db, layout, turns) as (doomed, kept):
@@ -207,18 +249,28 @@ async def test_a_window_killed_mid_turn_does_not_block_the_other(tmp_path: Path)
         kept_stored = [e for e in everything if e["conversationId"] == cid]
         kept_received = [e for e in kept.events if e["conversationId"] == cid]
         problems += inconsistencies(cid, results, kept_received, kept_stored)
-        problems += [f"repeat {n}: {len(lost)} events the killed daemon sent are not stored"] * bool(lost)
+        problems += [
+            f"repeat {n}: {len(lost)} events the killed daemon sent are not stored"
+        ] * bool(lost)
         problems += [f"repeat {n}: {r}" for r in results if r["stopReason"] != "end"]
         check = integrity(db)
         problems += [f"repeat {n}: integrity_check: {check}"] * (check != "ok")
         said = locked_lines(kept, results)
         problems += [f"repeat {n}: {line}" for line in said]
-        totals.update(locked=len(said), turns=len(results),
-                      killed_events=len(doomed.events), lost=len(lost))
-    record("two_daemons/one_killed", seed=seed, repeats=repeats, turns_of_the_other=totals["turns"],
-           events_of_the_killed=totals["killed_events"], events_missing=totals["lost"],
-           locked_errors=totals["locked"], problems=len(problems),
-           kills_while_the_other_ran=totals["overlapped"])
+        totals.update(
+            locked=len(said), turns=len(results), killed_events=len(doomed.events), lost=len(lost)
+        )
+    record(
+        "two_daemons/one_killed",
+        seed=seed,
+        repeats=repeats,
+        turns_of_the_other=totals["turns"],
+        events_of_the_killed=totals["killed_events"],
+        events_missing=totals["lost"],
+        locked_errors=totals["locked"],
+        problems=len(problems),
+        kills_while_the_other_ran=totals["overlapped"],
+    )
     assert totals["locked"] == 0
     assert problems == [], f"seed {seed}"
     assert totals["turns"] == turns * repeats

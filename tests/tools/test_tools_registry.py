@@ -23,15 +23,26 @@ def test_nine_tools_with_store_eight_without(ws: LocalWorkspace) -> None:
 def test_categories_and_idempotence(ws: LocalWorkspace) -> None:
     tools = {t.name: t for t in default_tools(ws, store=FakeStore())}
     expected = {
-        "read": ("read", True), "list": ("read", True), "find": ("read", True), "recall": ("memory", True),
-        "write": ("edit", True), "edit": ("edit", False), "shell": ("shell", False),
-        "search": ("network", True), "scrape": ("network", True),
+        "read": ("read", True),
+        "list": ("read", True),
+        "find": ("read", True),
+        "recall": ("memory", True),
+        "write": ("edit", True),
+        "edit": ("edit", False),
+        "shell": ("shell", False),
+        "search": ("network", True),
+        "scrape": ("network", True),
     }
     assert {n: (t.category, t.idempotent) for n, t in tools.items()} == expected
 
 
 def test_settings_reach_the_tools(ws: LocalWorkspace) -> None:
-    settings = ToolSettings(scrape_allow_private=True, shell_max_timeout=7, search_engine="searxng", search_base_url="http://127.0.0.1:1")
+    settings = ToolSettings(
+        scrape_allow_private=True,
+        shell_max_timeout=7,
+        search_engine="searxng",
+        search_base_url="http://127.0.0.1:1",
+    )
     tools = {t.name: t for t in default_tools(ws, settings=settings)}
     assert tools["scrape"].allow_private is True  # type: ignore[attr-defined]
     assert tools["shell"].max_timeout == 7  # type: ignore[attr-defined]
@@ -52,7 +63,10 @@ def test_describe_accepts_the_short_schema_form() -> None:
     class Custom(Tool):
         name = "db"
         description = "Query\n  the database."
-        args = {"sql": {"type": "string", "description": "a query"}, "limit": {"type": "integer", "default": 10}}
+        args = {
+            "sql": {"type": "string", "description": "a query"},
+            "limit": {"type": "integer", "default": 10},
+        }
         category = "read"
 
         async def execute(self, **kw: Any) -> ToolResult:

@@ -37,7 +37,11 @@ async def wait_group_gone(pgid: int, within: float = 10.0) -> None:
 async def test_exit_code_cwd_and_combined_output(layout: Layout, tools: dict[str, Tool]) -> None:
     result = await tools["shell"].execute(command="pwd; echo err >&2; exit 3")
     assert "exited 3" in result.outcome and not result.error
-    assert str(layout.root) in result.content and "err" in result.content and "[exit code 3]" in result.content
+    assert (
+        str(layout.root) in result.content
+        and "err" in result.content
+        and "[exit code 3]" in result.content
+    )
 
 
 async def test_stdin_is_closed(tools: dict[str, Tool]) -> None:
@@ -87,10 +91,14 @@ async def test_grandchild_holding_the_pipe_does_not_block(ws: LocalWorkspace) ->
     outcome = await asyncio.wait_for(ws.run(command, timeout=60), 10)
     assert outcome.exit_code == 0 and "started" in outcome.output
     assert (ws.root / "child.txt").read_text().strip().isdigit()
-    assert not group_running(int((ws.root / "pg.txt").read_text()))  # the orphan went with its group
+    assert not group_running(
+        int((ws.root / "pg.txt").read_text())
+    )  # the orphan went with its group
 
 
-async def test_child_environment_has_no_secrets(ws: LocalWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_child_environment_has_no_secrets(
+    ws: LocalWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FAKE_API_KEY", "sk-should-not-leak")
     monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-should-not-leak")
     monkeypatch.setenv("DB_PASSWORD", "pw-should-not-leak")
@@ -144,7 +152,9 @@ async def test_sandbox_keeps_exit_code_caps_and_streaming(boxed: LocalWorkspace)
     async def sink(text: str) -> None:
         seen.append(text)
 
-    outcome = await boxed.run("echo FIRST; seq 1 100000; echo LAST; exit 7", timeout=20, on_output=sink)
+    outcome = await boxed.run(
+        "echo FIRST; seq 1 100000; echo LAST; exit 7", timeout=20, on_output=sink
+    )
     assert outcome.exit_code == 7 and outcome.truncated
     assert outcome.output.startswith("FIRST") and outcome.output.rstrip().endswith("LAST")
     assert "".join(seen).endswith("LAST\n")
@@ -153,7 +163,9 @@ async def test_sandbox_keeps_exit_code_caps_and_streaming(boxed: LocalWorkspace)
 @pytest.mark.slow  # runs bubblewrap and waits for its processes to die
 @needs_sandbox
 @pytest.mark.parametrize("end", ["timeout", "cancel"])
-async def test_sandbox_timeout_and_cancel_kill_every_process(boxed: LocalWorkspace, end: str) -> None:
+async def test_sandbox_timeout_and_cancel_kill_every_process(
+    boxed: LocalWorkspace, end: str
+) -> None:
     mark = f"600.{os.getpid()}{id(boxed) % 100000}"
     command = f"setsid sleep {mark}1 & (sleep {mark}2 &) ; trap '' TERM; touch up; sleep {mark}3"
     task = asyncio.create_task(boxed.run(command, timeout=0.5 if end == "timeout" else 60))
@@ -170,7 +182,9 @@ async def test_sandbox_timeout_and_cancel_kill_every_process(boxed: LocalWorkspa
 
 @needs_sandbox
 async def test_a_missing_bubblewrap_fails_the_command_never_runs_it_bare(layout: Layout) -> None:
-    broken = LocalWorkspace(layout.root, sandbox=replace(SANDBOX, bwrap=str(layout.root / "no-bwrap")))  # type: ignore[arg-type]
+    broken = LocalWorkspace(
+        layout.root, sandbox=replace(SANDBOX, bwrap=str(layout.root / "no-bwrap"))
+    )  # type: ignore[arg-type]
     with pytest.raises(OSError):
         await broken.run("true", timeout=5)
 
@@ -189,7 +203,9 @@ async def test_output_streams_to_context_sink(ws: LocalWorkspace) -> None:
     assert "".join(seen) == "one\ntwo\n"
 
 
-async def test_shell_runs_in_root_even_with_relative_root(layout: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_shell_runs_in_root_even_with_relative_root(
+    layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(layout.base)
     ws = LocalWorkspace(Path("repo"))
     assert ws.root == layout.root.resolve()
@@ -224,7 +240,9 @@ def outside_tmp() -> Iterator[Path]:
 
 
 @needs_sandbox
-async def test_sandbox_hides_home_credentials_and_the_store(layout: Layout, outside_tmp: Path) -> None:
+async def test_sandbox_hides_home_credentials_and_the_store(
+    layout: Layout, outside_tmp: Path
+) -> None:
     home, store = outside_tmp / "home", outside_tmp / "data" / "silcrow"
     for folder in (home / ".ssh", home / ".config" / "gh", store):
         folder.mkdir(parents=True)
@@ -237,7 +255,8 @@ async def test_sandbox_hides_home_credentials_and_the_store(layout: Layout, outs
     ws = LocalWorkspace(layout.root, sandbox=sandbox)
     outcome = await ws.run(
         f"cd {home}; cat .ssh/id_ed25519 .netrc .config/gh/hosts.yml {store}/silcrow.db notes.txt; "
-        f"echo x > .ssh/planted; ls -a .ssh", timeout=10,
+        f"echo x > .ssh/planted; ls -a .ssh",
+        timeout=10,
     )
     assert "SECRET" not in outcome.output and "visible" in outcome.output
     assert not (home / ".ssh" / "planted").exists()
@@ -260,16 +279,22 @@ def worktree(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @needs_sandbox
-async def test_sandbox_lets_git_commit_in_a_worktree_but_not_plant_hooks(worktree: tuple[Path, Path]) -> None:
+async def test_sandbox_lets_git_commit_in_a_worktree_but_not_plant_hooks(
+    worktree: tuple[Path, Path],
+) -> None:
     main, tree = worktree
     hooks = main / ".git" / "hooks"
     outcome = await LocalWorkspace(tree, sandbox=SANDBOX).run(
         "echo hi > f && git add f && git -c user.email=a@b.c -c user.name=n commit -qm from-sandbox; "
-        f"echo owned > {hooks}/pre-commit; echo owned >> {main}/.git/config", timeout=20,
+        f"echo owned > {hooks}/pre-commit; echo owned >> {main}/.git/config",
+        timeout=20,
     )
     log = await asyncio.to_thread(git, "-C", str(main), "log", "--all", "--format=%s")
     assert "from-sandbox" in log, outcome.output
-    assert not (hooks / "pre-commit").exists() and "owned" not in (main / ".git" / "config").read_text()
+    assert (
+        not (hooks / "pre-commit").exists()
+        and "owned" not in (main / ".git" / "config").read_text()
+    )
 
 
 def test_sandbox_argv_turns_the_network_off_unless_allowed(layout: Layout) -> None:
@@ -277,7 +302,11 @@ def test_sandbox_argv_turns_the_network_off_unless_allowed(layout: Layout) -> No
     assert "--unshare-net" in sandbox.argv("true", layout.root, 3)
     assert "--unshare-net" not in replace(sandbox, network=True).argv("true", layout.root, 3)
     argv = sandbox.argv("true", layout.root, 3)
-    assert argv[-4:] == ["--", "/bin/sh", "-c", "true"] and "--cap-drop" in argv and "--die-with-parent" in argv
+    assert (
+        argv[-4:] == ["--", "/bin/sh", "-c", "true"]
+        and "--cap-drop" in argv
+        and "--die-with-parent" in argv
+    )
 
 
 def test_the_shells_path_has_no_relative_entries() -> None:

@@ -45,13 +45,17 @@ def test_human_size() -> None:
     assert [human_size(n) for n in (5, 1536, 3 * 1024 * 1024)] == ["5 B", "1.5 KB", "3.0 MB"]
 
 
-SEGMENTS = st.lists(st.sampled_from(["..", ".", "a", "b", "link", "~", "", "/", "repo", "repo-x"]), max_size=8)
+SEGMENTS = st.lists(
+    st.sampled_from(["..", ".", "a", "b", "link", "~", "", "/", "repo", "repo-x"]), max_size=8
+)
 
 
 @pytest.mark.slow  # hypothesis: 300 examples, about 1-3 s
 @settings(max_examples=300, deadline=None)
 @given(SEGMENTS)
-def test_confine_never_leaves_the_root(tmp_path_factory: pytest.TempPathFactory, segments: list[str]) -> None:
+def test_confine_never_leaves_the_root(
+    tmp_path_factory: pytest.TempPathFactory, segments: list[str]
+) -> None:
     base = tmp_path_factory.getbasetemp() / "confine"
     root = base / "repo"
     if not root.exists():

@@ -37,7 +37,14 @@ async def server() -> AsyncIterator[tuple[str, list[Any]]]:
 
     async def search(request: web.Request) -> web.Response:
         seen.append(dict(request.query))
-        results = [{"title": f"Result {i}", "url": f"https://example.org/{i}", "content": f"snippet  {i}\n"} for i in range(10)]
+        results = [
+            {
+                "title": f"Result {i}",
+                "url": f"https://example.org/{i}",
+                "content": f"snippet  {i}\n",
+            }
+            for i in range(10)
+        ]
         return web.json_response({"query": request.query["q"], "results": results})
 
     async def page(request: web.Request) -> web.Response:
@@ -57,7 +64,14 @@ async def server() -> AsyncIterator[tuple[str, list[Any]]]:
         return web.Response(status=404)
 
     app = web.Application()
-    for path, handler in [("/search", search), ("/page", page), ("/redirect", redirect), ("/big", big), ("/img", image), ("/missing", missing)]:
+    for path, handler in [
+        ("/search", search),
+        ("/page", page),
+        ("/redirect", redirect),
+        ("/big", big),
+        ("/img", image),
+        ("/missing", missing),
+    ]:
         app.router.add_get(path, handler)
     runner, base = await start(app)
     yield base, seen
@@ -69,7 +83,10 @@ async def test_searxng_engine_and_search_tool(server: tuple[str, list[Any]]) -> 
     tool = SearchTool(SearxngEngine(base), default_limit=3)
     result = await tool.execute(query="streaming parser")
     assert not result.error and "3 results" in result.outcome
-    assert "1. Result 0\n   https://example.org/0\n   snippet 0" in result.content and "Result 3" not in result.content
+    assert (
+        "1. Result 0\n   https://example.org/0\n   snippet 0" in result.content
+        and "Result 3" not in result.content
+    )
     assert seen == [{"q": "streaming parser", "format": "json"}]
     assert (await tool.execute(query="  ")).error
 
@@ -95,7 +112,9 @@ async def test_scrape_extracts_main_text(server: tuple[str, list[Any]]) -> None:
     assert not result.error, result
     assert "streaming parser consumes input" in result.content
     assert "Login" not in result.content and "Copyright" not in result.content
-    assert seen[-1] == base.removeprefix("http://")  # Host header kept while connecting to the checked address
+    assert seen[-1] == base.removeprefix(
+        "http://"
+    )  # Host header kept while connecting to the checked address
 
 
 async def test_scrape_follows_redirects(server: tuple[str, list[Any]]) -> None:
@@ -104,15 +123,26 @@ async def test_scrape_follows_redirects(server: tuple[str, list[Any]]) -> None:
     assert "streaming parser" in result.content and result.outcome.endswith("/page")
 
 
-async def test_scrape_refuses_loopback_and_private_by_default(server: tuple[str, list[Any]]) -> None:
+async def test_scrape_refuses_loopback_and_private_by_default(
+    server: tuple[str, list[Any]],
+) -> None:
     base, seen = server
-    for url in [f"{base}/page", "http://localhost/", "http://10.0.0.1/", "http://169.254.169.254/latest", "http://[::1]/", "http://[::ffff:127.0.0.1]/"]:
+    for url in [
+        f"{base}/page",
+        "http://localhost/",
+        "http://10.0.0.1/",
+        "http://169.254.169.254/latest",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+    ]:
         result = await ScrapeTool().execute(url=url)
         assert result.error and "private or local address" in result.content, url
     assert seen == []
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x", "gopher://x", "not a url", "http://"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.org/x", "gopher://x", "not a url", "http://"]
+)
 async def test_scrape_refuses_other_schemes(url: str) -> None:
     result = await ScrapeTool().execute(url=url)
     assert result.error
@@ -132,5 +162,15 @@ def test_is_public() -> None:
     import ipaddress
 
     assert is_public(ipaddress.ip_address("93.184.216.34"))
-    for private in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.0.1", "169.254.1.1", "::1", "fe80::1", "::ffff:10.0.0.1", "0.0.0.0"):
+    for private in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.1",
+        "172.16.0.1",
+        "169.254.1.1",
+        "::1",
+        "fe80::1",
+        "::ffff:10.0.0.1",
+        "0.0.0.0",
+    ):
         assert not is_public(ipaddress.ip_address(private)), private

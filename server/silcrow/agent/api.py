@@ -233,8 +233,10 @@ class Agent:
         log_ = await self._log()
         if await log_.get_conversation(spec.conversation_id) is None:
             await log_.create_conversation(
-                workspace=self.workspace_id, user_id=spec.user_id,
-                title=" ".join(spec.query.split())[:80], conversation_id=spec.conversation_id,
+                workspace=self.workspace_id,
+                user_id=spec.user_id,
+                title=" ".join(spec.query.split())[:80],
+                conversation_id=spec.conversation_id,
             )
         return log_
 

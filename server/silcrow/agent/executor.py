@@ -57,7 +57,9 @@ class Policy(Protocol):
 
     def remember(self, tool: Tool, args: dict[str, Any]) -> None: ...
 
-    def request(self, tool: Tool, args: dict[str, Any], conversation_id: str) -> PermissionRequest: ...
+    def request(
+        self, tool: Tool, args: dict[str, Any], conversation_id: str
+    ) -> PermissionRequest: ...
 
 
 def _error(outcome: str, content: str) -> ToolResult:
@@ -107,7 +109,9 @@ class Executor:
         tool = self.tools.get(call.name)
         if tool is None:
             names = ", ".join(sorted(self.tools)) or "(none)"
-            return _error(f"Unknown tool {call.name!r}", f"There is no tool {call.name!r}. Tools: {names}.")
+            return _error(
+                f"Unknown tool {call.name!r}", f"There is no tool {call.name!r}. Tools: {names}."
+            )
         problem = _bad_arguments(tool, call.args)
         if problem:
             return _error(f"Bad arguments for {tool.name}", problem)
@@ -126,7 +130,9 @@ class Executor:
             return _error(f"{tool.name} failed", str(exc))
         except Exception as exc:  # a tool bug must not end the turn
             if isinstance(exc, TimeoutError) and timer.expired():
-                return _error(f"{tool.name} ran past its {seconds:g} s deadline", deadline_message(seconds))
+                return _error(
+                    f"{tool.name} ran past its {seconds:g} s deadline", deadline_message(seconds)
+                )
             log.exception("tool %s crashed", tool.name)
             return _error(f"{tool.name} crashed", f"The tool crashed: {type(exc).__name__}: {exc}")
         finally:
@@ -138,7 +144,9 @@ class Executor:
         """Seconds ``tool`` may run; ``None`` for tools that enforce their own timeout."""
         return None if tool.name in OWN_TIMEOUT else self.deadline
 
-    async def _permit(self, tool: Tool, args: dict[str, Any], ctx: ToolContext) -> ToolResult | None:
+    async def _permit(
+        self, tool: Tool, args: dict[str, Any], ctx: ToolContext
+    ) -> ToolResult | None:
         if self.policy is None:
             return None
         verdict = self.policy.check(tool, args)

@@ -161,7 +161,9 @@ class TurnHandle:
             if self._state is _State.RUNNING:
                 self._state = _State.FINISHING
             self._outcome = TurnOutcome(
-                self.conversation_id, self.turn_id, reason,
+                self.conversation_id,
+                self.turn_id,
+                reason,
                 event.content if reason == "error" else None,
             )
         self._queue.put_nowait(event)
@@ -200,7 +202,9 @@ class TurnHandle:
         if not self._asked:
             payload = {"context": self._context} if self._context else None
             events.append(Event("user", self._query, payload, self.conversation_id, self.turn_id))
-        events.append(Event(kind, message, {"stopReason": kind}, self.conversation_id, self.turn_id))
+        events.append(
+            Event(kind, message, {"stopReason": kind}, self.conversation_id, self.turn_id)
+        )
         outcome = TurnOutcome(
             self.conversation_id, self.turn_id, kind, message if kind == "error" else None, raised
         )

@@ -56,7 +56,9 @@ class ProfileStore(Protocol):
 
     async def set_profile(self, user_id: str, profile: dict[str, Any]) -> None: ...
 
-    async def list_conversations(self, *, user_id: str | None = None, limit: int = 50) -> Sequence[Any]: ...
+    async def list_conversations(
+        self, *, user_id: str | None = None, limit: int = 50
+    ) -> Sequence[Any]: ...
 
     async def events(self, conversation_id: str) -> Sequence[Any]: ...
 
@@ -163,7 +165,9 @@ async def _ask(provider: Provider, system: str, user: str) -> str:
     return "".join(parts)
 
 
-async def _request_profile(provider: Provider, old: dict[str, Any], messages: list[str], max_chars: int) -> dict[str, Any]:
+async def _request_profile(
+    provider: Provider, old: dict[str, Any], messages: list[str], max_chars: int
+) -> dict[str, Any]:
     listing = "\n".join(f"- {' '.join(m.split())}" for m in messages)
     prompt = f"Current profile:\n{compact_json(old)}\n\nRecent messages from the user (newest first):\n{listing}"
     reply = await _ask(provider, INSTRUCTIONS.format(limit=max_chars), prompt)

@@ -36,7 +36,9 @@ RunCall = Callable[[CallToken, str, str | None], Awaitable[list[Event]]]
 
 async def closed_cleanly(log: EventLog, conversation_id: str) -> bool:
     """Whether the log ends where no call can be open (a finished turn: two cheap reads)."""
-    last = await log.events(conversation_id, after_seq=max(0, await log.last_seq(conversation_id) - 1))
+    last = await log.events(
+        conversation_id, after_seq=max(0, await log.last_seq(conversation_id) - 1)
+    )
     return not last or last[-1].type in ("end", "user")
 
 
@@ -79,6 +81,8 @@ def cycle_failure(
     """Step 2: the retry decision for one failed cycle."""
     retry = not retried and (mode == "auto" or (live and exc.retryable))
     note: dict[str, object] = {
-        "aborted_cycle": True, "recoverable": retry, "mode": "resume" if live else "replay",
+        "aborted_cycle": True,
+        "recoverable": retry,
+        "mode": "resume" if live else "replay",
     }
     return CycleFailure(note=note, retry=retry, to_replay=retry and mode == "auto" and live)

@@ -107,7 +107,11 @@ class TurnRunner:
     live_failed: bool = field(default=False)
 
     def _event(
-        self, spec: TurnSpec, type_: EventType, content: str = "", payload: dict[str, object] | None = None
+        self,
+        spec: TurnSpec,
+        type_: EventType,
+        content: str = "",
+        payload: dict[str, object] | None = None,
     ) -> Event:
         return Event(
             type=type_,
@@ -282,10 +286,16 @@ class TurnRunner:
 
     def _caller(self, spec: TurnSpec) -> RunCall:
         async def run_call(call: CallToken, turn_id: str, recovered: str | None) -> list[Event]:
-            ctx = ToolContext(conversation_id=spec.conversation_id, user_id=spec.user_id, turn_id=turn_id)
+            ctx = ToolContext(
+                conversation_id=spec.conversation_id, user_id=spec.user_id, turn_id=turn_id
+            )
             result = await self.executor.run(call, ctx)
             name = call.call.name if call.call is not None else "call"
-            payload: dict[str, Any] = {"name": name, "outcome": result.outcome, "error": result.error}
+            payload: dict[str, Any] = {
+                "name": name,
+                "outcome": result.outcome,
+                "error": result.error,
+            }
             if recovered is not None:
                 payload["recovered"] = recovered
             event = Event("result", result.content, payload, spec.conversation_id, turn_id)

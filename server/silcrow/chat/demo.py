@@ -18,8 +18,12 @@ import json
 from pathlib import Path
 from typing import TypedDict
 
-KEY_VARS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
-            "gemini": "GEMINI_API_KEY", "google": "GOOGLE_API_KEY"}
+KEY_VARS = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "google": "GOOGLE_API_KEY",
+}
 DEMO_FILES = ("README.md", "pyproject.toml", "package.json", "setup.py")
 HOW_TO_CONFIGURE = (
     "To use a real model, set an API key and run again:\n"
@@ -62,21 +66,29 @@ def demo_script(root: Path) -> DemoScript:
     """Scripted replies for the offline demo: think, a real read, then respond."""
     name = demo_file(root)
     if name is None:
-        answer = ("§respond: This is Silcrow's OFFLINE DEMO (scripted replies). "
-                  "Put a file in this folder and I will read it with a real tool call.\n§end\n")
+        answer = (
+            "§respond: This is Silcrow's OFFLINE DEMO (scripted replies). "
+            "Put a file in this folder and I will read it with a real tool call.\n§end\n"
+        )
         return {"replies": [answer] * 20, "chunk": 3, "delay": 0.01}
     call = json.dumps({"name": "read", "args": {"file": name, "end": 20}})
-    first = (f"§think: This is the offline demo, so my replies are scripted; the tool call is "
-             f"real. Let me read {name}.\n§call: {call}\n§execute\n")
-    second = (f"§think: The daemon read {name} from the workspace and gave me its lines.\n"
-              f"§respond: That was a real `read` of {name} through the daemon, shown above. "
-              f"The words you are reading now are scripted: this is the OFFLINE DEMO.\n§end\n")
+    first = (
+        f"§think: This is the offline demo, so my replies are scripted; the tool call is "
+        f"real. Let me read {name}.\n§call: {call}\n§execute\n"
+    )
+    second = (
+        f"§think: The daemon read {name} from the workspace and gave me its lines.\n"
+        f"§respond: That was a real `read` of {name} through the daemon, shown above. "
+        f"The words you are reading now are scripted: this is the OFFLINE DEMO.\n§end\n"
+    )
     return {"replies": [first, second] * 10, "chunk": 3, "delay": 0.01}
 
 
 def banner(provider: str | None) -> str:
     """The first line of a chat: the demo's label and how to leave it, or the provider's name."""
     if provider is None:
-        return ("=== Silcrow OFFLINE DEMO: no provider configured and no API key found; "
-                "replies are scripted (tool calls are real). ===\n" + HOW_TO_CONFIGURE)
+        return (
+            "=== Silcrow OFFLINE DEMO: no provider configured and no API key found; "
+            "replies are scripted (tool calls are real). ===\n" + HOW_TO_CONFIGURE
+        )
     return f"Silcrow chat ({provider}). Ctrl-C cancels a turn, /quit exits, /help lists commands."

@@ -58,7 +58,9 @@ class Renderer:
         elif kind == "result":
             self._switch("result")
             mark = self._style(RED, "✗") if payload.get("error") else "✓"
-            self.out.write(f"{mark} {terminal_safe(str(payload.get('outcome', '')), keep_newlines=False)}")
+            self.out.write(
+                f"{mark} {terminal_safe(str(payload.get('outcome', '')), keep_newlines=False)}"
+            )
         elif kind in ("error", "cancelled"):
             self._switch(str(kind))
             self.out.write(self._style(RED, content or str(kind)))

@@ -101,11 +101,15 @@ class ChatSession:
         if server is not None and server.stderr is not None:
             self._drain = asyncio.ensure_future(_drain(server.stderr))
         caps = t.ClientCapabilities(experimental={"silcrow": {"permissions": True}})
-        await self.client.initialize_async(t.InitializeParams(
-            capabilities=caps, process_id=os.getpid(), root_uri=self.root.as_uri(),
-            workspace_folders=[t.WorkspaceFolder(uri=self.root.as_uri(), name=self.root.name)],
-            initialization_options=self.settings(),
-        ))
+        await self.client.initialize_async(
+            t.InitializeParams(
+                capabilities=caps,
+                process_id=os.getpid(),
+                root_uri=self.root.as_uri(),
+                workspace_folders=[t.WorkspaceFolder(uri=self.root.as_uri(), name=self.root.name)],
+                initialization_options=self.settings(),
+            )
+        )
         self.client.initialized(t.InitializedParams())
 
     async def ask(self, text: str) -> str:
@@ -126,7 +130,9 @@ class ChatSession:
         if self.turn is not None and not self.cancelling and self.conversation is not None:
             self.cancelling = True
             print("\n[cancelling: press Ctrl-C again to quit]", flush=True)
-            self.client.protocol.send_request("silcrow/cancel", {"conversationId": self.conversation})
+            self.client.protocol.send_request(
+                "silcrow/cancel", {"conversationId": self.conversation}
+            )
             return
         if self.turn is not None and not self.cancelling:
             self.cancelling = True  # the first event has not named the conversation yet
@@ -143,8 +149,11 @@ class ChatSession:
             self.conversation = None
             print("[new conversation]")
         elif word == "/history":
-            found = plain(await self.client.protocol.send_request_async(
-                "silcrow/conversations", {"limit": 20}))
+            found = plain(
+                await self.client.protocol.send_request_async(
+                    "silcrow/conversations", {"limit": 20}
+                )
+            )
             self.listed = list(found.get("conversations", []))
             for n, conv in enumerate(self.listed, 1):
                 title = terminal_safe(str(conv["title"] or "(untitled)"), keep_newlines=False)
@@ -157,8 +166,11 @@ class ChatSession:
             print("commands: /new  /history  /resume N  /quit")
 
     async def resume(self, conversation_id: str) -> None:
-        found = plain(await self.client.protocol.send_request_async(
-            "silcrow/history", {"conversationId": conversation_id}))
+        found = plain(
+            await self.client.protocol.send_request_async(
+                "silcrow/history", {"conversationId": conversation_id}
+            )
+        )
         for ev in found.get("events", []):
             if ev["type"] == "user" and not (ev.get("payload") or {}).get("notice"):
                 print(f"\n> {terminal_safe(str(ev['content']))}")

@@ -96,5 +96,7 @@ def command_request(command: str, arguments: Sequence[object] | None) -> PromptP
     question = arg.get("question")
     text = question if isinstance(question, str) and question.strip() else _PROMPTS[command]
     raw: dict[str, object] = {"text": text, "context": [selection]}
-    raw |= {k: arg[k] for k in ("conversationId", "chunks", "workspaceUri") if arg.get(k) is not None}
+    raw |= {
+        k: arg[k] for k in ("conversationId", "chunks", "workspaceUri") if arg.get(k) is not None
+    }
     return prompt_params(raw, command)

@@ -151,7 +151,6 @@ RESULT_TYPES: dict[str, type[object]] = {
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
 
 
-
 def _check(value: object, kinds: tuple[type[object], ...]) -> object:
     if value is None and type(None) in kinds:
         return None
@@ -181,7 +180,8 @@ def _strict_converter() -> cattrs.Converter:
             a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)
         }
         converter.register_structure_hook(
-            cls, make_dict_structure_fn(cls, converter, **renames)  # type: ignore[arg-type]
+            cls,
+            make_dict_structure_fn(cls, converter, **renames),  # type: ignore[arg-type]
         )
     return converter
 
@@ -192,7 +192,12 @@ def _camel(name: str) -> str:
 
 
 _OURS = (  # inner classes first: an outer structure function captures the inner hooks
-    ContextItem, PromptParams, CancelParams, ConversationsParams, HistoryParams, *MESSAGE_TYPES.values(),
+    ContextItem,
+    PromptParams,
+    CancelParams,
+    ConversationsParams,
+    HistoryParams,
+    *MESSAGE_TYPES.values(),
 )
 _CONVERTER = _strict_converter()
 
@@ -239,7 +244,7 @@ def _structure(data: JSON, kind: type[_K], source: str, *, under: str | None) ->
 
 def _check_prompt(params: PromptParams) -> None:
     if not params.text.strip():
-        raise JsonRpcInvalidParams("\"text\" is required: a non-empty string (the user's message)")
+        raise JsonRpcInvalidParams('"text" is required: a non-empty string (the user\'s message)')
 
 
 def _explain(method: str, exc: ClassValidationError, under: str | None) -> str:
@@ -255,5 +260,5 @@ def _explain(method: str, exc: ClassValidationError, under: str | None) -> str:
     field = _camel(parts[0].split("[")[0]) if parts else "params"
     where = ".".join(_camel(part) for part in parts)
     if detail == "required field missing":
-        return f"\"{field}\" is required for {method}"
-    return f"\"{field}\" is invalid for {method}: {detail} at {where}"
+        return f'"{field}" is required for {method}'
+    return f'"{field}" is invalid for {method}: {detail} at {where}'

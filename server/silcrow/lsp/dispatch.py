@@ -90,9 +90,13 @@ class Dispatcher:
         if isinstance(msg_id, int | str) and not isinstance(msg_id, bool) and "method" in raw:
             from pygls.exceptions import JsonRpcInvalidParams
 
-            error = exc if isinstance(exc, JsonRpcInvalidParams) and exc.message != exc.MESSAGE else (
-                JsonRpcInvalidParams(
-                    f"params of {raw['method']} do not fit the LSP type; check the field names and types"
+            error = (
+                exc
+                if isinstance(exc, JsonRpcInvalidParams) and exc.message != exc.MESSAGE
+                else (
+                    JsonRpcInvalidParams(
+                        f"params of {raw['method']} do not fit the LSP type; check the field names and types"
+                    )
                 )
             )
             self.protocol._send_response(msg_id, error=error.to_response_error())

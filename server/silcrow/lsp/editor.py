@@ -117,11 +117,18 @@ class Editor:
         version = buffer[1] if buffer is not None else None
         changes: list[Any] = []
         if current is None:
-            changes.append(t.CreateFile(uri=uri, options=t.CreateFileOptions(ignore_if_exists=True)))
+            changes.append(
+                t.CreateFile(uri=uri, options=t.CreateFileOptions(ignore_if_exists=True))
+            )
         doc = t.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
-        changes.append(t.TextDocumentEdit(text_document=doc, edits=[
-            t.TextEdit(range=whole_range(current or "", self._encoding()), new_text=text),
-        ]))
+        changes.append(
+            t.TextDocumentEdit(
+                text_document=doc,
+                edits=[
+                    t.TextEdit(range=whole_range(current or "", self._encoding()), new_text=text),
+                ],
+            )
+        )
         params = t.ApplyWorkspaceEditParams(
             edit=t.WorkspaceEdit(document_changes=changes), label=f"Silcrow: write {path.name}"
         )
@@ -204,5 +211,6 @@ def whole_range(text: str, encoding: str = "utf-16") -> t.Range:
         width = len(last)
     else:
         width = len(last.encode("utf-16-le")) // 2
-    return t.Range(start=t.Position(line=0, character=0),
-                   end=t.Position(line=len(lines) - 1, character=width))
+    return t.Range(
+        start=t.Position(line=0, character=0), end=t.Position(line=len(lines) - 1, character=width)
+    )

@@ -63,7 +63,11 @@ class EditorWorkspace(LocalWorkspace):
         self.stale.record(real)
 
     async def run(
-        self, command: str, *, timeout: float, on_output: OutputSink | None = None  # noqa: ASYNC109 - the port's signature
+        self,
+        command: str,
+        *,
+        timeout: float,  # noqa: ASYNC109 - the port's signature
+        on_output: OutputSink | None = None,
     ) -> ShellOutcome:
         await self.editor.save(await asyncio.to_thread(self._dirty_buffers))
         task = asyncio.ensure_future(super().run(command, timeout=timeout, on_output=on_output))

@@ -40,8 +40,11 @@ def initialize_result(params: dict[str, Any]) -> dict[str, Any]:
         "capabilities": {
             "positionEncoding": position_encoding(params),
             "textDocumentSync": {
-                "openClose": True, "change": 2, "willSave": False,
-                "willSaveWaitUntil": False, "save": False,
+                "openClose": True,
+                "change": 2,
+                "willSave": False,
+                "willSaveWaitUntil": False,
+                "save": False,
             },
             "codeActionProvider": {"codeActionKinds": ["refactor"]},
             "executeCommandProvider": {"commands": list(COMMANDS)},
@@ -66,11 +69,17 @@ class FastInit:
             message = json.loads(frame.body)
         except (ValueError, RecursionError):
             return
-        if not isinstance(message, dict) or message.get("method") != "initialize" or "id" not in message:
+        if (
+            not isinstance(message, dict)
+            or message.get("method") != "initialize"
+            or "id" not in message
+        ):
             return
         raw = message.get("params")
         params: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": initialize_result(params)})
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": message["id"], "result": initialize_result(params)}
+        )
         data = body.encode("utf-8")
         with self._lock:
             self.out.write(b"Content-Length: %d\r\n\r\n" % len(data) + data)

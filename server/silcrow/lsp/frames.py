@@ -94,7 +94,8 @@ class FrameParser:
                 if self._overrun(out):
                     continue
                 if len(self._buf) < self._need or (
-                    len(self._buf) < self._need + _CARRY and not _ends_like_json(self._buf, self._need)
+                    len(self._buf) < self._need + _CARRY
+                    and not _ends_like_json(self._buf, self._need)
                 ):  # wait for the body, or for a header that may have started inside it
                     return out
                 out.append(Frame(bytes(self._buf[: self._need])))
@@ -125,9 +126,11 @@ class FrameParser:
             shown = header[:80].decode("utf-8", "replace")
             out.append(BadFrame(f"header without a valid Content-Length: {shown!r}"))
         elif length > self.max_body:
-            out.append(BadFrame(
-                f"Content-Length {length} exceeds the {self.max_body} byte limit; message skipped"
-            ))
+            out.append(
+                BadFrame(
+                    f"Content-Length {length} exceeds the {self.max_body} byte limit; message skipped"
+                )
+            )
             self._skip, self._carry = length, b""
         else:
             self._need = length
@@ -139,10 +142,12 @@ class FrameParser:
         self._scanned = min(len(self._buf), self._need)
         if not 0 <= at < self._need:
             return False
-        out.append(BadFrame(
-            f"Content-Length {self._need} runs into the next message header "
-            f"after {at} bytes; those bytes were dropped"
-        ))
+        out.append(
+            BadFrame(
+                f"Content-Length {self._need} runs into the next message header "
+                f"after {at} bytes; those bytes were dropped"
+            )
+        )
         del self._buf[:at]
         self._need, self._scanned = -1, 0
         return True

@@ -39,8 +39,11 @@ DEFAULT_LIST = 50
 
 def conversation_info(conv: Conversation) -> ConversationInfo:
     return ConversationInfo(
-        id=conv.id, title=conv.title, workspace=conv.workspace,
-        created_at=conv.created_at, updated_at=conv.updated_at,
+        id=conv.id,
+        title=conv.title,
+        workspace=conv.workspace,
+        created_at=conv.created_at,
+        updated_at=conv.updated_at,
     )
 
 

@@ -69,9 +69,14 @@ class TurnProgress:
         try:
             if not self._client_token:
                 await progress.create_async(self._token)
-            progress.begin(self._token, t.WorkDoneProgressBegin(
-                title="Silcrow", message=self._title, cancellable=True,
-            ))
+            progress.begin(
+                self._token,
+                t.WorkDoneProgressBegin(
+                    title="Silcrow",
+                    message=self._title,
+                    cancellable=True,
+                ),
+            )
         except Exception as exc:  # a client without progress support is fine
             log.info("work-done progress unavailable: %s", exc)
             return False
@@ -89,9 +94,7 @@ class TurnProgress:
         if label is None or label == self._label or not self._began():
             return
         self._label = label
-        self._server.work_done_progress.report(
-            self._token, t.WorkDoneProgressReport(message=label)
-        )
+        self._server.work_done_progress.report(self._token, t.WorkDoneProgressReport(message=label))
 
     async def finish(self, reason: str) -> None:
         if self._started is None:

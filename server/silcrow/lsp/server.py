@@ -78,7 +78,12 @@ class SilcrowProtocol(LanguageServerProtocol):
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         method = data.get("method")
-        if isinstance(method, str) and method in contract.MESSAGE_TYPES and "id" in data and "jsonrpc" in data:
+        if (
+            isinstance(method, str)
+            and method in contract.MESSAGE_TYPES
+            and "id" in data
+            and "jsonrpc" in data
+        ):
             return contract.structure_request(data)  # InvalidParams that names the field
         return super().structure_message(data)
 
@@ -106,10 +111,12 @@ class SilcrowServer(LanguageServer):
         if self._popped:
             return
         self._popped = True
-        self.window_show_message(t.ShowMessageParams(
-            type=t.MessageType.Error,
-            message=f"Silcrow hit an internal error ({error}); details are in its log.",
-        ))
+        self.window_show_message(
+            t.ShowMessageParams(
+                type=t.MessageType.Error,
+                message=f"Silcrow hit an internal error ({error}); details are in its log.",
+            )
+        )
 
 
 def create_server() -> SilcrowServer:
@@ -132,7 +139,9 @@ class ClientLogHandler(logging.Handler):
         self._busy.on = True
         try:
             kind = t.MessageType.Error if record.levelno >= logging.ERROR else t.MessageType.Warning
-            self.server.window_log_message(t.LogMessageParams(type=kind, message=self.format(record)))
+            self.server.window_log_message(
+                t.LogMessageParams(type=kind, message=self.format(record))
+            )
         except Exception:
             pass
         finally:
@@ -142,7 +151,8 @@ class ClientLogHandler(logging.Handler):
 def configure_logging() -> None:
     level = os.environ.get("SILCROW_LOG", "warning").upper()
     logging.basicConfig(
-        stream=sys.stderr, level=getattr(logging, level, logging.WARNING),
+        stream=sys.stderr,
+        level=getattr(logging, level, logging.WARNING),
         format="silcrow %(levelname)s %(name)s: %(message)s",
     )
 
@@ -190,7 +200,9 @@ def serve_stdio(pump: StdinPump | None = None, server: SilcrowServer | None = No
     return asyncio.run(_run(server, pump.attach))
 
 
-async def _admit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gate: Gate) -> Admitted | None:
+async def _admit(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gate: Gate
+) -> Admitted | None:
     """Read until the gate admits the connection; None (after any reply) when it is dropped."""
     peer = writer.get_extra_info("peername")
     loop = asyncio.get_running_loop()
@@ -199,7 +211,11 @@ async def _admit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gat
         try:
             data = await asyncio.wait_for(reader.read(65536), max(0.0, deadline - loop.time()))
         except TimeoutError:
-            log.warning("dropped a TCP connection from %s: no tokened initialize within %ss", peer, AUTH_SECONDS)
+            log.warning(
+                "dropped a TCP connection from %s: no tokened initialize within %ss",
+                peer,
+                AUTH_SECONDS,
+            )
             return None
         if not data:
             return None
@@ -215,7 +231,9 @@ async def _admit(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gat
             return verdict
 
 
-async def _tcp_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str) -> None:
+async def _tcp_connection(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str
+) -> None:
     gate = Gate(token)
     try:
         admitted = await _admit(reader, writer, gate)
@@ -257,9 +275,13 @@ def _announce(host: str, port: int, token: TokenFile) -> None:
 
 
 async def _serve_tcp(host: str, port: int) -> None:
-    asyncio.get_running_loop().set_default_executor(DetachedExecutor(thread_name_prefix="silcrow-tool"))
+    asyncio.get_running_loop().set_default_executor(
+        DetachedExecutor(thread_name_prefix="silcrow-tool")
+    )
     token = new_token()
-    listener = await asyncio.start_server(functools.partial(_tcp_connection, token=token), host, port)
+    listener = await asyncio.start_server(
+        functools.partial(_tcp_connection, token=token), host, port
+    )
     bound = listener.sockets[0].getsockname()
     token_file = TokenFile.create(token, bound[1])
     stop = asyncio.Event()

@@ -74,7 +74,11 @@ def build_provider(settings: Settings) -> Provider:
     from silcrow.providers.registry import make_provider
 
     fake = settings.fake_script
-    extra = {"fake_script": {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}} if fake else {}
+    extra = (
+        {"fake_script": {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}}
+        if fake
+        else {}
+    )
     return make_provider(
         settings.provider,
         model=settings.model or None,
@@ -132,7 +136,9 @@ class WorkspaceSession:
         workspace.shell_env = tuple(self.settings.shell_env)
         # Unsandboxed, "allow always" on a command prefix would cover what it cannot see.
         permissions = PermissionPolicy.from_settings(
-            self.settings.permissions.as_dict(), root=self.root, prefix_approvals=sandbox is not None
+            self.settings.permissions.as_dict(),
+            root=self.root,
+            prefix_approvals=sandbox is not None,
         )
         return Agent(
             lambda: build_provider(settings),  # built by the agent: a failure is that turn's error
@@ -309,7 +315,7 @@ class SessionManager:
                 if self._sandbox.sandbox is None:
                     message = (
                         f"Silcrow: shell commands run without a sandbox: {self._sandbox.reason}. "
-                        "Every shell command will be asked; \"allow always\" does not apply to them."
+                        'Every shell command will be asked; "allow always" does not apply to them.'
                     )
                     log.warning("%s", message)
                     self.editor.show(message)

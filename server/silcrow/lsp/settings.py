@@ -80,8 +80,15 @@ class Settings:
     def agent_key(self) -> tuple[Any, ...]:
         """What the agent is built from; a change means a new agent."""
         return (
-            self.provider, self.model, self.mode, self.api_key_env, self.base_url,
-            self.permissions, self.max_iterations, repr(self.fake_script), tuple(self.shell_env),
+            self.provider,
+            self.model,
+            self.mode,
+            self.api_key_env,
+            self.base_url,
+            self.permissions,
+            self.max_iterations,
+            repr(self.fake_script),
+            tuple(self.shell_env),
         )
 
 
@@ -159,7 +166,11 @@ def _check_non_negative(value: float) -> str | None:
 
 def _check_env_names(value: list[str]) -> str | None:
     bad = [name for name in value if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)]
-    return f"{', '.join(map(repr, bad))} is not a variable name; use names like \"JAVA_HOME\"" if bad else None
+    return (
+        f'{", ".join(map(repr, bad))} is not a variable name; use names like "JAVA_HOME"'
+        if bad
+        else None
+    )
 
 
 _VALIDATORS: dict[str, Callable[[Any], str | None]] = {
@@ -185,7 +196,7 @@ def _structure_fields(
             if isinstance(value, Mapping):
                 values[f.name] = Permissions(**_structure_fields(Permissions, value, wire, issues))
             else:
-                issues.append(SettingIssue(wire, value, "use an object like {\"shell\": \"ask\"}"))
+                issues.append(SettingIssue(wire, value, 'use an object like {"shell": "ask"}'))
             continue
         if f.name == "fake_script":
             values[f.name] = _fake_script(value, wire, issues)

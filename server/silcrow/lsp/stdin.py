@@ -33,7 +33,9 @@ from silcrow.lsp.frames import EOF, Frame, FrameParser, Item
 log = logging.getLogger(__name__)
 
 MAX_AHEAD = 8 * 1024 * 1024  # bytes read but not yet handled before the reader stops reading
-EOF_EXIT_GRACE = 0.5  # seconds the orderly stop gets after stdin closes (the target is exit within 1 s)
+EOF_EXIT_GRACE = (
+    0.5  # seconds the orderly stop gets after stdin closes (the target is exit within 1 s)
+)
 
 
 def _cost(item: object) -> int:

@@ -108,7 +108,9 @@ class TokenFile:
         path = _private_dir(folder or token_dir()) / f"tcp-{port}.token"
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        fd = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+        )
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             os.fchmod(fh.fileno(), 0o600)
             fh.write(token + "\n")
@@ -131,8 +133,9 @@ class Dropped:
 
 
 def _error_reply(msg_id: Any, message: str) -> bytes:
-    body = json.dumps({"jsonrpc": "2.0", "id": msg_id,
-                       "error": {"code": -32600, "message": message}}).encode()
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": msg_id, "error": {"code": -32600, "message": message}}
+    ).encode()
     return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
 
@@ -167,13 +170,19 @@ class Gate:
             message = json.loads(body)
         except (ValueError, RecursionError):
             return Dropped("the first frame is not JSON")
-        if not isinstance(message, dict) or message.get("method") != "initialize" or "id" not in message:
+        if (
+            not isinstance(message, dict)
+            or message.get("method") != "initialize"
+            or "id" not in message
+        ):
             return Dropped("the first message is not an initialize request")
         params = message.get("params")
         options = params.get("initializationOptions") if isinstance(params, dict) else None
         sent = options.get(TOKEN_OPTION) if isinstance(options, dict) else None
         msg_id = message["id"] if isinstance(message["id"], int | str) else None
-        if not isinstance(sent, str) or not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), self._token):
+        if not isinstance(sent, str) or not hmac.compare_digest(
+            sent.encode("utf-8", "surrogatepass"), self._token
+        ):
             return Dropped("missing or wrong token", _error_reply(msg_id, WRONG_TOKEN))
         assert isinstance(options, dict)
         del options[TOKEN_OPTION]

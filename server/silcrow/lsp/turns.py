@@ -117,7 +117,9 @@ class TurnRegistry:
             pass  # a settings refresh that started before this prompt applies to it
         context = [to_json(item) for item in params.context]
         try:
-            session = await self.sessions.pick(params.workspace_uri, params.conversation_id, context)
+            session = await self.sessions.pick(
+                params.workspace_uri, params.conversation_id, context
+            )
         except NoWorkspace as exc:
             raise NoWorkspaceError(str(exc)) from None
         except UnknownWorkspace as exc:
@@ -137,7 +139,9 @@ class TurnRegistry:
             session.settle()
             entry.done.set()
 
-    async def _drive(self, entry: RunningPrompt, chunks: bool, context: list[dict[str, object]]) -> PromptResult:
+    async def _drive(
+        self, entry: RunningPrompt, chunks: bool, context: list[dict[str, object]]
+    ) -> PromptResult:
         from silcrow.agent import ConversationBusy
 
         progress = self._progress(entry)
@@ -145,7 +149,9 @@ class TurnRegistry:
         agent = await _until_built(entry)
         try:
             handle = agent.start(
-                entry.params.text, conversation_id=entry.conversation_id, chunks=chunks,
+                entry.params.text,
+                conversation_id=entry.conversation_id,
+                chunks=chunks,
                 context=context or None,
             )
         except ConversationBusy:
@@ -169,8 +175,10 @@ class TurnRegistry:
         with contextlib.suppress(asyncio.CancelledError):  # the turn is over: answer anyway
             await progress.finish(outcome.stop_reason)
         return PromptResult(
-            conversation_id=outcome.conversation_id, turn_id=outcome.turn_id,
-            stop_reason=outcome.stop_reason, error=outcome.error,
+            conversation_id=outcome.conversation_id,
+            turn_id=outcome.turn_id,
+            stop_reason=outcome.stop_reason,
+            error=outcome.error,
         )
 
     def cancel(self, conversation_id: str) -> bool:

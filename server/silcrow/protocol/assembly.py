@@ -157,7 +157,9 @@ class _Folder:
         if self.unanswered:
             calls, self.unanswered = self.unanswered, []
             self._switch("user")
-            self.parts.extend(format_result(call_name(c), UNKNOWN_OUTCOME, error=True) for c in calls)
+            self.parts.extend(
+                format_result(call_name(c), UNKNOWN_OUTCOME, error=True) for c in calls
+            )
 
     # -- event handlers ------------------------------------------------------
     def add(self, event: Event) -> None:

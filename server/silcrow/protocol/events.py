@@ -22,7 +22,16 @@ EventType = Literal[
     "user", "think", "call", "execute", "result", "respond", "end", "metric", "error", "cancelled"
 ]
 EVENT_TYPES: tuple[EventType, ...] = (
-    "user", "think", "call", "execute", "result", "respond", "end", "metric", "error", "cancelled",
+    "user",
+    "think",
+    "call",
+    "execute",
+    "result",
+    "respond",
+    "end",
+    "metric",
+    "error",
+    "cancelled",
 )
 
 

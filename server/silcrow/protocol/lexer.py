@@ -212,9 +212,7 @@ class Lexer:
         if self._parts:
             text = "".join(self._parts)
             self._parts = []
-            self._out.append(
-                ThinkText(text) if self._kind == "think" else RespondText(text)
-            )
+            self._out.append(ThinkText(text) if self._kind == "think" else RespondText(text))
 
     def _emit_call(self, token: CallToken) -> None:
         self._flush_text()

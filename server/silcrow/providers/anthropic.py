@@ -37,7 +37,12 @@ from silcrow.providers.sse import ServerSentEvent
 
 API_VERSION = "2023-06-01"
 _EPHEMERAL = {"type": "ephemeral"}
-_USAGE_FIELDS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+_USAGE_FIELDS = (
+    "input_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+    "output_tokens",
+)
 
 
 def _blocks(texts: Sequence[str], *, cache_last: bool) -> list[dict[str, Any]]:
@@ -101,7 +106,9 @@ class AnthropicDecoder:
             return []
         payload = parse_frame(self.vendor, event.data)
         if not isinstance(payload, dict):
-            raise ProviderError(f"Anthropic sent a stream frame that is not a JSON object: {event.data[:200]!r}")
+            raise ProviderError(
+                f"Anthropic sent a stream frame that is not a JSON object: {event.data[:200]!r}"
+            )
         kind = str(payload.get("type") or event.event)  # the JSON type repeats the event name
         if kind == "error":
             raise error_from_payload(self.vendor, payload.get("error"), key_env=self._key_env)

@@ -24,9 +24,21 @@ from typing import Literal, Protocol, runtime_checkable
 from silcrow.protocol.messages import Message, Role
 
 __all__ = [
-    "AuthError", "Capabilities", "LiveSession", "Message", "Overloaded", "Provider",
-    "ProviderError", "RateLimited", "Role", "SessionLost", "StreamItem", "TextDelta", "Usage",
+    "AuthError",
+    "Capabilities",
+    "LiveSession",
+    "Message",
+    "Overloaded",
+    "Provider",
+    "ProviderError",
+    "RateLimited",
+    "Role",
+    "SessionLost",
+    "StreamItem",
+    "TextDelta",
+    "Usage",
 ]
+
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:

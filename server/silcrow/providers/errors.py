@@ -74,7 +74,9 @@ def error_from_status(
     if status >= 500:
         return ProviderError(f"{vendor} server error ({detail})", retryable=True)
     if status == 404:
-        return ProviderError(f"{vendor} endpoint or model not found ({detail}); check the model name and base URL")
+        return ProviderError(
+            f"{vendor} endpoint or model not found ({detail}); check the model name and base URL"
+        )
     return ProviderError(f"{vendor} refused the request ({detail})")
 
 

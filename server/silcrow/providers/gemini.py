@@ -53,7 +53,9 @@ def _parts(texts: Sequence[str]) -> list[dict[str, str]]:
     return [{"text": t} for t in texts]
 
 
-def gemini_request(cfg: ProviderConfig, messages: Sequence[Message], stop: Sequence[str]) -> HttpRequest:
+def gemini_request(
+    cfg: ProviderConfig, messages: Sequence[Message], stop: Sequence[str]
+) -> HttpRequest:
     system, turns = alternating_turns(messages)
     if not turns:
         raise ProviderError("Gemini needs at least one non-empty user or assistant message")
@@ -81,9 +83,11 @@ def gemini_request(cfg: ProviderConfig, messages: Sequence[Message], stop: Seque
 
 def gemini_usage(meta: dict[str, Any]) -> Usage:
     return Usage(
-        input_tokens=int(meta.get("promptTokenCount") or 0) + int(meta.get("toolUsePromptTokenCount") or 0),
+        input_tokens=int(meta.get("promptTokenCount") or 0)
+        + int(meta.get("toolUsePromptTokenCount") or 0),
         cached_tokens=int(meta.get("cachedContentTokenCount") or 0),
-        output_tokens=int(meta.get("candidatesTokenCount") or 0) + int(meta.get("thoughtsTokenCount") or 0),
+        output_tokens=int(meta.get("candidatesTokenCount") or 0)
+        + int(meta.get("thoughtsTokenCount") or 0),
     )
 
 
@@ -137,7 +141,9 @@ class GeminiDecoder:
 class GeminiProvider(HttpStreamingProvider):
     label = "Gemini"
 
-    def __init__(self, cfg: ProviderConfig, *, http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, cfg: ProviderConfig, *, http_client: httpx.AsyncClient | None = None
+    ) -> None:
         super().__init__(cfg, http_client=http_client)
         live = cfg.live_transport == "gemini-live"
         self.capabilities = Capabilities(resume=live, stop_sequences=True)

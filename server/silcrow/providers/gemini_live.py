@@ -62,7 +62,9 @@ def live_url(cfg: ProviderConfig) -> str:
     parts = urlsplit(base)
     scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
     if scheme not in ("ws", "wss") or not parts.netloc:
-        raise ProviderError(f"Cannot derive the Gemini Live URL from {base!r}: set live_url or base_url.")
+        raise ProviderError(
+            f"Cannot derive the Gemini Live URL from {base!r}: set live_url or base_url."
+        )
     path = parts.path if parts.path.endswith("BidiGenerateContent") else LIVE_PATH
     return urlunsplit((scheme, parts.netloc, path, "", ""))
 
@@ -85,7 +87,10 @@ def setup_frame(cfg: ProviderConfig, system: str, *, handle: str | None, history
     mode = modality(cfg)
     setup: Frame = {
         "model": model if model.startswith("models/") else f"models/{model}",
-        "generationConfig": {"responseModalities": [mode], "maxOutputTokens": cfg.max_output_tokens},
+        "generationConfig": {
+            "responseModalities": [mode],
+            "maxOutputTokens": cfg.max_output_tokens,
+        },
         "sessionResumption": {"handle": handle} if handle else {},
     }
     if mode == "AUDIO":
@@ -101,7 +106,8 @@ def usage_of(raw: Any) -> Usage:
     raw = raw if isinstance(raw, dict) else {}
     output = raw.get("responseTokenCount", raw.get("candidatesTokenCount")) or 0
     return Usage(
-        input_tokens=int(raw.get("promptTokenCount") or 0) + int(raw.get("toolUsePromptTokenCount") or 0),
+        input_tokens=int(raw.get("promptTokenCount") or 0)
+        + int(raw.get("toolUsePromptTokenCount") or 0),
         cached_tokens=int(raw.get("cachedContentTokenCount") or 0),
         output_tokens=int(output) + int(raw.get("thoughtsTokenCount") or 0),
     )
@@ -254,7 +260,9 @@ class GeminiLiveSession(LiveSessionBase):
             await self._restate(kept)
 
     async def _restate(self, kept: str) -> None:
-        await self._live.send({"clientContent": {"turns": [turn("assistant", kept)], "turnComplete": False}})
+        await self._live.send(
+            {"clientContent": {"turns": [turn("assistant", kept)], "turnComplete": False}}
+        )
         self._last = kept
 
     async def _resume(self) -> None:

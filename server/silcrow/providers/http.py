@@ -135,7 +135,9 @@ class HttpStreamingProvider:
 
     label = "provider"  # vendor name used in messages
 
-    def __init__(self, cfg: ProviderConfig, *, http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, cfg: ProviderConfig, *, http_client: httpx.AsyncClient | None = None
+    ) -> None:
         self.cfg = cfg
         self.name = cfg.name
         self.model = cfg.model
@@ -187,7 +189,9 @@ class HttpStreamingProvider:
             await asyncio.sleep(delay)
 
     # -- internals ----------------------------------------------------------
-    def _retry_delay(self, err: ProviderError, retry_after: float | None, attempt: int) -> float | None:
+    def _retry_delay(
+        self, err: ProviderError, retry_after: float | None, attempt: int
+    ) -> float | None:
         extra = self.cfg.extra
         if not err.retryable or attempt >= self.cfg.max_retries:
             return None

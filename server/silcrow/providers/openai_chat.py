@@ -63,7 +63,9 @@ def chat_request(
     }
     if send_stop and stop:
         if len(stop) > MAX_STOP:
-            raise ProviderError(f"Chat Completions takes at most {MAX_STOP} stop sequences; got {len(stop)}")
+            raise ProviderError(
+                f"Chat Completions takes at most {MAX_STOP} stop sequences; got {len(stop)}"
+            )
         body["stop"] = list(stop)
     # api.openai.com deprecated max_tokens; local servers know only max_tokens.
     body["max_completion_tokens" if cfg.name == "openai" else "max_tokens"] = cfg.max_output_tokens
@@ -89,7 +91,9 @@ def read_chat_chunk(data: str, *, vendor: str = "OpenAI") -> tuple[list[StreamIt
     """One ``data:`` payload (not ``[DONE]``) -> (stream items, finish_reason seen)."""
     chunk = parse_frame(vendor, data)
     if not isinstance(chunk, dict):
-        raise ProviderError(f"{vendor} sent a stream frame that is not a JSON object: {data[:200]!r}")
+        raise ProviderError(
+            f"{vendor} sent a stream frame that is not a JSON object: {data[:200]!r}"
+        )
     if chunk.get("error"):
         raise error_from_payload(vendor, chunk["error"])
     items: list[StreamItem] = []
@@ -135,7 +139,9 @@ class ChatDecoder:
 
 
 class OpenAIChatProvider(HttpStreamingProvider):
-    def __init__(self, cfg: ProviderConfig, *, http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, cfg: ProviderConfig, *, http_client: httpx.AsyncClient | None = None
+    ) -> None:
         super().__init__(cfg, http_client=http_client)
         self.label = "OpenAI" if cfg.name == "openai" else f"{cfg.name} server at {cfg.base_url}"
         live = cfg.name == "openai" and cfg.live_transport in ("responses", "realtime")

@@ -54,7 +54,12 @@ VENDOR = LiveVendor(
 
 def message_item(role: str, text: str, item_id: str) -> Frame:
     kind = "output_text" if role == "assistant" else "input_text"
-    return {"id": item_id, "type": "message", "role": role, "content": [{"type": kind, "text": text}]}
+    return {
+        "id": item_id,
+        "type": "message",
+        "role": role,
+        "content": [{"type": kind, "text": text}],
+    }
 
 
 def session_config(cfg: ProviderConfig, instructions: str) -> Frame:
@@ -84,8 +89,15 @@ def _done(response: Frame) -> WireEvent:
     status = str(response.get("status", "completed"))
     if status == "failed":
         err = obj(details.get("error"))
-        return Failed(str(err.get("code") or "response_failed"), str(err.get("message") or "response failed"))
-    return Finished(usage_of(response.get("usage")), status, str(response.get("id", "")), str(details.get("reason") or ""))
+        return Failed(
+            str(err.get("code") or "response_failed"), str(err.get("message") or "response failed")
+        )
+    return Finished(
+        usage_of(response.get("usage")),
+        status,
+        str(response.get("id", "")),
+        str(details.get("reason") or ""),
+    )
 
 
 def decode(frame: Frame) -> list[WireEvent]:
@@ -97,7 +109,9 @@ def decode(frame: Frame) -> list[WireEvent]:
     if kind == "response.created":
         return [Started(response_id=str(response.get("id", "")))]
     if kind == "response.output_item.added":
-        return [Started(response_id=str(frame.get("response_id", "")), item_id=str(item.get("id", "")))]
+        return [
+            Started(response_id=str(frame.get("response_id", "")), item_id=str(item.get("id", "")))
+        ]
     if kind == "response.output_text.delta":
         return [Text(str(frame.get("delta", "")))]
     if kind == "response.done":
@@ -142,11 +156,16 @@ class RealtimeSession(LiveSessionBase):
 
     async def start(self, system: str, history: Sequence[Message]) -> None:
         await self._until(lambda e: e == Ack("session.created"))
-        await self._live.send({"type": "session.update", "session": session_config(self._cfg, system)})
+        await self._live.send(
+            {"type": "session.update", "session": session_config(self._cfg, system)}
+        )
         last = ""
         for message in history:
             last = self._item_id()
-            frame = {"type": "conversation.item.create", "item": message_item(message.role, message.content, last)}
+            frame = {
+                "type": "conversation.item.create",
+                "item": message_item(message.role, message.content, last),
+            }
             await self._live.send(frame)
         done = Ack("item", last) if last else Ack("session.updated")
         await self._until(lambda e: e == done)
@@ -158,7 +177,12 @@ class RealtimeSession(LiveSessionBase):
                 await self._stop(self._inflight, self._inflight.text())
             await self._absorb_idle()
             reply = _Reply(self._item_id())
-            await self._live.send({"type": "conversation.item.create", "item": message_item("user", text, reply.user_item)})
+            await self._live.send(
+                {
+                    "type": "conversation.item.create",
+                    "item": message_item("user", text, reply.user_item),
+                }
+            )
             await self._live.send({"type": "response.create"})
             self._inflight = reply
             async for event in self._events(reply):
@@ -233,7 +257,11 @@ class RealtimeSession(LiveSessionBase):
             await self._live.send({"type": "conversation.item.delete", "item_id": reply.item_id})
         if kept:
             item = message_item("assistant", kept, reply.item_id or new_id("msg"))
-            frame = {"type": "conversation.item.create", "previous_item_id": reply.user_item, "item": item}
+            frame = {
+                "type": "conversation.item.create",
+                "previous_item_id": reply.user_item,
+                "item": item,
+            }
             await self._live.send(frame)
         reply.seen = [kept]
 

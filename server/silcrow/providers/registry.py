@@ -42,9 +42,13 @@ __all__ = ["make_provider", "resolve_config"]
 
 # Live transports that serve only their own model family; Responses WS serves
 # the ordinary text models, so ``model`` applies there. ``live_model=`` overrides.
-LIVE_MODELS: dict[str, str] = {"realtime": "gpt-realtime", "gemini-live": "gemini-3.1-flash-live-preview"}
+LIVE_MODELS: dict[str, str] = {
+    "realtime": "gpt-realtime",
+    "gemini-live": "gemini-3.1-flash-live-preview",
+}
 _OVERRIDABLE = frozenset(
-    f.name for f in dataclasses.fields(ProviderConfig)
+    f.name
+    for f in dataclasses.fields(ProviderConfig)
     if f.name not in {"name", "model", "base_url", "api_key_env", "live_transport"}
 )
 
@@ -68,9 +72,17 @@ def make_provider(
     if not isinstance(llm, str):
         if isinstance(llm, Provider):
             return llm
-        raise ConfigError(f"llm must be a provider name, a URL or a Provider; got {type(llm).__name__}")
-    cfg = resolve_config(llm, model=model, api_key_env=api_key_env, base_url=base_url,
-                         live_transport=live_transport, **overrides)
+        raise ConfigError(
+            f"llm must be a provider name, a URL or a Provider; got {type(llm).__name__}"
+        )
+    cfg = resolve_config(
+        llm,
+        model=model,
+        api_key_env=api_key_env,
+        base_url=base_url,
+        live_transport=live_transport,
+        **overrides,
+    )
     module_name, _, factory_name = VENDORS[cfg.name].adapter.partition(":")
     factory = getattr(importlib.import_module(module_name), factory_name)
     provider: Provider = factory(cfg, http_client=http_client)
@@ -145,7 +157,9 @@ def _choose_name(llm: str, env: Mapping[str, str]) -> str:
         )
     if llm.lower() in VENDORS:
         return llm.lower()
-    raise ConfigError(f"unknown provider {llm!r}; use one of {', '.join(CHOICES)}, or an http(s):// base URL")
+    raise ConfigError(
+        f"unknown provider {llm!r}; use one of {', '.join(CHOICES)}, or an http(s):// base URL"
+    )
 
 
 def _base_url(vendor: Vendor, base_url: str | None, env: Mapping[str, str]) -> str:
@@ -159,8 +173,10 @@ def _base_url(vendor: Vendor, base_url: str | None, env: Mapping[str, str]) -> s
 def _model(vendor: Vendor, model: str | None, url: str, env: Mapping[str, str]) -> str:
     chosen = (model or env.get("SILCROW_MODEL", "") or vendor.model).strip()
     if not chosen:
-        raise ConfigError(f"{vendor.label} at {url}: pass model=... (or set SILCROW_MODEL) "
-                          "naming a model the server has")
+        raise ConfigError(
+            f"{vendor.label} at {url}: pass model=... (or set SILCROW_MODEL) "
+            "naming a model the server has"
+        )
     return chosen
 
 
@@ -175,8 +191,10 @@ def _api_key(
         if env.get(var):
             return var, env[var]
     if api_key_env:
-        raise AuthError(f"{vendor.label}: the variable {api_key_env} named by api_key_env is not set; "
-                        f"export {api_key_env}=<your key>")
+        raise AuthError(
+            f"{vendor.label}: the variable {api_key_env} named by api_key_env is not set; "
+            f"export {api_key_env}=<your key>"
+        )
     if vendor.key_envs:
         raise AuthError(
             f"{vendor.label}: set {' or '.join(vendor.key_envs)} to your API key "

@@ -81,13 +81,21 @@ def decode(frame: Frame) -> list[WireEvent]:
     if kind in ("response.completed", "response.incomplete"):
         reason = obj(response.get("incomplete_details")).get("reason", "")
         status = str(response.get("status", "completed"))
-        return [Finished(usage_of(response.get("usage")), status, str(response.get("id", "")), str(reason))]
+        return [
+            Finished(
+                usage_of(response.get("usage")), status, str(response.get("id", "")), str(reason)
+            )
+        ]
     if kind == "response.failed":
         err = obj(response.get("error"))
         return [Failed(str(err.get("code") or "response_failed"), str(err.get("message") or ""))]
     if kind == "error":
         err = obj(frame.get("error")) or frame
-        return [Failed(str(err.get("code") or err.get("type") or "error"), str(err.get("message") or ""))]
+        return [
+            Failed(
+                str(err.get("code") or err.get("type") or "error"), str(err.get("message") or "")
+            )
+        ]
     return []
 
 
@@ -111,7 +119,9 @@ class ResponsesSession(LiveSessionBase):
 
     vendor = VENDOR
 
-    def __init__(self, wire: Wire, cfg: ProviderConfig, system: str, history: list[Message]) -> None:
+    def __init__(
+        self, wire: Wire, cfg: ProviderConfig, system: str, history: list[Message]
+    ) -> None:
         super().__init__(cfg, wire)
         self._model = cfg.live_model or cfg.model
         self._warmup = bool(cfg.extra.get("responses_warmup", True))
@@ -167,7 +177,12 @@ class ResponsesSession(LiveSessionBase):
         return decode(frame)
 
     def _frame(self, items: list[Frame], previous: str | None, generate: bool) -> Frame:
-        frame: Frame = {"type": "response.create", "model": self._model, "store": False, "input": items}
+        frame: Frame = {
+            "type": "response.create",
+            "model": self._model,
+            "store": False,
+            "input": items,
+        }
         if previous:
             frame["previous_response_id"] = previous
         if generate:

@@ -58,9 +58,7 @@ class Database:
     @classmethod
     async def connect(cls, target: str, durability: Durability) -> Database:
         if durability not in DURABILITY:
-            raise ValueError(
-                f"durability must be one of {sorted(DURABILITY)}, got {durability!r}"
-            )
+            raise ValueError(f"durability must be one of {sorted(DURABILITY)}, got {durability!r}")
         try:
             conn = await aiosqlite.connect(target, isolation_level=None)
         except sqlite3.Error as exc:

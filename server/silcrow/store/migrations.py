@@ -131,7 +131,8 @@ async def migrate(db: Database) -> list[str]:
                 continue
             await fn(w)
             await w.execute(
-                "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, time.time())
+                "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                (fn.__name__, time.time()),
             )
             applied.append(fn.__name__)
     return applied

@@ -54,13 +54,17 @@ def dump_json(value: Any, what: str) -> str:
 def check_event(event: Event) -> None:
     """Reject what cannot be stored, naming the field to fix."""
     if not isinstance(event, Event):
-        raise ValueError(f"append expects silcrow.protocol.events.Event, got {type(event).__name__}")
+        raise ValueError(
+            f"append expects silcrow.protocol.events.Event, got {type(event).__name__}"
+        )
     if event.type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event.type!r}; expected one of {EVENT_TYPES}")
     if not event.conversation_id:
         raise ValueError(f"{event.type} event has no conversation_id; create a conversation first")
     if not isinstance(event.content, str):
-        raise ValueError(f"{event.type} event content must be str, got {type(event.content).__name__}")
+        raise ValueError(
+            f"{event.type} event content must be str, got {type(event.content).__name__}"
+        )
     if event.payload is not None and not isinstance(event.payload, dict):
         raise ValueError(f"{event.type} event payload must be a dict or None")
 

@@ -91,7 +91,9 @@ class EventStore:
         conversation_id: str | None = None,
     ) -> Conversation:
         now = time.time()
-        conv = Conversation(conversation_id or uuid.uuid4().hex, workspace, user_id, title, now, now)
+        conv = Conversation(
+            conversation_id or uuid.uuid4().hex, workspace, user_id, title, now, now
+        )
         async with self._db.write() as w:
             if await w.fetchone("SELECT 1 FROM conversations WHERE id = ?", (conv.id,)):
                 raise ValueError(f"conversation {conv.id!r} already exists; pick another id")

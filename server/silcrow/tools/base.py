@@ -68,7 +68,8 @@ class ToolContext:
 
 
 CURRENT: contextvars.ContextVar[ToolContext] = contextvars.ContextVar(
-    "silcrow_tool_context", default=ToolContext()  # noqa: B039 - the default is never mutated
+    "silcrow_tool_context",
+    default=ToolContext(),  # noqa: B039 - the default is never mutated
 )
 
 
@@ -106,7 +107,11 @@ class Workspace(Protocol):
         ...
 
     async def run(
-        self, command: str, *, timeout: float, on_output: OutputSink | None = None  # noqa: ASYNC109
+        self,
+        command: str,
+        *,
+        timeout: float,  # noqa: ASYNC109
+        on_output: OutputSink | None = None,
     ) -> ShellOutcome:
         """Run a shell command in the root; killed with its process group on cancel."""
         ...

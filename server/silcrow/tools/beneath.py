@@ -44,7 +44,9 @@ class SymlinkOnPath(OSError):
     """A component of a resolved path is now a symlink: the path changed after it was checked."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(errno.ELOOP, "a symlink appeared on the path after it was checked", str(path))
+        super().__init__(
+            errno.ELOOP, "a symlink appeared on the path after it was checked", str(path)
+        )
 
 
 def _is_link(name: str, dir_fd: int) -> bool:
@@ -120,8 +122,12 @@ def lstat_in(parent: int, name: str) -> os.stat_result | None:
 def replace_file(parent: int, name: str, data: bytes, mode: int) -> None:
     """Atomically replace ``name`` in the folder ``parent`` with ``data`` (fsynced, ``mode``)."""
     tmp = f".{name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
-                 dir_fd=parent)
+    fd = os.open(
+        tmp,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+        0o600,
+        dir_fd=parent,
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -44,7 +44,9 @@ class DeadlineExceeded(ToolError):
 class Deadline:
     """A point in time after which tool work must stop, plus an abandon switch."""
 
-    def __init__(self, seconds: float | None, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, seconds: float | None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.seconds = seconds
         self._clock = clock
         self._at = None if seconds is None else clock() + seconds
@@ -63,7 +65,9 @@ class Deadline:
 
     def check(self) -> None:
         if self._abandoned.is_set():
-            raise DeadlineExceeded("the tool call was abandoned (cancelled, or it ran past its deadline)")
+            raise DeadlineExceeded(
+                "the tool call was abandoned (cancelled, or it ran past its deadline)"
+            )
         if self.expired():
             raise DeadlineExceeded(deadline_message(self.seconds))
 
@@ -76,7 +80,9 @@ def deadline_message(seconds: float | None) -> str:
 
 
 NO_DEADLINE = Deadline(None)
-DEADLINE: contextvars.ContextVar[Deadline] = contextvars.ContextVar("silcrow_tool_deadline", default=NO_DEADLINE)
+DEADLINE: contextvars.ContextVar[Deadline] = contextvars.ContextVar(
+    "silcrow_tool_deadline", default=NO_DEADLINE
+)
 
 
 def current() -> Deadline:

@@ -113,7 +113,9 @@ def _squash(text: str) -> str:
 
 def replace_exact(text: str, old: str, new: str, *, replace_all: bool = False) -> str:
     if not old:
-        raise EditError("old is empty; give the exact text to replace (or use start/end line numbers)")
+        raise EditError(
+            "old is empty; give the exact text to replace (or use start/end line numbers)"
+        )
     if old == new:
         raise EditError("old and new are identical; nothing to change")
     found = occurrences(text, old)
@@ -128,7 +130,9 @@ def replace_exact(text: str, old: str, new: str, *, replace_all: bool = False) -
             )
         near = nearest_lines(text, old)
         shown = f"\nNearest lines:\n{near}" if near else ""
-        raise EditError(f"old text not found in the file.{hint} Read the file and copy old exactly.{shown}")
+        raise EditError(
+            f"old text not found in the file.{hint} Read the file and copy old exactly.{shown}"
+        )
     if len(found) > 1 and not replace_all:
         where = ", ".join(str(line_of(text, at)) for at in found[:20])
         raise EditError(
@@ -143,7 +147,9 @@ def apply_all(text: str, edits: Sequence[Replacement]) -> str:
         try:
             text = replace_exact(text, edit.old, edit.new)
         except EditError as exc:
-            raise EditError(f"edit {index + 1} of {len(edits)} failed, nothing was changed: {exc}") from None
+            raise EditError(
+                f"edit {index + 1} of {len(edits)} failed, nothing was changed: {exc}"
+            ) from None
     return text
 
 
@@ -152,7 +158,9 @@ def replace_lines(text: str, start: int, end: int, new: str) -> str:
     if start < 1 or start > len(lines) + 1:
         raise EditError(f"start={start} is outside the file (1..{len(lines) + 1})")
     if end < start - 1 or end > len(lines):
-        raise EditError(f"end={end} must be between start-1 ({start - 1}, to insert) and {len(lines)}")
+        raise EditError(
+            f"end={end} must be between start-1 ({start - 1}, to insert) and {len(lines)}"
+        )
     if new and not new.endswith("\n") and (end < len(lines) or text.endswith("\n")):
         new += "\n"
     return "".join(lines[: start - 1]) + new + "".join(lines[end:])
@@ -176,13 +184,16 @@ def _shift(line: str, by: int) -> str:
     if found is None or not by:
         return line
     a, a_len, b, b_len = found.groups()
-    return f"@@ -{int(a) + by}{a_len or ''} +{int(b) + by}{b_len or ''} @@{line[found.end():]}"
+    return f"@@ -{int(a) + by}{a_len or ''} +{int(b) + by}{b_len or ''} @@{line[found.end() :]}"
 
 
 def _diff_lines(a: list[str], b: list[str], name: str) -> list[str]:
     head, tail = _common_ends(a, b)
     lo = max(0, head - DIFF_CONTEXT)
-    a_mid, b_mid = a[lo : len(a) - max(0, tail - DIFF_CONTEXT)], b[lo : len(b) - max(0, tail - DIFF_CONTEXT)]
+    a_mid, b_mid = (
+        a[lo : len(a) - max(0, tail - DIFF_CONTEXT)],
+        b[lo : len(b) - max(0, tail - DIFF_CONTEXT)],
+    )
     if len(a_mid) * len(b_mid) <= DIFF_WORK:
         checkpoint()
         diff = difflib.unified_diff(a_mid, b_mid, name, name, n=DIFF_CONTEXT, lineterm="")
@@ -191,9 +202,13 @@ def _diff_lines(a: list[str], b: list[str], name: str) -> list[str]:
     removed, added = a[head : len(a) - tail], b[head : len(b) - tail]
     span_a, span_b = len(before) + len(removed) + len(after), len(before) + len(added) + len(after)
     return [
-        f"--- {name}", f"+++ {name}", f"@@ -{lo + 1},{span_a} +{lo + 1},{span_b} @@",
-        *(" " + ln for ln in before), *("-" + ln for ln in removed),
-        *("+" + ln for ln in added), *(" " + ln for ln in after),
+        f"--- {name}",
+        f"+++ {name}",
+        f"@@ -{lo + 1},{span_a} +{lo + 1},{span_b} @@",
+        *(" " + ln for ln in before),
+        *("-" + ln for ln in removed),
+        *("+" + ln for ln in added),
+        *(" " + ln for ln in after),
     ]
 
 

@@ -51,16 +51,22 @@ def _instantiate(spec: str, target: Any) -> Any:
     if isinstance(target, Tool):
         return target
     if not callable(target):
-        raise ToolLoadError(f"custom tool {spec!r} is a {type(target).__name__}, not a Tool class, instance or factory")
+        raise ToolLoadError(
+            f"custom tool {spec!r} is a {type(target).__name__}, not a Tool class, instance or factory"
+        )
     try:
         return target()
     except Exception as exc:
-        raise ToolLoadError(f"custom tool {spec!r}: calling it with no arguments failed ({type(exc).__name__}: {exc})") from exc
+        raise ToolLoadError(
+            f"custom tool {spec!r}: calling it with no arguments failed ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def validate_tool(spec: str, tool: Any) -> Tool:
     if not isinstance(tool, Tool):
-        raise ToolLoadError(f"custom tool {spec!r} produced {type(tool).__name__}, not a silcrow.tools.base.Tool")
+        raise ToolLoadError(
+            f"custom tool {spec!r} produced {type(tool).__name__}, not a silcrow.tools.base.Tool"
+        )
     problems = []
     if not tool.name or not isinstance(tool.name, str):
         problems.append("a non-empty name")

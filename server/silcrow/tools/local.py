@@ -54,7 +54,9 @@ class BinaryFile(ToolError):
     """A file that is not UTF-8 text; carries what may be shown instead."""
 
     def __init__(self, path: str, size: int, kind: str) -> None:
-        super().__init__(f"{path} is a binary file ({kind}, {human_size(size)}); its bytes are not shown")
+        super().__init__(
+            f"{path} is a binary file ({kind}, {human_size(size)}); its bytes are not shown"
+        )
         self.path = path
         self.size = size
         self.kind = kind
@@ -95,7 +97,9 @@ def read_regular(real: Path, display: str, max_bytes: int) -> str:
     except IsADirectoryError:
         raise ToolError(f"{display} is a directory (use the list tool)") from None
     except SymlinkOnPath:
-        raise ToolError(f"{display} is refused: a symlink appeared on its path while it was read") from None
+        raise ToolError(
+            f"{display} is refused: a symlink appeared on its path while it was read"
+        ) from None
     except OSError as exc:
         raise ToolError(f"cannot open {display}: {exc.strerror}") from None
     info = os.fstat(fd)
@@ -131,7 +135,9 @@ def write_atomic(real: Path, text: str) -> None:
             if info is not None and stat.S_ISLNK(info.st_mode):  # the resolved leaf was swapped
                 raise SymlinkOnPath(real)
             if info is not None and not stat.S_ISREG(info.st_mode):
-                raise ToolError(f"{real.name} exists and is not a regular file; writes replace only files")
+                raise ToolError(
+                    f"{real.name} exists and is not a regular file; writes replace only files"
+                )
             mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
             replace_file(parent, real.name, data, mode)
     except SymlinkOnPath:
@@ -192,7 +198,11 @@ class LocalWorkspace:
         await asyncio.to_thread(write_atomic, real, text)
 
     async def run(
-        self, command: str, *, timeout: float, on_output: OutputSink | None = None  # noqa: ASYNC109 - the port's signature
+        self,
+        command: str,
+        *,
+        timeout: float,  # noqa: ASYNC109 - the port's signature
+        on_output: OutputSink | None = None,
     ) -> ShellOutcome:
         sandbox = self.sandbox
         absent = await asyncio.to_thread(sandbox.absent, self.root) if sandbox is not None else []

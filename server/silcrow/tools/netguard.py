@@ -78,6 +78,9 @@ async def resolve_target(url: str, *, allow_private: bool) -> Target:
 def pinned_request(client: httpx.AsyncClient, target: Target) -> httpx.Request:
     """A GET to the checked address, keeping the original host for Host and TLS."""
     url = target.url.copy_with(host=target.address)
-    headers = {"Host": target.url.netloc.decode("ascii"), "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5"}
+    headers = {
+        "Host": target.url.netloc.decode("ascii"),
+        "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5",
+    }
     extensions = {"sni_hostname": target.host} if target.url.scheme == "https" else {}
     return client.build_request("GET", url, headers=headers, extensions=extensions)

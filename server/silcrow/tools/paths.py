@@ -53,7 +53,9 @@ def confine(root: Path, path: str) -> Path:
     if "\x00" in path:
         raise ToolError("path contains a NUL byte")
     if path.startswith("~"):
-        raise ToolError(f"{path!r}: home-relative paths are outside the workspace; use a path relative to {root}")
+        raise ToolError(
+            f"{path!r}: home-relative paths are outside the workspace; use a path relative to {root}"
+        )
     candidate = Path(path)
     joined = candidate if candidate.is_absolute() else root / candidate
     try:
@@ -61,7 +63,9 @@ def confine(root: Path, path: str) -> Path:
     except (RuntimeError, OSError) as exc:  # Python 3.11 reports a symlink loop as RuntimeError
         raise ToolError(f"{path!r} is refused: it cannot be resolved ({exc})") from None
     if not real.is_relative_to(root):
-        raise ToolError(f"{path!r} is refused: {_escape_reason(candidate)} the workspace {root}; use a path inside it")
+        raise ToolError(
+            f"{path!r} is refused: {_escape_reason(candidate)} the workspace {root}; use a path inside it"
+        )
     return real
 
 
@@ -170,5 +174,7 @@ def _protected_spec(patterns: list[str]) -> pathspec.GitIgnoreSpec:
     """The user's protected globs on re2 (linear time); pathspec's own backend if re2 refuses one."""
     try:
         return pathspec.GitIgnoreSpec.from_lines(patterns, backend="re2")
-    except Exception:  # re2's and pathspec's errors have no common base; the patterns are the user's
+    except (
+        Exception
+    ):  # re2's and pathspec's errors have no common base; the patterns are the user's
         return pathspec.GitIgnoreSpec.from_lines(patterns)

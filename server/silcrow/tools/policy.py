@@ -75,13 +75,19 @@ class PermissionPolicy:
 
     modes: dict[str, Mode] = field(default_factory=lambda: dict(DEFAULT_MODES))
     root: Path | None = None
-    prefix_approvals: bool = True  # False: shell is never auto-allowed by "allow always" or allowCommands
+    prefix_approvals: bool = (
+        True  # False: shell is never auto-allowed by "allow always" or allowCommands
+    )
     _approvals: set[Approval] = field(default_factory=set)
     _keys: set[str] = field(default_factory=set)
 
     @classmethod
     def from_settings(
-        cls, settings: Mapping[str, Any] | None, *, root: Path | None = None, prefix_approvals: bool = True
+        cls,
+        settings: Mapping[str, Any] | None,
+        *,
+        root: Path | None = None,
+        prefix_approvals: bool = True,
     ) -> PermissionPolicy:
         """Modes from settings such as ``{"shell": "allow", "allowCommands": ["pytest"]}``."""
         modes = dict(DEFAULT_MODES)
@@ -133,7 +139,9 @@ class PermissionPolicy:
             return None
         return write_reason(self.root, target)
 
-    def request(self, tool: Tool, args: Mapping[str, Any], conversation_id: str = "") -> PermissionRequest:
+    def request(
+        self, tool: Tool, args: Mapping[str, Any], conversation_id: str = ""
+    ) -> PermissionRequest:
         return PermissionRequest(
             tool=tool.name, category=tool.category, args=dict(args),
             summary=self.summary(tool, args), conversation_id=conversation_id,
@@ -151,7 +159,11 @@ class PermissionPolicy:
         if tool.category == "edit" and "file" in args:
             verb = "Write" if tool.name == "write" else "Edit"
             why = self.sensitive(tool, args)
-            return one_line(f"{verb} {args['file']}") + where + (f" - always asked: {one_line(why)}" if why else "")
+            return (
+                one_line(f"{verb} {args['file']}")
+                + where
+                + (f" - always asked: {one_line(why)}" if why else "")
+            )
         compact = json.dumps(dict(args), ensure_ascii=False, sort_keys=True, default=str)
         return one_line(f"{tool.name} {compact}")
 
@@ -185,17 +197,23 @@ class PermissionPolicy:
 def _command_list(key: str, value: Any) -> list[Approval]:
     """``allowCommands`` entries as approvals; an entry no approval may cover is an error."""
     if isinstance(value, str) or not isinstance(value, Sequence):
-        raise ValueError(f"permission setting {key!r} must be a list of command prefixes, e.g. [\"pytest\"]")
+        raise ValueError(
+            f'permission setting {key!r} must be a list of command prefixes, e.g. ["pytest"]'
+        )
     approvals = []
     for entry in (str(v) for v in value if str(v).strip()):
         try:
             argv = simple_argv(entry)
         except NotSimple as exc:
-            raise ValueError(f"{key} entry {visible(entry)!r} is not plain words ({exc}); "
-                             "list command prefixes such as \"npm test\"") from None
+            raise ValueError(
+                f"{key} entry {visible(entry)!r} is not plain words ({exc}); "
+                'list command prefixes such as "npm test"'
+            ) from None
         why = refusal(argv)
         if why is not None:
-            raise ValueError(f"{key} entry {visible(entry)!r} can never be allowed without asking: "
-                             f"{why}; list a narrower prefix such as \"python -m pytest\"")
+            raise ValueError(
+                f"{key} entry {visible(entry)!r} can never be allowed without asking: "
+                f'{why}; list a narrower prefix such as "python -m pytest"'
+            )
         approvals.append(Approval(argv))
     return approvals

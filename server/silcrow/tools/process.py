@@ -72,7 +72,9 @@ def is_secret_var(name: str) -> bool:
     return upper in _SECRET_EXACT or bool(_SECRET_VAR.search(upper))
 
 
-def scrubbed_env(environ: Mapping[str, str] | None = None, extra: Iterable[str] = ()) -> dict[str, str]:
+def scrubbed_env(
+    environ: Mapping[str, str] | None = None, extra: Iterable[str] = ()
+) -> dict[str, str]:
     """The allowlisted part of the environment, plus the names in ``extra``."""
     source = os.environ if environ is None else environ
     wanted = ENV_ALLOWLIST | set(extra)
@@ -207,7 +209,11 @@ class _Job:
 
 
 async def _start(
-    argv: list[str], cwd: Path, env: Mapping[str, str], limit: int, on_output: OutputSink | None,
+    argv: list[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    limit: int,
+    on_output: OutputSink | None,
     pass_fds: tuple[int, ...],
 ) -> tuple[asyncio.SubprocessTransport, _ShellProtocol]:
     loop = asyncio.get_running_loop()

@@ -70,7 +70,9 @@ def holds_private_key(text: str) -> bool:
 
 
 # -- step 3: the rules -------------------------------------------------------------------------
-SET_MEMORY = 64 << 20  # with RE2's default 8 MB the set's DFA thrashes: 0.6 s per MB instead of 0.01 s
+SET_MEMORY = (
+    64 << 20
+)  # with RE2's default 8 MB the set's DFA thrashes: 0.6 s per MB instead of 0.01 s
 
 
 @functools.cache
@@ -89,7 +91,9 @@ def _apply(rule: Rule, data: bytes) -> bytes:
     label = f"[redacted:{rule.kind}]".encode()
     pieces, done = [], 0
     for match in rule.pattern.finditer(data):
-        if rule.accept is not None and not rule.accept(rule.value(match), data[match.end() : match.end() + 1]):
+        if rule.accept is not None and not rule.accept(
+            rule.value(match), data[match.end() : match.end() + 1]
+        ):
             continue
         for start, end in rule.spans(match):
             if start >= done:
@@ -111,7 +115,9 @@ def _by_rules(data: bytes) -> bytes:
 # -- step 2: a key split over lines ------------------------------------------------------------
 _PIECE = r"(?:\"[A-Za-z0-9+/=_\-.:~]+\"|'[A-Za-z0-9+/=_\-.:~]+')"
 _LINE_PREFIX = r"(?:[ \t]*\d{1,9}\t|[^\s:\"']{1,200}[:-]\d{1,9}[:-])?"  # read's line numbers, grep -n's file:line:
-_SPLIT_RUN = linear(rf"{_PIECE}(?:[ \t]*[+.\\]?[ \t]*\r?\n{_LINE_PREFIX}[ \t]*[+.]?[ \t]*{_PIECE})+")
+_SPLIT_RUN = linear(
+    rf"{_PIECE}(?:[ \t]*[+.\\]?[ \t]*\r?\n{_LINE_PREFIX}[ \t]*[+.]?[ \t]*{_PIECE})+"
+)
 _INNER = re.compile(rb"[\"']([^\"'\n]*)[\"']")  # one pass, no nesting: linear on Python's re too
 _LABEL = re.compile(rb"\[redacted:[^\]]+\]")
 

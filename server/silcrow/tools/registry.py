@@ -63,12 +63,18 @@ def default_tools(
         ListTool(workspace, max_entries=s.list_max_entries),
         FindTool(workspace, max_results=s.find_max_results, max_file_bytes=s.find_max_file_bytes),
         SearchTool(make_engine(s.search_engine, s.search_base_url), default_limit=s.search_results),
-        ScrapeTool(allow_private=s.scrape_allow_private, max_bytes=s.scrape_max_bytes, timeout=s.scrape_timeout),
+        ScrapeTool(
+            allow_private=s.scrape_allow_private,
+            max_bytes=s.scrape_max_bytes,
+            timeout=s.scrape_timeout,
+        ),
     ]
     if store is not None:
         tools.append(RecallTool(store))
     tools.append(
-        ShellTool(workspace, default_timeout=s.shell_default_timeout, max_timeout=s.shell_max_timeout)
+        ShellTool(
+            workspace, default_timeout=s.shell_default_timeout, max_timeout=s.shell_max_timeout
+        )
     )
     for tool in tools:
         if isinstance(tool, BuiltinTool) and not isinstance(tool, ShellTool | ReadTool):

@@ -102,7 +102,9 @@ class Sandbox:
         for path in protected:
             args += ["--ro-bind", str(path), str(path)]
         for path in _existing(self._hidden(root)):
-            args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+            args += (
+                ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+            )
         if not self.network:
             args.append("--unshare-net")
         args += ["--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
@@ -116,14 +118,22 @@ class Sandbox:
         # What the edit policy always asks about (sensitive.py), except a `.git` folder
         # itself, whose objects and refs `git commit` must write; a `.git` file (a
         # worktree's `gitdir:` pointer) is kept.
-        asked = [p for p in protected_entries(root) if not (p.name.lower() == ".git" and p.is_dir())]
-        return ([root / p for p in PROTECTED] + asked
-                + [d / p for d in git_dirs for p in PROTECTED_GIT])
+        asked = [
+            p for p in protected_entries(root) if not (p.name.lower() == ".git" and p.is_dir())
+        ]
+        return (
+            [root / p for p in PROTECTED] + asked + [d / p for d in git_dirs for p in PROTECTED_GIT]
+        )
 
     def absent(self, root: Path) -> list[Path]:
         """Protected or hidden paths in the root that do not exist: a command can create them."""
         root = root.resolve()
-        stores = [db.with_name(db.name + s) for db in self.store_files if db.parent == root for s in SIDECARS]
+        stores = [
+            db.with_name(db.name + s)
+            for db in self.store_files
+            if db.parent == root
+            for s in SIDECARS
+        ]
         return [p for p in [*self.protected(root), *stores] if not os.path.lexists(p)]
 
     def _hidden(self, root: Path) -> list[Path]:

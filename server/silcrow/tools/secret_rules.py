@@ -103,7 +103,10 @@ class Rule:
 _KEY_WORDS = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?"
 
 
-_OUR_KEY_HEADERS = (rf"-----BEGIN {_KEY_WORDS}-----", r"---- BEGIN SSH2 ENCRYPTED PRIVATE[ ]KEY ----")  # [ ]: this file is no key
+_OUR_KEY_HEADERS = (
+    rf"-----BEGIN {_KEY_WORDS}-----",
+    r"---- BEGIN SSH2 ENCRYPTED PRIVATE[ ]KEY ----",
+)  # [ ]: this file is no key
 
 
 # -- accept checks (what RE2 cannot express) ---------------------------------------------------
@@ -126,13 +129,17 @@ _IDENTIFIER = re.compile(rb"[A-Za-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[
 def _quoted_value(value: bytes, after: bytes) -> bool:
     """A quoted credential, not prose (spaces), a placeholder (``${X}``, ``<pw>``) or a name (``API_KEY``)."""
     return not (
-        any(c in b" \t" for c in value) or value[:1] in (b"$", b"<", b"{", b"%") or _IDENTIFIER.fullmatch(value)
+        any(c in b" \t" for c in value)
+        or value[:1] in (b"$", b"<", b"{", b"%")
+        or _IDENTIFIER.fullmatch(value)
     )
 
 
 def _mixed_base64(value: bytes, after: bytes) -> bool:
     """Upper and lower case letters and digits: a key, not a hex hash, a word or a ruler line."""
-    return value.upper() != value and value.lower() != value and any(c in b"0123456789" for c in value)
+    return (
+        value.upper() != value and value.lower() != value and any(c in b"0123456789" for c in value)
+    )
 
 
 def _mixed_case_or_digit(value: bytes, after: bytes) -> bool:
@@ -143,8 +150,11 @@ def _mixed_case_or_digit(value: bytes, after: bytes) -> bool:
 def _not_code(value: bytes, after: bytes) -> bool:
     """A value, not an expression: no call, no placeholder, no literal such as ``None``."""
     stripped = value.strip()
-    return not (b"(" in stripped or stripped[:1] in (b"$", b"<", b"{", b"%")
-                or stripped in (b"None", b"null", b"True", b"False", b"true", b"false"))
+    return not (
+        b"(" in stripped
+        or stripped[:1] in (b"$", b"<", b"{", b"%")
+        or stripped in (b"None", b"null", b"True", b"False", b"true", b"false")
+    )
 
 
 # -- the tables --------------------------------------------------------------------------------
@@ -210,7 +220,9 @@ def _detector_rules(names: Iterable[str]) -> list[Rule]:
     rules = []
     for name in names:
         cls = plugin(name)
-        rules += [Rule(_slug(cls.secret_type), linear(_detector_pattern(rx))) for rx in cls.denylist]
+        rules += [
+            Rule(_slug(cls.secret_type), linear(_detector_pattern(rx))) for rx in cls.denylist
+        ]
     return rules
 
 

@@ -88,8 +88,12 @@ SENSITIVE_FILES: dict[str, str] = {
     "cloudbuild.yaml": "CI workflow", "cloudbuild.yml": "CI workflow",
     "codemagic.yaml": "CI workflow",
 }  # fmt: skip
-SENSITIVE_SUFFIXES: dict[str, str] = {".code-workspace": "editor configuration (VS Code workspace file)"}
-GIT_FILES = frozenset({"head", "config", "packed-refs", "commondir", "gitdir", "orig_head", "fetch_head"})
+SENSITIVE_SUFFIXES: dict[str, str] = {
+    ".code-workspace": "editor configuration (VS Code workspace file)"
+}
+GIT_FILES = frozenset(
+    {"head", "config", "packed-refs", "commondir", "gitdir", "orig_head", "fetch_head"}
+)
 GIT_DIRS = frozenset({"objects", "refs"})
 
 
@@ -183,7 +187,9 @@ def _looks_like_git_dir(directory: Path) -> bool:
     """``HEAD`` (a file) with ``objects/`` and ``refs/`` beside it: what git takes for a repository."""
     try:
         with os.scandir(directory) as it:
-            found = {fold(e.name): e.is_dir() for e in it if fold(e.name) in ("head", "objects", "refs")}
+            found = {
+                fold(e.name): e.is_dir() for e in it if fold(e.name) in ("head", "objects", "refs")
+            }
     except (OSError, ValueError):
         return False
     return found.get("head") is False and found.get("objects") is True and found.get("refs") is True
@@ -196,5 +202,11 @@ def protected_entries(root: Path) -> list[Path]:
             names = sorted(e.name for e in it)
     except OSError:
         return []
-    return [root / name for name in names if _by_name([name, "x"]) or _git_internals(None, [name, "x"])
-            or _by_name([name]) or _git_internals(None, [name])]
+    return [
+        root / name
+        for name in names
+        if _by_name([name, "x"])
+        or _git_internals(None, [name, "x"])
+        or _by_name([name])
+        or _git_internals(None, [name])
+    ]

@@ -112,8 +112,30 @@ EXEC_LETTERS: dict[str, frozenset[str]] = {
     "sftp": frozenset("SoF"), "zip": frozenset("T"), "make": frozenset("E"),
 }  # fmt: skip
 # Commands whose option parser accepts abbreviated long options (GNU getopt_long, git, nopt, argparse).
-ABBREVIATING = frozenset({"git", "tar", "rsync", "make", "gmake", "zip", "npm", "pnpm", "yarn", "pip", "pip3",
-                          "pytest", "wget", "grep", "ls", "cp", "mv", "rm", "sort", "diff"})
+ABBREVIATING = frozenset(
+    {
+        "git",
+        "tar",
+        "rsync",
+        "make",
+        "gmake",
+        "zip",
+        "npm",
+        "pnpm",
+        "yarn",
+        "pip",
+        "pip3",
+        "pytest",
+        "wget",
+        "grep",
+        "ls",
+        "cp",
+        "mv",
+        "rm",
+        "sort",
+        "diff",
+    }
+)
 MAKE_LIKE = frozenset({"make", "gmake", "bmake", "just"})
 ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
@@ -153,7 +175,9 @@ def refusal(argv: Argv) -> str | None:
         if (base, sub) in RUNS_ANY_SUBCOMMAND:
             return f"`{name} {sub}` runs or configures arbitrary commands"
         if (base, sub) in RUNNERS:
-            return refusal(argv[2:]) if len(argv) > 2 else f"`{name} {sub}` runs the command after it"
+            return (
+                refusal(argv[2:]) if len(argv) > 2 else f"`{name} {sub}` runs the command after it"
+            )
     return _exec_option(argv)
 
 
@@ -193,7 +217,9 @@ def _exec_option(argv: Argv) -> str | None:
             continue
         if arg.startswith("--"):
             option = arg[2:].split("=", 1)[0]
-            if option and any(w in option or (base in ABBREVIATING and w.startswith(option)) for w in EXEC_LONG):
+            if option and any(
+                w in option or (base in ABBREVIATING and w.startswith(option)) for w in EXEC_LONG
+            ):
                 return f"`--{option}` may let `{name}` run other programs or change files"
         elif arg.startswith("-") and len(arg) > 1:
             if arg.split("=", 1)[0] in words:

@@ -38,7 +38,9 @@ BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 def hidden(char: str) -> bool:
     """True for characters a person cannot see (or that steer a terminal)."""
     category = unicodedata.category(char)
-    return category in HIDDEN_CATEGORIES or (category == "Zs" and char != " ") or char in BLANK_GLYPHS
+    return (
+        category in HIDDEN_CATEGORIES or (category == "Zs" and char != " ") or char in BLANK_GLYPHS
+    )
 
 
 def escape(char: str) -> str:
@@ -57,7 +59,9 @@ def visible(text: str) -> str:
     for i, char in enumerate(text):
         if char == "\\":
             following = text[i + 1] if i + 1 < len(text) else ""
-            out.append("\\\\" if following in ESCAPE_LETTERS or (following and hidden(following)) else "\\")
+            out.append(
+                "\\\\" if following in ESCAPE_LETTERS or (following and hidden(following)) else "\\"
+            )
         elif hidden(char):
             out.append(escape(char))
         else:

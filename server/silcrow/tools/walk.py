@@ -112,7 +112,9 @@ def walk(root: Path, start: Path, *, depth: int | None, ignore: GitIgnore) -> It
     yield from _walk(root, start, depth, ignore, 1)
 
 
-def _walk(root: Path, here: Path, depth: int | None, ignore: GitIgnore, level: int) -> Iterator[Entry]:
+def _walk(
+    root: Path, here: Path, depth: int | None, ignore: GitIgnore, level: int
+) -> Iterator[Entry]:
     try:
         with os.scandir(here) as it:
             items = sorted(it, key=lambda e: e.name)

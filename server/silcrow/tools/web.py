@@ -55,7 +55,9 @@ class DdgsEngine:
         try:
             rows = await asyncio.to_thread(self._search, query, limit)
         except Exception as exc:  # the library raises its own exception types
-            raise ToolError(f"web search failed ({type(exc).__name__}: {exc}); try again later or rephrase") from None
+            raise ToolError(
+                f"web search failed ({type(exc).__name__}: {exc}); try again later or rephrase"
+            ) from None
         return [
             WebHit(str(r.get("title", "")), str(r.get("href", "")), str(r.get("body", "")))
             for r in rows[:limit]
@@ -67,7 +69,9 @@ class SearxngEngine:
 
     name = "searxng"
 
-    def __init__(self, base_url: str, *, client: httpx.AsyncClient | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self, base_url: str, *, client: httpx.AsyncClient | None = None, timeout: float = 10.0
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"search base URL {base_url!r} must start with http:// or https://")
         self.base_url = base_url.rstrip("/")
@@ -78,14 +82,20 @@ class SearxngEngine:
         params = {"q": query, "format": "json"}
         try:
             if self._client is not None:
-                response = await self._client.get(f"{self.base_url}/search", params=params, timeout=self.timeout)
+                response = await self._client.get(
+                    f"{self.base_url}/search", params=params, timeout=self.timeout
+                )
             else:
                 async with httpx.AsyncClient() as client:
-                    response = await client.get(f"{self.base_url}/search", params=params, timeout=self.timeout)
+                    response = await client.get(
+                        f"{self.base_url}/search", params=params, timeout=self.timeout
+                    )
             response.raise_for_status()
             data = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise ToolError(f"web search at {self.base_url} failed ({exc}); try again later") from None
+            raise ToolError(
+                f"web search at {self.base_url} failed ({exc}); try again later"
+            ) from None
         rows = data.get("results", []) if isinstance(data, dict) else []
         return [
             WebHit(str(r.get("title", "")), str(r.get("url", "")), str(r.get("content", "")))
@@ -99,6 +109,8 @@ def make_engine(kind: str, base_url: str = "") -> SearchEngine:
         return DdgsEngine()
     if kind == "searxng":
         if not base_url:
-            raise ValueError("search engine 'searxng' needs a search base URL, e.g. http://localhost:8888")
+            raise ValueError(
+                "search engine 'searxng' needs a search base URL, e.g. http://localhost:8888"
+            )
         return SearxngEngine(base_url)
     raise ValueError(f"unknown search engine {kind!r}; use 'ddgs' or 'searxng'")

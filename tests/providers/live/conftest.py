@@ -17,10 +17,16 @@ async def ws_fake() -> AsyncIterator[Callable[..., Awaitable[FakeWSServer]]]:
     servers: list[FakeWSServer] = []
 
     async def start(
-        replies: Sequence[str] = (), *, chunk: int = 4, delay: float = 0.0, faults: Faults | None = None,
+        replies: Sequence[str] = (),
+        *,
+        chunk: int = 4,
+        delay: float = 0.0,
+        faults: Faults | None = None,
         **options: Any,
     ) -> FakeWSServer:
-        server = FakeWSServer(Script.of(replies, chunk=chunk, delay=delay), faults=faults, **options)
+        server = FakeWSServer(
+            Script.of(replies, chunk=chunk, delay=delay), faults=faults, **options
+        )
         servers.append(await server.__aenter__())
         return server
 

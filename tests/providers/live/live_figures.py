@@ -30,14 +30,26 @@ from silcrow.providers.live.frames import dumps
 from silcrow.testing import Script, count_tokens
 
 SYSTEM = "You are Silcrow, a coding agent. " + "Follow the § protocol; one call per cycle. " * 40
-RESULT = "§result: " + "\n".join(f"{i:03d}    value_{i} = compute(value_{i - 1}) + {i}" for i in range(40))
-HISTORY = [Message("system", SYSTEM), Message("user", "Summarise main.py"), Message("assistant", "§respond: It prints.\n§end\n")]
+RESULT = "§result: " + "\n".join(
+    f"{i:03d}    value_{i} = compute(value_{i - 1}) + {i}" for i in range(40)
+)
+HISTORY = [
+    Message("system", SYSTEM),
+    Message("user", "Summarise main.py"),
+    Message("assistant", "§respond: It prints.\n§end\n"),
+]
 CYCLES = 8
 RUNS = 15
 
 
 def replay_cost(messages: list[Message]) -> tuple[int, int]:
-    body = dumps({"model": "m", "stream": True, "messages": [{"role": m.role, "content": m.content} for m in messages]})
+    body = dumps(
+        {
+            "model": "m",
+            "stream": True,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+        }
+    )
     return len(body.encode()), count_tokens(body)
 
 
@@ -102,13 +114,19 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
 
 
 async def main() -> None:
-    print(f"{CYCLES}-cycle exchange, system {len(SYSTEM)} chars, each result {len(RESULT)} chars, cut at {EXECUTE}")
-    print(f"{'transport':36} {'live B':>8} {'replay B':>9} {'ratio':>6} {'live tok':>9} {'replay tok':>10} {'billed in':>9} {'cached':>7}")
+    print(
+        f"{CYCLES}-cycle exchange, system {len(SYSTEM)} chars, each result {len(RESULT)} chars, cut at {EXECUTE}"
+    )
+    print(
+        f"{'transport':36} {'live B':>8} {'replay B':>9} {'ratio':>6} {'live tok':>9} {'replay tok':>10} {'billed in':>9} {'cached':>7}"
+    )
     for kind, label, overrides in VARIANTS:
         f = await exchange(kind, **overrides)
         ratio = f["live_bytes"] / f["replay_bytes"]
-        print(f"{label:36} {f['live_bytes']:8} {f['replay_bytes']:9} {ratio:6.2f} {f['live_tokens']:9} "
-              f"{f['replay_tokens']:10} {f['billed_input']:9} {f['billed_cached']:7}")
+        print(
+            f"{label:36} {f['live_bytes']:8} {f['replay_bytes']:9} {ratio:6.2f} {f['live_tokens']:9} "
+            f"{f['replay_tokens']:10} {f['billed_input']:9} {f['billed_cached']:7}"
+        )
     print(f"\ntime to first delta, median of {RUNS} (loopback; cold = open + send)")
     for kind, label, overrides in VARIANTS:
         cold, warm = await latency(kind, **overrides)

@@ -60,7 +60,9 @@ def config(server: FakeWSServer, kind: str, **overrides: Any) -> ProviderConfig:
     return ProviderConfig(**fields)
 
 
-async def open_session(server: FakeWSServer, kind: str, messages: Sequence[Message] = HISTORY, **overrides: Any) -> Any:
+async def open_session(
+    server: FakeWSServer, kind: str, messages: Sequence[Message] = HISTORY, **overrides: Any
+) -> Any:
     opener = OPENERS[kind][0]
     return await opener(config(server, kind, **overrides), list(messages))
 

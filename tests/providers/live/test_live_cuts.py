@@ -37,7 +37,9 @@ async def test_a_reply_that_stopped_at_execute_is_not_sent_back(ws_fake, kind: s
     assert text == FINAL
     later = [json.dumps(f, ensure_ascii=False) for f in server.conns[0].frames[opened:]]
     assert later and any("§result: one" in f for f in later)
-    assert not [f for f in later if "fix it" in f or json.dumps(kept, ensure_ascii=False)[1:-1] in f]
+    assert not [
+        f for f in later if "fix it" in f or json.dumps(kept, ensure_ascii=False)[1:-1] in f
+    ]
     await session.close()
 
 

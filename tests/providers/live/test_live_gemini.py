@@ -28,10 +28,17 @@ async def test_open_sends_history_without_generating(ws_fake) -> None:
     session = await open_session(server, KIND)
     text, _ = await read_all(session, "and now?")
     setup = server.conns[0].frames[0]["setup"]
-    assert setup["generationConfig"]["responseModalities"] == ["AUDIO"] and "outputAudioTranscription" in setup
+    assert (
+        setup["generationConfig"]["responseModalities"] == ["AUDIO"]
+        and "outputAudioTranscription" in setup
+    )
     assert len(server.ledger.bills) == 1  # only the reply to "and now?" was generated
     assert text == FINAL  # read from outputTranscription
-    assert server.conns[0].state.transcript() == [*HISTORY_PAIRS, ("user", "and now?"), ("model", FINAL)]
+    assert server.conns[0].state.transcript() == [
+        *HISTORY_PAIRS,
+        ("user", "and now?"),
+        ("model", FINAL),
+    ]
     await session.close()
 
 
@@ -40,7 +47,9 @@ async def test_usage_bills_the_whole_context_every_turn(ws_fake) -> None:
     session = await open_session(server, KIND)
     _, first = await read_all(session, "one")
     _, second = await read_all(session, "two")
-    assert [first.input_tokens, second.input_tokens] == [b.input_tokens for b in server.ledger.bills]
+    assert [first.input_tokens, second.input_tokens] == [
+        b.input_tokens for b in server.ledger.bills
+    ]
     assert second.input_tokens > first.input_tokens and second.cached_tokens == 0
     assert first.sent_bytes + second.sent_bytes == server.conns[0].received_bytes
     await session.close()
@@ -53,12 +62,21 @@ async def test_warm_session_sends_only_the_new_turn(ws_fake) -> None:
     before = server.conns[0].received_frames
     await read_all(session, "two")
     new = server.conns[0].frames[before:]
-    assert new == [{"clientContent": {"turns": [{"role": "user", "parts": [{"text": "two"}]}], "turnComplete": True}}]
+    assert new == [
+        {
+            "clientContent": {
+                "turns": [{"role": "user", "parts": [{"text": "two"}]}],
+                "turnComplete": True,
+            }
+        }
+    ]
 
 
 async def test_text_modality_reads_model_turn_parts(ws_fake) -> None:
     server = await ws_fake([FINAL])
-    session = await open_session(server, KIND, model="fake-live-text", extra={"gemini_live_modality": "TEXT"})
+    session = await open_session(
+        server, KIND, model="fake-live-text", extra={"gemini_live_modality": "TEXT"}
+    )
     text, _ = await read_all(session, "hi")
     assert text == FINAL and "outputAudioTranscription" not in server.conns[0].frames[0]["setup"]
 
@@ -107,7 +125,13 @@ async def test_go_away_resumes_on_a_new_connection_between_turns(ws_fake) -> Non
     assert new.frames[0]["setup"]["sessionResumption"]["handle"]
     assert len(new.frames) == 2  # setup + the new turn: no history was re-sent
     assert usage.sent_bytes == new.received_bytes
-    assert new.state.transcript() == [*HISTORY_PAIRS, ("user", "one"), ("model", FINAL), ("user", "two"), ("model", FINAL)]
+    assert new.state.transcript() == [
+        *HISTORY_PAIRS,
+        ("user", "one"),
+        ("model", FINAL),
+        ("user", "two"),
+        ("model", FINAL),
+    ]
 
 
 async def test_connection_closed_after_go_away_is_resumed_transparently(ws_fake) -> None:
@@ -116,7 +140,12 @@ async def test_connection_closed_after_go_away_is_resumed_transparently(ws_fake)
     await read_all(session, "one")
     text, _ = await read_all(session, "two")
     assert text == FINAL and server.connections == 2
-    assert server.conns[1].state.transcript()[-4:] == [("user", "one"), ("model", FINAL), ("user", "two"), ("model", FINAL)]
+    assert server.conns[1].state.transcript()[-4:] == [
+        ("user", "one"),
+        ("model", FINAL),
+        ("user", "two"),
+        ("model", FINAL),
+    ]
 
 
 async def test_drop_after_text_was_shown_is_session_lost(ws_fake) -> None:
@@ -130,15 +159,29 @@ async def test_drop_after_text_was_shown_is_session_lost(ws_fake) -> None:
 async def test_fake_accepts_snake_case_and_binary_frames(ws_fake) -> None:
     server = await ws_fake(["hi there"])
     async with connect(server.url(KIND) + "?key=k") as ws:
-        setup = {"setup": {"model": "models/fake-live-text", "generation_config": {"response_modalities": ["TEXT"]}}}
+        setup = {
+            "setup": {
+                "model": "models/fake-live-text",
+                "generation_config": {"response_modalities": ["TEXT"]},
+            }
+        }
         await ws.send(json.dumps(setup).encode())
         assert json.loads(await ws.recv()) == {"setupComplete": {}}
-        turn = {"client_content": {"turns": [{"role": "user", "parts": [{"text": "hello"}]}], "turn_complete": True}}
+        turn = {
+            "client_content": {
+                "turns": [{"role": "user", "parts": [{"text": "hello"}]}],
+                "turn_complete": True,
+            }
+        }
         await ws.send(json.dumps(turn).encode())
         frames = []
         while "usageMetadata" not in (frames[-1] if frames else {}):
             frames.append(json.loads(await ws.recv()))
-    texts = [p["text"] for f in frames for p in f.get("serverContent", {}).get("modelTurn", {}).get("parts", [])]
+    texts = [
+        p["text"]
+        for f in frames
+        for p in f.get("serverContent", {}).get("modelTurn", {}).get("parts", [])
+    ]
     assert "".join(texts) == "hi there"
     assert {"serverContent": {"generationComplete": True}} in frames
     assert frames[-1]["serverContent"] == {"turnComplete": True}

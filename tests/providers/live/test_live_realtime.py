@@ -53,10 +53,15 @@ async def test_send_streams_until_response_done_with_its_usage(ws_fake) -> None:
     _, second = await read_all(session, "again")
     bill = server.ledger.bills[-1]
     assert (second.input_tokens, second.cached_tokens, second.output_tokens) == (
-        bill.input_tokens, bill.cached_tokens, bill.output_tokens)
+        bill.input_tokens,
+        bill.cached_tokens,
+        bill.output_tokens,
+    )
     assert 0 < second.cached_tokens < second.input_tokens  # earlier turns show as cached
-    assert second.sent_bytes == sum(len(json.dumps(f, ensure_ascii=False, separators=(",", ":")).encode())
-                                    for f in server.conns[0].frames[-2:])
+    assert second.sent_bytes == sum(
+        len(json.dumps(f, ensure_ascii=False, separators=(",", ":")).encode())
+        for f in server.conns[0].frames[-2:]
+    )
     await session.close()
 
 
@@ -75,30 +80,50 @@ async def test_truncate_cancels_and_rewrites_the_assistant_item(ws_fake) -> None
     recreate = sent(server, "conversation.item.create")[-2]
     assert recreate["item"]["id"] == delete["item_id"]  # the item keeps its id
     state = server.conns[0].state
-    assert state.transcript() == [*HISTORY_PAIRS, ("user", "fix it"), ("assistant", kept),
-                                  ("user", "§result: ok"), ("assistant", FINAL)]
+    assert state.transcript() == [
+        *HISTORY_PAIRS,
+        ("user", "fix it"),
+        ("assistant", kept),
+        ("user", "§result: ok"),
+        ("assistant", FINAL),
+    ]
     assert usage.output_tokens == sum(b.output_tokens for b in server.ledger.bills)
 
 
 async def test_cancel_that_arrives_after_the_end_is_harmless(ws_fake) -> None:
     replies = [call_reply(1), call_reply(2), FINAL]
-    server = await ws_fake(replies, chunk=400)  # the whole reply is one delta: done before the cancel
+    server = await ws_fake(
+        replies, chunk=400
+    )  # the whole reply is one delta: done before the cancel
     session = await open_session(server, KIND)
     kept1 = await read_to_execute(session, "go")
     kept2 = await read_to_execute(session, "§result: 1")
     text, _ = await read_all(session, "§result: 2")
     assert text == FINAL and session.alive
     assert server.conns[0].state.transcript()[2:] == [
-        ("user", "go"), ("assistant", kept1), ("user", "§result: 1"), ("assistant", kept2),
-        ("user", "§result: 2"), ("assistant", FINAL)]
+        ("user", "go"),
+        ("assistant", kept1),
+        ("user", "§result: 1"),
+        ("assistant", kept2),
+        ("user", "§result: 2"),
+        ("assistant", FINAL),
+    ]
 
 
 async def test_fake_allows_one_active_response_and_cancels_as_ga_does(ws_fake) -> None:
     server = await ws_fake(["x" * 400], chunk=1, delay=0.001)
-    async with connect(server.url(KIND) + "?model=gpt-realtime",
-                       additional_headers={"Authorization": "Bearer k"}) as ws:
+    async with connect(
+        server.url(KIND) + "?model=gpt-realtime", additional_headers={"Authorization": "Bearer k"}
+    ) as ws:
         assert json.loads(await ws.recv())["type"] == "session.created"
-        await ws.send(json.dumps({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "session.update",
+                    "session": {"type": "realtime", "output_modalities": ["text"]},
+                }
+            )
+        )
         await ws.send(json.dumps({"type": "response.create"}))
         await ws.send(json.dumps({"type": "response.create", "event_id": "evt_second"}))
         await ws.send(json.dumps({"type": "response.cancel"}))
@@ -113,9 +138,14 @@ async def test_fake_allows_one_active_response_and_cancels_as_ga_does(ws_fake) -
     assert busy["error"]["code"] == "conversation_already_has_active_response"
     assert busy["error"]["event_id"] == "evt_second"
     assert kinds.index("rate_limits.updated") == kinds.index("response.created") + 1
-    tail = kinds[kinds.index("response.output_text.done"):]
-    assert tail == ["response.output_text.done", "response.content_part.done", "response.output_item.done",
-                    "conversation.item.done", "response.done"]
+    tail = kinds[kinds.index("response.output_text.done") :]
+    assert tail == [
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "conversation.item.done",
+        "response.done",
+    ]
     done = events[-1]["response"]
     assert done["status"] == "cancelled" and done["status_details"]["reason"] == "client_cancelled"
     assert late["type"] == "error" and late["error"]["event_id"] == "evt_late"
@@ -134,7 +164,9 @@ async def test_beta_header_is_rejected_with_a_clear_error(ws_fake) -> None:
     server = await ws_fake([FINAL])
 
     def beta_connect(url: str, *, additional_headers: dict[str, str], **kwargs: Any) -> Any:
-        return connect(url, additional_headers={**additional_headers, "OpenAI-Beta": "realtime=v1"}, **kwargs)
+        return connect(
+            url, additional_headers={**additional_headers, "OpenAI-Beta": "realtime=v1"}, **kwargs
+        )
 
     with pytest.raises(ProviderError, match="beta_api_shape_disabled") as caught:
         await open_realtime(config(server, KIND), HISTORY, connect=beta_connect)

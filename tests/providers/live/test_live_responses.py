@@ -21,7 +21,11 @@ from silcrow.providers.responses_ws import history_items
 from silcrow.testing import count_tokens
 
 KIND = "responses"
-HISTORY_PAIRS = [("system", HISTORY[0].content), ("user", HISTORY[1].content), ("assistant", HISTORY[2].content)]
+HISTORY_PAIRS = [
+    ("system", HISTORY[0].content),
+    ("user", HISTORY[1].content),
+    ("assistant", HISTORY[2].content),
+]
 
 
 def creates(server):  # the response.create frames of the only connection
@@ -33,7 +37,9 @@ async def test_open_stores_history_without_generating(ws_fake) -> None:
     session = await open_session(server, KIND)
     assert server.ledger.bills == []
     [warm] = creates(server)
-    assert warm["generate"] is False and "previous_response_id" not in warm and warm["store"] is False
+    assert (
+        warm["generate"] is False and "previous_response_id" not in warm and warm["store"] is False
+    )
     assert server.conns[0].state.transcript() == HISTORY_PAIRS
     assert server.script.remaining == 1
     await session.close()
@@ -46,7 +52,10 @@ async def test_send_streams_deltas_and_the_providers_usage(ws_fake) -> None:
     assert text == FINAL
     [bill] = server.ledger.bills
     assert (usage.input_tokens, usage.cached_tokens, usage.output_tokens) == (
-        bill.input_tokens, bill.cached_tokens, bill.output_tokens)
+        bill.input_tokens,
+        bill.cached_tokens,
+        bill.output_tokens,
+    )
     assert usage.sent_bytes == server.conns[0].received_bytes  # opening upload + this turn
     await session.close()
 
@@ -59,8 +68,15 @@ async def test_cycles_with_truncate_leave_an_exact_chain(ws_fake) -> None:
     kept2 = await read_to_execute(session, "§result: one")
     text, usage = await read_all(session, "§result: two")
     assert text == FINAL
-    expected = [*HISTORY_PAIRS, ("user", "fix it"), ("assistant", kept1), ("user", "§result: one"),
-                ("assistant", kept2), ("user", "§result: two"), ("assistant", FINAL)]
+    expected = [
+        *HISTORY_PAIRS,
+        ("user", "fix it"),
+        ("assistant", kept1),
+        ("user", "§result: one"),
+        ("assistant", kept2),
+        ("user", "§result: two"),
+        ("assistant", FINAL),
+    ]
     assert server.conns[0].state.transcript() == expected
     assert "invented" not in str(server.conns[0].state.transcript())
     # every bill is reported once: the two drained replies ride on the last Usage
@@ -79,7 +95,11 @@ async def test_warm_session_sends_only_the_new_message(ws_fake) -> None:
     turn_tokens = server.conns[0].received_tokens - before
     frame = creates(server)[-1]
     assert frame["input"] == [{"role": "user", "content": "second question"}]
-    everything = [Message("user", "first question"), Message("assistant", FINAL), Message("user", "second question")]
+    everything = [
+        Message("user", "first question"),
+        Message("assistant", FINAL),
+        Message("user", "second question"),
+    ]
     full_frame = {**frame, "input": history_items(HISTORY[0].content, [*HISTORY[1:], *everything])}
     assert turn_tokens == count_tokens(dumps(frame)) < count_tokens(dumps(full_frame)) / 2
     assert usage.sent_bytes == len(dumps(frame).encode())
@@ -93,7 +113,11 @@ async def test_history_can_ride_with_the_first_send_instead_of_a_warm_up(ws_fake
     await read_all(session, "go")
     [frame] = creates(server)
     assert len(frame["input"]) == 4 and "generate" not in frame
-    assert server.conns[0].state.transcript() == [*HISTORY_PAIRS, ("user", "go"), ("assistant", FINAL)]
+    assert server.conns[0].state.transcript() == [
+        *HISTORY_PAIRS,
+        ("user", "go"),
+        ("assistant", FINAL),
+    ]
     await session.close()
 
 
@@ -103,7 +127,11 @@ async def test_a_forgotten_chain_is_restarted_with_the_full_context(ws_fake) -> 
     server.conns[0].state.responses.clear()  # the server lost the in-memory chain
     text, _ = await read_all(session, "still there?")
     assert text == FINAL and session.restarts == 1
-    assert server.conns[0].state.transcript() == [*HISTORY_PAIRS, ("user", "still there?"), ("assistant", FINAL)]
+    assert server.conns[0].state.transcript() == [
+        *HISTORY_PAIRS,
+        ("user", "still there?"),
+        ("assistant", FINAL),
+    ]
     await session.close()
 
 

@@ -78,18 +78,28 @@ def closed_error(exc: ConnectionClosed, cfg: ProviderConfig, vendor: LiveVendor)
     return SessionLost(vendor.advise(text, code))
 
 
-def handshake_error(exc: Exception, cfg: ProviderConfig, vendor: LiveVendor, url: str) -> ProviderError:
+def handshake_error(
+    exc: Exception, cfg: ProviderConfig, vendor: LiveVendor, url: str
+) -> ProviderError:
     """Map a failed WebSocket upgrade (or a network error while dialling) to a ProviderError."""
     name = vendor.name
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
         if status in (401, 403):
-            return AuthError(f"{name} rejected the API key (HTTP {status}). Set {_key_variable(cfg)} to a valid key.")
+            return AuthError(
+                f"{name} rejected the API key (HTTP {status}). Set {_key_variable(cfg)} to a valid key."
+            )
         if status == 404:
-            return ProviderError(f"{name}: no live endpoint at {url} (HTTP 404); check live_url and the model.")
+            return ProviderError(
+                f"{name}: no live endpoint at {url} (HTTP 404); check live_url and the model."
+            )
         if status == 429:
-            return RateLimited(f"{name}: too many requests while opening the live session (HTTP 429).")
-        return ProviderError(f"{name}: live handshake failed (HTTP {status}).", retryable=status >= 500)
+            return RateLimited(
+                f"{name}: too many requests while opening the live session (HTTP 429)."
+            )
+        return ProviderError(
+            f"{name}: live handshake failed (HTTP {status}).", retryable=status >= 500
+        )
     if isinstance(exc, InvalidURI):
         return ProviderError(f"{name}: {url!r} is not a WebSocket URL; fix live_url.")
     return ProviderError(f"{name}: cannot open the live session at {url}: {exc}", retryable=True)

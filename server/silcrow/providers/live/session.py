@@ -66,7 +66,9 @@ class LiveSessionBase:
 
     def _check(self) -> None:
         if self._lost is not None:
-            raise SessionLost(f"{self.vendor.name}: the session is no longer usable ({self._lost}); reopen it.")
+            raise SessionLost(
+                f"{self.vendor.name}: the session is no longer usable ({self._lost}); reopen it."
+            )
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -87,7 +89,9 @@ class LiveSessionBase:
         return not self._live.open
 
     async def _reopen(self) -> None:
-        raise SessionLost(f"{self.vendor.name}: the connection closed while idle; reopen the session.")
+        raise SessionLost(
+            f"{self.vendor.name}: the connection closed while idle; reopen the session."
+        )
 
     async def _absorb_idle(self) -> None:
         """Act on frames that arrived while idle; a stale connection is reopened or lost."""

@@ -28,7 +28,7 @@ def holds(said: str, kept: str) -> bool:
     ``§end``); a tail of whitespace after it carries nothing, so a session
     that holds ``said`` need not be corrected (corrections re-send context).
     """
-    return said == kept or (said.startswith(kept) and not said[len(kept):].strip())
+    return said == kept or (said.startswith(kept) and not said[len(kept) :].strip())
 
 
 def require_key(cfg: ProviderConfig) -> str:

@@ -31,7 +31,11 @@ MAX_FRAME = 16 * 2**20  # bytes; a reply frame larger than this is refused
 
 
 async def dial(
-    cfg: ProviderConfig, url: str, headers: dict[str, str], vendor: LiveVendor, connect: Connect | None
+    cfg: ProviderConfig,
+    url: str,
+    headers: dict[str, str],
+    vendor: LiveVendor,
+    connect: Connect | None,
 ) -> Wire:
     """Open a WebSocket to ``url`` and wrap it; failures become ProviderErrors."""
     try:

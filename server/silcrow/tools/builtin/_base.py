@@ -33,9 +33,7 @@ def policy_for(workspace: Workspace) -> PathPolicy:
     return PathPolicy(workspace.root)
 
 
-def arg_schema(
-    properties: dict[str, dict[str, Any]], required: list[str]
-) -> dict[str, Any]:
+def arg_schema(properties: dict[str, dict[str, Any]], required: list[str]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": required}
 
 

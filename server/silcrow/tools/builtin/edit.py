@@ -36,7 +36,11 @@ def _replacements(edits: list[Any]) -> list[Replacement]:
         raise ToolError("edits is empty; " + FORMS)
     parsed = []
     for i, item in enumerate(edits, 1):
-        if not isinstance(item, dict) or not isinstance(item.get("old"), str) or not isinstance(item.get("new"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("old"), str)
+            or not isinstance(item.get("new"), str)
+        ):
             raise ToolError(f"edits[{i}] must be an object with string fields old and new")
         parsed.append(Replacement(item["old"], item["new"]))
     return parsed
@@ -52,12 +56,18 @@ class EditTool(BuiltinTool):
     args: ClassVar = arg_schema(
         {
             "file": {"type": "string", "description": "path relative to the workspace root"},
-            "old": {"type": "string", "description": "exact text to replace, with enough context to be unique"},
+            "old": {
+                "type": "string",
+                "description": "exact text to replace, with enough context to be unique",
+            },
             "new": {"type": "string", "description": "replacement text"},
             "all": {"type": "boolean", "description": "replace every occurrence of old"},
             "edits": {
                 "type": "array",
-                "items": {"type": "object", "properties": {"old": {"type": "string"}, "new": {"type": "string"}}},
+                "items": {
+                    "type": "object",
+                    "properties": {"old": {"type": "string"}, "new": {"type": "string"}},
+                },
                 "description": "several {old, new} replacements, applied in order, all or nothing",
             },
             "start": {"type": "integer", "description": "first line to replace (1-based)"},
@@ -94,4 +104,6 @@ class EditTool(BuiltinTool):
         if keys == {"start", "end", "new"} or keys == {"start", "new"}:
             start = form["start"]
             return replace_lines(text, start, form.get("end", start), form["new"])
-        raise ToolError(f"cannot tell which edit you mean from {sorted(keys) or 'no fields'}; " + FORMS)
+        raise ToolError(
+            f"cannot tell which edit you mean from {sorted(keys) or 'no fields'}; " + FORMS
+        )

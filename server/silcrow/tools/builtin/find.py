@@ -84,9 +84,16 @@ class FindTool(BuiltinTool):
     )
     args: ClassVar = arg_schema(
         {
-            "pattern": {"type": "string", "description": "file glob, e.g. *.py or src/**/test_*.py"},
+            "pattern": {
+                "type": "string",
+                "description": "file glob, e.g. *.py or src/**/test_*.py",
+            },
             "text": {"type": "string", "description": "text to look for inside files"},
-            "regex": {"type": "boolean", "description": "treat text as a regular expression", "default": False},
+            "regex": {
+                "type": "boolean",
+                "description": "treat text as a regular expression",
+                "default": False,
+            },
             "path": {"type": "string", "description": "folder to search in", "default": "."},
         },
         [],
@@ -95,13 +102,19 @@ class FindTool(BuiltinTool):
     idempotent = True
     read_only = True
 
-    def __init__(self, workspace: Workspace, *, max_results: int = 200, max_file_bytes: int = 2 * 1024 * 1024) -> None:
+    def __init__(
+        self, workspace: Workspace, *, max_results: int = 200, max_file_bytes: int = 2 * 1024 * 1024
+    ) -> None:
         self.workspace = workspace
         self.max_results = max_results
         self.max_file_bytes = max_file_bytes
 
     async def run(
-        self, pattern: str | None = None, text: str | None = None, regex: bool = False, path: str = "."
+        self,
+        pattern: str | None = None,
+        text: str | None = None,
+        regex: bool = False,
+        path: str = ".",
     ) -> ToolResult:
         if not pattern and not text:
             raise ToolError("give pattern (a file glob), text (to search inside files), or both")
@@ -111,10 +124,14 @@ class FindTool(BuiltinTool):
         found = await asyncio.to_thread(self._scan, start, globs, needle)
         return self._result(found, pattern, text)
 
-    def _scan(self, start: Path, globs: pathspec.GitIgnoreSpec | None, needle: LineMatcher | None) -> _Found:
+    def _scan(
+        self, start: Path, globs: pathspec.GitIgnoreSpec | None, needle: LineMatcher | None
+    ) -> _Found:
         root = self.workspace.root
         if not start.is_dir():
-            raise ToolError(f"{start.relative_to(root).as_posix()} is not a folder; path must be a folder")
+            raise ToolError(
+                f"{start.relative_to(root).as_posix()} is not a folder; path must be a folder"
+            )
         policy, found = policy_for(self.workspace), _Found()
         for entry in walk(root, start, depth=None, ignore=GitIgnore(root)):
             checkpoint()
@@ -135,11 +152,15 @@ class FindTool(BuiltinTool):
         what = "matches" if text else "files"
         lines = list(found.lines) or [f"no {what} found"]
         if found.total > len(found.lines):
-            lines.append(f"[{found.total - len(lines)} more {what} not shown; narrow the pattern or path]")
+            lines.append(
+                f"[{found.total - len(lines)} more {what} not shown; narrow the pattern or path]"
+            )
         if found.skipped:
             lines.append(f"[{found.skipped} files skipped: binary, too large, or secret-looking]")
         body = "\n".join(lines)
-        label = " ".join(x for x in (pattern and f"pattern {pattern!r}", text and f"text {text!r}") if x)
+        label = " ".join(
+            x for x in (pattern and f"pattern {pattern!r}", text and f"text {text!r}") if x
+        )
         return ToolResult(f"Found {found.total} {what} for {label}", body)
 
 
@@ -148,4 +169,6 @@ def _glob(pattern: str) -> pathspec.GitIgnoreSpec:
     try:
         return pathspec.GitIgnoreSpec.from_lines([pattern], backend="re2")
     except Exception as exc:  # re2's and pathspec's errors have no common base
-        raise ToolError(f"pattern {pattern!r} cannot be used as a glob ({exc}); give a simpler glob such as '*.py'") from None
+        raise ToolError(
+            f"pattern {pattern!r} cannot be used as a glob ({exc}); give a simpler glob such as '*.py'"
+        ) from None

@@ -42,7 +42,11 @@ class ListTool(BuiltinTool):
     )
     args: ClassVar = arg_schema(
         {
-            "path": {"type": "string", "description": "folder relative to the workspace root", "default": "."},
+            "path": {
+                "type": "string",
+                "description": "folder relative to the workspace root",
+                "default": ".",
+            },
             "depth": {"type": "integer", "description": "folder levels to descend", "default": 2},
         },
         [],
@@ -75,7 +79,9 @@ class ListTool(BuiltinTool):
                 lines.append(_line(entry))
         rel = shown(relative(root, start))
         if total > len(lines):
-            lines.append(f"[{total - len(lines)} more entries not shown; list a subfolder or lower depth]")
+            lines.append(
+                f"[{total - len(lines)} more entries not shown; list a subfolder or lower depth]"
+            )
         lines.extend(f"[note: {note}]" for note in ignore.notes)
         body = "\n".join(lines) if lines else "(empty)"
         return ToolResult(f"Listed {rel} ({total} entries)", body)

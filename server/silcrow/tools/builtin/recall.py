@@ -37,7 +37,9 @@ def format_hit(hit: Any) -> str:
 class RecallTool(BuiltinTool):
     name = "recall"
     description = "Search the user's earlier conversations for something discussed before."
-    args: ClassVar = arg_schema({"query": {"type": "string", "description": "words to look for"}}, ["query"])
+    args: ClassVar = arg_schema(
+        {"query": {"type": "string", "description": "words to look for"}}, ["query"]
+    )
     category = "memory"
     idempotent = True
     read_only = True
@@ -57,5 +59,7 @@ class RecallTool(BuiltinTool):
             limit=self.limit,
         )
         if not hits:
-            return ToolResult(f"Nothing recalled for {query!r}", "no earlier conversation matches; ask the user")
+            return ToolResult(
+                f"Nothing recalled for {query!r}", "no earlier conversation matches; ask the user"
+            )
         return ToolResult(f"Recalled {len(hits)} for {query!r}", "\n".join(map(format_hit, hits)))

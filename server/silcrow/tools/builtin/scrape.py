@@ -25,7 +25,14 @@ from silcrow.tools.netguard import pinned_request, resolve_target
 from silcrow.tools.text import human_size
 
 MAX_REDIRECTS = 5
-TEXT_TYPES = ("text/plain", "application/json", "text/markdown", "text/csv", "application/xml", "text/xml")
+TEXT_TYPES = (
+    "text/plain",
+    "application/json",
+    "text/markdown",
+    "text/csv",
+    "application/xml",
+    "text/xml",
+)
 
 
 def extract_text(html: str, url: str) -> str:
@@ -37,8 +44,12 @@ def extract_text(html: str, url: str) -> str:
 
 class ScrapeTool(BuiltinTool):
     name = "scrape"
-    description = "Fetch a web page (http or https) and return its main text without navigation and ads."
-    args: ClassVar = arg_schema({"url": {"type": "string", "description": "the page address"}}, ["url"])
+    description = (
+        "Fetch a web page (http or https) and return its main text without navigation and ads."
+    )
+    args: ClassVar = arg_schema(
+        {"url": {"type": "string", "description": "the page address"}}, ["url"]
+    )
     category = "network"
     idempotent = True
     read_only = True
@@ -65,7 +76,9 @@ class ScrapeTool(BuiltinTool):
                     async with httpx.AsyncClient(follow_redirects=False) as client:
                         final, ctype, body, cut = await self._fetch(client, url)
         except TimeoutError:
-            raise ToolError(f"fetching {url} took longer than {self.timeout:g}s; try another source") from None
+            raise ToolError(
+                f"fetching {url} took longer than {self.timeout:g}s; try another source"
+            ) from None
         except httpx.HTTPError as exc:
             raise ToolError(f"fetching {url} failed: {exc}") from None
         return await self._render(final, ctype, body, cut)
@@ -79,7 +92,9 @@ class ScrapeTool(BuiltinTool):
                     url = str(target.url.join(response.headers["location"]))
                     continue
                 if response.status_code >= 400:
-                    raise ToolError(f"{url} answered HTTP {response.status_code}; try another source")
+                    raise ToolError(
+                        f"{url} answered HTTP {response.status_code}; try another source"
+                    )
                 body, cut = await self._read_capped(response)
                 return url, response.headers.get("content-type", ""), body, cut
             finally:
@@ -100,10 +115,17 @@ class ScrapeTool(BuiltinTool):
         note = f" (first {human_size(self.max_bytes)} only)" if cut else ""
         charset = httpx.Response(200, headers={"content-type": ctype}).charset_encoding or "utf-8"
         text = body.decode(charset, errors="replace")
-        if mime in ("text/html", "application/xhtml+xml") or (not mime and "<html" in text[:2000].lower()):
+        if mime in ("text/html", "application/xhtml+xml") or (
+            not mime and "<html" in text[:2000].lower()
+        ):
             text = await asyncio.to_thread(extract_text, text, url)
         elif mime not in TEXT_TYPES and not mime.startswith("text/"):
-            return ToolResult(f"Fetched {url}: {mime or 'unknown type'}", f"{url} is {mime or 'binary data'}, {human_size(len(body))}{note}; not text, not shown")
+            return ToolResult(
+                f"Fetched {url}: {mime or 'unknown type'}",
+                f"{url} is {mime or 'binary data'}, {human_size(len(body))}{note}; not text, not shown",
+            )
         if not text.strip():
-            return ToolResult(f"Fetched {url}: no readable text", f"{url} has no readable main text")
+            return ToolResult(
+                f"Fetched {url}: no readable text", f"{url} has no readable main text"
+            )
         return ToolResult(f"Fetched {url}{note}", text)

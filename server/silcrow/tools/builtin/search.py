@@ -11,13 +11,16 @@ from silcrow.tools.web import SearchEngine, WebHit
 
 def format_hits(hits: list[WebHit]) -> str:
     return "\n\n".join(
-        f"{i}. {hit.title}\n   {hit.url}\n   {' '.join(hit.snippet.split())}" for i, hit in enumerate(hits, 1)
+        f"{i}. {hit.title}\n   {hit.url}\n   {' '.join(hit.snippet.split())}"
+        for i, hit in enumerate(hits, 1)
     )
 
 
 class SearchTool(BuiltinTool):
     name = "search"
-    description = "Search the web. Returns titles, addresses and snippets; use scrape to read a page."
+    description = (
+        "Search the web. Returns titles, addresses and snippets; use scrape to read a page."
+    )
     args: ClassVar = arg_schema(
         {
             "query": {"type": "string", "description": "what to search for"},

@@ -42,7 +42,9 @@ class ShellTool(BuiltinTool):
     category = "shell"
     idempotent = False
 
-    def __init__(self, workspace: Workspace, *, default_timeout: float = 120.0, max_timeout: float = 600.0) -> None:
+    def __init__(
+        self, workspace: Workspace, *, default_timeout: float = 120.0, max_timeout: float = 600.0
+    ) -> None:
         self.workspace = workspace
         self.default_timeout = default_timeout
         self.max_timeout = max_timeout
@@ -55,7 +57,9 @@ class ShellTool(BuiltinTool):
         if wanted <= 0:
             raise ToolError("timeout must be a positive number of seconds")
         seconds = min(wanted, self.max_timeout)
-        note = f" (timeout lowered to the {self.max_timeout:g}s maximum)" if wanted > seconds else ""
+        note = (
+            f" (timeout lowered to the {self.max_timeout:g}s maximum)" if wanted > seconds else ""
+        )
         sink = current_context().extra.get("on_output")
         result = await self.workspace.run(command, timeout=seconds, on_output=sink)
         status = "killed" if result.exit_code is None else f"exit code {result.exit_code}"

@@ -38,4 +38,7 @@ class WriteTool(BuiltinTool):
         await self.workspace.write_text(file, content)
         lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
         rel = relative(self.workspace.root, real)
-        return ToolResult(f"Wrote {rel} ({lines} lines)", f"Wrote {rel}: {lines} lines, {len(content)} characters.")
+        return ToolResult(
+            f"Wrote {rel} ({lines} lines)",
+            f"Wrote {rel}: {lines} lines, {len(content)} characters.",
+        )
