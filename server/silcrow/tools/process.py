@@ -30,7 +30,6 @@ import asyncio
 import codecs
 import contextlib
 import os
-import re
 import signal
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
@@ -44,18 +43,6 @@ from silcrow.tools.text import HeadTail
 
 KILL_GRACE = 0.5
 DRAIN_DEADLINE = 0.3
-_SECRET_VAR = re.compile(
-    r"(_API_KEY|_APIKEY|_KEY$|_TOKEN|_SECRET|SECRET_|PASSWORD|PASSWD|_CREDENTIALS?|PRIVATE_KEY|JWT|WEBHOOK|_PAT$)",
-    re.IGNORECASE,
-)
-_SECRET_EXACT = frozenset(
-    {
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "GITHUB_TOKEN",
-        "GH_TOKEN", "NPM_TOKEN", "HF_TOKEN", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
-        "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "DATABASE_URL",
-        "SSH_AUTH_SOCK",
-    }
-)  # fmt: skip
 # What a command needs to find programs, speak the user's language and write
 # temporary files; anything else only when the user names it (``shellEnv``).
 ENV_ALLOWLIST = frozenset(
@@ -63,13 +50,6 @@ ENV_ALLOWLIST = frozenset(
      "NO_COLOR", "TZ", "TMPDIR", "PWD"}
 )  # fmt: skip
 ENV_PREFIXES = ("LC_",)
-
-
-def is_secret_var(name: str) -> bool:
-    """A credential-looking variable name (for scrubbing values from output; the child's
-    environment is an allowlist and needs no such test)."""
-    upper = name.upper()
-    return upper in _SECRET_EXACT or bool(_SECRET_VAR.search(upper))
 
 
 def scrubbed_env(
