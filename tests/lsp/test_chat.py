@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from silcrow.chat.demo import banner, choose_provider, demo_script
 from silcrow.chat.render import Renderer
 
@@ -22,6 +24,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # starts the terminal client and a daemon: about 5 s
 def test_once_without_a_key_runs_the_labelled_offline_demo(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("# Widget factory\n")
     done = subprocess.run(
