@@ -142,6 +142,8 @@ async def test_no_workspace_folder_no_agent(
         assert error.code == NO_WORKSPACE and "open a folder" in error.message, (name, error)
     assert not d.events
     assert not [r for r in d.requests if r["method"] == "workspace/applyEdit"]
+    # The refusal is the answer; it is not shown again as an internal error.
+    assert not [m for m in d.texts("window/showMessage") if "internal error" in m]
 
 
 async def test_removing_the_last_folder_leaves_no_agent(tmp_path: Path, home: Path) -> None:

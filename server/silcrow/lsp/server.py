@@ -41,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -107,6 +108,10 @@ class SilcrowServer(LanguageServer):
         self._popped = False
 
     def report_server_error(self, error: Exception, source: Any) -> None:
+        if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+            # An answer the client was sent (busy, no workspace, bad params), not a fault.
+            log.info("request refused (%s): %s", getattr(source, "__name__", source), error)
+            return
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
         if self._popped:
             return
