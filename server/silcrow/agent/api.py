@@ -32,8 +32,8 @@ from pathlib import Path
 
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor, Policy
-from silcrow.agent.handle import TurnHandle
-from silcrow.agent.turn import Mode, TurnRunner, TurnSpec, WarmSession
+from silcrow.agent.handle import TurnHandle, TurnSpec
+from silcrow.agent.turn import Mode, TurnRunner, WarmSession
 from silcrow.protocol.assembly import build_system
 from silcrow.protocol.events import Event
 from silcrow.providers.base import Provider
@@ -167,9 +167,7 @@ class Agent:
         if conv_id in self._running:
             raise ConversationBusy(f"conversation {conv_id} already has a turn running")
         spec = TurnSpec(conv_id, uuid.uuid4().hex, user_id or "default", query, context, chunks)
-        handle = TurnHandle(
-            conv_id, spec.turn_id, spec.user_id, query, context, _Body(self, spec), self._finished
-        )
+        handle = TurnHandle(spec, _Body(self, spec), self._finished)
         self._running[conv_id] = handle
         return handle
 

@@ -42,7 +42,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from silcrow.protocol.events import Event
+from silcrow.protocol.events import Event, EventType
 from silcrow.providers.base import ProviderError
 
 log = logging.getLogger(__name__)
@@ -94,29 +94,45 @@ def stop_reason_of(event: Event) -> StopReason | None:
     return None
 
 
+@dataclass(frozen=True)
+class TurnSpec:
+    """What a turn is asked to do, fixed when it starts."""
+
+    conversation_id: str
+    turn_id: str
+    user_id: str
+    query: str
+    context: list[dict[str, object]] | None
+    chunks: bool
+
+    def event(
+        self, type_: EventType, content: str = "", payload: dict[str, object] | None = None
+    ) -> Event:
+        """An event of this turn (not yet stored)."""
+        return Event(type_, content, payload, self.conversation_id, self.turn_id)
+
+    def user_event(self) -> Event:
+        """The turn's ``user`` event: the query, with its context items in the payload."""
+        return self.event("user", self.query, {"context": self.context} if self.context else None)
+
+
 class TurnHandle:
     def __init__(
-        self,
-        conversation_id: str,
-        turn_id: str,
-        user_id: str,
-        query: str,
-        context: list[dict[str, object]] | None,
-        body: TurnBody,
-        on_done: Callable[[TurnHandle], None],
+        self, spec: TurnSpec, body: TurnBody, on_done: Callable[[TurnHandle], None]
     ) -> None:
-        self.conversation_id = conversation_id
-        self.turn_id = turn_id
-        self.user_id = user_id
-        self._query = query
-        self._context = context
+        self.conversation_id = spec.conversation_id
+        self.turn_id = spec.turn_id
+        self.user_id = spec.user_id
+        self._spec = spec
         self._body = body
         self._on_done = on_done
         self._state = _State.PENDING
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
         self._finished = asyncio.Event()
         self._asked = False  # the turn's own ``user`` event is stored
-        self._outcome = TurnOutcome(conversation_id, turn_id, "error", "the turn did not finish")
+        self._outcome = TurnOutcome(
+            spec.conversation_id, spec.turn_id, "error", "the turn did not finish"
+        )
         self._task = asyncio.get_running_loop().create_task(self._drive())
 
     # -- the public surface -----------------------------------------------------
@@ -198,13 +214,8 @@ class TurnHandle:
     async def _final(
         self, kind: Literal["cancelled", "error"], message: str, *, raised: bool = False
     ) -> None:
-        events: list[Event] = []
-        if not self._asked:
-            payload = {"context": self._context} if self._context else None
-            events.append(Event("user", self._query, payload, self.conversation_id, self.turn_id))
-        events.append(
-            Event(kind, message, {"stopReason": kind}, self.conversation_id, self.turn_id)
-        )
+        events = [] if self._asked else [self._spec.user_event()]
+        events.append(self._spec.event(kind, message, {"stopReason": kind}))
         outcome = TurnOutcome(
             self.conversation_id, self.turn_id, kind, message if kind == "error" else None, raised
         )

@@ -46,6 +46,7 @@ from typing import Any, Literal, assert_never
 from silcrow.agent.accumulator import Accumulator
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor
+from silcrow.agent.handle import TurnSpec
 from silcrow.agent.readahead import batches
 from silcrow.agent.recovery import RunCall, cycle_failure, settle
 from silcrow.protocol.assembly import assemble_history, frame
@@ -84,16 +85,6 @@ class WarmSession:
 
 
 @dataclass
-class TurnSpec:
-    conversation_id: str
-    turn_id: str
-    user_id: str
-    query: str
-    context: list[dict[str, object]] | None
-    chunks: bool
-
-
-@dataclass
 class TurnRunner:
     store: EventLog
     provider: Provider
@@ -106,21 +97,6 @@ class TurnRunner:
     notices: Callable[[], list[str]] | None = None
     live_failed: bool = field(default=False)
 
-    def _event(
-        self,
-        spec: TurnSpec,
-        type_: EventType,
-        content: str = "",
-        payload: dict[str, object] | None = None,
-    ) -> Event:
-        return Event(
-            type=type_,
-            content=content,
-            payload=payload,
-            conversation_id=spec.conversation_id,
-            turn_id=spec.turn_id,
-        )
-
     async def _put(self, *events: Event) -> list[Event]:
         return list(await self.store.append_many(events))
 
@@ -132,8 +108,7 @@ class TurnRunner:
     async def run(self, spec: TurnSpec) -> AsyncGenerator[Event, None]:
         async for ev in settle(self.store, self.executor, spec.conversation_id, self._caller(spec)):
             yield ev
-        payload: dict[str, object] | None = {"context": spec.context} if spec.context else None
-        for ev in await self._put(self._event(spec, "user", spec.query, payload)):
+        for ev in await self._put(spec.user_event()):
             yield ev
         retried = False
         cycle = 0
@@ -151,7 +126,7 @@ class TurnRunner:
             except ProviderError as exc:
                 await self.warm.close()
                 failure = cycle_failure(exc, mode=self.mode, live=live, retried=retried)
-                for ev in await self._put(self._event(spec, "error", str(exc), dict(failure.note))):
+                for ev in await self._put(spec.event("error", str(exc), dict(failure.note))):
                     yield ev
                 if not failure.retry:
                     for ev in await self._put(self._end(spec, "error", str(exc))):
@@ -176,13 +151,13 @@ class TurnRunner:
 
     def _end(self, spec: TurnSpec, reason: str, message: str = "") -> Event:
         kind: EventType = "error" if reason == "error" else "end"
-        return self._event(spec, kind, message, {"stopReason": reason})
+        return spec.event(kind, message, {"stopReason": reason})
 
     async def _notices(self, spec: TurnSpec) -> list[Event]:
         texts = self.notices() if self.notices is not None else []
         if not texts:
             return []
-        return await self._put(*(self._event(spec, "user", t, {"notice": True}) for t in texts))
+        return await self._put(*(spec.event("user", t, {"notice": True}) for t in texts))
 
     async def _cycle(
         self, spec: TurnSpec, acc: Accumulator, live: bool, cycle: int
@@ -233,7 +208,7 @@ class TurnRunner:
                 for ev in batch:
                     yield ev
         if session is not None:
-            ended = [self._event(spec, "end")] if acc.done == "end" else []
+            ended = [spec.event("end")] if acc.done == "end" else []
             kept = assemble_history(stored + ended)
             self.warm.messages = len(history) + 1
             if stopped_early:
@@ -243,7 +218,7 @@ class TurnRunner:
                     log.info("live session lost after a complete reply: %s", exc)
                     await self.warm.close()
         metric = self._metric(usage, live, cycle, started, first_delta)
-        for ev in await self._put(self._event(spec, "metric", "", metric)):
+        for ev in await self._put(spec.event("metric", "", metric)):
             yield ev
 
     async def _live_stream(
