@@ -11,6 +11,8 @@ from lsp_harness import CLIENTS, call, eventually, plain, respond
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcException
 
+from support.proc import marked
+
 READ_THEN_ANSWER = {
     "replies": ["§think: look at it\n" + call("read", file="a.py"), respond("it prints hi")],
 }
@@ -57,19 +59,6 @@ async def test_progress_begins_reports_and_ends(make_daemon) -> None:
     assert kinds and kinds[0][0] == "begin" and kinds[0][-1] == "end" and "report" in kinds[0]
 
 
-def _running(mark: str) -> list[int]:
-    """Live (not zombie) processes whose command line holds ``mark``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and mark.encode() in (entry / "cmdline").read_bytes():
-                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
-                    found.append(int(entry.name))
-        except (OSError, IndexError):
-            continue
-    return found
-
-
 async def _wait_pid(path: Path) -> int:
     await eventually(lambda: path.exists() and bool(path.read_text().strip()))
     return int(await asyncio.to_thread(path.read_text))
@@ -88,7 +77,7 @@ async def test_cancel_mid_turn_kills_the_shell_and_resolves_cancelled(
     future = d.client.protocol.send_request(
         "silcrow/prompt", {"text": "run it", "conversationId": cid}, msg_id=msg_id
     )
-    await eventually(lambda: bool(_running(naptime)))
+    await eventually(lambda: bool(marked(naptime)))
     if how == "cancelRequest":
         d.client.protocol.notify("$/cancelRequest", t.CancelParams(id=msg_id))
     else:
@@ -97,7 +86,7 @@ async def test_cancel_mid_turn_kills_the_shell_and_resolves_cancelled(
 
     assert result["stopReason"] == "cancelled"
     assert d.of(cid)[-1]["type"] == "cancelled"
-    await eventually(lambda: not _running(naptime))  # the kill may still be landing; it must land
+    await eventually(lambda: not marked(naptime))  # the kill may still be landing; it must land
     assert not (workspace / "finished.txt").exists()
     again = await d.request("silcrow/cancel", {"conversationId": cid})
     assert again["cancelled"] is False

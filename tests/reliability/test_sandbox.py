@@ -45,6 +45,7 @@ import pytest
 from reliability.knobs import record
 from reliability.procs import ANSWERS, RawDaemon
 from silcrow.tools.sandbox import probe
+from support.proc import marked
 
 STATUS = probe()
 if STATUS.sandbox is None and os.environ.get("SILCROW_REQUIRE_SANDBOX"):
@@ -112,22 +113,6 @@ async def run_commands(
     outputs = [str(e.get("content", "")) for e in daemon.events if e["type"] == "result"]
     assert len(outputs) == len(commands), outputs
     return outputs, daemon
-
-
-def marked(mark: str) -> list[int]:
-    """Pids of live processes whose command line holds ``mark``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if mark.encode() in cmdline and state not in ("Z", "X"):
-            found.append(int(entry))
-    return found
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from silcrow.tools.builtin.shell import ShellTool
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.process import group_running, scrubbed_env
 from silcrow.tools.sandbox import Sandbox, probe
+from support.proc import marked
 
 
 async def wait_group_gone(pgid: int, within: float = 10.0) -> None:
@@ -132,19 +133,6 @@ def boxed(layout: Layout) -> LocalWorkspace:
     return LocalWorkspace(layout.root, sandbox=SANDBOX, shell_output_limit=1000)
 
 
-def sleepers(mark: str) -> list[int]:
-    """Live processes whose command line holds ``mark``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and mark.encode() in (entry / "cmdline").read_bytes():
-                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
-                    found.append(int(entry.name))
-        except (OSError, IndexError):
-            continue
-    return found
-
-
 @needs_sandbox
 async def test_sandbox_keeps_exit_code_caps_and_streaming(boxed: LocalWorkspace) -> None:
     seen: list[str] = []
@@ -169,7 +157,7 @@ async def test_sandbox_timeout_and_cancel_kill_every_process(
     mark = f"600.{os.getpid()}{id(boxed) % 100000}"
     command = f"setsid sleep {mark}1 & (sleep {mark}2 &) ; trap '' TERM; touch up; sleep {mark}3"
     task = asyncio.create_task(boxed.run(command, timeout=0.5 if end == "timeout" else 60))
-    while len(sleepers(mark)) < 3 and not task.done():  # noqa: ASYNC110 - processes appearing have no event
+    while len(marked(mark)) < 3 and not task.done():  # noqa: ASYNC110 - processes appearing have no event
         await asyncio.sleep(0.01)
     if end == "cancel":
         task.cancel()
@@ -177,7 +165,7 @@ async def test_sandbox_timeout_and_cancel_kill_every_process(
             await task
     else:
         assert (await task).timed_out
-    assert sleepers(mark) == []
+    assert marked(mark) == []
 
 
 @needs_sandbox
