@@ -11,7 +11,8 @@ small client they use:
   ``initialized``;
 * ``await d.request(method, params)`` returns the result or raises
   ``RpcError``; ``d.notify(...)`` sends a notification; ``d.write(raw)``
-  sends arbitrary bytes (for malformed-frame tests);
+  sends arbitrary bytes (for malformed-frame tests); ``d.prompt_ids`` maps
+  each ``silcrow/prompt``'s text to its request id (to cancel it by id);
 * everything the daemon sends is kept: ``d.notifications`` (``{method,
   params}``), ``d.events`` (the ``silcrow/event`` params), ``d.requests``
   (server -> client requests, answered by ``answer_server_request``) and
@@ -116,6 +117,9 @@ class RawDaemon:
     garbage: list[bytes] = field(default_factory=list)
     stderr: bytearray = field(default_factory=bytearray)
     answer_server_request: Callable[[str, Any], Any] = lambda method, _params: ANSWERS.get(method)
+    prompt_ids: dict[str, int] = field(
+        default_factory=dict
+    )  # request id of each prompt, by its text
     _pending: dict[int, asyncio.Future[Any]] = field(default_factory=dict)
     _next_id: int = 0
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -182,6 +186,13 @@ class RawDaemon:
         stdin.write(raw)
 
     def send(self, message: dict[str, Any]) -> None:
+        params = message.get("params")
+        if (
+            message.get("method") == "silcrow/prompt"
+            and "id" in message
+            and isinstance(params, dict)
+        ):
+            self.prompt_ids[str(params.get("text"))] = message["id"]
         self.write(frame({"jsonrpc": "2.0", **message}))
 
     def notify(self, method: str, params: Any = None) -> None:

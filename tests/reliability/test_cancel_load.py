@@ -48,18 +48,6 @@ LOAD = {
 }
 
 
-@dataclass
-class Client(RawDaemon):
-    """A raw client that notes the request id of each prompt, by its text."""
-
-    prompt_ids: dict[str, int] = field(default_factory=dict)
-
-    def send(self, message: dict[str, Any]) -> None:
-        if message.get("method") == "silcrow/prompt":
-            self.prompt_ids[message["params"]["text"]] = message["id"]
-        super().send(message)
-
-
 def per_folder(settings: dict[str, dict[str, Any]]) -> Any:
     """Answers ``workspace/configuration`` with each folder's own settings (by scope URI)."""
 
@@ -72,7 +60,7 @@ def per_folder(settings: dict[str, dict[str, Any]]) -> Any:
 
 
 async def keep_loaded(
-    daemon: Client, uri: str, stop: asyncio.Event, turns: list[dict[str, Any]]
+    daemon: RawDaemon, uri: str, stop: asyncio.Event, turns: list[dict[str, Any]]
 ) -> None:
     """One long streaming prompt after another in the ``load`` folder until ``stop``."""
     n = 0
@@ -110,7 +98,7 @@ def load_events(daemon: RawDaemon, tool_cids: set[str]) -> int:
 
 
 async def cancel_one(
-    daemon: Client, n: int, way: str, tools: str, known: set[str], tally: Tally
+    daemon: RawDaemon, n: int, way: str, tools: str, known: set[str], tally: Tally
 ) -> None:
     text = f"run it {n}"
     prompt = asyncio.ensure_future(
@@ -143,7 +131,7 @@ async def test_cancel_kills_the_shell_group_within_a_second_under_load(tmp_path:
     tools, load = tmp_path / "tools", tmp_path / "load"
     tools.mkdir()
     load.mkdir()
-    daemon = await Client.spawn(tmp_path / "db.sqlite", cwd=tools)
+    daemon = await RawDaemon.spawn(tmp_path / "db.sqlite", cwd=tools)
     daemon.answer_server_request = per_folder(
         {
             tools.as_uri(): shell_script(turns=count * len(WAYS)),

@@ -49,7 +49,6 @@ import os
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -106,23 +105,11 @@ def nested_gitignores(root: Path) -> str:
 ATTACKS = {"gitignore": hostile_gitignore, "edit": hostile_edit, "nested": nested_gitignores}
 
 
-@dataclass
-class Client(RawDaemon):
-    """A raw client that notes the request id of each prompt, by its text."""
-
-    prompt_ids: dict[str, int] = field(default_factory=dict)
-
-    def send(self, message: dict[str, Any]) -> None:
-        if message.get("method") == "silcrow/prompt":
-            self.prompt_ids[message["params"]["text"]] = message["id"]
-        super().send(message)
-
-
-async def started(tmp: Path, name: str, replies: list[str], tag: str) -> tuple[Client, Path]:
+async def started(tmp: Path, name: str, replies: list[str], tag: str) -> tuple[RawDaemon, Path]:
     root = tmp / f"{name}-{tag}"
     root.mkdir()
     first = ATTACKS[name](root)
-    daemon = await Client.spawn(tmp / f"{name}-{tag}.db", cwd=root)
+    daemon = await RawDaemon.spawn(tmp / f"{name}-{tag}.db", cwd=root)
     script = [first if r == "ATTACK" else r for r in replies]
     await daemon.initialize(
         [root], {"fakeScript": {"replies": script, "chunk": CHUNK, "delay": DELAY}}
@@ -150,7 +137,7 @@ def results_of(daemon: RawDaemon, cid: str) -> list[dict[str, Any]]:
 
 
 async def cancel_during_tool(
-    daemon: Client, n: int, way: str
+    daemon: RawDaemon, n: int, way: str
 ) -> tuple[float, bool, dict[str, Any]]:
     """Start a turn, cancel it in its tool; (seconds to the answer, tool finished before the cancel, result)."""
     text = f"attack {n}"
