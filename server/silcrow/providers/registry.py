@@ -12,7 +12,7 @@ Algorithm:
    ``AuthError`` with the variable or argument to fix. The scripted fake
    (no network) skips the URL and key steps: its only special case.
 3. ``make_provider`` imports the vendor's adapter only then (the fake's is
-   ``silcrow.testing.scripted``), so importing this module stays cheap (no
+   ``silcrow.providers.scripted.scripted``), so importing this module stays cheap (no
    httpx) for the daemon's start-up.
 """
 

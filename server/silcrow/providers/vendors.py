@@ -16,7 +16,7 @@ Algorithm:
    whether a real provider is configured ask it, rather than keeping their
    own list of variables).
 4. ``FAKE`` is the one vendor with no network: the scripted provider of
-   ``silcrow.testing``, configured by ``extra["fake_script"]``; the
+   ``silcrow.providers.scripted``, configured by ``extra["fake_script"]``; the
    registry skips URL and key checks for it (``Vendor.network`` is False).
 """
 
@@ -105,7 +105,7 @@ VENDORS: dict[str, Vendor] = {
             (),
             "none",
             ("none",),
-            "silcrow.testing:scripted",
+            "silcrow.providers.scripted:scripted",
             network=False,
         ),
     )
