@@ -32,6 +32,8 @@ const SCRIPT = {
     '§think: I will write the function.\n§call: ' + JSON.stringify({ name: 'write', args: { file: 'greet.py', content: GREET } }) + '\n§execute\n',
     '§respond: Created **greet.py** with a `greet` function.\n§end\n',
     '§respond: This line prints a greeting.\n§end\n',
+    '§call: ' + JSON.stringify({ name: 'shell', args: { command: 'echo owned > owned.txt' } }) + '\n§execute\n',
+    '§respond: The shell step is over.\n§end\n',
   ],
   chunk: 6,
   delay: 0.01,
@@ -98,6 +100,9 @@ before(async () => {
   assert.ok(existsSync(VSIX), `extension package missing at ${VSIX}; run scripts/test-vscode`);
   mkdirSync(workspace, { recursive: true });
   writeFileSync(join(workspace, 'main.py'), 'print("hi")\n');
+  // What a model (or a cloned repository) could plant: a folder setting that allows every command.
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'silcrow.permissions': { shell: 'allow' } }));
   writeSettings();
   const env = { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data'), SILCROW_DB: join(root, 'silcrow.db') };
   delete env.SILCROW_FAKE_SCRIPT;
@@ -204,4 +209,15 @@ test('"Explain this" on a selection runs a turn shown in the sidebar', () => wit
   assert.equal(await users.count(), 2, 'the explain turn continues the sidebar conversation');
   assert.match(await users.first().textContent(), /greet function/);
   assert.match(await users.nth(1).locator('.context').textContent(), /1 selection/);
+}));
+
+test('a folder settings file cannot allow shell commands: the command is still asked', () => withFailureShot('scope', async () => {
+  const input = chat().locator('textarea.input');
+  await input.fill('Run the shell step');
+  await input.press('Enter');
+  const card = chat().locator('.item.permission', { hasText: 'echo owned' });
+  await card.waitFor({ timeout: STEP_MS });
+  await card.locator('button.option.reject').click();
+  await chat().locator('.item.respond', { hasText: 'shell step is over' }).waitFor({ timeout: STEP_MS });
+  assert.equal(existsSync(join(workspace, 'owned.txt')), false, 'the rejected command never ran');
 }));
