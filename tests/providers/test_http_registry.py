@@ -14,6 +14,7 @@ from silcrow.providers.errors import ConfigError
 from silcrow.providers.gemini import GeminiProvider
 from silcrow.providers.openai_chat import OpenAIChatProvider
 from silcrow.providers.registry import make_provider, resolve_config
+from silcrow.providers.vendors import VENDORS
 
 VENDOR_VARS = (
     "OPENAI_API_KEY",
@@ -171,10 +172,11 @@ async def test_open_without_a_live_transport_says_use_replay(
 
 def test_live_transports_with_their_own_models_default_to_one() -> None:
     env = {"OPENAI_API_KEY": "k", "GEMINI_API_KEY": "k"}
-    assert resolve_config("openai", live_transport="realtime", env=env).live_model == "gpt-realtime"
+    realtime = resolve_config("openai", live_transport="realtime", env=env)
+    assert realtime.live_model == VENDORS["openai"].live_models["realtime"]
     assert resolve_config("openai", env=env).live_model is None  # Responses WS serves `model`
     gemini = resolve_config("gemini", live_transport="gemini-live", env=env)
-    assert gemini.live_model == "gemini-3.1-flash-live-preview"
+    assert gemini.live_model == VENDORS["gemini"].live_models["gemini-live"]
     mine = resolve_config(
         "openai", live_transport="realtime", live_model="gpt-realtime-mini", env=env
     )

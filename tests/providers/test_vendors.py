@@ -25,6 +25,24 @@ def test_every_choice_resolves_and_every_named_row_is_a_choice() -> None:
     assert {v.name for v in VENDORS.values() if v.base_url or not v.network} <= set(CHOICES)
 
 
+# Retired or scheduled to shut down, from the vendors' deprecation pages (checked 2026-12-03).
+RETIRED = {
+    "claude-sonnet-4-5": "retired 2026-11-30",
+    "claude-sonnet-4-5-20250929": "retired 2026-11-30",
+    "gpt-5-mini": "shuts down 2026-12-11",
+    "gpt-5-mini-2025-08-07": "shuts down 2026-12-11",
+    "gemini-2.5-flash": "shut down 2026-12-01",
+    "gpt-realtime": "retires 2027-01-20",
+    "gemini-3.1-flash-live-preview": "a preview, retired at short notice",
+}
+
+
+def test_no_default_model_is_retired_or_on_a_shutdown_list() -> None:
+    defaults = [v.model for v in VENDORS.values()]
+    defaults += [m for v in VENDORS.values() for m in v.live_models.values()]
+    assert [(m, RETIRED[m]) for m in defaults if m in RETIRED] == []
+
+
 def test_the_keyed_vendor_is_what_auto_picks() -> None:
     assert keyed_vendor({}) is None
     for env, name in [

@@ -18,6 +18,8 @@ import json
 from pathlib import Path
 from typing import TypedDict
 
+from silcrow.providers.vendors import VENDORS
+
 KEY_VARS = {
     "openai": "OPENAI_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",
@@ -28,7 +30,8 @@ DEMO_FILES = ("README.md", "pyproject.toml", "package.json", "setup.py")
 HOW_TO_CONFIGURE = (
     "To use a real model, set an API key and run again:\n"
     "  export OPENAI_API_KEY=...      (or ANTHROPIC_API_KEY, GEMINI_API_KEY)\n"
-    "  silcrow chat --provider openai --model gpt-5-mini\n"
+    f"  silcrow chat --provider openai --model {VENDORS['openai'].model}\n"
+    "(`silcrow models` lists the models your key can use, `silcrow doctor` checks the setup)\n"
     "or a local OpenAI-compatible server: silcrow chat --provider ollama"
 )
 

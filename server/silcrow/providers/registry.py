@@ -40,12 +40,6 @@ from silcrow.providers.vendors import (
 
 __all__ = ["make_provider", "resolve_config"]
 
-# Live transports that serve only their own model family; Responses WS serves
-# the ordinary text models, so ``model`` applies there. ``live_model=`` overrides.
-LIVE_MODELS: dict[str, str] = {
-    "realtime": "gpt-realtime",
-    "gemini-live": "gemini-3.1-flash-live-preview",
-}
 _OVERRIDABLE = frozenset(
     f.name
     for f in dataclasses.fields(ProviderConfig)
@@ -111,7 +105,7 @@ def resolve_config(
     url = _base_url(vendor, base_url, env)
     key_env, key = _api_key(vendor, api_key_env, overrides.pop("api_key", None), env)
     live = _live(vendor, live_transport)
-    overrides.setdefault("live_model", LIVE_MODELS.get(live))
+    overrides.setdefault("live_model", vendor.live_models.get(live))  # ``live_model=`` wins
     return ProviderConfig(
         name=name,
         model=_model(vendor, model, url, env),
