@@ -16,7 +16,10 @@ Algorithm (one request):
    connection mid-body, ``stream_error`` sends the vendor's in-stream error
    and ends, ``malformed`` sends a broken frame and ends.
 Paths are the vendors' own: ``/v1/chat/completions``, ``/v1/messages``,
-``/v1beta/models/{model}:streamGenerateContent``.
+``/v1beta/models/{model}:streamGenerateContent``, and each vendor's models
+list (``GET /v1/models``, ``GET /v1beta/models``; shapes in
+``fakes.http_models``). With ``models=[...]`` a request naming any other
+model gets the vendor's 404 "model not found".
 Run ``PYTHONPATH=tests python -m fakes.http_server --script replies.json``
 for a demo server (the file holds a list of replies, or ``{"replies": [...],
 "chunk": n, "delay": s}``).
@@ -46,6 +49,7 @@ from fakes.http_common import (
     cut_at_stop,
 )
 from fakes.http_gemini import WIRE as GEMINI
+from fakes.http_models import not_found, page
 from fakes.http_openai import WIRE as OPENAI
 from silcrow.testing import Ledger, Script, count_tokens
 
@@ -60,10 +64,12 @@ class FakeHTTPServer:
         *,
         api_key: str | None = "test-key",
         omit_usage: bool = False,
+        models: list[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.script = script or Script()
+        self.models = models  # None: any model is served (and listed as the only one asked for)
         self.api_key = api_key
         self.omit_usage = omit_usage  # OpenAI chat: no usage chunk (older local servers)
         self.ledger = Ledger()
@@ -80,6 +86,8 @@ class FakeHTTPServer:
         app.router.add_post("/v1/chat/completions", self._route(OPENAI))
         app.router.add_post("/v1/messages", self._route(ANTHROPIC))
         app.router.add_post("/v1beta/models/{model_action}", self._route(GEMINI))
+        app.router.add_get("/v1/models", self._listing)
+        app.router.add_get("/v1beta/models", self._listing)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -152,6 +160,25 @@ class FakeHTTPServer:
             headers=headers,
         )
 
+    async def _listing(self, request: web.Request) -> web.Response:
+        """``GET /v1/models`` (OpenAI or Anthropic, told apart by their key headers) or Gemini's."""
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        query = dict(request.query)
+        if request.path.startswith("/v1beta"):
+            wire = GEMINI
+        else:
+            wire = ANTHROPIC if "anthropic-version" in headers else OPENAI
+        self.requests.append(
+            RecordedRequest(wire.vendor, request.path, query, headers, b"", None, 0, 0)
+        )
+        refused = None if self.api_key is None else wire.check_headers(headers, query, self.api_key)
+        if refused is not None:
+            return self._error(wire, *refused)
+        if self._faults and self._faults[0].kind == "status":
+            fault = self._faults.popleft()
+            return self._error(wire, fault.status, fault.message, fault.retry_after)
+        return web.json_response(page(wire.vendor, self.models or [], query))
+
     async def _handle(self, wire: Wire, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -182,6 +209,8 @@ class FakeHTTPServer:
             parsed = wire.parse(_loads(body), model, query)
         except BadRequest as err:
             return self._error(wire, 400, str(err))
+        if self.models is not None and parsed.model not in self.models:
+            return self._error(wire, *not_found(wire.vendor, parsed.model))
         reply = self._again if self._again is not None else self.script.next_reply()
         self._again = reply
         text, hit = cut_at_stop(reply, parsed.stop)

@@ -9,7 +9,9 @@ Algorithm:
    vendor may repeat or update usage); the last one is yielded once at the
    end, with ``sent_bytes`` = body size (token fields stay 0 when the server
    reported no usage).
-3. An HTTP error status is mapped by ``errors.error_from_status``; transport
+3. An HTTP error status is mapped by ``errors.error_from_status``; a model
+   the vendor does not serve (or retired) adds the models the key can use
+   and the setting to change (``providers.models``); transport
    failures (connect, timeout, a connection dropped mid-stream) become
    retryable ``ProviderError``; a stream that ends before the vendor's final
    event is an error too (the decoder's ``finish``).
@@ -248,6 +250,12 @@ class HttpStreamingProvider:
         error = error_from_status(
             self.label, response.status_code, body, key_env=self.cfg.api_key_env
         )
+        # Imported here: ``models`` reads the Anthropic adapter, which imports this module.
+        from silcrow.providers.models import missing_model_advice, model_missing
+
+        if model_missing(response.status_code, body):
+            advice = await missing_model_advice(self.cfg, http_client=self._http())
+            error = ProviderError(f"{error}. {advice}")
         return _Attempt(error, retry_after_seconds(response.headers))
 
     def _transport_error(self, err: httpx.HTTPError, url: str) -> ProviderError:
