@@ -1,4 +1,6 @@
-"""The ``silcrow`` console script: ``silcrow serve [--tcp HOST:PORT]`` and ``silcrow chat``.
+"""The ``silcrow`` console script: ``serve [--tcp HOST:PORT]``, ``chat``, ``models``, ``doctor``.
+
+``models`` and ``doctor`` are ``silcrow.diagnostics``'s.
 
 ``--tcp`` takes a loopback address only (``127.0.0.1``, ``::1``,
 ``localhost``); anything else is refused before the daemon starts. The
@@ -33,6 +35,7 @@ def _host_port(text: str) -> tuple[str, int]:
 
 
 def parser() -> argparse.ArgumentParser:
+    from silcrow.diagnostics import add_commands
     from silcrow.providers.vendors import choices_text
 
     root = argparse.ArgumentParser(
@@ -56,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
         "--workspace", default=".", help="workspace folder (default: current directory)"
     )
     chat.add_argument("--yes", action="store_true", help="allow every tool without asking")
+    add_commands(sub, choices_text())
     return root
 
 
@@ -84,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
     if args.command == "serve":
         code = serve(args.tcp)
+    elif args.command in ("models", "doctor"):
+        from silcrow.diagnostics import run_doctor, run_models
+
+        code = run_models(args) if args.command == "models" else run_doctor(args)
     else:
         from silcrow.chat import run_chat
 

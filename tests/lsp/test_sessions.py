@@ -115,3 +115,24 @@ async def test_missing_api_key_fails_the_prompt_with_the_variable_named(make_dae
     assert [e["type"] for e in history["events"]] == ["user", "error"]  # shown means stored
     again = await d.prompt("still there?")
     assert again["stopReason"] == "error"
+
+
+async def test_doctor_checks_the_folders_provider_settings(make_daemon) -> None:
+    from fakes.http_server import FakeHTTPServer
+
+    async with FakeHTTPServer(models=["gpt-5.4-mini"]) as vendor:
+        settings = {
+            "provider": "openai",
+            "model": "gpt-5-mini",
+            "baseUrl": vendor.base_url("openai"),
+            "mode": "replay",
+        }
+        d = await make_daemon(settings=settings, env={"OPENAI_API_KEY": "test-key"})
+        result = await d.request("silcrow/doctor", {"workspaceUri": d.root.as_uri()})
+    checks = {c["name"]: c for c in result["checks"]}
+    assert [c["name"] for c in result["checks"]] == ["key", "endpoint", "model", "live"]
+    assert checks["key"]["ok"] and "OPENAI_API_KEY" in checks["key"]["detail"]
+    assert not checks["model"]["ok"] and "gpt-5.4-mini" in checks["model"]["fix"]
+    with pytest.raises(JsonRpcException) as info:
+        await d.request("silcrow/doctor", {"workspaceUri": "file:///not/a/folder"})
+    assert info.value.code == 1003

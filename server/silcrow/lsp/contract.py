@@ -1,8 +1,8 @@
 """The daemon's own JSON-RPC methods as typed messages (docs/protocol.md).
 
 Owns the params and results of ``silcrow/prompt``, ``silcrow/cancel``,
-``silcrow/conversations`` and ``silcrow/history`` as attrs classes, and
-how a request for one of them is checked.
+``silcrow/conversations``, ``silcrow/history`` and ``silcrow/doctor`` as
+attrs classes, and how a request for one of them is checked.
 
 Algorithm:
 1. ``MESSAGE_TYPES`` / ``RESULT_TYPES`` map each method to its request and
@@ -103,6 +103,26 @@ class HistoryResult:
 
 
 @attrs.define(frozen=True)
+class DoctorParams:
+    workspace_uri: str | None = None
+
+
+@attrs.define(frozen=True)
+class DoctorCheck:
+    """One check of ``silcrow doctor``: ``name`` is key, endpoint, model or live."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str
+
+
+@attrs.define(frozen=True)
+class DoctorResult:
+    checks: list[DoctorCheck]
+
+
+@attrs.define(frozen=True)
 class PromptRequest:
     id: int | str
     params: PromptParams
@@ -134,18 +154,28 @@ class HistoryRequest:
     jsonrpc: str = "2.0"
 
 
-Request = PromptRequest | CancelRequest | ConversationsRequest | HistoryRequest
+@attrs.define(frozen=True)
+class DoctorRequest:
+    id: int | str
+    params: DoctorParams = attrs.field(factory=DoctorParams)
+    method: Literal["silcrow/doctor"] = "silcrow/doctor"
+    jsonrpc: str = "2.0"
+
+
+Request = PromptRequest | CancelRequest | ConversationsRequest | HistoryRequest | DoctorRequest
 MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/prompt": PromptRequest,
     "silcrow/cancel": CancelRequest,
     "silcrow/conversations": ConversationsRequest,
     "silcrow/history": HistoryRequest,
+    "silcrow/doctor": DoctorRequest,
 }
 RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/prompt": PromptResult,
     "silcrow/cancel": CancelResult,
     "silcrow/conversations": ConversationsResult,
     "silcrow/history": HistoryResult,
+    "silcrow/doctor": DoctorResult,
 }
 
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
@@ -197,6 +227,7 @@ _OURS = (  # inner classes first: an outer structure function captures the inner
     CancelParams,
     ConversationsParams,
     HistoryParams,
+    DoctorParams,
     *MESSAGE_TYPES.values(),
 )
 _CONVERTER = _strict_converter()

@@ -4,7 +4,8 @@ Standard methods: initialize, initialized, didChangeConfiguration,
 didChangeWorkspaceFolders, codeAction, shutdown (``workspace/executeCommand``
 is routed by ``SilcrowProtocol`` into ``execute_command`` below).
 Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
-``silcrow/conversations``, ``silcrow/history`` (see docs/protocol.md).
+``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor`` (see
+docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -22,13 +23,17 @@ from silcrow.lsp.contract import (
     ConversationInfo,
     ConversationsParams,
     ConversationsResult,
+    DoctorCheck,
+    DoctorParams,
+    DoctorResult,
     HistoryParams,
     HistoryResult,
     PromptParams,
     PromptResult,
 )
 from silcrow.lsp.daemon import Daemon
-from silcrow.lsp.turns import UnknownConversationError
+from silcrow.lsp.sessions import UnknownWorkspace
+from silcrow.lsp.turns import UnknownConversationError, UnknownWorkspaceError
 
 if TYPE_CHECKING:
     from silcrow.store.records import Conversation
@@ -135,6 +140,23 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
             )
         events = await store.events(cid)
         return HistoryResult(conversation_info(conv), [e.to_json() for e in events])
+
+    @server.feature("silcrow/doctor")
+    async def doctor(params: DoctorParams) -> DoctorResult:
+        from silcrow.providers.doctor import diagnose
+
+        try:
+            s = daemon.sessions.settings_for(params.workspace_uri)
+        except UnknownWorkspace as exc:
+            raise UnknownWorkspaceError(str(exc)) from None
+        checks = await diagnose(
+            s.provider,
+            model=s.model or None,
+            api_key_env=s.api_key_env or None,
+            base_url=s.base_url or None,
+            mode=s.mode,
+        )
+        return DoctorResult([DoctorCheck(c.name, c.ok, c.detail, c.fix) for c in checks])
 
 
 def _unreachable(*args: object) -> None:  # pragma: no cover - SilcrowProtocol intercepts

@@ -262,7 +262,23 @@ class SessionManager:
         for uri, session in self.sessions.items():
             self.configure(uri, session.folder_config)
 
+    def settings_for(self, workspace_uri: str | None) -> Settings:
+        """A folder's settings (the first folder's without a uri; the user's without folders)."""
+        if workspace_uri:
+            return self._named(workspace_uri).settings
+        first = next(iter(self.sessions.values()), None)
+        return first.settings if first is not None else self._settings(None)
+
     # -- choosing a folder ------------------------------------------------------
+    def _named(self, workspace_uri: str) -> WorkspaceSession:
+        found = self.sessions.get(workspace_uri)
+        if found is None:
+            raise UnknownWorkspace(
+                f"workspaceUri {workspace_uri} is not a workspace folder of this daemon; "
+                f"use one of: {', '.join(self.sessions) or '(none)'}"
+            )
+        return found
+
     def folder_of(self, path: Path) -> WorkspaceSession | None:
         best: WorkspaceSession | None = None
         for session in self.sessions.values():
@@ -276,13 +292,7 @@ class SessionManager:
         self, workspace_uri: str | None, conversation_id: str | None, context: list[dict[str, Any]]
     ) -> WorkspaceSession:
         if workspace_uri:
-            found = self.sessions.get(workspace_uri)
-            if found is None:
-                raise UnknownWorkspace(
-                    f"workspaceUri {workspace_uri} is not a workspace folder of this daemon; "
-                    f"use one of: {', '.join(self.sessions) or '(none)'}"
-                )
-            return found
+            return self._named(workspace_uri)
         if conversation_id:
             conv = await (await self.store()).get_conversation(conversation_id)
             if conv is not None and conv.workspace in self.sessions:

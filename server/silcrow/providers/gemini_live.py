@@ -69,6 +69,11 @@ def live_url(cfg: ProviderConfig) -> str:
     return urlunsplit((scheme, parts.netloc, path, "", ""))
 
 
+def handshake(cfg: ProviderConfig) -> tuple[str, dict[str, str]]:
+    """The WebSocket URL and headers a session (or ``silcrow doctor``) dials."""
+    return live_url(cfg), {"x-goog-api-key": require_key(cfg)}
+
+
 def modality(cfg: ProviderConfig) -> str:
     value = str(cfg.extra.get("gemini_live_modality", "AUDIO")).upper()
     if value not in MODALITIES:
@@ -159,8 +164,7 @@ class GeminiLiveSession(LiveSessionBase):
         super().__init__(cfg)
         self._system = system
         self._connect = connect
-        self._headers = {"x-goog-api-key": require_key(cfg)}
-        self._url = live_url(cfg)
+        self._url, self._headers = handshake(cfg)
         self._handle: str | None = None
         self._going = False
         self._inflight: list[str] | None = None  # text read so far of the reply in flight

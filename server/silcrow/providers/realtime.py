@@ -266,14 +266,18 @@ class RealtimeSession(LiveSessionBase):
         reply.seen = [kept]
 
 
+def handshake(cfg: ProviderConfig) -> tuple[str, dict[str, str]]:
+    """The WebSocket URL and headers a session (or ``silcrow doctor``) dials."""
+    url = f"{endpoint(cfg, '/realtime')}?model={quote(cfg.live_model or cfg.model)}"
+    return url, {"Authorization": f"Bearer {require_key(cfg)}"}
+
+
 async def open_realtime(
     cfg: ProviderConfig, messages: Sequence[Message], *, connect: Connect | None = None
 ) -> RealtimeSession:
     """Open a Realtime session holding ``messages`` as conversation items (no generation)."""
     system, history = split_system(messages)
-    key = require_key(cfg)
-    url = f"{endpoint(cfg, '/realtime')}?model={quote(cfg.live_model or cfg.model)}"
-    wire = await dial(cfg, url, {"Authorization": f"Bearer {key}"}, VENDOR, connect)
+    wire = await dial(cfg, *handshake(cfg), VENDOR, connect)
     session = RealtimeSession(wire, cfg)
     try:
         await session.start(system, history)

@@ -258,14 +258,17 @@ class ResponsesSession(LiveSessionBase):
         self._history.append(Message("assistant", req.text()))
 
 
+def handshake(cfg: ProviderConfig) -> tuple[str, dict[str, str]]:
+    """The WebSocket URL and headers a session (or ``silcrow doctor``) dials."""
+    return endpoint(cfg, "/responses"), {"Authorization": f"Bearer {require_key(cfg)}"}
+
+
 async def open_responses_ws(
     cfg: ProviderConfig, messages: Sequence[Message], *, connect: Connect | None = None
 ) -> ResponsesSession:
     """Open a warm Responses WebSocket session holding ``messages`` (no generation)."""
     system, history = split_system(messages)
-    key = require_key(cfg)
-    url = endpoint(cfg, "/responses")
-    wire = await dial(cfg, url, {"Authorization": f"Bearer {key}"}, VENDOR, connect)
+    wire = await dial(cfg, *handshake(cfg), VENDOR, connect)
     session = ResponsesSession(wire, cfg, system, history)
     try:
         await session.warm()
