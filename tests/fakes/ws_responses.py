@@ -5,10 +5,13 @@ Algorithm:
 2. Client frames are served one at a time, in order: a second
    ``response.create`` waits until the first response is done (one response
    at a time per connection, first in, first out).
-3. ``response.create``: ``previous_response_id`` must name a response of
-   this connection (the chain lives in the connection's memory whatever
-   ``store`` says) or the reply is an ``error`` with code
-   ``previous_response_not_found``. The context is the chain's items plus
+3. ``response.create``: ``previous_response_id`` must name either the most
+   recent response of this connection (the connection-local cache holds
+   that one only) or a response stored with ``store`` true (the API's
+   default; kept server-wide, any connection may chain from it). Anything
+   else, e.g. an older response made with ``store: false``, gets an
+   ``error`` with code ``previous_response_not_found``, as OpenAI's
+   WebSocket-mode guide describes. The context is the chain's items plus
    the new ``input`` items; ``instructions`` apply to this response only.
 4. ``generate: false`` stores the context under a new response id and
    answers ``response.created`` + ``response.completed`` with no output and
@@ -56,11 +59,21 @@ def admit(server: FakeWSServer, request: web.Request) -> web.StreamResponse | No
 
 @dataclass
 class ResponsesState:
-    """What one connection remembers: every response's full item list."""
+    """One connection: every response it made (for inspection) and the one it caches.
+
+    Only ``last_id`` can be chained from without ``store``; ``responses``
+    keeps the rest so tests can read any transcript.
+    """
 
     responses: dict[str, list[Item]] = field(default_factory=dict)
     last_id: str = ""
     ids: itertools.count[int] = field(default_factory=itertools.count)
+
+    def chain(self, previous: str, stored: dict[str, list[Item]]) -> list[Item] | None:
+        """The items a ``previous_response_id`` stands for, or None if the server forgot it."""
+        if previous == self.last_id and previous in self.responses:
+            return self.responses[previous]
+        return stored.get(previous)
 
     def transcript(self, response_id: str | None = None) -> list[tuple[str, str]]:
         """(role, text) of a response's whole conversation (default: the last one)."""
@@ -127,11 +140,12 @@ async def create(conn: FakeConn, state: ResponsesState, frame: Item) -> None:
         await conn.error("invalid_request", str(problem or bad_input))
         return
     previous = frame.get("previous_response_id")
-    if previous is not None and previous not in state.responses:
+    chained = [] if previous is None else state.chain(previous, conn.server.stored)
+    if chained is None:
         message = f"Previous response with id '{previous}' not found."
         await conn.error("previous_response_not_found", message, param="previous_response_id")
         return
-    context = [*state.responses.get(previous or "", []), *items]
+    context = [*chained, *items]
     run = _Run(conn, state, f"resp_{conn.index}_{next(state.ids)}", frame)
     if frame.get("generate") is False:
         await run.warm(context)
@@ -165,6 +179,8 @@ class _Run:
     def store(self, items: list[Item]) -> None:
         self.state.responses[self.id] = items
         self.state.last_id = self.id
+        if self.frame.get("store", True) is not False:
+            self.conn.server.stored[self.id] = items
 
     async def warm(self, context: list[Item]) -> None:
         self.store(context)

@@ -206,6 +206,7 @@ class FakeWSServer:
         self.ledger = Ledger()
         self.conns: list[FakeConn] = []
         self.handles: dict[str, Any] = {}  # Gemini resumption handle -> saved session
+        self.stored: dict[str, Any] = {}  # Responses made with store true: any connection chains
         self.drops = 0  # drop faults fired
         self.expiries = 0  # sessions expired (session_expired + 1001)
         self.go_aways = 0  # goAway messages sent

@@ -20,11 +20,23 @@ Algorithm:
    no previous id (the session keeps every message locally for this).
 4. ``truncate(kept)``: the API cannot stop a response, so the cut is only
    remembered; the next ``send`` drains the rest of the response and
-   discards it (the tail is generated while the tool runs). The polluted
-   response is never chained from: its input items plus the assistant item
-   ``kept`` become pending items on top of the last clean
-   id. If the drained text is ``kept`` (up to trailing whitespace), the
-   response is clean and becomes the head.
+   discards it (the tail is generated while the tool runs). If the drained
+   text is ``kept`` (up to trailing whitespace), the response is clean and
+   becomes the head. Otherwise the polluted response is never chained
+   from, and what happens depends on ``store`` (``cfg.extra
+   ["responses_store"]``, default True):
+   - ``store: true``: OpenAI keeps every response (30 days), so the cut
+     request's parent can still be chained from: its input items plus the
+     assistant item ``kept`` go on top of it as a ``generate: false``
+     request, and the new user message follows. Only the cut cycle's items
+     are re-sent.
+   - ``store: false``: the connection caches only its most recent response
+     (the polluted one), so nothing older can be chained from
+     (``previous_response_not_found``). The next request starts over: the
+     whole history, ``kept`` included, plus the new message, no previous id.
+   ``store: true`` sends fewer tokens whenever a reply runs past
+   ``§execute`` and the same otherwise (figures in docs/providers.md), so
+   it is the default; ``store: false`` keeps nothing on OpenAI's side.
 """
 
 from __future__ import annotations
@@ -125,6 +137,7 @@ class ResponsesSession(LiveSessionBase):
         super().__init__(cfg, wire)
         self._model = cfg.live_model or cfg.model
         self._warmup = bool(cfg.extra.get("responses_warmup", True))
+        self._store = bool(cfg.extra.get("responses_store", True))
         self._system = system
         self._history = history
         self._head: str | None = None  # last clean response id
@@ -134,6 +147,7 @@ class ResponsesSession(LiveSessionBase):
         self._cut: str | None = None
         self._last: _Request | None = None
         self.restarts = 0  # times the chain was rebuilt after previous_response_not_found
+        self.rebuilds = 0  # store false: times a cut reply made the next request start over
 
     async def warm(self) -> None:
         items = history_items(self._system, self._history)
@@ -147,7 +161,7 @@ class ResponsesSession(LiveSessionBase):
         with self._guard():
             await self._settle()
             await self._absorb_idle()
-            if self._pending and (self._warmup or self._after_cut):
+            if self._pending and self._after_cut:
                 self._head, self._pending = await self._prepare(self._pending), []
             self._after_cut = False
             self._history.append(Message("user", text))
@@ -180,7 +194,7 @@ class ResponsesSession(LiveSessionBase):
         frame: Frame = {
             "type": "response.create",
             "model": self._model,
-            "store": False,
+            "store": self._store,
             "input": items,
         }
         if previous:
@@ -246,12 +260,17 @@ class ResponsesSession(LiveSessionBase):
             self._rebase(req, kept)
 
     def _rebase(self, req: _Request, kept: str) -> None:
-        """Forget a polluted response: chain from its parent plus explicit items."""
-        self._head = req.previous
-        self._pending = [*req.input, message_item("assistant", kept)]
-        self._after_cut = True
+        """Forget a polluted response (step 4): chain from its stored parent, or start over."""
         req.seen = [kept]
         self._last = None
+        if self._store:
+            self._head = req.previous
+            self._pending = [*req.input, message_item("assistant", kept)]
+            self._after_cut = True
+            return
+        self.rebuilds += 1
+        self._head, self._after_cut = None, False
+        self._pending = history_items(self._system, self._history)
 
     def _finish(self, req: _Request) -> None:
         self._inflight, self._head, self._last = None, req.response_id, req

@@ -106,8 +106,17 @@ async def latency(kind: str, **overrides: Any) -> tuple[float, float]:
 
 
 VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
-    ("responses", "responses (warm-up at open)", {}),
-    ("responses", "responses (history with 1st send)", {"extra": {"responses_warmup": False}}),
+    ("responses", "responses (store true, warm-up at open)", {}),
+    (
+        "responses",
+        "responses (store true, history with 1st send)",
+        {"extra": {"responses_warmup": False}},
+    ),
+    (
+        "responses",
+        "responses (store false, warm-up at open)",
+        {"extra": {"responses_store": False}},
+    ),
     ("realtime", "realtime", {}),
     ("gemini-live", "gemini-live", {}),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from live_helpers import (
     FINAL,
@@ -13,6 +16,7 @@ from live_helpers import (
     read_all,
     read_to_execute,
 )
+from websockets.asyncio.client import connect
 
 from fakes.ws_server import Faults
 from silcrow.providers.base import AuthError, Message, SessionLost
@@ -37,9 +41,8 @@ async def test_open_stores_history_without_generating(ws_fake) -> None:
     session = await open_session(server, KIND)
     assert server.ledger.bills == []
     [warm] = creates(server)
-    assert (
-        warm["generate"] is False and "previous_response_id" not in warm and warm["store"] is False
-    )
+    assert warm["generate"] is False and "previous_response_id" not in warm
+    assert warm["store"] is True  # the default: a cut reply then costs only its own cycle
     assert server.conns[0].state.transcript() == HISTORY_PAIRS
     assert server.script.remaining == 1
     await session.close()
@@ -83,7 +86,64 @@ async def test_cycles_with_truncate_leave_an_exact_chain(ws_fake) -> None:
     assert usage.output_tokens == sum(b.output_tokens for b in server.ledger.bills)
     polluted = {f"resp_0_{i}" for i in (1, 3)}  # the two generating responses that were cut
     assert not polluted & {f.get("previous_response_id") for f in creates(server)}
+    assert session.restarts == 0  # the stored parents could be chained from
     await session.close()
+
+
+async def test_without_store_a_cut_reply_makes_the_next_request_start_over(ws_fake) -> None:
+    server = await ws_fake([call_reply(1), call_reply(2), FINAL])
+    session = await open_session(server, KIND, extra={"responses_store": False})
+    kept1 = await read_to_execute(session, "fix it")
+    kept2 = await read_to_execute(session, "§result: one")
+    await read_all(session, "§result: two")
+    assert server.stored == {}  # nothing kept on the vendor's side
+    assert (session.rebuilds, session.restarts) == (2, 0)  # never a previous_response_not_found
+    frames = creates(server)
+    assert all(f["store"] is False for f in frames)
+    first_cut, second_cut = frames[-2], frames[-1]
+    for frame in (first_cut, second_cut):
+        assert "previous_response_id" not in frame
+    assert second_cut["input"] == history_items(
+        HISTORY[0].content,
+        [
+            *HISTORY[1:],
+            Message("user", "fix it"),
+            Message("assistant", kept1),
+            Message("user", "§result: one"),
+            Message("assistant", kept2),
+            Message("user", "§result: two"),
+        ],
+    )
+    assert "invented" not in str(server.conns[0].state.transcript())
+    await session.close()
+
+
+@pytest.mark.parametrize("store", [False, True])
+async def test_fake_caches_only_the_latest_response_unless_stored(ws_fake, store: bool) -> None:
+    server = await ws_fake()
+    url = server.url(KIND)
+    async with connect(url, additional_headers={"Authorization": "Bearer k"}) as ws:
+
+        async def create(previous: str | None) -> dict[str, Any]:
+            frame = {"type": "response.create", "model": "m", "store": store, "generate": False}
+            frame["input"] = [{"role": "user", "content": "hi"}]
+            if previous:
+                frame["previous_response_id"] = previous
+            await ws.send(json.dumps(frame))
+            while True:
+                event = json.loads(await ws.recv())
+                if event["type"] in ("response.completed", "error"):
+                    return event
+
+        first = (await create(None))["response"]["id"]
+        second = (await create(first))["response"]["id"]
+        again = await create(second)  # the latest: always cached
+        older = await create(first)  # older than the latest
+    assert again["type"] == "response.completed"
+    if store:
+        assert older["type"] == "response.completed"
+    else:
+        assert older["error"]["code"] == "previous_response_not_found"
 
 
 async def test_warm_session_sends_only_the_new_message(ws_fake) -> None:
@@ -124,7 +184,8 @@ async def test_history_can_ride_with_the_first_send_instead_of_a_warm_up(ws_fake
 async def test_a_forgotten_chain_is_restarted_with_the_full_context(ws_fake) -> None:
     server = await ws_fake([FINAL])
     session = await open_session(server, KIND)
-    server.conns[0].state.responses.clear()  # the server lost the in-memory chain
+    server.conns[0].state.responses.clear()  # the server lost the chain, stored or not
+    server.stored.clear()
     text, _ = await read_all(session, "still there?")
     assert text == FINAL and session.restarts == 1
     assert server.conns[0].state.transcript() == [
