@@ -74,11 +74,9 @@ def build_provider(settings: Settings) -> Provider:
     from silcrow.providers.registry import make_provider
 
     fake = settings.fake_script
-    extra = (
-        {"fake_script": {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}}
-        if fake
-        else {}
-    )
+    extra: dict[str, object] = {"responses_store": settings.responses_store}
+    if fake:
+        extra["fake_script"] = {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}
     return make_provider(
         settings.provider,
         model=settings.model or None,

@@ -76,6 +76,8 @@ class Settings:
     fake_script: FakeScript | None = None
     # Names of extra environment variables shell commands may see (user scope only).
     shell_env: list[str] = field(default_factory=list)
+    # OpenAI Responses WebSocket: ``store`` on the requests (docs/providers.md, privacy).
+    responses_store: bool = True
 
     def agent_key(self) -> tuple[Any, ...]:
         """What the agent is built from; a change means a new agent."""
@@ -89,6 +91,7 @@ class Settings:
             self.max_iterations,
             repr(self.fake_script),
             tuple(self.shell_env),
+            self.responses_store,
         )
 
 
