@@ -16,9 +16,23 @@ Algorithm:
    ``outputTranscription`` (AUDIO), ``generationComplete``, a
    ``sessionResumptionUpdate``, then ``turnComplete`` with ``usageMetadata``
    (prompt = the whole context every turn; Live has no caching).
+   ``realtimeInput`` with ``text`` is a user turn that starts a generation
+   at once (it interrupts one in progress too). A model in
+   ``server.gemini_history_only`` takes ``clientContent`` as initial history
+   only and closes with 1007 on a later one (how
+   ``gemini-3.1-flash-live-preview`` was reported to behave in March 2026;
+   its current docs say it accepts both).
 4. A new resumable handle follows every consumed client message while no
    generation runs. After ``faults.go_away_after_turns`` turns on a
    connection the server sends ``goAway`` and closes.
+5. Session limits: without ``contextWindowCompression`` in ``setup`` a
+   session (across resumptions) ends after ``faults.gemini_session_turns``
+   turns, closed with 1011 (the audio-session limit of about 15 minutes,
+   counted in turns), and its handles no longer resume it (1007); with
+   compression it goes on.
+6. ``faults.gemini_lose_turn_complete``: after an interruption the server
+   sends ``interrupted`` and nothing more for that turn (no
+   ``turnComplete``), as reported for some Live models.
 """
 
 from __future__ import annotations
@@ -51,8 +65,11 @@ class GeminiState:
     transcribe: bool
     resumable: bool
     history_phase: bool
+    model: str = ""
+    compression: bool = False
     history: list[tuple[str, str]] = field(default_factory=list)
     turns: int = 0
+    session_turns: int = 0  # turns of the session, across resumptions
     consumed: int = 0
     active: tuple[asyncio.Task[Any], asyncio.Event] | None = None
 
@@ -86,7 +103,17 @@ async def serve(conn: FakeConn) -> None:
     if state is None:
         return
     async for frame in frames:
-        content = camelize(frame).get("clientContent")
+        frame = camelize(frame)
+        realtime = frame.get("realtimeInput")
+        if isinstance(realtime, dict) and isinstance(realtime.get("text"), str):
+            content = {"turns": [{"role": "user", "parts": [{"text": realtime["text"]}]}]}
+            content["turnComplete"] = True
+        else:
+            content = frame.get("clientContent")
+            mid_session = not state.history_phase
+            if mid_session and state.model in conn.server.gemini_history_only:
+                await conn.close(1007, "Request contains an invalid argument.")
+                return
         if not isinstance(content, dict):
             await conn.close(1007, "Request contains an invalid argument.")
             return
@@ -118,13 +145,20 @@ async def _setup(conn: FakeConn, setup: Any) -> GeminiState | None:
         transcribe="outputAudioTranscription" in setup,
         resumable=isinstance(resumption, dict),
         history_phase=bool((setup.get("historyConfig") or {}).get("initialHistoryInClientContent")),
+        model=model,
+        compression=isinstance(setup.get("contextWindowCompression"), dict),
     )
     handle = (resumption or {}).get("handle")
     if handle:
         if handle not in conn.server.handles:
             await conn.close(1007, "Invalid session resumption handle.")
             return None
-        state.history, state.history_phase = list(conn.server.handles[handle]), False
+        history, state.session_turns = conn.server.handles[handle]
+        limit = conn.server.faults.gemini_session_turns
+        if not state.compression and limit is not None and state.session_turns >= limit:
+            await conn.close(1007, "Session has reached its time limit and cannot be resumed.")
+            return None
+        state.history, state.history_phase = list(history), False
     conn.state = state
     await conn.send({"setupComplete": {}})
     await _new_handle(conn, state)
@@ -135,7 +169,7 @@ async def _new_handle(conn: FakeConn, state: GeminiState) -> None:
     if not state.resumable:
         return
     handle = f"handle-{uuid.uuid4().hex[:16]}"
-    conn.server.handles[handle] = list(state.history)
+    conn.server.handles[handle] = (list(state.history), state.session_turns)
     update = {
         "newHandle": handle,
         "resumable": True,
@@ -191,9 +225,15 @@ async def _generate(conn: FakeConn, state: GeminiState, stopped: asyncio.Event) 
         {"serverContent": {"generationComplete": True} if completed else {"interrupted": True}}
     )
     state.active = None
-    await _new_handle(conn, state)
-    await conn.send({"serverContent": {"turnComplete": True}, "usageMetadata": usage})
     state.turns += 1
+    state.session_turns += 1
+    await _new_handle(conn, state)
+    if completed or not conn.server.faults.gemini_lose_turn_complete:
+        await conn.send({"serverContent": {"turnComplete": True}, "usageMetadata": usage})
+    session_limit = conn.server.faults.gemini_session_turns
+    if session_limit is not None and not state.compression and state.session_turns >= session_limit:
+        await conn.close(1011, "Session duration limit reached; enable contextWindowCompression.")
+        return
     limit = conn.server.faults.go_away_after_turns
     if limit is not None and state.turns >= limit:
         conn.server.go_aways += 1

@@ -59,6 +59,8 @@ class Faults:
     )
     session_limit: int | None = None  # responses per connection before session_expired + 1001
     go_away_after_turns: int | None = None  # Gemini: goAway + close after N turns per connection
+    gemini_session_turns: int | None = None  # Gemini: without compression, close 1011 after N turns
+    gemini_lose_turn_complete: bool = False  # Gemini: no turnComplete after ``interrupted``
 
 
 @dataclass
@@ -198,11 +200,14 @@ class FakeWSServer:
         api_key: str | None = None,
         faults: Faults | None = None,
         gemini_models: dict[str, str] | None = None,
+        gemini_history_only: set[str] | None = None,
     ) -> None:
         self.script = script or Script()
         self.api_key = api_key  # None: any non-empty key is accepted
         self.faults = faults or Faults()
         self.gemini_models = dict(ws_gemini.MODELS if gemini_models is None else gemini_models)
+        # Gemini models that take clientContent only as initial history (1007 later)
+        self.gemini_history_only = set(gemini_history_only or ())
         self.ledger = Ledger()
         self.conns: list[FakeConn] = []
         self.handles: dict[str, Any] = {}  # Gemini resumption handle -> saved session

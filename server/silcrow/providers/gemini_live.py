@@ -6,22 +6,35 @@ Algorithm:
    modality (``cfg.extra["gemini_live_modality"]``, default ``AUDIO`` with
    ``outputAudioTranscription``, since no Live model serves TEXT), the system
    instruction, ``sessionResumption: {}`` and, when there is history,
-   ``historyConfig.initialHistoryInClientContent``. After ``setupComplete``
-   the history goes as one ``clientContent`` (assistant -> role ``model``)
-   with ``turnComplete: true``; under that history config the server takes
-   it as history and generates nothing.
+   ``historyConfig.initialHistoryInClientContent``, and
+   ``contextWindowCompression: {slidingWindow: {}}`` (without it a session
+   ends after about 15 minutes; ``extra["gemini_context_compression"] =
+   False`` leaves it out). After ``setupComplete`` the history goes as one
+   ``clientContent`` (assistant -> role ``model``) with ``turnComplete:
+   true``; under that history config the server takes it as history and
+   generates nothing.
 2. ``send(text)``: take frames that arrived while idle (resumption handles,
    ``goAway``); after a ``goAway`` or a close, resume first (step 4). Then
    one ``clientContent`` with the user turn and ``turnComplete: true``; text
    comes from ``modelTurn`` parts or ``outputTranscription``; the reply ends
-   at ``turnComplete``; usage from the last ``usageMetadata``.
+   at ``turnComplete``; usage from the last ``usageMetadata``. A model that
+   closes with 1007 on that mid-session ``clientContent`` (reported for
+   ``gemini-3.1-flash-live-preview`` in March 2026) is remembered for this
+   process (``TEXT_INPUT_MODELS``); the session is resumed and the turn is
+   sent again, as every later one, as ``realtimeInput: {text}``.
 3. ``truncate(kept)``: Live has neither cancel nor a way to delete a turn. An
    empty ``clientContent`` (``turnComplete: false``) interrupts the
-   generation; the rest is drained to ``turnComplete``. If the text differs
-   from ``kept``, the corrected turn ``kept`` is appended as a ``model``
-   turn. The server history then holds the interrupted turn (``kept`` plus
-   the tail generated before the interruption landed) followed by the
-   corrected one: close, not exact. Replay (Gemini's default) is exact.
+   generation; the rest is drained to ``turnComplete``, but once
+   ``interrupted`` arrived at most ``extra["gemini_interrupt_grace"]``
+   seconds (1.0) more: some models never send that ``turnComplete``; a late
+   one is recognised and skipped. If the text differs from ``kept``, the
+   corrected turn ``kept`` is appended as a ``model`` turn. The server
+   history then holds the interrupted turn (``kept`` plus the tail
+   generated before the interruption landed) followed by the corrected one:
+   close, not exact. On a ``realtimeInput`` model neither the interruption
+   nor the correction can be sent (both are ``clientContent``): the reply
+   is drained whole and stays in the server's history as generated. Replay
+   (Gemini's default) is exact.
 4. Between turns, a ``goAway`` or a closed socket means: reconnect with the
    latest resumable ``sessionResumptionUpdate.newHandle``; the server restores
    the history and nothing is re-sent. A connection that dies before any text
@@ -32,6 +45,7 @@ Algorithm:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -51,6 +65,8 @@ VENDOR = LiveVendor(
 )
 LIVE_PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
 MODALITIES = ("AUDIO", "TEXT")
+# Models that closed with 1007 on a mid-session clientContent: their turns go as realtimeInput.
+TEXT_INPUT_MODELS: set[str] = set()
 
 
 # --- sans-I/O wire translation ---------------------------------------------
@@ -104,7 +120,16 @@ def setup_frame(cfg: ProviderConfig, system: str, *, handle: str | None, history
         setup["systemInstruction"] = {"parts": [{"text": system}]}
     if history:
         setup["historyConfig"] = {"initialHistoryInClientContent": True}
+    if cfg.extra.get("gemini_context_compression", True) is not False:
+        setup["contextWindowCompression"] = {"slidingWindow": {}}
     return {"setup": setup}
+
+
+def user_frame(text: str, *, realtime: bool) -> Frame:
+    """A user turn as ``clientContent`` or, for models that refuse that mid-session, ``realtimeInput``."""
+    if realtime:
+        return {"realtimeInput": {"text": text}}
+    return {"clientContent": {"turns": [turn("user", text)], "turnComplete": True}}
 
 
 def usage_of(raw: Any) -> Usage:
@@ -170,6 +195,8 @@ class GeminiLiveSession(LiveSessionBase):
         self._inflight: list[str] | None = None  # text read so far of the reply in flight
         self._last: str | None = None  # the last reply as the model should remember it
         self._billed: Usage | None = None
+        self._owed = False  # a drain gave up before its turnComplete: skip it when it comes
+        self._grace = float(cfg.extra.get("gemini_interrupt_grace", 1.0))
         self.resumptions = 0
 
     async def start(self, history: Sequence[Message]) -> None:
@@ -178,17 +205,25 @@ class GeminiLiveSession(LiveSessionBase):
             turns = [turn(m.role, m.content) for m in history]
             await self._live.send({"clientContent": {"turns": turns, "turnComplete": True}})
 
+    @property
+    def _model(self) -> str:
+        return self._cfg.live_model or self._cfg.model
+
+    @property
+    def _realtime_input(self) -> bool:
+        return self._model in TEXT_INPUT_MODELS
+
     async def send(self, text: str) -> AsyncIterator[StreamItem]:
         self._check()
-        user = {"clientContent": {"turns": [turn("user", text)], "turnComplete": True}}
         with self._guard():
             if self._inflight is not None:  # abandoned without truncate: keep what was read
                 await self._interrupt("".join(self._inflight))
             await self._absorb_idle()
             seen = self._inflight = []
             for attempt in (1, 2):
+                realtime = self._realtime_input
                 try:
-                    await self._live.send(user)
+                    await self._live.send(user_frame(text, realtime=realtime))
                     async for event in self._turn():
                         if isinstance(event, Text):
                             seen.append(event.text)
@@ -200,6 +235,11 @@ class GeminiLiveSession(LiveSessionBase):
                 except SessionLost:
                     if seen or attempt == 2 or self._handle is None:
                         raise
+                    await self._resume()
+                except ProviderError:
+                    if seen or attempt == 2 or realtime or self._live.close_code != 1007:
+                        raise
+                    TEXT_INPUT_MODELS.add(self._model)  # step 2: this model wants realtimeInput
                     await self._resume()
 
     async def truncate(self, kept: str) -> None:
@@ -240,28 +280,63 @@ class GeminiLiveSession(LiveSessionBase):
                 self._going = True
             elif isinstance(event, Billed):
                 self._billed = event.usage
+            elif isinstance(event, Finished) and self._owed and self._inflight is None:
+                self._settle_owed()  # the late end of a drained turn, seen while idle
         return events
+
+    def _settle_owed(self) -> None:
+        self._owed = False
+        self._meter.add(self._billed or Usage())
+        self._billed = None
 
     async def _turn(self) -> AsyncIterator[Text | Finished]:
         """Text of the turn in flight, then its ``Finished``."""
         self._billed = None
+        texts = 0
         while True:
             for event in self._decode(await self._live.recv()):
+                if isinstance(event, Finished) and self._owed and not texts:
+                    self._settle_owed()  # the late end of the drained turn, not of this one
+                    continue
                 if isinstance(event, Text | Finished):
+                    texts += isinstance(event, Text)
                     yield event
                 if isinstance(event, Finished):
                     return
 
     async def _interrupt(self, kept: str) -> None:
-        """Stop the reply in flight, drain it, and append ``kept`` if it differs."""
+        """Stop the reply in flight, drain it (bounded), and append ``kept`` if it differs."""
         seen = "".join(self._inflight or [])
-        await self._live.send({"clientContent": {"turns": [], "turnComplete": False}})
-        rest = [event.text async for event in self._turn() if isinstance(event, Text)]
-        self._meter.add(self._billed or Usage())
-        said = seen + "".join(rest)
+        realtime = self._realtime_input
+        if not realtime:
+            await self._live.send({"clientContent": {"turns": [], "turnComplete": False}})
+        said = seen + "".join(await self._drain())
         self._inflight, self._last = None, said
-        if not holds(said, kept):
+        if not realtime and not holds(said, kept):
             await self._restate(kept)
+
+    async def _drain(self) -> list[str]:
+        """The rest of the reply; after ``interrupted``, wait ``_grace`` s at most for its end."""
+        rest: list[str] = []
+        interrupted = False
+        self._billed = None
+        while True:
+            try:
+                async with asyncio.timeout(self._grace if interrupted else None):
+                    frame = await self._live.recv()
+            except TimeoutError:
+                self._owed = True  # its turnComplete may still come: skip it then
+                self._meter.add(self._billed or Usage())
+                self._billed = None
+                return rest
+            for event in self._decode(frame):
+                if isinstance(event, Text):
+                    rest.append(event.text)
+                elif event == Ack("interrupted"):
+                    interrupted = True
+                elif isinstance(event, Finished):
+                    self._meter.add(self._billed or Usage())
+                    return rest
 
     async def _restate(self, kept: str) -> None:
         await self._live.send(

@@ -60,6 +60,12 @@ class Wire:
     def open(self) -> bool:
         return bool(self._ws.state is State.OPEN)
 
+    @property
+    def close_code(self) -> int | None:
+        """The code the server closed with (None while open or after a drop)."""
+        code = getattr(self._ws, "close_code", None)
+        return code if isinstance(code, int) else None
+
     async def send(self, frame: Frame) -> None:
         data = dumps(frame)
         try:
