@@ -17,6 +17,8 @@ from silcrow.providers.base import (
     Provider,
     ProviderError,
     RateLimited,
+    Stop,
+    StopReason,
     TextDelta,
     Usage,
 )
@@ -38,12 +40,16 @@ MakeProvider = Callable[..., Provider]
 async def collect(
     provider: Provider, messages: Sequence[Message], stop: Sequence[str] = ("§execute",)
 ) -> tuple[str, list[Usage]]:
-    text, usages = "", []
+    text, usages, stops = "", [], []
     async for item in provider.stream(messages, stop=stop):
-        if isinstance(item, TextDelta):
-            text += item.text
-        else:
-            usages.append(item)
+        match item:
+            case TextDelta():
+                text += item.text
+            case Usage():
+                usages.append(item)
+            case Stop():
+                stops.append(item)
+    assert [s.reason for s in stops] == [StopReason.END]  # one stop per reply, a normal end
     return text, usages
 
 

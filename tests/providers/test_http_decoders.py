@@ -8,35 +8,46 @@ import json
 import pytest
 
 from silcrow.providers.anthropic import AnthropicDecoder
-from silcrow.providers.base import Overloaded, ProviderError, RateLimited, TextDelta, Usage
+from silcrow.providers.base import (
+    Overloaded,
+    ProviderError,
+    RateLimited,
+    Stop,
+    StopReason,
+    TextDelta,
+    Usage,
+)
 from silcrow.providers.gemini import GeminiDecoder, decode_gemini_chunk
 from silcrow.providers.http import StreamDecoder
 from silcrow.providers.openai_chat import ChatDecoder, decode_chat_chunk
 from silcrow.providers.sse import SSEParser
 
+Decoded = tuple[str, Usage | None, Stop | None]
 
-def run(
-    decoder: StreamDecoder, data: bytes, cuts: list[int] | None = None
-) -> tuple[str, Usage | None]:
-    """Feed like the driver does; return (text, last usage snapshot)."""
-    parser, text, usage = SSEParser(), "", None
+
+def run(decoder: StreamDecoder, data: bytes, cuts: list[int] | None = None) -> Decoded:
+    """Feed like the driver does; return (text, last usage snapshot, last stop)."""
+    parser, text, usage, stop = SSEParser(), "", None, None
     bounds = [0, *(cuts or []), len(data)]
     pieces = [data[a:b] for a, b in itertools.pairwise(bounds)]
     events = [e for piece in pieces for e in parser.feed(piece)] + parser.feed_eof()
     for event in events:
         for item in decoder.feed(event):
-            if isinstance(item, TextDelta):
-                text += item.text
-            else:
-                usage = item
+            match item:
+                case TextDelta():
+                    text += item.text
+                case Usage():
+                    usage = item
+                case Stop():
+                    stop = item
         if decoder.done:
             break
     else:
         decoder.finish()
-    return text, usage
+    return text, usage, stop
 
 
-def every_cut(make: type, data: bytes, expected: tuple[str, Usage | None]) -> None:
+def every_cut(make: type, data: bytes, expected: Decoded) -> None:
     for i in range(len(data) + 1):
         assert run(make(), data, [i]) == expected, f"cut at {i}"
 
@@ -55,12 +66,12 @@ OPENAI = b"".join(
 
 def test_openai_chat_text_and_usage_at_every_cut() -> None:
     usage = Usage(input_tokens=120, cached_tokens=100, cache_write_tokens=20, output_tokens=7)
-    every_cut(ChatDecoder, OPENAI, ("§think: é ok", usage))
+    every_cut(ChatDecoder, OPENAI, ("§think: é ok", usage, Stop(StopReason.END, "stop")))
 
 
 def test_openai_chat_without_usage_chunk_is_fine() -> None:
     without = b"".join(OPENAI.split(b"\n\n")[i] + b"\n\n" for i in (0, 1, 2, 4))
-    assert run(ChatDecoder(), without) == ("§think: é ok", None)
+    assert run(ChatDecoder(), without) == ("§think: é ok", None, Stop(StopReason.END, "stop"))
 
 
 def test_openai_chat_stream_cut_before_done_is_an_error() -> None:
@@ -103,7 +114,8 @@ ANTHROPIC = b"".join(
 def test_anthropic_cumulative_usage_is_taken_not_summed_and_normalised() -> None:
     # input = 5 uncached + 40 written + 300 read; output is the last cumulative value.
     usage = Usage(input_tokens=345, cached_tokens=300, cache_write_tokens=40, output_tokens=9)
-    every_cut(AnthropicDecoder, ANTHROPIC, ("§respond: hi", usage))
+    stop = Stop(StopReason.END, "stop_sequence")
+    every_cut(AnthropicDecoder, ANTHROPIC, ("§respond: hi", usage, stop))
 
 
 def test_anthropic_stop_reason_is_kept() -> None:
@@ -144,7 +156,7 @@ GEMINI = b"".join(
 
 def test_gemini_text_and_last_usage_at_every_cut() -> None:
     usage = Usage(input_tokens=50, cached_tokens=32, output_tokens=9)
-    every_cut(GeminiDecoder, GEMINI, ("§think: abc", usage))
+    every_cut(GeminiDecoder, GEMINI, ("§think: abc", usage, Stop(StopReason.END, "STOP")))
 
 
 def test_gemini_stream_ending_without_finish_reason_was_cut() -> None:
@@ -152,9 +164,13 @@ def test_gemini_stream_ending_without_finish_reason_was_cut() -> None:
         run(GeminiDecoder(), GEMINI.split(b"\r\n\r\n")[0] + b"\r\n\r\n")
 
 
-def test_gemini_blocked_prompt_says_why() -> None:
-    with pytest.raises(ProviderError, match="blocked the prompt \\(SAFETY\\)"):
-        decode_gemini_chunk('{"promptFeedback": {"blockReason": "SAFETY"}}')
+def test_gemini_blocked_prompt_is_a_safety_stop_that_says_why() -> None:
+    blocked = b'data: {"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}}\n\n'
+    text, _, stop = run(GeminiDecoder(), blocked)
+    assert text == ""
+    assert stop == Stop(
+        StopReason.SAFETY, "PROHIBITED_CONTENT", "Gemini blocked the prompt (PROHIBITED_CONTENT)"
+    )
 
 
 def test_gemini_error_object_in_stream_is_mapped() -> None:

@@ -57,6 +57,7 @@ from silcrow.providers.base import (
     LiveSession,
     Provider,
     ProviderError,
+    Stop,
     StreamItem,
     TextDelta,
     Usage,
@@ -169,10 +170,11 @@ class TurnRunner:
         else:
             session = None
             messages = frame(history, system=self.system, history_window=self.history_window)
-            stop = [EXECUTE] if self.provider.capabilities.stop_sequences else []
-            stream = self.provider.stream(messages, stop=stop)
+            stop_at = [EXECUTE] if self.provider.capabilities.stop_sequences else []
+            stream = self.provider.stream(messages, stop=stop_at)
         lexer = Lexer()
         usage: Usage | None = None
+        stop: Stop | None = None
         first_delta: float | None = None
         stored: list[Event] = []
         stopped_early = False
@@ -183,6 +185,8 @@ class TurnRunner:
                     match item:
                         case Usage():
                             usage = item
+                        case Stop():
+                            stop = item
                         case TextDelta():
                             texts.append(item.text)
                         case _:
@@ -218,6 +222,8 @@ class TurnRunner:
                     log.info("live session lost after a complete reply: %s", exc)
                     await self.warm.close()
         metric = self._metric(usage, live, cycle, started, first_delta)
+        if stop is not None:
+            metric.update(stop_reason=stop.reason.value, vendor_stop_reason=stop.vendor_reason)
         for ev in await self._put(spec.event("metric", "", metric)):
             yield ev
 

@@ -12,7 +12,9 @@ Algorithm:
    usage is cumulative, so fields are overwritten (never summed) and a
    normalised ``Usage`` snapshot is emitted; ``ping`` and unknown events are
    ignored; ``event: error`` raises the mapped error (``overloaded_error`` ->
-   ``Overloaded``); ``message_stop`` ends the stream.
+   ``Overloaded``); ``message_stop`` ends the stream. The ``stop_reason``
+   of ``message_delta`` becomes one ``Stop`` (``STOP_REASONS``). Thinking
+   blocks (``thinking_delta``, ``signature_delta``) are never text.
 3. Usage is normalised to the provider seam: ``input_tokens`` = input +
    cache creation + cache read, ``cached_tokens`` = cache read,
    ``cache_write_tokens`` = cache creation.
@@ -23,7 +25,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from silcrow.providers.base import Message, ProviderError, StreamItem, TextDelta, Usage
+from silcrow.providers.base import (
+    Message,
+    ProviderError,
+    Stop,
+    StopReason,
+    StreamItem,
+    TextDelta,
+    Usage,
+)
 from silcrow.providers.config import ProviderConfig
 from silcrow.providers.errors import error_from_payload
 from silcrow.providers.http import (
@@ -43,6 +53,21 @@ _USAGE_FIELDS = (
     "cache_read_input_tokens",
     "output_tokens",
 )
+
+
+STOP_REASONS = {
+    "end_turn": StopReason.END,
+    "stop_sequence": StopReason.END,
+    "max_tokens": StopReason.LENGTH,
+    "model_context_window_exceeded": StopReason.LENGTH,
+    "tool_use": StopReason.TOOL,
+    "pause_turn": StopReason.TOOL,  # a server-tool loop paused; we send no server tools
+    "refusal": StopReason.REFUSAL,
+}
+
+
+def anthropic_stop(stop_reason: str) -> Stop:
+    return Stop(STOP_REASONS.get(stop_reason, StopReason.END), stop_reason)
 
 
 def _blocks(texts: Sequence[str], *, cache_last: bool) -> list[dict[str, Any]]:
@@ -119,8 +144,12 @@ class AnthropicDecoder:
         if kind == "message_start":
             return self._take_usage((payload.get("message") or {}).get("usage"))
         if kind == "message_delta":
-            self.stop_reason = (payload.get("delta") or {}).get("stop_reason") or self.stop_reason
-            return self._take_usage(payload.get("usage"))
+            reason = (payload.get("delta") or {}).get("stop_reason")
+            usage = self._take_usage(payload.get("usage"))
+            if not reason:
+                return usage
+            self.stop_reason = str(reason)
+            return [*usage, anthropic_stop(self.stop_reason)]
         if kind == "message_stop":
             self.done = True
         return []

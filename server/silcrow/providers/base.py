@@ -2,8 +2,12 @@
 
 Algorithm (what every adapter promises):
 1. ``Provider.stream(messages, stop=...)`` (replay) sends the whole context in
-   one streaming request and yields ``TextDelta`` items then at most one
-   ``Usage`` (the provider's own usage fields, summed for the request).
+   one streaming request and yields ``TextDelta`` items, then at the end of
+   the reply at most one ``Stop`` (why the model stopped, mapped from the
+   vendor's own field to ``StopReason``) and at most one ``Usage`` (the
+   provider's own usage fields, summed for the request). Both come after the
+   last ``TextDelta``: a consumer that stops reading at ``§end`` or
+   ``§execute`` must drain the rest of the stream to get them.
 2. ``Provider.open(messages)`` (resume) opens a live session that holds the
    given history without generating. ``LiveSession.send(text)`` appends a
    user-role message and yields the reply as ``TextDelta`` and ``Usage``.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
 from silcrow.protocol.messages import Message, Role
@@ -34,6 +39,8 @@ __all__ = [
     "RateLimited",
     "Role",
     "SessionLost",
+    "Stop",
+    "StopReason",
     "StreamItem",
     "TextDelta",
     "Usage",
@@ -73,7 +80,45 @@ class Usage:
         )
 
 
-StreamItem = TextDelta | Usage
+class StopReason(StrEnum):
+    """Why one model reply ended, the same for every vendor.
+
+    Adapters map the vendor's field (``finish_reason``, ``stop_reason``,
+    ``finishReason``, a response ``status``) to one of these and keep the
+    vendor's own value in ``Stop.vendor_reason``. A stop sequence is ``END``;
+    a value an adapter does not know is ``END`` too (the reply is not lost),
+    with the unknown value kept for the log.
+    """
+
+    END = "end"  # natural end or a stop sequence
+    LENGTH = "length"  # the output token cap (reasoning tokens count towards it)
+    REFUSAL = "refusal"  # the model declined to answer
+    SAFETY = "safety"  # a content filter / safety block cut or withheld the reply
+    TOOL = "tool"  # the vendor stopped for a native tool call
+    CANCELLED = "cancelled"  # the reply was cancelled (client or server side)
+    ERROR = "error"  # the vendor ended the reply as failed or malformed
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """The end of one reply: the mapped reason, the vendor's own value, detail.
+
+    ``detail`` is text for a person when the vendor gave one (a refusal
+    message, a safety category); empty otherwise.
+    """
+
+    kind: Literal["stop"] = field(default="stop", init=False)
+    reason: StopReason = StopReason.END
+    vendor_reason: str = ""
+    detail: str = ""
+
+    @property
+    def normal(self) -> bool:
+        """A plain end: nothing to tell the user."""
+        return self.reason is StopReason.END
+
+
+StreamItem = TextDelta | Usage | Stop
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,11 @@ Algorithm:
    (the last one wins; ``cachedContentTokenCount`` is inside
    ``promptTokenCount``; thinking tokens are billed as output).
 3. There is no ``[DONE]``: the stream ends at EOF; a stream that ends with
-   no ``finishReason`` was cut. Errors before the stream are an HTTP status
-   with unframed JSON (mapped by the shared driver); an ``error`` object or
-   a blocked prompt inside the stream raises too.
+   no ``finishReason`` was cut. ``finishReason`` becomes one ``Stop``
+   (``FINISH_REASONS``); a blocked prompt (``promptFeedback.blockReason``,
+   no candidates) is a ``safety`` stop. Errors before the stream are an
+   HTTP status with unframed JSON (mapped by the shared driver); an
+   ``error`` object inside the stream raises too.
 4. ``open`` delegates to the Gemini Live module only when
    ``cfg.live_transport == "gemini-live"`` (off by default: Live serves no
    text-output model and bills every turn in full).
@@ -31,6 +33,8 @@ from silcrow.providers.base import (
     LiveSession,
     Message,
     ProviderError,
+    Stop,
+    StopReason,
     StreamItem,
     TextDelta,
     Usage,
@@ -47,6 +51,27 @@ from silcrow.providers.http import (
 from silcrow.providers.sse import ServerSentEvent
 
 MAX_STOP = 5
+
+
+_SAFETY = (
+    "SAFETY RECITATION LANGUAGE BLOCKLIST PROHIBITED_CONTENT SPII IMAGE_SAFETY "
+    "IMAGE_PROHIBITED_CONTENT IMAGE_RECITATION ESCALATION PUP_LIMITED_DISABLED MODEL_ARMOR"
+)
+_ERROR = "OTHER MALFORMED_FUNCTION_CALL UNEXPECTED_TOOL_CALL MISSING_THOUGHT_SIGNATURE "
+_ERROR += "MALFORMED_RESPONSE IMAGE_OTHER NO_IMAGE"
+FINISH_REASONS: dict[str, StopReason] = {
+    "STOP": StopReason.END,
+    "FINISH_REASON_UNSPECIFIED": StopReason.END,
+    "MAX_TOKENS": StopReason.LENGTH,
+    "CONTINUATION": StopReason.LENGTH,
+    "TOO_MANY_TOOL_CALLS": StopReason.TOOL,
+    **dict.fromkeys(_SAFETY.split(), StopReason.SAFETY),
+    **dict.fromkeys(_ERROR.split(), StopReason.ERROR),
+}
+
+
+def gemini_stop(finish_reason: str) -> Stop:
+    return Stop(FINISH_REASONS.get(finish_reason.upper(), StopReason.END), finish_reason)
 
 
 def _parts(texts: Sequence[str]) -> list[dict[str, str]]:
@@ -100,17 +125,18 @@ def read_gemini_chunk(data: str) -> tuple[list[StreamItem], str | None]:
         raise ProviderError(f"Gemini sent a stream frame that is not a JSON object: {data[:200]!r}")
     if chunk.get("error"):
         raise error_from_payload("Gemini", chunk["error"])
-    blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
-    if blocked:
-        raise ProviderError(f"Gemini blocked the prompt ({blocked}); change the request")
     items: list[StreamItem] = []
+    if isinstance(chunk.get("usageMetadata"), dict):
+        items.append(gemini_usage(chunk["usageMetadata"]))
+    blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
+    if blocked and not chunk.get("candidates"):
+        detail = f"Gemini blocked the prompt ({blocked})"
+        return [*items, Stop(StopReason.SAFETY, str(blocked), detail)], str(blocked)
     candidates = chunk.get("candidates") or [{}]
     first = candidates[0] if isinstance(candidates[0], dict) else {}
     for part in (first.get("content") or {}).get("parts") or ():
         if isinstance(part, dict) and part.get("text") and not part.get("thought"):
             items.append(TextDelta(text=part["text"]))
-    if isinstance(chunk.get("usageMetadata"), dict):
-        items.append(gemini_usage(chunk["usageMetadata"]))
     return items, first.get("finishReason")
 
 
@@ -128,8 +154,12 @@ class GeminiDecoder:
         if not event.data.strip():
             return []
         items, reason = read_gemini_chunk(event.data)
-        self.finish_reason = reason or self.finish_reason
-        return items
+        if reason is None:
+            return items
+        self.finish_reason = reason
+        if any(isinstance(item, Stop) for item in items):  # a blocked prompt
+            return items
+        return [*items, gemini_stop(reason)]
 
     def finish(self) -> None:
         if self.finish_reason is None:

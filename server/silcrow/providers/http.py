@@ -6,9 +6,10 @@ Algorithm:
 2. ``HttpStreamingProvider.stream`` POSTs it and feeds the response bytes to
    an ``SSEParser`` and the adapter's decoder, yielding its ``TextDelta``
    items as they arrive. The decoder's ``Usage`` items are snapshots (a
-   vendor may repeat or update usage); the last one is yielded once at the
-   end, with ``sent_bytes`` = body size (token fields stay 0 when the server
-   reported no usage).
+   vendor may repeat or update usage) and so are its ``Stop`` items; at the
+   end of the stream the last ``Stop`` (if any) and then the last ``Usage``
+   are yielded once, the usage with ``sent_bytes`` = body size (token fields
+   stay 0 when the server reported no usage).
 3. An HTTP error status is mapped by ``errors.error_from_status``; a model
    the vendor does not serve (or retired) adds the models the key can use
    and the setting to change (``providers.models``); transport
@@ -42,6 +43,7 @@ from silcrow.providers.base import (
     LiveSession,
     Message,
     ProviderError,
+    Stop,
     StreamItem,
     TextDelta,
     Usage,
@@ -216,11 +218,17 @@ class HttpStreamingProvider:
                 if response.status_code >= 400:
                     raise await self._status_error(response)
                 usage = Usage()
+                stop: Stop | None = None
                 async for item in self._decode(response):
-                    if isinstance(item, Usage):
-                        usage = item
-                    else:
-                        yield item
+                    match item:
+                        case Usage():
+                            usage = item
+                        case Stop():
+                            stop = item
+                        case TextDelta():
+                            yield item
+            if stop is not None:
+                yield stop
             yield dataclasses.replace(usage, sent_bytes=len(request.body))
         except ProviderError as err:
             raise _Attempt(err) from err

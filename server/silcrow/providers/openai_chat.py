@@ -6,11 +6,16 @@ Algorithm:
    the model takes it), as deterministic JSON. A key is sent as a Bearer
    token only when one is configured (local servers need none).
 2. ``decode_chat_chunk`` is pure: one ``data:`` payload -> text deltas from
-   ``choices[0].delta.content`` and a ``Usage`` from the final ``choices: []``
-   chunk (``prompt_tokens`` already includes ``cached_tokens``). Unknown
-   fields (``obfuscation``, ``timings``) are ignored; ``[DONE]`` ends it.
-3. ``ChatDecoder`` adds the end-of-stream check: EOF before ``[DONE]`` and
-   before any ``finish_reason`` means the stream was cut.
+   ``choices[0].delta.content`` (a string, or Mistral's list of parts whose
+   ``text`` parts are joined and whose ``thinking`` parts are dropped), a
+   ``Stop`` from ``finish_reason`` and a ``Usage`` from the final
+   ``choices: []`` chunk (``prompt_tokens`` already includes
+   ``cached_tokens``). Reasoning fields (``reasoning_content``,
+   ``reasoning``) are never text. Unknown fields (``obfuscation``,
+   ``timings``) are ignored; ``[DONE]`` ends it.
+3. ``ChatDecoder`` adds the end-of-stream check (EOF before ``[DONE]`` and
+   before any ``finish_reason`` means the stream was cut) and turns a
+   ``delta.refusal`` into a ``refusal`` stop whose detail is the refusal.
 4. Resume (``open``) is delegated by lazy import to the live transport chosen
    by ``cfg.live_transport`` ("responses" or "realtime"); OpenAI-compatible
    servers have none.
@@ -22,6 +27,7 @@ Override with ``extra={"stop_sequences": True|False}``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -31,6 +37,8 @@ from silcrow.providers.base import (
     LiveSession,
     Message,
     ProviderError,
+    Stop,
+    StopReason,
     StreamItem,
     TextDelta,
     Usage,
@@ -87,8 +95,54 @@ def chat_usage(usage: dict[str, Any]) -> Usage:
     )
 
 
-def read_chat_chunk(data: str, *, vendor: str = "OpenAI") -> tuple[list[StreamItem], bool]:
-    """One ``data:`` payload (not ``[DONE]``) -> (stream items, finish_reason seen)."""
+FINISH_REASONS = {
+    "stop": StopReason.END,
+    "length": StopReason.LENGTH,
+    "tool_calls": StopReason.TOOL,
+    "function_call": StopReason.TOOL,
+    "content_filter": StopReason.SAFETY,
+    # OpenAI-compatible servers
+    "eos": StopReason.END,  # llama.cpp, some vLLM builds
+    "model_length": StopReason.LENGTH,  # Mistral: the context window is full
+    "error": StopReason.ERROR,  # Mistral, vLLM
+}
+
+
+def chat_stop(finish_reason: str, refusal: str = "") -> Stop:
+    """Map ``finish_reason``; a reply that streamed a refusal is a refusal."""
+    if refusal and finish_reason == "stop":
+        return Stop(StopReason.REFUSAL, finish_reason, refusal)
+    return Stop(FINISH_REASONS.get(finish_reason, StopReason.END), finish_reason)
+
+
+def delta_text(content: Any) -> str:
+    """``delta.content`` as text: a string, or the ``text`` parts of a list.
+
+    Mistral's reasoning models send a list of parts; ``thinking`` parts are
+    reasoning, never answer text.
+    """
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    return "".join(
+        str(part.get("text") or "")
+        for part in content
+        if isinstance(part, dict) and part.get("type") == "text"
+    )
+
+
+@dataclass(slots=True)
+class ChatChunk:
+    """What one chunk carried for choice 0 (plus usage, which has no choice)."""
+
+    items: list[StreamItem] = field(default_factory=list)
+    finish_reason: str | None = None
+    refusal: str = ""
+
+
+def read_chat_chunk(data: str, *, vendor: str = "OpenAI") -> ChatChunk:
+    """One ``data:`` payload (not ``[DONE]``) -> text, usage, finish_reason, refusal."""
     chunk = parse_frame(vendor, data)
     if not isinstance(chunk, dict):
         raise ProviderError(
@@ -96,22 +150,23 @@ def read_chat_chunk(data: str, *, vendor: str = "OpenAI") -> tuple[list[StreamIt
         )
     if chunk.get("error"):
         raise error_from_payload(vendor, chunk["error"])
-    items: list[StreamItem] = []
-    finished = False
+    out = ChatChunk()
     for choice in chunk.get("choices") or ():
         if not isinstance(choice, dict) or choice.get("index", 0) != 0:
             continue
-        text = (choice.get("delta") or {}).get("content")
+        delta = choice.get("delta") or {}
+        text = delta_text(delta.get("content"))
         if text:
-            items.append(TextDelta(text=text))
-        finished = finished or bool(choice.get("finish_reason"))
+            out.items.append(TextDelta(text=text))
+        out.refusal += str(delta.get("refusal") or "")
+        out.finish_reason = choice.get("finish_reason") or out.finish_reason
     if isinstance(chunk.get("usage"), dict):
-        items.append(chat_usage(chunk["usage"]))
-    return items, finished
+        out.items.append(chat_usage(chunk["usage"]))
+    return out
 
 
 def decode_chat_chunk(data: str, *, vendor: str = "OpenAI") -> list[StreamItem]:
-    return read_chat_chunk(data, vendor=vendor)[0]
+    return read_chat_chunk(data, vendor=vendor).items
 
 
 class ChatDecoder:
@@ -119,6 +174,7 @@ class ChatDecoder:
         self.vendor = vendor
         self.done = False
         self.finished = False  # a finish_reason was seen
+        self._refusal = ""
 
     def feed(self, event: ServerSentEvent) -> list[StreamItem]:
         data = event.data.strip()
@@ -127,9 +183,12 @@ class ChatDecoder:
         if data == "[DONE]":
             self.done = True
             return []
-        items, finished = read_chat_chunk(data, vendor=self.vendor)
-        self.finished = self.finished or finished
-        return items
+        chunk = read_chat_chunk(data, vendor=self.vendor)
+        self._refusal += chunk.refusal
+        if chunk.finish_reason is None:
+            return chunk.items
+        self.finished = True
+        return [*chunk.items, chat_stop(chunk.finish_reason, self._refusal)]
 
     def finish(self) -> None:
         if not (self.done or self.finished):
