@@ -17,7 +17,8 @@ Algorithm:
    ``goAway``); after a ``goAway`` or a close, resume first (step 4). Then
    one ``clientContent`` with the user turn and ``turnComplete: true``; text
    comes from ``modelTurn`` parts or ``outputTranscription``; the reply ends
-   at ``turnComplete``; usage from the last ``usageMetadata``. A model that
+   at ``turnComplete`` (one ``Stop`` from its ``turnCompleteReason``,
+   ``live.stops``); usage from the last ``usageMetadata``. A model that
    closes with 1007 on that mid-session ``clientContent`` (reported for
    ``gemini-3.1-flash-live-preview`` in March 2026) is remembered for this
    process (``TEXT_INPUT_MODELS``); the session is resumed and the turn is
@@ -57,6 +58,7 @@ from silcrow.providers.live.events import Ack, Billed, Finished, GoAway, Handle,
 from silcrow.providers.live.frames import Frame, camelize
 from silcrow.providers.live.session import LiveSessionBase
 from silcrow.providers.live.setup import holds, require_key, split_system
+from silcrow.providers.live.stops import gemini_stop
 from silcrow.providers.live.wire import Connect, dial
 
 VENDOR = LiveVendor(
@@ -168,7 +170,8 @@ def decode(frame: Frame) -> list[WireEvent]:
     if isinstance(frame.get("usageMetadata"), dict):
         events.append(Billed(usage_of(frame["usageMetadata"])))
     if isinstance(content, dict) and content.get("turnComplete"):
-        events.append(Finished(None, "interrupted" if content.get("interrupted") else "completed"))
+        status = "interrupted" if content.get("interrupted") else "completed"
+        events.append(Finished(None, status, reason=str(content.get("turnCompleteReason") or "")))
     if isinstance(frame.get("goAway"), dict):
         events.append(GoAway(str(frame["goAway"].get("timeLeft", ""))))
     update = frame.get("sessionResumptionUpdate")
@@ -230,6 +233,7 @@ class GeminiLiveSession(LiveSessionBase):
                             yield TextDelta(text=event.text)
                         else:
                             self._inflight, self._last = None, "".join(seen)
+                            yield gemini_stop(event)
                             yield self._usage(self._billed)
                     return
                 except SessionLost:

@@ -9,7 +9,8 @@ Algorithm:
    until the server confirms the last item. Nothing is generated.
 2. ``send(text)``: create the user item, then ``response.create``; stream
    ``response.output_text.delta``; the reply ends only at ``response.done``,
-   whose usage is yielded as one ``Usage``.
+   whose status becomes one ``Stop`` (``live.stops``) and whose usage one
+   ``Usage``.
 3. ``truncate(kept)``: send ``response.cancel`` at once and read to
    ``response.done`` (one response in flight at a time), then
    ``conversation.item.delete`` the assistant item and create it again with
@@ -36,6 +37,7 @@ from silcrow.providers.live.events import Ack, Failed, Finished, Started, Text, 
 from silcrow.providers.live.frames import Frame, new_id, obj
 from silcrow.providers.live.session import LiveSessionBase
 from silcrow.providers.live.setup import endpoint, holds, require_key, split_system
+from silcrow.providers.live.stops import openai_stop
 from silcrow.providers.live.wire import Connect, Wire, dial
 
 VENDOR = LiveVendor(
@@ -191,6 +193,7 @@ class RealtimeSession(LiveSessionBase):
                     yield TextDelta(text=event.text)
                 elif isinstance(event, Finished):
                     self._inflight, self._last = None, reply
+                    yield openai_stop(event)
                     yield self._usage(event.usage)
 
     async def truncate(self, kept: str) -> None:

@@ -14,7 +14,7 @@ Algorithm:
    ``response.create`` with ``previous_response_id`` = the chain head and
    ``input`` = [the user message]. Deltas stream out; at
    ``response.completed`` the response becomes the chain head and one
-   ``Usage`` is yielded (plus the usage of responses drained since, so every
+   ``Stop`` (``live.stops``) and one ``Usage`` are yielded (plus the usage of responses drained since, so every
    billed token is reported exactly once).
 3. ``previous_response_not_found``: resend with the whole local history and
    no previous id (the session keeps every message locally for this).
@@ -52,6 +52,7 @@ from silcrow.providers.live.events import Failed, Finished, Started, Text, WireE
 from silcrow.providers.live.frames import Frame, obj
 from silcrow.providers.live.session import LiveSessionBase
 from silcrow.providers.live.setup import endpoint, holds, require_key, split_system
+from silcrow.providers.live.stops import openai_stop
 from silcrow.providers.live.wire import Connect, Wire, dial
 
 VENDOR = LiveVendor("OpenAI Responses (WebSocket)")
@@ -82,6 +83,18 @@ def usage_of(raw: Any) -> Usage | None:
     )
 
 
+def refusal(response: Frame) -> str:
+    """The text of the output's ``refusal`` parts (never answer text), or ""."""
+    parts = [
+        part
+        for item in response.get("output") or []
+        if isinstance(item, dict)
+        for part in item.get("content") or []
+        if isinstance(part, dict) and part.get("type") == "refusal"
+    ]
+    return "".join(str(part.get("refusal", "")) for part in parts)
+
+
 def decode(frame: Frame) -> list[WireEvent]:
     """One server event (same JSON as Responses SSE) -> typed events."""
     kind = frame.get("type", "")
@@ -93,10 +106,9 @@ def decode(frame: Frame) -> list[WireEvent]:
     if kind in ("response.completed", "response.incomplete"):
         reason = obj(response.get("incomplete_details")).get("reason", "")
         status = str(response.get("status", "completed"))
+        usage = usage_of(response.get("usage"))
         return [
-            Finished(
-                usage_of(response.get("usage")), status, str(response.get("id", "")), str(reason)
-            )
+            Finished(usage, status, str(response.get("id", "")), str(reason), refusal(response))
         ]
     if kind == "response.failed":
         err = obj(response.get("error"))
@@ -173,6 +185,7 @@ class ResponsesSession(LiveSessionBase):
                     yield TextDelta(text=event.text)
                 elif isinstance(event, Finished):
                     self._finish(req)
+                    yield openai_stop(event)
                     yield self._usage(event.usage)
 
     async def truncate(self, kept: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fakes.ws_server import FakeWSServer
-from silcrow.providers.base import LiveSession, Message, TextDelta, Usage
+from silcrow.providers.base import LiveSession, Message, Stop, TextDelta, Usage
 from silcrow.providers.config import ProviderConfig
 from silcrow.providers.gemini_live import open_gemini_live
 from silcrow.providers.realtime import open_realtime
@@ -67,17 +67,26 @@ async def open_session(
     return await opener(config(server, kind, **overrides), list(messages))
 
 
-async def read_all(session: LiveSession, text: str) -> tuple[str, Usage]:
-    """Send and read the whole reply; return (text, its Usage)."""
+async def read_reply(session: LiveSession, text: str) -> tuple[str, Stop, Usage]:
+    """Send and read the whole reply; return (text, its Stop, its Usage)."""
     parts: list[str] = []
-    usages: list[Usage] = []
+    ends: list[Stop | Usage] = []
     async for item in session.send(text):
         if isinstance(item, TextDelta):
+            assert not ends, "no text after the end of a reply"
             parts.append(item.text)
         else:
-            usages.append(item)
-    assert len(usages) == 1, "a reply ends with exactly one Usage"
-    return "".join(parts), usages[0]
+            ends.append(item)
+    assert [type(e) for e in ends] == [Stop, Usage], "a reply ends with one Stop, then one Usage"
+    stop, usage = ends
+    assert isinstance(stop, Stop) and isinstance(usage, Usage)
+    return "".join(parts), stop, usage
+
+
+async def read_all(session: LiveSession, text: str) -> tuple[str, Usage]:
+    """Send and read the whole reply; return (text, its Usage)."""
+    reply, _, usage = await read_reply(session, text)
+    return reply, usage
 
 
 async def read_to_execute(session: LiveSession, text: str, *, truncate: bool = True) -> str:

@@ -7,6 +7,7 @@
   ``ProviderError``; each adapter adds its own advice through ``LiveVendor``.
 - ``wire``: ``dial`` and ``Wire``, the thin driver around an open socket.
 - ``usage``: ``UsageMeter``, usage owed to the caller, each token once.
+- ``stops``: each transport's end-of-reply fields -> the shared ``Stop``.
 - ``session``: ``LiveSessionBase``, the life cycle every live session shares.
 
 The adapters (``providers.responses_ws``, ``providers.realtime``,

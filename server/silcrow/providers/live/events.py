@@ -26,12 +26,17 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Finished:
-    """The response is over; ``usage`` is None when the frame carried none."""
+    """The response is over; ``usage`` is None when the frame carried none.
+
+    ``status`` and ``reason`` are the vendor's (``live.stops`` maps them);
+    ``detail`` is a refusal's text when the output held one.
+    """
 
     usage: Usage | None = None
     status: str = "completed"
     response_id: str = ""
     reason: str = ""
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
