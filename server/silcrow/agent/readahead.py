@@ -10,7 +10,9 @@ Algorithm:
    model is slow and many deltas per transaction when it is fast.
 3. A failure is raised to the consumer after the items that arrived before
    it (they are still shown). When the consumer stops early the reader is
-   cancelled, which closes the stream.
+   cancelled, which closes the stream; items it had queued but the consumer
+   never took are put in ``rest`` when one is given (a reply's ``Stop`` and
+   ``Usage`` arrive after the text the consumer stopped at).
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ _END: Final = "end"
 _Queued = StreamItem | _Failure | Literal["end"]
 
 
-async def batches(stream: AsyncIterator[StreamItem]) -> AsyncGenerator[list[StreamItem], None]:
+async def batches(
+    stream: AsyncIterator[StreamItem], rest: list[StreamItem] | None = None
+) -> AsyncGenerator[list[StreamItem], None]:
     """Yield lists of stream items, each holding everything that arrived meanwhile."""
     queue: asyncio.Queue[_Queued] = asyncio.Queue()
 
@@ -70,3 +74,7 @@ async def batches(stream: AsyncIterator[StreamItem]) -> AsyncGenerator[list[Stre
         if not reader.done():
             reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
+        while rest is not None and not queue.empty():
+            entry = queue.get_nowait()
+            if not isinstance(entry, _Failure | str):
+                rest.append(entry)

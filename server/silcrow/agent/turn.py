@@ -178,7 +178,8 @@ class TurnRunner:
         first_delta: float | None = None
         stored: list[Event] = []
         stopped_early = False
-        async with contextlib.aclosing(batches(stream)) as arrived:
+        unread: list[StreamItem] = []  # read ahead after the consumer stopped: Stop, Usage
+        async with contextlib.aclosing(batches(stream, unread)) as arrived:
             async for items in arrived:
                 texts = []
                 for item in items:
@@ -204,6 +205,11 @@ class TurnRunner:
                 if acc.done is not None:
                     stopped_early = True
                     break
+        for item in unread:
+            if isinstance(item, Usage):
+                usage = item
+            elif isinstance(item, Stop):
+                stop = item
         if not stopped_early:
             drafts = acc.push(lexer.feed_eof()) + acc.finish()
             if drafts:
@@ -218,6 +224,8 @@ class TurnRunner:
             if stopped_early:
                 try:
                     await session.truncate(kept[0].content if kept else "")
+                    if acc.done == "end":  # no reply follows in this turn to carry its usage
+                        usage = (usage or Usage()) + await session.settle()
                 except ProviderError as exc:  # the reply is stored whole; reopen next cycle
                     log.info("live session lost after a complete reply: %s", exc)
                     await self.warm.close()

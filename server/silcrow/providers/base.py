@@ -13,7 +13,10 @@ Algorithm (what every adapter promises):
    user-role message and yields the reply as ``TextDelta`` and ``Usage``.
 3. When the consumer stops reading early (it saw ``§execute``), it calls
    ``LiveSession.truncate(kept)``: the session stops or drains generation and
-   makes the model remember exactly ``kept`` as its reply.
+   makes the model remember exactly ``kept`` as its reply. The usage of such
+   a reply rides on the next reply's ``Usage``; when no reply follows (the
+   turn ended at ``§end``), ``LiveSession.settle()`` finishes it and
+   returns that usage, so every billed token is reported once, in its turn.
 4. Failures raise ``ProviderError`` subclasses with a message a person can act
    on; ``retryable`` says whether the same request may be sent again.
 Capabilities are declared in ``Capabilities``, never detected with hasattr.
@@ -161,6 +164,10 @@ class LiveSession(Protocol):
     def send(self, text: str) -> AsyncIterator[StreamItem]: ...
 
     async def truncate(self, kept: str) -> None: ...
+
+    async def settle(self) -> Usage:
+        """Finish a reply the reader stopped early; return the usage not reported yet."""
+        ...
 
     async def close(self) -> None: ...
 

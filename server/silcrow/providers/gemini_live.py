@@ -219,8 +219,7 @@ class GeminiLiveSession(LiveSessionBase):
     async def send(self, text: str) -> AsyncIterator[StreamItem]:
         self._check()
         with self._guard():
-            if self._inflight is not None:  # abandoned without truncate: keep what was read
-                await self._interrupt("".join(self._inflight))
+            await self._finish_abandoned()
             await self._absorb_idle()
             seen = self._inflight = []
             for attempt in (1, 2):
@@ -233,8 +232,9 @@ class GeminiLiveSession(LiveSessionBase):
                             yield TextDelta(text=event.text)
                         else:
                             self._inflight, self._last = None, "".join(seen)
+                            self._meter.add(self._billed or Usage())  # owed until read
                             yield gemini_stop(event)
-                            yield self._usage(self._billed)
+                            yield self._usage(None)
                     return
                 except SessionLost:
                     if seen or attempt == 2 or self._handle is None:
@@ -307,6 +307,10 @@ class GeminiLiveSession(LiveSessionBase):
                     yield event
                 if isinstance(event, Finished):
                     return
+
+    async def _finish_abandoned(self) -> None:
+        if self._inflight is not None:  # abandoned without truncate: keep what was read
+            await self._interrupt("".join(self._inflight))
 
     async def _interrupt(self, kept: str) -> None:
         """Stop the reply in flight, drain it (bounded), and append ``kept`` if it differs."""

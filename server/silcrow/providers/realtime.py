@@ -175,8 +175,7 @@ class RealtimeSession(LiveSessionBase):
     async def send(self, text: str) -> AsyncIterator[StreamItem]:
         self._check()
         with self._guard():
-            if self._inflight is not None:  # abandoned without truncate: keep what was read
-                await self._stop(self._inflight, self._inflight.text())
+            await self._finish_abandoned()
             await self._absorb_idle()
             reply = _Reply(self._item_id())
             await self._live.send(
@@ -193,8 +192,9 @@ class RealtimeSession(LiveSessionBase):
                     yield TextDelta(text=event.text)
                 elif isinstance(event, Finished):
                     self._inflight, self._last = None, reply
+                    self._meter.add(event.usage or Usage())  # owed until the Usage is read
                     yield openai_stop(event)
-                    yield self._usage(event.usage)
+                    yield self._usage(None)
 
     async def truncate(self, kept: str) -> None:
         with self._guard():
@@ -236,6 +236,10 @@ class RealtimeSession(LiveSessionBase):
                 yield event
                 if isinstance(event, Finished):
                     return
+
+    async def _finish_abandoned(self) -> None:
+        if self._inflight is not None:  # abandoned without truncate: keep what was read
+            await self._stop(self._inflight, self._inflight.text())
 
     async def _stop(self, reply: _Reply, kept: str) -> None:
         """Cancel the reply, drain it, and make the conversation hold ``kept``."""

@@ -171,7 +171,7 @@ class ResponsesSession(LiveSessionBase):
     async def send(self, text: str) -> AsyncIterator[StreamItem]:
         self._check()
         with self._guard():
-            await self._settle()
+            await self._finish_abandoned()
             await self._absorb_idle()
             if self._pending and self._after_cut:
                 self._head, self._pending = await self._prepare(self._pending), []
@@ -185,8 +185,9 @@ class ResponsesSession(LiveSessionBase):
                     yield TextDelta(text=event.text)
                 elif isinstance(event, Finished):
                     self._finish(req)
+                    self._meter.add(event.usage or Usage())  # owed until the Usage is read
                     yield openai_stop(event)
-                    yield self._usage(event.usage)
+                    yield self._usage(None)
 
     async def truncate(self, kept: str) -> None:
         if self._inflight is not None:
@@ -252,7 +253,7 @@ class ResponsesSession(LiveSessionBase):
                 self._meter.add(event.usage)
         return req.response_id
 
-    async def _settle(self) -> None:
+    async def _finish_abandoned(self) -> None:
         """Finish a reply the consumer stopped reading: drain it, apply the cut."""
         req = self._inflight
         if req is None:

@@ -243,6 +243,7 @@ class FakeLiveSession:
         self._key = f"session-{provider.opened}"
         # Opening uploads the history once.
         self._pending_upload = _context_text(history)
+        self._owed = Usage()  # billed replies the reader stopped early: reported once, later
 
     @property
     def alive(self) -> bool:
@@ -269,17 +270,22 @@ class FakeLiveSession:
             raise
         finally:
             # Billed even when the consumer stops reading early: vendors bill
-            # what was generated before the cut.
+            # what was generated before the cut (owed until reported).
             bill = provider.ledger.charge(
                 context=context, output="".join(emitted), received=received, key=self._key
             )
+            self._owed += Usage(
+                input_tokens=bill.input_tokens,
+                cached_tokens=bill.cached_tokens,
+                output_tokens=bill.output_tokens,
+                sent_bytes=bill.received_bytes,
+            )
         self.history.append(Message("assistant", reply))
-        yield Usage(
-            input_tokens=bill.input_tokens,
-            cached_tokens=bill.cached_tokens,
-            output_tokens=bill.output_tokens,
-            sent_bytes=bill.received_bytes,
-        )
+        yield await self.settle()
+
+    async def settle(self) -> Usage:
+        owed, self._owed = self._owed, Usage()
+        return owed
 
     async def truncate(self, kept: str) -> None:
         if self.history and self.history[-1].role == "user":

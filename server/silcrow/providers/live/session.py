@@ -15,6 +15,9 @@ Algorithm:
 3. ``_usage`` reports a reply's usage through the ``UsageMeter``, with the
    bytes sent on this and earlier connections (``_sent``) since the last
    report.
+4. ``settle()`` finishes a reply the reader abandoned (the adapter's
+   ``_finish_abandoned``, the same step ``send`` starts with) and reports
+   what the meter carries: the usage of replies cut since the last report.
 """
 
 from __future__ import annotations
@@ -101,6 +104,15 @@ class LiveSessionBase:
                     self._fail(event)
         if self._stale():
             await self._reopen()
+
+    async def settle(self) -> Usage:
+        self._check()
+        with self._guard():
+            await self._finish_abandoned()
+            return self._usage(None)
+
+    async def _finish_abandoned(self) -> None:
+        """Drain (or cancel) a reply the reader stopped reading; adapters override."""
 
     def _usage(self, usage: Usage | None) -> Usage:
         """This reply's usage plus carried ones; bytes: every frame since the last report."""
