@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchkit import ROOT, load, machine
 
 HERE = ROOT / "scripts"
-BENCHES = ("lexer", "cogency", "core", "store", "daemon", "pipeline", "tokens")
+BENCHES = ("lexer", "cogency", "core", "store", "daemon", "pipeline", "tokens", "cost")
 TIME_LIMIT = {True: 300.0, False: 3600.0}  # seconds per benchmark: quick, full
 
 Getter = Callable[[dict[str, Any]], Any]
@@ -130,6 +130,42 @@ def _rows() -> list[Row]:
                 Target(">=", 3),
             )
         )
+    for vendor in ("openai", "anthropic", "gemini"):
+        target = Target(">=", 0.95) if vendor != "gemini" else None
+        rows.append(
+            Row(
+                "cost",
+                f"replay body kept as the next body's prefix, worst cycle ({vendor})",
+                key("prefix_min_kept", vendor),
+                "share",
+                target,
+            )
+        )
+        rows.append(
+            Row(
+                "cost",
+                f"replay body that is a prefix of the previous body, worst cycle ({vendor})",
+                key("prefix_min_share", vendor),
+                "share",
+            )
+        )
+    for mode in (
+        "openai replay",
+        "openai resume (responses)",
+        "openai resume (realtime)",
+        "anthropic replay",
+        "gemini replay",
+        "gemini resume (gemini-live)",
+    ):
+        for cycles in (8, 16, 32):
+            rows.append(
+                Row(
+                    "cost",
+                    f"cost, 1 turn x {cycles} tool cycles, {mode}",
+                    key("cost", mode, f"1x{cycles}", "usd"),
+                    "USD",
+                )
+            )
     rows += [
         Row("daemon", "initialize (spawn -> result), p50", key("initialize_p50_ms"), "ms"),
         Row(
