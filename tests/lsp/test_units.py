@@ -211,3 +211,19 @@ def test_selected_text_and_command_requests() -> None:
         command_request("silcrow.explain", [])
     with pytest.raises(JsonRpcInvalidParams, match='"chunks"'):
         command_request("silcrow.ask", [{"uri": "file:///x.py", "chunks": "yes"}])
+
+
+def test_responses_store_is_a_user_setting_that_reaches_the_provider(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from silcrow.lsp.sessions import build_provider
+
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    assert "responsesStore" not in FOLDER_SETTINGS
+    settings, issues = parse_settings({"provider": "openai", "responsesStore": False})
+    assert not issues and settings.responses_store is False
+    provider = build_provider(settings)
+    assert provider.cfg.extra["responses_store"] is False  # type: ignore[attr-defined]
+    assert build_provider(parse_settings({"provider": "openai"})[0]).cfg.extra[  # type: ignore[attr-defined]
+        "responses_store"
+    ]

@@ -137,3 +137,24 @@ async def test_doctor_json_on_the_command_line_has_the_shape_editors_read(http_f
     assert list(doc) == ["checks"]
     assert [list(c) for c in doc["checks"]] == [["name", "ok", "detail", "fix"]] * 4
     assert doc == report([Check(**c) for c in doc["checks"]])
+
+
+async def test_models_on_the_command_line_lists_and_marks_the_configured_one(
+    http_fake: Start,
+) -> None:
+    server = await http_fake(models=SERVED)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(
+        PYTHONPATH=str(SERVER), GEMINI_API_KEY="test-key", GEMINI_BASE_URL=server.base_url("gemini")
+    )
+    command = [sys.executable, "-m", "silcrow.cli", "models", "--provider", "gemini"]
+    proc = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.PIPE)
+    text = (await proc.communicate())[0].decode()
+    assert proc.returncode == 0
+    assert "* gemini-3.5-flash" in text and "  gpt-5.4-mini" in text
+    proc = await asyncio.create_subprocess_exec(
+        *command, "--json", env=env, stdout=asyncio.subprocess.PIPE
+    )
+    doc = json.loads((await proc.communicate())[0])
+    assert doc["model"] == "gemini-3.5-flash"
+    assert [m["id"] for m in doc["models"] if m["live"]] == ["gemini-3.8-live"]

@@ -90,8 +90,9 @@ async def test_text_on_an_audio_only_model_is_a_clear_1007_error(ws_fake) -> Non
 
 async def test_unknown_model_is_a_1008_error_naming_the_setting(ws_fake) -> None:
     server = await ws_fake([FINAL])
-    with pytest.raises(ProviderError, match="live_model"):
+    with pytest.raises(ProviderError, match="live_model") as caught:
         await open_session(server, KIND, model="gemini-nonexistent")
+    assert "silcrow models" in str(caught.value)
 
 
 async def test_bad_key_names_the_variable(ws_fake) -> None:

@@ -10,8 +10,9 @@ Algorithm:
    the variable; rate limits -> ``RateLimited``; server errors -> retryable;
    anything else -> plain ``ProviderError``.
 3. ``closed_error`` maps a close: 1007 (invalid request; ``AuthError`` when
-   the reason is about the API key) and 1008 (model refused) are the
-   caller's to fix; every other close is ``SessionLost`` (reopen or replay).
+   the reason is about the API key) and 1008 (model refused, with the
+   ``silcrow models`` hint ``MODEL_FIX``, as ``model_not_found`` errors get)
+   are the caller's to fix; every other close is ``SessionLost`` (reopen or replay).
 4. ``handshake_error`` maps a failed upgrade: 401/403 -> ``AuthError``,
    404 -> the URL to check, 429 -> ``RateLimited``, 5xx and network errors
    -> retryable.
@@ -41,6 +42,12 @@ class LiveVendor:
         return f"{text} {advice}" if advice else text
 
 
+MODEL_FIX = (
+    "`silcrow models` lists the models your key can use (`silcrow doctor` checks the live "
+    "model too); choose one with the `model` setting, --model, or SILCROW_MODEL."
+)
+
+
 def _key_variable(cfg: ProviderConfig) -> str:
     return cfg.api_key_env or "the API key"
 
@@ -56,6 +63,8 @@ def error_for(code: str, message: str, cfg: ProviderConfig, vendor: LiveVendor) 
         return RateLimited(vendor.advise(text, code))
     if code in ("server_error", "internal_error"):
         return ProviderError(vendor.advise(text, code), retryable=True)
+    if code in ("model_not_found", "model_deprecated"):
+        return ProviderError(vendor.advise(f"{text}. {MODEL_FIX}", code))
     return ProviderError(vendor.advise(f"{text}.", code))
 
 
@@ -71,7 +80,7 @@ def closed_error(exc: ConnectionClosed, cfg: ProviderConfig, vendor: LiveVendor)
     if code == 1008:
         text = (
             f"{vendor.name} refused the model (1008: {reason}). Check live_model / model in the "
-            "provider config: the model must exist and support live sessions."
+            f"provider config: the model must exist and support live sessions. {MODEL_FIX}"
         )
         return ProviderError(vendor.advise(text, code))
     text = f"{vendor.name} live session ended ({code}: {reason or 'no reason'}); reopen it or use replay."
