@@ -11,6 +11,11 @@ Algorithm:
 3. A failure is raised to the consumer after the items that arrived before
    it (they are still shown). When the consumer stops early the reader is
    cancelled, which closes the stream.
+4. ``drain(arrived, ...)`` reads what is left of a reply the consumer no
+   longer shows (after ``§end`` or ``§execute``): it keeps the ``Usage`` and
+   ``Stop`` items, which vendors send last, and drops the text. It is
+   bounded by a character count and a time budget; when a bound is hit or
+   the stream fails, it reports the tail as incomplete instead of raising.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from silcrow.providers.base import StreamItem
+from silcrow.providers.base import ProviderError, StreamItem, TextDelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +75,32 @@ async def batches(stream: AsyncIterator[StreamItem]) -> AsyncGenerator[list[Stre
         if not reader.done():
             reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """The end of a reply read after the consumer stopped showing it."""
+
+    items: list[StreamItem]  # the ``Usage`` and ``Stop`` items, in order
+    complete: bool  # False: a bound was hit or the stream failed first
+
+
+async def drain(
+    arrived: AsyncIterator[list[StreamItem]], *, max_chars: int, seconds: float
+) -> Tail:
+    """Read the rest of ``arrived``, keeping usage and stop, within the bounds."""
+    kept: list[StreamItem] = []
+    chars = 0
+    try:
+        async with asyncio.timeout(seconds):
+            async for items in arrived:
+                for item in items:
+                    if isinstance(item, TextDelta):
+                        chars += len(item.text)
+                    else:
+                        kept.append(item)
+                if chars > max_chars:
+                    return Tail(kept, complete=False)
+    except (TimeoutError, ProviderError):
+        return Tail(kept, complete=False)
+    return Tail(kept, complete=True)
