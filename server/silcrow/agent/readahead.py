@@ -13,6 +13,11 @@ Algorithm:
    cancelled, which closes the stream; items it had queued but the consumer
    never took are put in ``rest`` when one is given (a reply's ``Stop`` and
    ``Usage`` arrive after the text the consumer stopped at).
+4. ``drain(arrived, ...)`` reads what is left of a reply the consumer no
+   longer shows (after ``§end`` or ``§execute``): it keeps the ``Usage`` and
+   ``Stop`` items, which vendors send last, and drops the text. It is
+   bounded by a character count and a time budget; when a bound is hit or
+   the stream fails, it reports the tail as incomplete instead of raising.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from silcrow.providers.base import StreamItem
+from silcrow.providers.base import ProviderError, StreamItem, TextDelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +83,32 @@ async def batches(
             entry = queue.get_nowait()
             if not isinstance(entry, _Failure | str):
                 rest.append(entry)
+
+
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """The end of a reply read after the consumer stopped showing it."""
+
+    items: list[StreamItem]  # the ``Usage`` and ``Stop`` items, in order
+    complete: bool  # False: a bound was hit or the stream failed first
+
+
+async def drain(
+    arrived: AsyncIterator[list[StreamItem]], *, max_chars: int, seconds: float
+) -> Tail:
+    """Read the rest of ``arrived``, keeping usage and stop, within the bounds."""
+    kept: list[StreamItem] = []
+    chars = 0
+    try:
+        async with asyncio.timeout(seconds):
+            async for items in arrived:
+                for item in items:
+                    if isinstance(item, TextDelta):
+                        chars += len(item.text)
+                    else:
+                        kept.append(item)
+                if chars > max_chars:
+                    return Tail(kept, complete=False)
+    except (TimeoutError, ProviderError):
+        return Tail(kept, complete=False)
+    return Tail(kept, complete=True)

@@ -18,12 +18,17 @@ Algorithm (the same for replay, resume and auto):
      message (the query, or the tool results).
 3. Feed each delta to the lexer; fold tokens with the accumulator; append
    the resulting events to the store in one transaction, then yield them
-   (nothing is shown that is not stored). Stop reading at ``§execute`` or
-   ``§end``; a live session is told to ``truncate`` to what was kept. If
-   that fails (the session dropped after the reply was complete), the
-   session is closed and the cycle stands: its calls run, and the next
+   (nothing is shown that is not stored). Stop showing at ``§execute`` or
+   ``§end``; a replay stream is then drained (``readahead.drain``, bounded
+   by ``drain_chars`` and ``drain_seconds``) for the usage and stop reason
+   vendors send last; a live session is told to ``truncate`` to what was
+   kept. If that fails (the session dropped after the reply was complete),
+   the session is closed and the cycle stands: its calls run, and the next
    cycle reopens a session from the store.
-4. Store a ``metric`` event (provider usage, bytes sent, timings).
+4. A reply that did not end normally (``Stop`` other than ``end``: length,
+   refusal, safety, ...) stores a notice for the user (``stopnotice``).
+   Store a ``metric`` event (provider usage, bytes sent, timings, the stop
+   reason; ``usage_complete: false`` when the drain hit a bound).
 5. ``§execute``: run the pending calls one by one, storing each ``result``
    before yielding it; next cycle. ``§end`` (or ``§execute`` with no call
    pending): store ``end`` and stop.
@@ -47,8 +52,9 @@ from silcrow.agent.accumulator import Accumulator
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor
 from silcrow.agent.handle import TurnSpec
-from silcrow.agent.readahead import batches
+from silcrow.agent.readahead import batches, drain
 from silcrow.agent.recovery import RunCall, cycle_failure, settle
+from silcrow.agent.stopnotice import stop_notice
 from silcrow.protocol.assembly import assemble_history, frame
 from silcrow.protocol.events import CallToken, Event, EventType
 from silcrow.protocol.lexer import Lexer
@@ -97,6 +103,8 @@ class TurnRunner:
     warm: WarmSession
     notices: Callable[[], list[str]] | None = None
     live_failed: bool = field(default=False)
+    drain_chars: int = 16_384  # text read after §end/§execute, looking for usage
+    drain_seconds: float = 10.0
 
     async def _put(self, *events: Event) -> list[Event]:
         return list(await self.store.append_many(events))
@@ -205,11 +213,16 @@ class TurnRunner:
                 if acc.done is not None:
                     stopped_early = True
                     break
-        for item in unread:
-            if isinstance(item, Usage):
-                usage = item
-            elif isinstance(item, Stop):
-                stop = item
+            tail_complete = True
+            if stopped_early and session is None:
+                tail = await drain(arrived, max_chars=self.drain_chars, seconds=self.drain_seconds)
+                tail_complete = tail.complete
+                for item in tail.items:
+                    usage = item if isinstance(item, Usage) else usage
+                    stop = item if isinstance(item, Stop) else stop
+        for item in unread:  # live: what the read-ahead held when the reader stopped
+            usage = item if isinstance(item, Usage) else usage
+            stop = item if isinstance(item, Stop) else stop
         if not stopped_early:
             drafts = acc.push(lexer.feed_eof()) + acc.finish()
             if drafts:
@@ -229,9 +242,16 @@ class TurnRunner:
                 except ProviderError as exc:  # the reply is stored whole; reopen next cycle
                     log.info("live session lost after a complete reply: %s", exc)
                     await self.warm.close()
+        notice = stop_notice(stop, self.provider.name) if stop is not None else None
+        if stop is not None and notice is not None:
+            note: dict[str, Any] = {"notice": True, "stopReason": stop.reason.value}
+            for ev in await self._put(spec.event("user", notice, note)):
+                yield ev
         metric = self._metric(usage, live, cycle, started, first_delta)
         if stop is not None:
             metric.update(stop_reason=stop.reason.value, vendor_stop_reason=stop.vendor_reason)
+        if not tail_complete:
+            metric["usage_complete"] = False
         for ev in await self._put(spec.event("metric", "", metric)):
             yield ev
 
