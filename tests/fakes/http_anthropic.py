@@ -48,6 +48,7 @@ def _check_blocks(blocks: Any, where: str) -> None:
 class AnthropicWire:
     vendor = "anthropic"
     sse_newline = "\n"
+    retry_in_body = False
 
     def check_headers(
         self, headers: Mapping[str, str], query: Mapping[str, str], key: str
@@ -86,7 +87,7 @@ class AnthropicWire:
             raise BadRequest("stop_sequences: each stop sequence must contain non-whitespace")
         return Parsed(model, "".join(parts), tuple(stop), True, cache_marked=breakpoints > 0)
 
-    def error(self, status: int, message: str) -> bytes:
+    def error(self, status: int, message: str, retry_after: float | None = None) -> bytes:
         kind = _ERROR_TYPES.get(status, "api_error")
         return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
 

@@ -69,6 +69,7 @@ class RecordedRequest:
 class Wire(Protocol):
     vendor: str
     sse_newline: str
+    retry_in_body: bool  # a 429's wait goes in the error body (Gemini), not Retry-After
 
     def check_headers(
         self, headers: Mapping[str, str], query: Mapping[str, str], key: str
@@ -77,7 +78,7 @@ class Wire(Protocol):
 
     def parse(self, doc: Any, path_model: str, query: Mapping[str, str]) -> Parsed: ...
 
-    def error(self, status: int, message: str) -> bytes: ...
+    def error(self, status: int, message: str, retry_after: float | None = None) -> bytes: ...
 
     def head(self, plan: Plan) -> list[bytes]: ...
 

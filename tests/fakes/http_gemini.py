@@ -35,6 +35,7 @@ KEY_INVALID = "API key not valid. Please pass a valid API key."
 class GeminiWire:
     vendor = "gemini"
     sse_newline = "\r\n"
+    retry_in_body = True
 
     def check_headers(
         self, headers: Mapping[str, str], query: Mapping[str, str], key: str
@@ -68,7 +69,7 @@ class GeminiWire:
             raise BadRequest("* GenerateContentRequest.generation_config.stop_sequences: at most 5")
         return Parsed(path_model, "".join(parts), tuple(stop), True)
 
-    def error(self, status: int, message: str) -> bytes:
+    def error(self, status: int, message: str, retry_after: float | None = None) -> bytes:
         doc: dict[str, Any] = {
             "code": status,
             "message": message,
@@ -80,6 +81,13 @@ class GeminiWire:
                     "@type": "type.googleapis.com/google.rpc.ErrorInfo",
                     "reason": "API_KEY_INVALID",
                     "domain": "googleapis.com",
+                }
+            ]
+        if retry_after is not None:  # as Gemini sends a quota error's wait
+            doc["details"] = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": f"{retry_after:g}s",
                 }
             ]
         return json.dumps({"error": doc}, indent=2).encode() + b"\n"

@@ -30,6 +30,7 @@ _ERROR_TYPES = {
 class OpenAIWire:
     vendor = "openai"
     sse_newline = "\n"
+    retry_in_body = False
 
     def check_headers(
         self, headers: Mapping[str, str], query: Mapping[str, str], key: str
@@ -64,7 +65,7 @@ class OpenAIWire:
         options = doc.get("stream_options") or {}
         return Parsed(model, "".join(parts), tuple(stop), bool(options.get("include_usage")))
 
-    def error(self, status: int, message: str) -> bytes:
+    def error(self, status: int, message: str, retry_after: float | None = None) -> bytes:
         kind, code = _ERROR_TYPES.get(status, ("server_error", None))
         return json.dumps(
             {"error": {"message": message, "type": kind, "param": None, "code": code}}

@@ -152,10 +152,12 @@ class FakeHTTPServer:
     def _error(
         self, wire: Wire, status: int, message: str, retry_after: float | None = None
     ) -> web.Response:
-        headers = {"retry-after": f"{retry_after:g}"} if retry_after is not None else {}
+        headers = {}
+        if retry_after is not None and not wire.retry_in_body:
+            headers["retry-after"] = f"{retry_after:g}"
         return web.Response(
             status=status,
-            body=wire.error(status, message),
+            body=wire.error(status, message, retry_after),
             content_type="application/json",
             headers=headers,
         )

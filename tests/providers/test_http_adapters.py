@@ -25,6 +25,7 @@ from silcrow.providers.base import (
 from silcrow.providers.registry import make_provider
 
 VENDORS = ["openai", "anthropic", "gemini"]
+KEY = "test-key"
 KEY_VARS = {
     "openai": "OPENAI_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",
@@ -128,14 +129,46 @@ async def test_retries_stop_at_max_retries(
     assert len(server.requests) == 3
 
 
+@pytest.mark.parametrize("vendor", VENDORS)
 async def test_retry_after_longer_than_allowed_is_not_waited(
+    vendor: str, http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
+    server = await http_fake([CYCLE_2])
+    server.fail_next(429, retry_after=120)  # Gemini: RetryInfo.retryDelay in the body
+    with pytest.raises(RateLimited, match=r"rate-limited .*\[the server asked to wait 120 s\]"):
+        await collect(http_fake_provider(server, vendor), START)
+    assert len(server.requests) == 1
+
+
+async def test_gemini_retry_delay_in_the_body_is_waited(
     http_fake: Any, http_fake_provider: MakeProvider
 ) -> None:
     server = await http_fake([CYCLE_2])
-    server.fail_next(429, retry_after=120)
-    with pytest.raises(RateLimited, match="rate limit"):
-        await collect(http_fake_provider(server, "openai"), START)
-    assert len(server.requests) == 1
+    server.fail_next(429, retry_after=0.01)
+    text, _ = await collect(http_fake_provider(server, "gemini", max_retries=1), START)
+    assert text == CYCLE_2 and len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("vendor", "name"),
+    [
+        ("openai", "OpenAI"),
+        ("anthropic", "Anthropic"),
+        ("gemini", "Gemini"),
+        ("openai-compatible", "127.0.0.1:{port}"),
+    ],
+)
+async def test_a_429_without_a_hint_is_retried_three_times_then_one_error_names_the_provider(
+    vendor: str, name: str, http_fake: Any, http_fake_provider: MakeProvider
+) -> None:
+    server = await http_fake([CYCLE_2], api_key=None if vendor == "openai-compatible" else KEY)
+    server.fail_next(429, times=10)
+    with pytest.raises(RateLimited) as err:
+        await collect(http_fake_provider(server, vendor), START)
+    message = str(err.value)
+    assert message.startswith(f"{name.format(port=server.port)} rate-limited the request")
+    assert message.endswith("[4 attempts]")
+    assert len(server.requests) == 4  # max_retries defaults to 3
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -268,7 +301,7 @@ async def test_anthropic_request_with_system_role_is_refused_by_the_fake(http_fa
         "stream": True,
         "messages": [{"role": "system", "content": "x"}],
     }
-    headers = {"x-api-key": "test-key", "anthropic-version": "2023-06-01"}
+    headers = {"x-api-key": "test-key", "anthropic-version": "2026-10-21"}
     async with httpx.AsyncClient() as client:
         answer = await client.post(
             f"{server.base_url('anthropic')}/messages", json=body, headers=headers

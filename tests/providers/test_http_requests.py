@@ -20,9 +20,20 @@ from silcrow.providers.base import (
     Usage,
 )
 from silcrow.providers.config import ProviderConfig
-from silcrow.providers.errors import error_from_status, retry_after_seconds
+from silcrow.providers.errors import (
+    error_from_status,
+    host_label,
+    retry_after_seconds,
+    retry_delay_from_body,
+)
 from silcrow.providers.gemini import gemini_request
-from silcrow.providers.http import alternating_turns, backoff_delay, json_body
+from silcrow.providers.http import (
+    RETRY_BASE_DELAY,
+    RETRY_MAX_DELAY,
+    alternating_turns,
+    backoff_delay,
+    json_body,
+)
 from silcrow.providers.openai_chat import chat_request, takes_stop
 
 HISTORY = [
@@ -71,7 +82,7 @@ def test_anthropic_request_shape_system_blocks_and_two_cache_breakpoints() -> No
     req = messages_request(cfg("anthropic", max_output_tokens=321), HISTORY, ["§execute"])
     body = json.loads(req.body)
     assert req.url == "http://x/v1/messages"
-    assert req.headers["x-api-key"] == "k" and req.headers["anthropic-version"] == "2023-06-01"
+    assert req.headers["x-api-key"] == "k" and req.headers["anthropic-version"] == "2026-10-21"
     assert body["max_tokens"] == 321 and body["stream"] is True
     assert body["stop_sequences"] == ["§execute"]
     assert [b["text"] for b in body["system"]] == ["You are terse.", "Tools: read."]
@@ -117,6 +128,27 @@ def test_stop_is_not_sent_to_openai_reasoning_models_unless_forced() -> None:
     assert takes_stop(
         ProviderConfig(name="openai-compatible", model="gpt-5-local", base_url="http://l")
     )
+
+
+@pytest.mark.parametrize(
+    ("model", "takes"),
+    [
+        ("o1", False),
+        ("o3-pro", False),
+        ("o4-mini-deep-research", False),
+        ("gpt-5", False),
+        ("gpt-5.4-mini", False),
+        ("gpt-5-codex", False),
+        ("codex-mini-latest", False),
+        ("ft:gpt-5-mini:acme::abc123", False),
+        ("gpt-4.1-mini", True),
+        ("gpt-4o", True),
+        ("gpt-oss-120b", True),
+        ("omni-moderation-latest", True),
+    ],
+)
+def test_the_stop_rule_covers_current_openai_model_names(model: str, takes: bool) -> None:
+    assert takes_stop(cfg("openai", model=model)) is takes
 
 
 def test_too_many_stop_sequences_is_a_clear_error() -> None:
@@ -240,3 +272,45 @@ async def test_injected_client_is_used_and_retry_after_is_honoured(
     assert waits[0] == 7.0  # the server's Retry-After
     assert 0.0 <= waits[1] < 1.0  # then jittered backoff, second attempt ceiling base * 2
     await client.aclose()
+
+
+GEMINI_429 = {
+    "error": {
+        "code": 429,
+        "message": "You exceeded your current quota, please check your plan and billing details.",
+        "status": "RESOURCE_EXHAUSTED",
+        "details": [
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{}]},
+            {"@type": "type.googleapis.com/google.rpc.Help", "links": []},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "37s"},
+        ],
+    }
+}
+
+
+def test_gemini_retry_delay_is_read_from_the_error_body() -> None:
+    assert retry_delay_from_body(json.dumps(GEMINI_429).encode()) == 37.0
+    half = json.dumps({"error": {"details": [{"@type": "x.RetryInfo", "retryDelay": "0.5s"}]}})
+    assert retry_delay_from_body(half.encode()) == 0.5
+    assert retry_delay_from_body(b'{"error": {"code": 429}}') is None
+    assert retry_delay_from_body(b"not json") is None
+
+
+def test_without_a_hint_three_retries_wait_under_five_seconds_in_the_worst_case() -> None:
+    worst = [
+        backoff_delay(a, base=RETRY_BASE_DELAY, cap=RETRY_MAX_DELAY, rng=lambda: 1.0)
+        for a in range(ProviderConfig(name="x", model="m", base_url="http://x").max_retries)
+    ]
+    assert len(worst) == 3 and sum(worst) <= 5.0
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("http://localhost:11434/v1", "localhost:11434"),
+        ("https://openrouter.ai/api/v1", "openrouter.ai:443"),
+        ("http://10.0.0.2/v1", "10.0.0.2:80"),
+    ],
+)
+def test_url_providers_are_named_by_host_and_port(url: str, label: str) -> None:
+    assert host_label(url) == label

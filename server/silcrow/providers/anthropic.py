@@ -45,7 +45,7 @@ from silcrow.providers.http import (
 )
 from silcrow.providers.sse import ServerSentEvent
 
-API_VERSION = "2023-06-01"
+API_VERSION = "2026-10-21"  # what anthropic-sdk-python 2.16 sends
 _EPHEMERAL = {"type": "ephemeral"}
 _USAGE_FIELDS = (
     "input_tokens",

@@ -10,17 +10,23 @@ Algorithm:
 2. ``error_from_payload`` does the same for an error that arrives inside a
    stream (Anthropic's ``event: error``), keyed on the vendor's error type.
 3. ``retry_after_seconds`` reads ``retry-after-ms`` / ``Retry-After``
-   (seconds or an HTTP date) so the retry loop can honour it.
+   (seconds or an HTTP date) so the retry loop can honour it;
+   ``retry_delay_from_body`` reads Gemini's hint, which is in the error body
+   (``details[].retryDelay`` of a ``google.rpc.RetryInfo``, e.g. ``"37s"``).
+4. ``host_label(url)`` names a server by ``host:port`` for messages about
+   URL-configured (OpenAI-compatible) providers.
 No I/O and no httpx here: bodies arrive as bytes, headers as a mapping.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from silcrow.providers.base import AuthError, Overloaded, ProviderError, RateLimited
 
@@ -68,7 +74,10 @@ def error_from_status(
     if status in (401, 403) or b"API_KEY_INVALID" in body:
         return auth_error(vendor, key_env, detail)
     if status == 429:
-        return RateLimited(f"{vendor} rate limit ({detail}); retry later or lower the request rate")
+        return RateLimited(
+            f"{vendor} rate-limited the request ({detail}); wait a moment and retry, "
+            "or lower the request rate"
+        )
     if status == 529 or kind in _OVERLOAD_TYPES:
         return Overloaded(f"{vendor} is overloaded ({detail}); retry later")
     if status >= 500:
@@ -90,7 +99,7 @@ def error_from_payload(vendor: str, err: Any, *, key_env: str | None = None) -> 
     if kind in _AUTH_TYPES:
         return auth_error(vendor, key_env, detail)
     if kind in _RATE_TYPES:
-        return RateLimited(f"{vendor} rate limit in the stream ({detail})")
+        return RateLimited(f"{vendor} rate-limited the request, in the stream ({detail})")
     if kind in _OVERLOAD_TYPES:
         return Overloaded(f"{vendor} is overloaded ({detail}); retry later")
     if kind in _SERVER_TYPES:
@@ -119,3 +128,32 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)s\s*$")
+
+
+def retry_delay_from_body(body: bytes) -> float | None:
+    """Gemini's ``RetryInfo.retryDelay`` (a protobuf Duration, "37s") in seconds, or None."""
+    try:
+        doc: Any = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(doc, list) and doc:
+        doc = doc[0]
+    err = doc.get("error") if isinstance(doc, dict) else None
+    details = err.get("details") if isinstance(err, dict) else None
+    for item in details if isinstance(details, list) else ():
+        if not isinstance(item, dict) or not str(item.get("@type", "")).endswith("RetryInfo"):
+            continue
+        match = _DURATION.match(str(item.get("retryDelay", "")))
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def host_label(url: str) -> str:
+    """``host:port`` of a base URL (the scheme's default port when none is given)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.hostname}:{port}"

@@ -17,10 +17,14 @@ Algorithm:
    retryable ``ProviderError``; a stream that ends before the vendor's final
    event is an error too (the decoder's ``finish``).
 4. A retryable failure before any text was yielded is retried up to
-   ``cfg.max_retries`` times, waiting ``Retry-After`` when the server sent
-   one (giving up when it asks for more than ``max_retry_after`` seconds),
-   else exponential backoff with full jitter. After text was yielded nothing
-   is retried: the caller gets a non-retryable ``ProviderError``.
+   ``cfg.max_retries`` (3) times, waiting as long as the vendor's hint says
+   (``retry-after-ms``, ``Retry-After``, Gemini's ``RetryInfo.retryDelay``
+   in the body; giving up when it asks for more than ``max_retry_after``
+   seconds), else exponential backoff with full jitter (at most 0.5 + 1 + 2
+   s over three retries). After text was yielded nothing is retried: the
+   caller gets a non-retryable ``ProviderError``. The error raised at the
+   end is the last attempt's, saying how many attempts were made: one
+   error per failed request.
 Retry timing comes from ``cfg.extra``: ``retry_base_delay`` (0.5 s),
 ``retry_max_delay`` (8 s), ``max_retry_after`` (60 s).
 """
@@ -49,10 +53,17 @@ from silcrow.providers.base import (
     Usage,
 )
 from silcrow.providers.config import ProviderConfig
-from silcrow.providers.errors import error_from_status, retry_after_seconds
+from silcrow.providers.errors import (
+    error_from_status,
+    retry_after_seconds,
+    retry_delay_from_body,
+)
 from silcrow.providers.sse import ServerSentEvent, SSEParser
 
 MAX_ERROR_BODY = 64 * 1024
+RETRY_BASE_DELAY = 0.5  # seconds; cfg.extra["retry_base_delay"]
+RETRY_MAX_DELAY = 8.0  # cfg.extra["retry_max_delay"]
+MAX_RETRY_AFTER = 60.0  # longest vendor-requested wait honoured; cfg.extra["max_retry_after"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +136,16 @@ def backoff_delay(
     return float(rng() * min(cap, base * (2**attempt)))
 
 
+def _gave_up(err: ProviderError, attempts: int, hint: float | None) -> ProviderError:
+    """The last attempt's error, saying how many were made (and a wait we did not do)."""
+    if attempts == 1 and hint is None:
+        return err
+    notes = [f"{attempts} attempts"] if attempts > 1 else []
+    if hint is not None:
+        notes.append(f"the server asked to wait {hint:g} s")
+    return type(err)(f"{err} [{'; '.join(notes)}]", retryable=err.retryable)
+
+
 class _Attempt(Exception):
     """One failed attempt: the error plus the server's requested wait."""
 
@@ -188,7 +209,7 @@ class HttpStreamingProvider:
                     ) from err
                 delay = self._retry_delay(err, failed.retry_after, attempt)
                 if delay is None:
-                    raise err from None
+                    raise _gave_up(err, attempt + 1, failed.retry_after) from None
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -200,9 +221,11 @@ class HttpStreamingProvider:
         if not err.retryable or attempt >= self.cfg.max_retries:
             return None
         if retry_after is not None:
-            return retry_after if retry_after <= float(extra.get("max_retry_after", 60.0)) else None
-        base = float(extra.get("retry_base_delay", 0.5))
-        return backoff_delay(attempt, base=base, cap=float(extra.get("retry_max_delay", 8.0)))
+            limit = float(extra.get("max_retry_after", MAX_RETRY_AFTER))
+            return retry_after if retry_after <= limit else None
+        base = float(extra.get("retry_base_delay", RETRY_BASE_DELAY))
+        cap = float(extra.get("retry_max_delay", RETRY_MAX_DELAY))
+        return backoff_delay(attempt, base=base, cap=cap)
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -264,7 +287,8 @@ class HttpStreamingProvider:
         if model_missing(response.status_code, body):
             advice = await missing_model_advice(self.cfg, http_client=self._http())
             error = ProviderError(f"{error}. {advice}")
-        return _Attempt(error, retry_after_seconds(response.headers))
+        hint = retry_after_seconds(response.headers)
+        return _Attempt(error, hint if hint is not None else retry_delay_from_body(body))
 
     def _transport_error(self, err: httpx.HTTPError, url: str) -> ProviderError:
         if isinstance(err, httpx.TimeoutException):

@@ -19,13 +19,18 @@ Algorithm:
 4. Resume (``open``) is delegated by lazy import to the live transport chosen
    by ``cfg.live_transport`` ("responses" or "realtime"); OpenAI-compatible
    servers have none.
-OpenAI's reasoning models (o-series, gpt-5) reject ``stop``; for them the
-capability is off and the consumer cuts the reply at the delimiter itself.
+OpenAI's reasoning models reject ``stop``: the o-series (``o1``, ``o3-pro``,
+``o4-mini``, ...), the gpt-5 family (``gpt-5``, ``gpt-5.4-mini``,
+``gpt-5-codex``, ...) and ``codex-mini``, also as a fine-tune
+(``ft:gpt-5-mini:...``). For them, on OpenAI itself, the capability is off
+and the consumer cuts the reply at the delimiter itself; OpenAI-compatible
+servers always get ``stop`` (they take it or ignore it).
 Override with ``extra={"stop_sequences": True|False}``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,20 +49,20 @@ from silcrow.providers.base import (
     Usage,
 )
 from silcrow.providers.config import ProviderConfig
-from silcrow.providers.errors import error_from_payload
+from silcrow.providers.errors import error_from_payload, host_label
 from silcrow.providers.http import HttpRequest, HttpStreamingProvider, json_body, parse_frame
 from silcrow.providers.sse import ServerSentEvent
 
 MAX_STOP = 4
-_NO_STOP_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+_NO_STOP = re.compile(r"^(?:ft:)?(?:o\d+(?:$|[-.])|gpt-5|codex-)", re.IGNORECASE)
 
 
 def takes_stop(cfg: ProviderConfig) -> bool:
-    """Whether the model accepts ``stop`` (reasoning models on api.openai.com do not)."""
+    """Whether the model accepts ``stop`` (OpenAI's reasoning models do not)."""
     forced = cfg.extra.get("stop_sequences")
     if isinstance(forced, bool):
         return forced
-    return cfg.name != "openai" or not cfg.model.startswith(_NO_STOP_PREFIXES)
+    return cfg.name != "openai" or _NO_STOP.match(cfg.model) is None
 
 
 def chat_request(
@@ -197,12 +202,21 @@ class ChatDecoder:
             )
 
 
+def chat_label(cfg: ProviderConfig) -> str:
+    """ "OpenAI"; a URL-configured server by its host:port; Ollama by name and host:port."""
+    if cfg.name == "openai":
+        return "OpenAI"
+    if cfg.name == "ollama":
+        return f"Ollama at {host_label(cfg.base_url)}"
+    return host_label(cfg.base_url)
+
+
 class OpenAIChatProvider(HttpStreamingProvider):
     def __init__(
         self, cfg: ProviderConfig, *, http_client: httpx.AsyncClient | None = None
     ) -> None:
         super().__init__(cfg, http_client=http_client)
-        self.label = "OpenAI" if cfg.name == "openai" else f"{cfg.name} server at {cfg.base_url}"
+        self.label = chat_label(cfg)
         live = cfg.name == "openai" and cfg.live_transport in ("responses", "realtime")
         self.capabilities = Capabilities(resume=live, stop_sequences=takes_stop(cfg))
 
