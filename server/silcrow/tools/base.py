@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
-Category = Literal["read", "edit", "shell", "network", "memory"]
+Category = Literal["read", "edit", "shell", "network", "memory", "mcp"]
 
 
 @dataclass(frozen=True, slots=True)
