@@ -136,8 +136,9 @@ class ServerConnection:
         self.ready = asyncio.Event()
         self._client: Client | None = None
         self._task: asyncio.Task[None] | None = None
-        self._relist = asyncio.Event()
-        self._lost = asyncio.Event()
+        self._relist = False  # tools/list_changed arrived
+        self._lost = False  # a call saw the connection close
+        self._wake: Any = None  # an anyio.Event set by either, made per attempt
         self._connected = False  # listed its tools at least once since start()
 
     # -- control -------------------------------------------------------------
@@ -179,7 +180,9 @@ class ServerConnection:
             result = await client.call_tool(tool, args)
         except MCPError as exc:
             if "closed" in str(exc).lower():
-                self._lost.set()
+                self._lost = True
+                if self._wake is not None:
+                    self._wake.set()
                 raise ServerUnavailable(
                     f"MCP server {self.spec.name!r} stopped during the call ({exc}); "
                     "it is being restarted"
@@ -222,8 +225,10 @@ class ServerConnection:
         """One connection, held until it fails; returns why it ended."""
         from mcp import Client
 
-        self._relist.clear()
-        self._lost.clear()
+        import anyio
+
+        self._relist = self._lost = False
+        self._wake = anyio.Event()
         try:
             async with Client(
                 self._target(), mode="legacy", cache=None, message_handler=self._on_message
@@ -236,22 +241,20 @@ class ServerConnection:
                 return await self._watch(client)
         except asyncio.CancelledError:
             raise
-        except BaseException as exc:  # noqa: BLE001 - any failure of the server is a restart
+        except BaseException as exc:  # any failure of the server means a restart
             return _reason(exc)
 
     async def _watch(self, client: Client) -> str:
+        import anyio
+
         while True:
-            relist = asyncio.ensure_future(self._relist.wait())
-            lost = asyncio.ensure_future(self._lost.wait())
-            try:
-                await asyncio.wait({relist, lost}, timeout=PING_EVERY)
-            finally:
-                relist.cancel()
-                lost.cancel()
-            if self._lost.is_set():
+            with anyio.move_on_after(PING_EVERY):
+                await self._wake.wait()
+            self._wake = anyio.Event()
+            if self._lost:
                 return "the connection closed"
-            if self._relist.is_set():
-                self._relist.clear()
+            if self._relist:
+                self._relist = False
                 await self._list(client)
                 self.on_change()
                 continue
@@ -273,7 +276,8 @@ class ServerConnection:
     async def _on_message(self, message: Any) -> None:
         method = getattr(message, "method", "")
         if method == "notifications/tools/list_changed":
-            self._relist.set()
+            self._relist = True
+            self._wake.set()
         elif isinstance(message, Exception):
             log.warning("MCP server %s: %s", self.spec.name, message)
 

@@ -117,7 +117,8 @@ class Workspace(Protocol):
         ...
 
 
-Decision = Literal["allow_once", "allow_always", "reject"]
+Decision = Literal["allow_once", "allow_always", "allow_server", "reject"]
+"""``allow_server``: "allow always" for every tool of the MCP server of the asked tool."""
 
 
 @dataclass(frozen=True, slots=True)
