@@ -42,8 +42,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from silcrow.lsp.editor import Editor, uri_path
 from silcrow.lsp.contract import McpServerInfo
+from silcrow.lsp.editor import Editor, uri_path
 from silcrow.lsp.editor_workspace import EditorWorkspace
 from silcrow.lsp.extensions import SessionMcp, custom_tools
 from silcrow.lsp.settings import IssueReporter, Settings, folder_layer, merge, parse_settings

@@ -223,9 +223,9 @@ class ServerConnection:
 
     async def _attempt(self) -> str:
         """One connection, held until it fails; returns why it ended."""
-        from mcp import Client
-
         import anyio
+
+        from mcp import Client
 
         self._relist = self._lost = False
         self._wake = anyio.Event()
