@@ -224,7 +224,6 @@ class ServerConnection:
     async def _attempt(self) -> str:
         """One connection, held until it fails; returns why it ended."""
         import anyio
-
         from mcp import Client
 
         self._relist = self._lost = False
