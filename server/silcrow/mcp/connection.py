@@ -4,7 +4,8 @@ Owns the only use of the MCP SDK's client (``mcp.Client``); what leaves this
 module is plain data (``ListedTool``, ``CallOutput``), never SDK types.
 
 Algorithm:
-1. ``start()`` runs ``_supervise`` in a task. Each attempt opens one
+1. ``start()`` runs ``_supervise`` in a task. The SDK is imported in a
+   worker thread (it takes seconds; the daemon's loop keeps serving). Each attempt opens one
    ``mcp.Client`` (stdio: the command as a subprocess, cwd defaulting to the
    workspace root, environment = the SDK's safe defaults + the server's
    ``env``; HTTP: the URL with its ``headers``) with the ``initialize``
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import time
 import warnings
@@ -223,6 +225,7 @@ class ServerConnection:
 
     async def _attempt(self) -> str:
         """One connection, held until it fails; returns why it ended."""
+        await asyncio.to_thread(importlib.import_module, "mcp")  # seconds: never on the loop
         import anyio
         from mcp import Client
 
