@@ -56,6 +56,11 @@ def parser() -> argparse.ArgumentParser:
         "--workspace", default=".", help="workspace folder (default: current directory)"
     )
     chat.add_argument("--yes", action="store_true", help="allow every tool without asking")
+    chat.add_argument(
+        "--mcp-config",
+        metavar="FILE",
+        help='MCP servers to use: a JSON file {"mcpServers": {"name": {"command": ...}}}',
+    )
     return root
 
 

@@ -10,7 +10,8 @@ Algorithm:
    (``ApprovalStore``); an unapproved workspace server stays
    ``needs_approval`` and the user is told once how to approve it.
 2. ``wait_ready()`` (before a turn) waits for the started servers to list
-   their tools, bounded by ``READY_WAIT`` seconds from each server's start,
+   their tools, bounded by ``READY_WAIT`` (10) seconds from each server's
+   start (``$SILCROW_MCP_READY_WAIT`` overrides it),
    so only the first turn after a start waits; a server still starting
    then gets a notice naming it, and the turn goes on without its tools.
 3. ``tools()`` is the current tool list: each running server's tools in
@@ -27,6 +28,7 @@ Algorithm:
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +43,15 @@ from silcrow.mcp.workspace import workspace_servers
 from silcrow.tools.base import Tool
 
 READY_WAIT = 10.0  # seconds a turn waits for a server started with the session
+WAIT_ENV = "SILCROW_MCP_READY_WAIT"  # another bound, for slow machines (CI under load)
+
+
+def ready_wait_default() -> float:
+    """``READY_WAIT``, or ``$SILCROW_MCP_READY_WAIT`` seconds when that is a number."""
+    try:
+        return max(0.0, float(os.environ.get(WAIT_ENV, "")))
+    except ValueError:
+        return READY_WAIT
 
 
 class UnknownServer(KeyError):
@@ -83,13 +94,13 @@ class McpManager:
         approvals: ApprovalStore | None = None,
         on_notice: Callable[[str], None] = lambda _: None,
         on_change: Callable[[], None] = lambda: None,
-        ready_wait: float = READY_WAIT,
+        ready_wait: float | None = None,
     ) -> None:
         self.root = root
         self.approvals = approvals or ApprovalStore()
         self.on_notice = on_notice
         self.on_change = on_change
-        self.ready_wait = ready_wait
+        self.ready_wait = ready_wait_default() if ready_wait is None else ready_wait
         self._specs: dict[str, ServerSpec] = dict(servers)
         self._conns: dict[str, ServerConnection] = {}
         self._deadlines: dict[str, float] = {}
