@@ -6,7 +6,9 @@ Tools: ``echo`` (text), ``lookup`` (read-only, structured content), ``slow``
 ``isError`` result). ``--exit-at-once`` exits before speaking MCP;
 ``--marker FILE`` writes the process id to FILE at start (to see that a
 server was, or was not, started) and ``slow`` writes ``cancelled`` to it
-when the request is cancelled.
+when the request is cancelled. ``--http PORT --token T`` serves streamable
+HTTP on 127.0.0.1:PORT at ``/mcp`` instead of stdio, answering 401 to any
+request without ``Authorization: Bearer T``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from mcp.server.mcpserver import Context, MCPServer
 parser = argparse.ArgumentParser()
 parser.add_argument("--exit-at-once", action="store_true")
 parser.add_argument("--marker", default="")
+parser.add_argument("--http", type=int, default=0)
+parser.add_argument("--token", default="")
 options = parser.parse_args()
 if options.exit_at_once:
     sys.exit(3)
@@ -73,4 +77,23 @@ def broken() -> str:
     raise ValueError("the database is down")
 
 
-app.run()
+def serve_http(port: int, token: str) -> None:
+    import uvicorn
+    from starlette.responses import PlainTextResponse
+
+    inner = app.streamable_http_app()
+
+    async def guarded(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        headers = dict(scope.get("headers") or [])
+        if scope["type"] == "http" and headers.get(b"authorization") != f"Bearer {token}".encode():
+            await PlainTextResponse("missing token", status_code=401)(scope, receive, send)
+            return
+        await inner(scope, receive, send)
+
+    uvicorn.run(guarded, host="127.0.0.1", port=port, log_level="warning")
+
+
+if options.http:
+    serve_http(options.http, options.token)
+else:
+    app.run()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mcptools.conftest import sdk_server, time_server
+from mcptools.conftest import SDK_SERVER, sdk_server, time_server
 from silcrow.agent import Agent
 from silcrow.mcp import McpManager, parse_servers
 from silcrow.store import EventStore
@@ -176,3 +177,37 @@ async def test_list_changed_refreshes_the_tools() -> None:
         assert manager.status()[0].tools[-1] == "extra"
     finally:
         await manager.aclose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_a_streamable_http_server_with_headers() -> None:
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, str(SDK_SERVER), "--http", str(port), "--token", "s3cret"
+    )
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        good, _ = parse_servers({"h": {"url": url, "headers": {"Authorization": "Bearer s3cret"}}})
+        bad, _ = parse_servers({"nokey": {"url": url}})
+        manager = McpManager({**good, **bad}, ready_wait=120)
+        try:
+            for _ in range(600):  # the server process may still be starting
+                await manager.wait_ready()
+                if manager.status()[0].state == "running":
+                    break
+                await asyncio.sleep(0.1)
+            status = {s.name: s for s in manager.status()}
+            assert status["h"].state == "running"
+            assert status["nokey"].state != "running" and status["nokey"].detail  # refused: 401
+            echo = next(t for t in manager.tools() if t.name == "mcp__h__echo")
+            assert (await echo.execute(text="over http")).content == "echo: over http"
+        finally:
+            await manager.aclose()
+    finally:
+        server.terminate()
+        await server.wait()
