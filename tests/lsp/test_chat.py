@@ -15,6 +15,22 @@ from silcrow.chat.demo import banner, choose_provider, demo_script
 from silcrow.chat.render import Renderer
 
 
+def _chat(
+    tmp_path: Path, *argv: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``silcrow chat ARGV`` in ``tmp_path`` with stdin closed."""
+    return subprocess.run(
+        [sys.executable, "-m", "silcrow.cli", "chat", *argv],
+        cwd=tmp_path,
+        env=env or _env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {
         k: v
@@ -99,16 +115,7 @@ def test_renderer_dims_think_and_separates_blocks() -> None:
 
 
 def test_a_missing_mcp_config_stops_chat_naming_the_file(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "silcrow.cli", "chat", "--mcp-config", "nope.json", "--once", "x"],
-        cwd=tmp_path,
-        env=_env(tmp_path),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _chat(tmp_path, "--mcp-config", "nope.json", "--once", "x")
     assert done.returncode == 2
     assert "--mcp-config" in done.stderr and "nope.json" in done.stderr
 
@@ -122,17 +129,8 @@ def test_mcp_config_gives_chat_the_servers_tools(tmp_path: Path) -> None:
     script = {"replies": [f"§call: {json.dumps(call)}\n§execute\n", "§respond: ok\n§end\n"]}
     env = {**_env(tmp_path), "SILCROW_FAKE_SCRIPT": json.dumps(script)}
     env["SILCROW_MCP_READY_WAIT"] = "120"  # the first turn waits for the server, however slow
-    argv = ["chat", "--provider", "fake", "--mcp-config", str(config), "--yes", "--once", "time?"]
-    done = subprocess.run(
-        [sys.executable, "-m", "silcrow.cli", *argv],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    argv = ["--provider", "fake", "--mcp-config", str(config), "--yes", "--once", "time?"]
+    done = _chat(tmp_path, *argv, env=env, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "mcp__time__get_current_time" in done.stdout
     assert '"timezone": "UTC"' in done.stdout or "time: get_current_time" in done.stdout

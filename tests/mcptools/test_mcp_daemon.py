@@ -2,9 +2,9 @@
 
 1. A user-defined server's tool is called end to end: the permission request
    names ``mcp__t__echo`` with category ``mcp`` and offers "allow every t
-   tool"; the stored ``result`` event is the tool's text.
-2. A rejected call reaches the model as a rejection.
-3. A workspace ``.mcp.json`` server is not started (its marker file never
+   tool"; allowed, the stored ``result`` event is the tool's text; rejected,
+   it is a rejection and the tool does not run.
+2. A workspace ``.mcp.json`` server is not started (its marker file never
    appears) until ``silcrow/mcpApprove``; then it runs and lists its tools,
    and ``silcrow/mcpServers`` reports both states.
 """
@@ -52,39 +52,25 @@ async def servers_when(daemon: RawDaemon, state: str) -> list[dict[str, Any]]:
     raise AssertionError(f"MCP servers never became {state}: {servers}")
 
 
-async def test_a_tool_call_end_to_end_asked_by_its_full_name(tmp_path: Path) -> None:
+@pytest.mark.parametrize("answer", ["allow_once", "reject"])
+async def test_a_tool_call_end_to_end_asked_by_its_full_name(tmp_path: Path, answer: str) -> None:
     script = {"replies": [call("mcp__t__echo", {"text": "hi"}), "§respond: ok\n§end\n"]}
     daemon, _ = await start(
-        tmp_path, {"mcpServers": {"t": sdk_server()}, "fakeScript": script}, "allow_once"
+        tmp_path, {"mcpServers": {"t": sdk_server()}, "fakeScript": script}, answer
     )
     try:
-        await servers_when(daemon, "running")
+        listed = await servers_when(daemon, "running")
+        assert [(s["name"], s["toolCount"]) for s in listed] == [("t", 6)]
         result = await daemon.request("silcrow/prompt", {"text": "echo hi"})
         assert result["stopReason"] == "end"
         asked = [r["params"] for r in daemon.requests if r["method"] == "silcrow/requestPermission"]
         assert [(a["tool"], a["category"]) for a in asked] == [("mcp__t__echo", "mcp")]
         assert "allow_server" in [o["optionId"] for o in asked[0]["options"]]
-        results = [e for e in daemon.events if e["type"] == "result"]
-        assert [r["content"] for r in results] == ["echo: hi"]
-        listed = await daemon.request("silcrow/mcpServers", {})
-        assert [(s["name"], s["state"], s["toolCount"]) for s in listed["servers"]] == [
-            ("t", "running", 6)
-        ]
-    finally:
-        await daemon.close()
-
-
-async def test_a_rejected_call_is_a_rejection_the_model_sees(tmp_path: Path) -> None:
-    script = {"replies": [call("mcp__t__echo", {"text": "hi"}), "§respond: ok\n§end\n"]}
-    daemon, _ = await start(
-        tmp_path, {"mcpServers": {"t": sdk_server()}, "fakeScript": script}, "reject"
-    )
-    try:
-        await servers_when(daemon, "running")
-        await daemon.request("silcrow/prompt", {"text": "echo hi"})
-        results = [e for e in daemon.events if e["type"] == "result"]
-        assert len(results) == 1 and "rejected" in results[0]["content"]
-        assert "echo: hi" not in results[0]["content"]
+        results = [e["content"] for e in daemon.events if e["type"] == "result"]
+        if answer == "allow_once":
+            assert results == ["echo: hi"]
+        else:  # the model is told; the server is never called
+            assert len(results) == 1 and "rejected" in results[0] and "echo: hi" not in results[0]
     finally:
         await daemon.close()
 

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 
 def server_info(uri: str, status: ServerStatus) -> McpServerInfo:
-    wire = status.as_wire()
     return McpServerInfo(
         workspace_uri=uri,
         name=status.name,
@@ -41,7 +40,7 @@ def server_info(uri: str, status: ServerStatus) -> McpServerInfo:
         command=status.command,
         source=status.source,
         detail=status.detail,
-        tool_count=wire["toolCount"],
+        tool_count=len(status.tools),
         tools=list(status.tools),
     )
 

@@ -41,6 +41,7 @@ from silcrow.mcp.spec import Origin, ServerSpec, parse_servers
 from silcrow.mcp.tools import make_tool
 from silcrow.mcp.workspace import workspace_servers
 from silcrow.tools.base import Tool
+from silcrow.tools.visible import visible
 
 READY_WAIT = 10.0  # seconds a turn waits for a server started with the session
 WAIT_ENV = "SILCROW_MCP_READY_WAIT"  # another bound, for slow machines (CI under load)
@@ -65,22 +66,10 @@ class ServerStatus:
     name: str
     state: State
     origin: Origin
-    command: str  # the command line or URL
+    command: str  # the command line or URL, hidden characters escaped (a person judges it)
     source: str = ""  # the workspace file that defines it
     detail: str = ""  # why it failed or is restarting
     tools: tuple[str, ...] = field(default=())
-
-    def as_wire(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "state": self.state,
-            "origin": self.origin,
-            "command": self.command,
-            "source": self.source,
-            "detail": self.detail,
-            "toolCount": len(self.tools),
-            "tools": list(self.tools),
-        }
 
 
 class McpManager:
@@ -142,8 +131,8 @@ class McpManager:
             if self.root is not None and not self.approvals.approved(self.root, spec):
                 conn.state = "needs_approval"
                 self.on_notice(
-                    f"Silcrow: {spec.source or 'the workspace'} defines MCP server {name!r} "
-                    f"(`{spec.describe()}`); it is not started until you approve it "
+                    f"Silcrow: {visible(spec.source or 'the workspace')} defines MCP server {name!r} "
+                    f"(`{visible(spec.describe())}`); it is not started until you approve it "
                     "(VS Code: Silcrow: MCP Servers; Neovim: :SilcrowMcp)."
                 )
                 continue
@@ -239,7 +228,7 @@ class McpManager:
         state: State = conn.state if conn is not None else "stopped"
         tools = tuple(t.name for t in conn.tools) if conn is not None else ()
         return ServerStatus(
-            name, state, spec.origin, spec.describe(), spec.source,
+            name, state, spec.origin, visible(spec.describe()), visible(spec.source),
             conn.detail if conn is not None else "", tools,
         )  # fmt: skip
 
