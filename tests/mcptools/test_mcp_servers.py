@@ -211,3 +211,37 @@ async def test_a_streamable_http_server_with_headers() -> None:
     finally:
         server.terminate()
         await server.wait()
+
+
+async def test_the_doctor_report_runs_each_server_once_and_says_how_it_went(
+    tmp_path: Path,
+) -> None:
+    from silcrow.mcp.report import server_report
+
+    (tmp_path / ".mcp.json").write_text(json.dumps({"mcpServers": {"repo": sdk_server()}}))
+    raw = {"t": sdk_server(), "gone": sdk_server("--exit-at-once"), "bad": {"args": []}}
+    statuses, problems = await server_report(raw, root=tmp_path)
+    by_name = {s.name: s for s in statuses}
+    assert by_name["t"].state == "running" and "echo" in by_name["t"].tools
+    assert by_name["gone"].state in ("restarting", "failed") and by_name["gone"].detail
+    assert by_name["repo"].state == "needs_approval"
+    assert any("mcpServers.bad" in p for p in problems)
+
+
+async def test_a_settings_change_restarts_only_the_changed_server() -> None:
+    servers, _ = parse_servers({"a": sdk_server(), "b": sdk_server()})
+    manager = McpManager(servers)
+    try:
+        await manager.wait_ready()
+        before = {t.name: t for t in manager.tools()}
+        changed, _ = parse_servers({"a": sdk_server(), "b": sdk_server("--marker", "/dev/null")})
+        await manager.update(changed)
+        await manager.wait_ready()
+        after = {t.name: t for t in manager.tools()}
+        assert after["mcp__a__echo"] is before["mcp__a__echo"]  # same connection, same tool
+        assert after["mcp__b__echo"] is not before["mcp__b__echo"]  # restarted
+        assert (await after["mcp__b__echo"].execute(text="x")).content == "echo: x"
+        await manager.update({})
+        assert manager.tools() == [] and manager.status() == []
+    finally:
+        await manager.aclose()

@@ -180,3 +180,13 @@ async def test_an_unapproved_workspace_server_is_shown_escaped_and_never_started
     assert "not started until you approve it" in shown[0]
     assert manager.tools() == []
     await manager.aclose()
+
+
+def test_the_library_agent_refuses_a_bad_server_definition(tmp_path: Path) -> None:
+    from silcrow.agent import Agent
+    from silcrow.mcp import McpConfigError
+
+    with pytest.raises(
+        McpConfigError, match=r"mcp_servers\.db is invalid: \"args\" must be a list"
+    ):
+        Agent("fake", tools=[], mcp_servers={"db": {"command": "x", "args": "--flag"}})

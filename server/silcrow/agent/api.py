@@ -21,8 +21,9 @@ Algorithm:
    an ``McpManager`` the caller owns) adds MCP tools: before each turn the
    agent waits for the servers' tool lists (bounded, ``silcrow.mcp.manager``)
    and offers the built-ins plus every running server's tools; servers'
-   notices reach the model like other notices. A manager made from config
-   is the agent's and is stopped by ``aclose()``.
+   notices reach the model like other notices. A bad definition raises
+   ``McpConfigError`` naming it. A manager made from config is the agent's
+   and is stopped by ``aclose()``.
 5. After each turn, every ``learn_every`` user messages, the profile is
    updated in a background task (failures are logged, never raised).
 """
@@ -112,7 +113,10 @@ class Agent:
         self._owns_mcp = mcp_servers is not None and not isinstance(mcp_servers, McpManager)
         self._mcp = (
             McpManager.from_config(
-                mcp_servers, root=workspace.root if workspace else None, on_notice=log.warning
+                mcp_servers,
+                root=workspace.root if workspace else None,
+                strict=True,  # a bad definition is the caller's error, raised here
+                on_notice=log.warning,
             )
             if self._owns_mcp
             else mcp_servers

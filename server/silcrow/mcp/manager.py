@@ -37,7 +37,7 @@ from typing import Any
 
 from silcrow.mcp.approvals import ApprovalStore
 from silcrow.mcp.connection import ListedTool, ServerConnection, State
-from silcrow.mcp.spec import Origin, ServerSpec, parse_servers
+from silcrow.mcp.spec import McpConfigError, Origin, ServerSpec, parse_servers
 from silcrow.mcp.tools import make_tool
 from silcrow.mcp.workspace import workspace_servers
 from silcrow.tools.base import Tool
@@ -104,11 +104,17 @@ class McpManager:
         *,
         root: Path | None = None,
         workspace_files: bool = False,
+        strict: bool = False,
         on_notice: Callable[[str], None] = lambda _: None,
         **kwargs: Any,
     ) -> McpManager:
-        """A manager for an ``mcpServers`` object (and, if asked, ``root``'s MCP files)."""
+        """A manager for an ``mcpServers`` object (and, if asked, ``root``'s MCP files).
+
+        A bad definition is reported through ``on_notice`` and left out, or with
+        ``strict`` raises ``McpConfigError`` naming every bad server and the fix."""
         servers, issues = parse_servers(raw)
+        if strict and issues:
+            raise McpConfigError("; ".join(issue.message("mcp_servers") for issue in issues))
         if workspace_files and root is not None:
             found, more = workspace_servers(root)
             servers = {**found, **servers}  # the user's definition wins

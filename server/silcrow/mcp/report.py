@@ -3,19 +3,20 @@
 ``server_report(raw, root=...)`` starts each server of an ``mcpServers``
 object (and of ``root``'s ``.mcp.json``/``.vscode/mcp.json``, which are only
 started when the user approved them), waits at most ``wait`` seconds
-for their tool lists, stops them and returns one ``ServerStatus`` each:
-running with its tools, failed with the reason, or needing approval.
+(default ``READY_WAIT``, 10, or ``$SILCROW_MCP_READY_WAIT``) for their
+tool lists, stops them and returns one ``ServerStatus`` each: running with
+its tools, failed with the reason, or needing approval.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from silcrow.mcp.manager import READY_WAIT, McpManager, ServerStatus
+from silcrow.mcp.manager import McpManager, ServerStatus
 
 
 async def server_report(
-    raw: object, *, root: Path | None = None, wait: float = READY_WAIT
+    raw: object, *, root: Path | None = None, wait: float | None = None
 ) -> tuple[list[ServerStatus], list[str]]:
     """(status per server, problems found in the definitions)."""
     problems: list[str] = []
