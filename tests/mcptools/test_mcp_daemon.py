@@ -6,7 +6,7 @@
    it is a rejection and the tool does not run.
 2. A workspace ``.mcp.json`` server is not started (its marker file never
    appears) until ``silcrow/mcpApprove``; then it runs and lists its tools,
-   and ``silcrow/mcpServers`` reports both states.
+   and ``silcrow/mcpServers`` reports both states; it stops with the daemon.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pytest
 
 from mcptools.conftest import sdk_server
 from reliability.procs import RawDaemon
+from silcrow.lsp.daemon import process_alive
 
 pytestmark = pytest.mark.slow
 CAPS = {"experimental": {"silcrow": {"permissions": True}}}
@@ -100,5 +101,12 @@ async def test_a_workspace_server_waits_for_the_users_approval(tmp_path: Path) -
         assert marker.read_text().startswith("started")
         approvals = json.loads((tmp_path / "user" / "approvals.json").read_text())
         assert [a["server"] for a in approvals["approved"]] == ["repo"]
+        pid = int(marker.read_text().split()[1])
+        assert await daemon.close() == 0
+        for _ in range(100):
+            if not process_alive(pid):
+                break
+            await asyncio.sleep(0.1)
+        assert not process_alive(pid)  # the server stopped with the daemon
     finally:
         await daemon.close()
