@@ -54,6 +54,7 @@ class SessionMcp:
         self.manager: McpManager | None = None
         self._shown: set[str] = set()
         self._lock = asyncio.Lock()
+        self._closed = False  # the folder went: a late sync starts nothing
 
     def _show_once(self, text: str) -> None:
         if text not in self._shown:
@@ -65,6 +66,8 @@ class SessionMcp:
         from silcrow.mcp.workspace import workspace_servers
 
         async with self._lock:
+            if self._closed:
+                return McpManager({}, root=self.root)  # never started
             servers, issues = parse_servers(settings.mcp_servers)
             found, more = workspace_servers(self.root)
             servers = {**found, **servers}  # the user's definition of a name wins
@@ -90,9 +93,11 @@ class SessionMcp:
         return server_info(uri, await self.manager.approve(name))
 
     async def aclose(self) -> None:
-        if self.manager is not None:
-            await self.manager.aclose()
-            self.manager = None
+        self._closed = True
+        async with self._lock:
+            if self.manager is not None:
+                await self.manager.aclose()
+                self.manager = None
 
 
 def custom_tools(specs: Sequence[str], taken: set[str], show: Callable[[str], None]) -> list[Tool]:

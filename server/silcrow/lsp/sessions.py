@@ -267,8 +267,7 @@ class SessionManager:
         if session is not None:
             session.folder_config = folder_config
             session.settings = self._settings(folder_config)
-            if session.mcp.manager is not None:  # started: follow the change
-                self.spawn(session.mcp.sync(session.settings))
+            self.spawn(session.mcp.sync(session.settings))  # in order: the last one wins
 
     def configure_user(self, pushed: Any) -> None:
         """A ``didChangeConfiguration`` push: the user's settings, over ``initializationOptions``."""
