@@ -3,8 +3,8 @@
 Tools: ``echo`` (text), ``lookup`` (read-only, structured content), ``slow``
 (sleeps; for cancel tests), ``grow`` (adds a tool ``extra`` and sends
 ``tools/list_changed``), ``picture`` (an image block), ``broken`` (an
-``isError`` result). ``--exit-at-once`` exits before speaking MCP;
-``--marker FILE`` writes the process id to FILE at start (to see that a
+``isError`` result), ``die`` (the process exits mid-call).
+``--exit-at-once`` exits before speaking MCP; ``--marker FILE`` writes the process id to FILE at start (to see that a
 server was, or was not, started) and ``slow`` writes ``cancelled`` to it
 when the request is cancelled. ``--http PORT --token T`` serves streamable
 HTTP on 127.0.0.1:PORT at ``/mcp`` instead of stdio, answering 401 to any
@@ -70,6 +70,11 @@ def picture() -> object:
 
     pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     return [ImageContent(type="image", data=pixel, mime_type="image/png")]
+
+
+@app.tool(description="Exit the server process at once (a crash).")
+def die() -> str:
+    os._exit(3)
 
 
 @app.tool(description="Always fails.")

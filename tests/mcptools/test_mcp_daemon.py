@@ -61,7 +61,7 @@ async def test_a_tool_call_end_to_end_asked_by_its_full_name(tmp_path: Path, ans
     )
     try:
         listed = await servers_when(daemon, "running")
-        assert [(s["name"], s["toolCount"]) for s in listed] == [("t", 6)]
+        assert [(s["name"], s["toolCount"]) for s in listed] == [("t", 7)]
         result = await daemon.request("silcrow/prompt", {"text": "echo hi"})
         assert result["stopReason"] == "end"
         asked = [r["params"] for r in daemon.requests if r["method"] == "silcrow/requestPermission"]
@@ -97,7 +97,7 @@ async def test_a_workspace_server_waits_for_the_users_approval(tmp_path: Path) -
         approved = await daemon.request("silcrow/mcpApprove", {"name": "repo"})
         assert approved["servers"][0]["name"] == "repo"
         listed = await servers_when(daemon, "running")
-        assert listed[0]["toolCount"] == 6
+        assert listed[0]["toolCount"] == 7
         assert marker.read_text().startswith("started")
         approvals = json.loads((tmp_path / "user" / "approvals.json").read_text())
         assert [a["server"] for a in approvals["approved"]] == ["repo"]

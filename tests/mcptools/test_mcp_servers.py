@@ -20,7 +20,7 @@ from silcrow.agent import Agent
 from silcrow.mcp import McpManager, parse_servers
 from silcrow.store import EventStore
 from silcrow.testing import FakeProvider, Script
-from silcrow.tools.base import Decision, PermissionRequest
+from silcrow.tools.base import Decision, PermissionRequest, ToolError
 from silcrow.tools.policy import PermissionPolicy
 
 pytestmark = pytest.mark.slow
@@ -243,5 +243,25 @@ async def test_a_settings_change_restarts_only_the_changed_server() -> None:
         assert (await after["mcp__b__echo"].execute(text="x")).content == "echo: x"
         await manager.update({})
         assert manager.tools() == [] and manager.status() == []
+    finally:
+        await manager.aclose()
+
+
+async def test_a_server_that_crashes_mid_call_is_restarted() -> None:
+    servers, _ = parse_servers({"t": sdk_server()})
+    notices: list[str] = []
+    manager = McpManager(servers, on_notice=notices.append)
+    try:
+        await manager.wait_ready()
+        die = next(t for t in manager.tools() if t.name == "mcp__t__die")
+        with pytest.raises(ToolError, match="'t' stopped during the call"):
+            await die.execute()
+        for _ in range(600):  # the supervisor notices, backs off, starts a new process
+            if notices and manager.status()[0].state == "running":
+                break
+            await asyncio.sleep(0.1)
+        assert any("MCP server 't' stopped (the connection closed)" in n for n in notices)
+        echo = next(t for t in manager.tools() if t.name == "mcp__t__echo")
+        assert (await echo.execute(text="again")).content == "echo: again"
     finally:
         await manager.aclose()

@@ -57,7 +57,7 @@ H.test("a server from setup({ mcpServers }) runs and is listed with its tools", 
   local root = H.workspace({ ["main.py"] = "x = 1\n" })
   setup(root, { t = { command = python(), args = { SERVER } } })
   H.edit(root .. "/main.py")
-  wait_for_line("t: running, 6 tools")
+  wait_for_line("t: running, 7 tools")
 end)
 
 H.test("a project's .mcp.json server waits for approval through :SilcrowMcp", function()
@@ -71,7 +71,7 @@ H.test("a project's .mcp.json server waits for approval through :SilcrowMcp", fu
   silcrow_mcp(function(items)
     return items[1] -- the server; then the approval question
   end)
-  wait_for_line("repo: running, 6 tools (from " .. root .. "/.mcp.json)")
+  wait_for_line("repo: running, 7 tools (from " .. root .. "/.mcp.json)")
   H.eq(1, vim.fn.filereadable(marker), "the approved server started")
 end)
 

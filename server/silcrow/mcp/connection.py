@@ -147,12 +147,9 @@ class ServerConnection:
     def start(self) -> None:
         if self._task is None or self._task.done():
             self.ready = asyncio.Event()
+            self._connected = False
             self._set("starting", "")
             self._task = asyncio.get_running_loop().create_task(self._supervise())
-
-    async def restart(self) -> None:
-        await self.stop()
-        self.start()
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -177,11 +174,12 @@ class ServerConnection:
             why = f": {self.detail}" if self.detail else ""
             raise ServerUnavailable(f"MCP server {self.spec.name!r} is {self.state}{why}")
         from mcp import MCPError
+        from mcp_types import CONNECTION_CLOSED
 
         try:
             result = await client.call_tool(tool, args)
         except MCPError as exc:
-            if "closed" in str(exc).lower():
+            if exc.code == CONNECTION_CLOSED:
                 self._lost = True
                 if self._wake is not None:
                     self._wake.set()
