@@ -59,6 +59,11 @@ def parser() -> argparse.ArgumentParser:
         "--workspace", default=".", help="workspace folder (default: current directory)"
     )
     chat.add_argument("--yes", action="store_true", help="allow every tool without asking")
+    chat.add_argument(
+        "--mcp-config",
+        metavar="FILE",
+        help='MCP servers to use: a JSON file {"mcpServers": {"name": {"command": ...}}}',
+    )
     add_commands(sub, choices_text())
     return root
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,22 @@ import pytest
 
 from silcrow.chat.demo import banner, choose_provider, demo_script
 from silcrow.chat.render import Renderer
+
+
+def _chat(
+    tmp_path: Path, *argv: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``silcrow chat ARGV`` in ``tmp_path`` with stdin closed."""
+    return subprocess.run(
+        [sys.executable, "-m", "silcrow.cli", "chat", *argv],
+        cwd=tmp_path,
+        env=env or _env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -95,3 +112,25 @@ def test_renderer_dims_think_and_separates_blocks() -> None:
         render.event(ev)
     text = out.getvalue()
     assert "\x1b[2mhm\x1b[0m\nAB\n" in text and 'read {"file": "x"}' in text and "✓ Read x" in text
+
+
+def test_a_missing_mcp_config_stops_chat_naming_the_file(tmp_path: Path) -> None:
+    done = _chat(tmp_path, "--mcp-config", "nope.json", "--once", "x")
+    assert done.returncode == 2
+    assert "--mcp-config" in done.stderr and "nope.json" in done.stderr
+
+
+@pytest.mark.slow  # the terminal client, a daemon and an MCP server from PyPI
+def test_mcp_config_gives_chat_the_servers_tools(tmp_path: Path) -> None:
+    config = tmp_path / "mcp.json"
+    time_server = {"command": sys.executable, "args": ["-m", "mcp_server_time"]}
+    config.write_text(json.dumps({"mcpServers": {"time": time_server}}))
+    call = {"name": "mcp__time__get_current_time", "args": {"timezone": "UTC"}}
+    script = {"replies": [f"§call: {json.dumps(call)}\n§execute\n", "§respond: ok\n§end\n"]}
+    env = {**_env(tmp_path), "SILCROW_FAKE_SCRIPT": json.dumps(script)}
+    env["SILCROW_MCP_READY_WAIT"] = "120"  # the first turn waits for the server, however slow
+    argv = ["--provider", "fake", "--mcp-config", str(config), "--yes", "--once", "time?"]
+    done = _chat(tmp_path, *argv, env=env, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "mcp__time__get_current_time" in done.stdout
+    assert '"timezone": "UTC"' in done.stdout or "time: get_current_time" in done.stdout

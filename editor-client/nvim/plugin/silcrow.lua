@@ -28,3 +28,7 @@ end, { desc = "Reopen a past Silcrow conversation" })
 vim.api.nvim_create_user_command("SilcrowNew", function()
   silcrow().new()
 end, { desc = "Start a new Silcrow conversation" })
+
+vim.api.nvim_create_user_command("SilcrowMcp", function()
+  silcrow().mcp()
+end, { desc = "List Silcrow's MCP servers; approve one a workspace defines" })

@@ -8,6 +8,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { ChatController } from './chatController';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
 import { createClient, pushUserSettings, readServerCommand, saveDocuments } from './daemon';
+import { showMcpServers } from './mcpServers';
 import type { PermissionOptionId, PermissionRequest } from './protocol/contract';
 import { SilcrowSession } from './protocol/session';
 import { startFailureMessage } from './protocol/settings';
@@ -60,6 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await chat.listConversations();
     }),
     vscode.commands.registerCommand('silcrow.restart', () => running.restart()),
+    vscode.commands.registerCommand('silcrow.mcpServers', () => showMcpServers(running)),
   );
 
   status.show({ state: 'starting' });

@@ -13,7 +13,9 @@ Algorithm:
    stdin is not a terminal, unless ``--yes``); their summary is escaped
    like every daemon text.
 4. Ctrl-C during a turn sends ``silcrow/cancel``; a second Ctrl-C (or one at
-   the prompt) exits. ``/new``, ``/history``, ``/resume N``, ``/quit``.
+   the prompt) exits. ``/new``, ``/history``, ``/resume N``, ``/mcp``
+   (``chat.mcp``: servers, ``/mcp approve NAME``), ``/quit``.
+   ``--mcp-config FILE`` adds its servers to the settings.
    ``--once QUESTION`` asks one question and exits (0 when the turn ended
    normally).
 """
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from silcrow.chat.demo import banner, choose_provider, demo_script
+from silcrow.chat.mcp import McpConfigFileError, config_servers, mcp_command
 from silcrow.chat.render import Renderer
 from silcrow.lsp.plain import as_plain as plain
 from silcrow.tools.visible import terminal_safe
@@ -42,9 +45,12 @@ async def ask_permission(params: dict[str, Any], allow_all: bool) -> dict[str, s
     if not sys.stdin.isatty():
         print(f"\n[rejected, not a terminal: {summary}]", flush=True)
         return {"optionId": "reject"}
-    prompt = f"\nAllow? {summary}  [o]nce / [a]lways / [r]eject: "
+    offered = {str(o.get("optionId")) for o in params.get("options") or [] if isinstance(o, dict)}
+    server = "allow_server" in offered
+    prompt = f"\nAllow? {summary}  [o]nce / [a]lways{' / [s]erver' if server else ''} / [r]eject: "
     answer = (await asyncio.to_thread(input, prompt)).strip().lower()
-    return {"optionId": {"o": "allow_once", "a": "allow_always"}.get(answer[:1], "reject")}
+    keys = {"o": "allow_once", "a": "allow_always", **({"s": "allow_server"} if server else {})}
+    return {"optionId": keys.get(answer[:1], "reject")}
 
 
 class ChatSession:
@@ -64,6 +70,8 @@ class ChatSession:
         self.cancelling = False
         self.quit = asyncio.Event()
         self._drain: asyncio.Future[None] | None = None
+        config = getattr(args, "mcp_config", None)
+        self.mcp_servers = config_servers(Path(config)) if config else {}
         self._wire()
 
     def _wire(self) -> None:
@@ -84,9 +92,10 @@ class ChatSession:
             """The daemon's log lines are for editors' output panels; the terminal skips them."""
 
     def settings(self) -> dict[str, Any]:
+        servers = {"mcpServers": self.mcp_servers} if self.mcp_servers else {}
         if self.provider is None:
-            return {"provider": "fake", "fakeScript": demo_script(self.root)}
-        out: dict[str, Any] = {"provider": self.provider}
+            return {"provider": "fake", "fakeScript": demo_script(self.root), **servers}
+        out: dict[str, Any] = {"provider": self.provider, **servers}
         if self.args.model:
             out["model"] = self.args.model
         if self.args.mode:
@@ -162,8 +171,17 @@ class ChatSession:
                 print("[no conversations yet]")
         elif word == "/resume" and rest.strip().isdigit() and 0 < int(rest) <= len(self.listed):
             await self.resume(self.listed[int(rest) - 1]["id"])
+        elif word == "/mcp":
+            await mcp_command(self._request, rest)
         else:
-            print("commands: /new  /history  /resume N  /quit")
+            print("commands: /new  /history  /resume N  /mcp [approve NAME]  /quit")
+
+    async def _request(self, method: str, params: dict[str, Any]) -> Any:
+        try:
+            return plain(await self.client.protocol.send_request_async(method, params))
+        except Exception as exc:  # a JSON-RPC error from the daemon, e.g. an unknown server
+            print(f"[error: {terminal_safe(str(exc))}]")
+            return {}
 
     async def resume(self, conversation_id: str) -> None:
         found = plain(
@@ -218,7 +236,11 @@ async def _drain(stream: asyncio.StreamReader) -> None:
 
 async def _main(args: argparse.Namespace) -> int:
     provider = choose_provider(args.provider, dict(os.environ))
-    chat = ChatSession(args, provider)
+    try:
+        chat = ChatSession(args, provider)
+    except McpConfigFileError as exc:
+        print(f"silcrow chat: {exc}", file=sys.stderr)
+        return 2
     print(banner(provider), flush=True)
     await chat.start()
     loop = asyncio.get_running_loop()

@@ -1,8 +1,9 @@
 """The daemon's own JSON-RPC methods as typed messages (docs/protocol.md).
 
 Owns the params and results of ``silcrow/prompt``, ``silcrow/cancel``,
-``silcrow/conversations``, ``silcrow/history`` and ``silcrow/doctor`` as
-attrs classes, and how a request for one of them is checked.
+``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
+``silcrow/mcpServers`` and ``silcrow/mcpApprove`` as attrs classes, and how a
+request for one of them is checked.
 
 Algorithm:
 1. ``MESSAGE_TYPES`` / ``RESULT_TYPES`` map each method to its request and
@@ -108,6 +109,11 @@ class DoctorParams:
 
 
 @attrs.define(frozen=True)
+class McpServersParams:
+    workspace_uri: str | None = None
+
+
+@attrs.define(frozen=True)
 class DoctorCheck:
     """One check of ``silcrow doctor``: ``name`` is key, endpoint, model or live."""
 
@@ -120,6 +126,32 @@ class DoctorCheck:
 @attrs.define(frozen=True)
 class DoctorResult:
     checks: list[DoctorCheck]
+
+
+@attrs.define(frozen=True)
+class McpApproveParams:
+    name: str
+    workspace_uri: str | None = None
+
+
+@attrs.define(frozen=True)
+class McpServerInfo:
+    """One MCP server of a workspace folder (``silcrow.mcp.ServerStatus`` on the wire)."""
+
+    workspace_uri: str
+    name: str
+    state: str  # needs_approval | starting | running | restarting | failed | stopped
+    origin: str  # user | workspace
+    command: str
+    source: str
+    detail: str
+    tool_count: int
+    tools: list[str]
+
+
+@attrs.define(frozen=True)
+class McpServersResult:
+    servers: list[McpServerInfo]
 
 
 @attrs.define(frozen=True)
@@ -162,13 +194,39 @@ class DoctorRequest:
     jsonrpc: str = "2.0"
 
 
-Request = PromptRequest | CancelRequest | ConversationsRequest | HistoryRequest | DoctorRequest
+@attrs.define(frozen=True)
+class McpServersRequest:
+    id: int | str
+    params: McpServersParams = attrs.field(factory=McpServersParams)
+    method: Literal["silcrow/mcpServers"] = "silcrow/mcpServers"
+    jsonrpc: str = "2.0"
+
+
+@attrs.define(frozen=True)
+class McpApproveRequest:
+    id: int | str
+    params: McpApproveParams
+    method: Literal["silcrow/mcpApprove"] = "silcrow/mcpApprove"
+    jsonrpc: str = "2.0"
+
+
+Request = (
+    PromptRequest
+    | CancelRequest
+    | ConversationsRequest
+    | HistoryRequest
+    | DoctorRequest
+    | McpServersRequest
+    | McpApproveRequest
+)
 MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/prompt": PromptRequest,
     "silcrow/cancel": CancelRequest,
     "silcrow/conversations": ConversationsRequest,
     "silcrow/history": HistoryRequest,
     "silcrow/doctor": DoctorRequest,
+    "silcrow/mcpServers": McpServersRequest,
+    "silcrow/mcpApprove": McpApproveRequest,
 }
 RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/prompt": PromptResult,
@@ -176,6 +234,8 @@ RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/conversations": ConversationsResult,
     "silcrow/history": HistoryResult,
     "silcrow/doctor": DoctorResult,
+    "silcrow/mcpServers": McpServersResult,
+    "silcrow/mcpApprove": McpServersResult,
 }
 
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
@@ -228,6 +288,8 @@ _OURS = (  # inner classes first: an outer structure function captures the inner
     ConversationsParams,
     HistoryParams,
     DoctorParams,
+    McpServersParams,
+    McpApproveParams,
     *MESSAGE_TYPES.values(),
 )
 _CONVERTER = _strict_converter()

@@ -4,8 +4,8 @@ Standard methods: initialize, initialized, didChangeConfiguration,
 didChangeWorkspaceFolders, codeAction, shutdown (``workspace/executeCommand``
 is routed by ``SilcrowProtocol`` into ``execute_command`` below).
 Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
-``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor`` (see
-docs/protocol.md).
+``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
+``silcrow/mcpServers``, ``silcrow/mcpApprove`` (see docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from silcrow.lsp.contract import (
     DoctorResult,
     HistoryParams,
     HistoryResult,
+    McpApproveParams,
+    McpServersParams,
+    McpServersResult,
     PromptParams,
     PromptResult,
 )
@@ -157,6 +160,16 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
             mode=s.mode,
         )
         return DoctorResult([DoctorCheck(c.name, c.ok, c.detail, c.fix) for c in checks])
+
+    @server.feature("silcrow/mcpServers")
+    async def mcp_servers(params: McpServersParams) -> McpServersResult:
+        return McpServersResult(await daemon.sessions.mcp_status(params.workspace_uri))
+
+    @server.feature("silcrow/mcpApprove")
+    async def mcp_approve(params: McpApproveParams) -> McpServersResult:
+        return McpServersResult(
+            await daemon.sessions.mcp_approve(params.workspace_uri, params.name)
+        )
 
 
 def _unreachable(*args: object) -> None:  # pragma: no cover - SilcrowProtocol intercepts

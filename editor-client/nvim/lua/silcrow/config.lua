@@ -13,13 +13,25 @@ local M = {}
 ---@field apiKeyEnv? string Environment variable holding the API key
 ---@field baseUrl? string Provider base URL; empty = the vendor default
 ---@field streaming? "token"|"semantic" Default granularity of streamed events
----@field permissions? table<"read"|"edit"|"shell"|"network"|"memory", silcrow.Permission>
+---@field permissions? table<"read"|"edit"|"shell"|"network"|"memory"|"mcp", silcrow.Permission>
+---@field mcpServers? table<string, silcrow.McpServer> MCP servers (also the top-level option)
+---@field tools? string[] Custom Python tools, "package.module:ToolClass"
 ---@field maxIterations? integer Tool cycles per turn
 ---@field idleTimeout? number Seconds a warm live session may stay idle
+
+---An MCP server in the common shape: a command to run (stdio) or a URL (streamable HTTP).
+---@class silcrow.McpServer
+---@field command? string
+---@field args? string[]
+---@field env? table<string, string>
+---@field cwd? string
+---@field url? string
+---@field headers? table<string, string>
 
 ---@class silcrow.Options
 ---@field cmd string[] Command that starts the daemon
 ---@field settings silcrow.Settings Daemon settings (sent as init_options and section `silcrow`)
+---@field mcpServers table<string, silcrow.McpServer> MCP servers whose tools the agent may use (`:SilcrowMcp` lists them)
 ---@field chunks boolean Ask for token deltas (true) or whole blocks (false)
 ---@field enable boolean Call `vim.lsp.enable("silcrow")` so the daemon attaches to file buffers
 ---@field layout "vertical"|"horizontal" How `:Silcrow` splits the window
@@ -33,6 +45,7 @@ local M = {}
 M.defaults = {
   cmd = { "silcrow", "serve" },
   settings = {},
+  mcpServers = {},
   chunks = true,
   enable = true,
   layout = "vertical",
@@ -53,6 +66,17 @@ local checks = {
   end,
   settings = function(v)
     return type(v) == "table", "a table of daemon settings"
+  end,
+  mcpServers = function(v)
+    if type(v) ~= "table" then
+      return false, 'a table of servers, e.g. { time = { command = "uvx", args = { "mcp-server-time" } } }'
+    end
+    for name, server in pairs(v) do
+      if type(name) ~= "string" or type(server) ~= "table" or (server.command == nil and server.url == nil) then
+        return false, 'a table of servers, each with command (and args) or url, e.g. { time = { command = "uvx" } }'
+      end
+    end
+    return true, ""
   end,
   layout = function(v)
     return v == "vertical" or v == "horizontal", '"vertical" or "horizontal"'
@@ -109,6 +133,9 @@ function M.apply(opts)
     else
       merged[key] = vim.deepcopy(value)
     end
+  end
+  if next(merged.mcpServers) then -- the top-level option is the daemon's setting mcpServers
+    merged.settings = vim.tbl_extend("force", merged.settings, { mcpServers = merged.mcpServers })
   end
   M.options = merged
   return merged, problems

@@ -1,6 +1,7 @@
 -- The public API of the Silcrow plugin: `setup()` and what the commands call.
 --
 --   require("silcrow").setup({ settings = { provider = "openai" } })
+--   require("silcrow").setup({ mcpServers = { time = { command = "uvx", args = { "mcp-server-time" } } } })
 --   require("silcrow").ask("Why does this fail?", { line1 = 3, line2 = 9 })
 --
 -- Everything else (client, chat, turns, handlers) lives in the submodules.
@@ -100,6 +101,11 @@ end
 M.stop = turn.stop
 M.new = turn.new
 M.history = turn.history
+
+---Lists the MCP servers (state, tool count) and offers to approve a workspace's server.
+function M.mcp()
+  require("silcrow.mcp").servers()
+end
 
 ---Status text for a statusline component: spinner, state and token usage.
 ---@return string

@@ -15,7 +15,26 @@ export const Method = {
   event: 'silcrow/event',
   requestPermission: 'silcrow/requestPermission',
   saveDocuments: 'silcrow/saveDocuments',
+  mcpServers: 'silcrow/mcpServers',
+  mcpApprove: 'silcrow/mcpApprove',
 } as const;
+
+/** One MCP server of a workspace folder, as `silcrow/mcpServers` and `silcrow/mcpApprove` return it. */
+export interface McpServerInfo {
+  workspaceUri: string;
+  name: string;
+  state: 'needs_approval' | 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
+  origin: 'user' | 'workspace';
+  command: string;
+  source: string;
+  detail: string;
+  toolCount: number;
+  tools: string[];
+}
+
+export interface McpServersResult {
+  servers: McpServerInfo[];
+}
 
 /** Commands of the daemon's code actions (run with `workspace/executeCommand`). */
 export const ServerCommand = {
@@ -99,7 +118,7 @@ export interface HistoryResult {
   events: SilcrowEvent[];
 }
 
-export type PermissionOptionId = 'allow_once' | 'allow_always' | 'reject';
+export type PermissionOptionId = 'allow_once' | 'allow_always' | 'allow_server' | 'reject';
 
 export interface PermissionOption {
   optionId: PermissionOptionId;

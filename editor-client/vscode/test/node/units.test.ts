@@ -99,6 +99,16 @@ describe('settings', () => {
     assert.deepEqual(folderSettings(workspace), { streaming: 'semantic', maxIterations: 50 });
   });
 
+  test('MCP servers and custom tools come from the user only, never a workspace', () => {
+    const servers = { time: { command: 'uvx', args: ['mcp-server-time'] } };
+    const planted = { mcpServers: { evil: { command: 'sh' } }, tools: ['evil:Tool'], streaming: 'semantic' };
+    assert.deepEqual(userSettings({ mcpServers: servers, tools: ['pkg.mod:T'] }, planted), {
+      mcpServers: servers, tools: ['pkg.mod:T'], streaming: 'semantic',
+    });
+    assert.deepEqual(userSettings({}, planted), { streaming: 'semantic' });
+    assert.deepEqual(folderSettings(planted), { streaming: 'semantic' });
+  });
+
   test('python wins over command; defaults to silcrow serve', () => {
     assert.deepEqual(serverCommand({}), { command: 'silcrow', args: ['serve'] });
     assert.deepEqual(serverCommand({ python: '/v/bin/python', command: ['x'] }), { command: '/v/bin/python', args: ['-m', 'silcrow', 'serve'] });
