@@ -95,3 +95,16 @@ def test_renderer_dims_think_and_separates_blocks() -> None:
         render.event(ev)
     text = out.getvalue()
     assert "\x1b[2mhm\x1b[0m\nAB\n" in text and 'read {"file": "x"}' in text and "✓ Read x" in text
+
+
+def test_renderer_shows_daemon_notices_but_not_the_users_words() -> None:
+    out = io.StringIO()
+    render = Renderer(out, color=False)
+    render.event({"type": "user", "content": "my question"})
+    render.event({"type": "respond", "content": "half an answ"})
+    note = "The reply was cut at the output token limit (openai said 'length')."
+    render.event(
+        {"type": "user", "content": note, "payload": {"notice": True, "stopReason": "length"}}
+    )
+    render.event({"type": "end", "content": ""})
+    assert out.getvalue() == f"half an answ\n[{note}]\n\n"
