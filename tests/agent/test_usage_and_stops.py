@@ -64,6 +64,26 @@ async def test_metric_events_sum_to_exactly_what_the_vendor_billed(vendor: str, 
     assert not any(e.payload and e.payload.get("notice") for e in events)
 
 
+@pytest.mark.parametrize("vendor", ["openai", "anthropic", "gemini"])
+async def test_a_reply_cut_at_the_output_cap_leaves_one_notice_and_exact_usage(
+    vendor: str, store
+) -> None:
+    async with FakeHTTPServer(Script.of([DONE], chunk=5), api_key=None) as server:
+        family = "openai" if vendor == "openai" else vendor
+        provider = make_provider(
+            family, base_url=server.base_url(family), api_key=KEY, max_output_tokens=3
+        )
+        agent = Agent(provider, mode="replay", storage=store, tools=[CountingTool()], profile=False)
+        events = await collect(agent, "q")
+        await agent.aclose()
+        (bill,) = server.ledger.bills
+    notices = [e for e in events if (e.payload or {}).get("notice")]
+    assert [n.payload for n in notices] == [{"notice": True, "stopReason": "length"}]
+    (metric,) = [e.payload or {} for e in events if e.type == "metric"]
+    assert metric["stop_reason"] == "length" and metric["output_tokens"] == bill.output_tokens == 3
+    assert events[-1].type == "end"
+
+
 def openai_stream(text: str, finish: str, usage: dict[str, int]) -> bytes:
     def chunk(**doc: Any) -> bytes:
         return (
