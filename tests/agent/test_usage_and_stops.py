@@ -105,9 +105,7 @@ def openai_stream(text: str, finish: str, usage: dict[str, int]) -> bytes:
     )
 
 
-async def test_a_length_cut_is_shown_and_stored_with_its_usage(store) -> None:
-    usage = {"prompt_tokens": 40, "completion_tokens": 4096, "total_tokens": 4136}
-    body = openai_stream("§respond: the first half of a long", "length", usage)
+async def run_recorded(store: Any, body: bytes) -> list[Any]:
     transport = httpx.MockTransport(
         lambda request: httpx.Response(
             200, headers={"content-type": "text/event-stream"}, content=body
@@ -122,6 +120,22 @@ async def test_a_length_cut_is_shown_and_stored_with_its_usage(store) -> None:
     agent = Agent(provider, mode="replay", storage=store, tools=[CountingTool()], profile=False)
     events = await collect(agent, "write a lot")
     await agent.aclose()
+    return events
+
+
+async def test_a_length_cut_after_the_end_is_logged_not_shown(store) -> None:
+    usage = {"prompt_tokens": 40, "completion_tokens": 4096, "total_tokens": 4136}
+    body = openai_stream("§respond: all of it\n§end\nand rambling on", "length", usage)
+    events = await run_recorded(store, body)
+    assert not any((e.payload or {}).get("notice") for e in events)
+    (metric,) = [e.payload or {} for e in events if e.type == "metric"]
+    assert metric["stop_reason"] == "length" and metric["output_tokens"] == 4096
+
+
+async def test_a_length_cut_is_shown_and_stored_with_its_usage(store) -> None:
+    usage = {"prompt_tokens": 40, "completion_tokens": 4096, "total_tokens": 4136}
+    body = openai_stream("§respond: the first half of a long", "length", usage)
+    events = await run_recorded(store, body)
     notices = [e for e in events if e.type == "user" and (e.payload or {}).get("notice")]
     assert len(notices) == 1 and notices[0].payload == {"notice": True, "stopReason": "length"}
     assert "output token limit" in notices[0].content
