@@ -64,6 +64,26 @@ async def test_metric_events_sum_to_exactly_what_the_vendor_billed(vendor: str, 
     assert not any(e.payload and e.payload.get("notice") for e in events)
 
 
+@pytest.mark.parametrize("vendor", ["openai", "anthropic", "gemini"])
+async def test_a_reply_cut_at_the_output_cap_leaves_one_notice_and_exact_usage(
+    vendor: str, store
+) -> None:
+    async with FakeHTTPServer(Script.of([DONE], chunk=5), api_key=None) as server:
+        family = "openai" if vendor == "openai" else vendor
+        provider = make_provider(
+            family, base_url=server.base_url(family), api_key=KEY, max_output_tokens=3
+        )
+        agent = Agent(provider, mode="replay", storage=store, tools=[CountingTool()], profile=False)
+        events = await collect(agent, "q")
+        await agent.aclose()
+        (bill,) = server.ledger.bills
+    notices = [e for e in events if (e.payload or {}).get("notice")]
+    assert [n.payload for n in notices] == [{"notice": True, "stopReason": "length"}]
+    (metric,) = [e.payload or {} for e in events if e.type == "metric"]
+    assert metric["stop_reason"] == "length" and metric["output_tokens"] == bill.output_tokens == 3
+    assert events[-1].type == "end"
+
+
 def openai_stream(text: str, finish: str, usage: dict[str, int]) -> bytes:
     def chunk(**doc: Any) -> bytes:
         return (
@@ -85,9 +105,7 @@ def openai_stream(text: str, finish: str, usage: dict[str, int]) -> bytes:
     )
 
 
-async def test_a_length_cut_is_shown_and_stored_with_its_usage(store) -> None:
-    usage = {"prompt_tokens": 40, "completion_tokens": 4096, "total_tokens": 4136}
-    body = openai_stream("§respond: the first half of a long", "length", usage)
+async def run_recorded(store: Any, body: bytes) -> list[Any]:
     transport = httpx.MockTransport(
         lambda request: httpx.Response(
             200, headers={"content-type": "text/event-stream"}, content=body
@@ -102,6 +120,22 @@ async def test_a_length_cut_is_shown_and_stored_with_its_usage(store) -> None:
     agent = Agent(provider, mode="replay", storage=store, tools=[CountingTool()], profile=False)
     events = await collect(agent, "write a lot")
     await agent.aclose()
+    return events
+
+
+async def test_a_length_cut_after_the_end_is_logged_not_shown(store) -> None:
+    usage = {"prompt_tokens": 40, "completion_tokens": 4096, "total_tokens": 4136}
+    body = openai_stream("§respond: all of it\n§end\nand rambling on", "length", usage)
+    events = await run_recorded(store, body)
+    assert not any((e.payload or {}).get("notice") for e in events)
+    (metric,) = [e.payload or {} for e in events if e.type == "metric"]
+    assert metric["stop_reason"] == "length" and metric["output_tokens"] == 4096
+
+
+async def test_a_length_cut_is_shown_and_stored_with_its_usage(store) -> None:
+    usage = {"prompt_tokens": 40, "completion_tokens": 4096, "total_tokens": 4136}
+    body = openai_stream("§respond: the first half of a long", "length", usage)
+    events = await run_recorded(store, body)
     notices = [e for e in events if e.type == "user" and (e.payload or {}).get("notice")]
     assert len(notices) == 1 and notices[0].payload == {"notice": True, "stopReason": "length"}
     assert "output token limit" in notices[0].content

@@ -85,7 +85,8 @@ class AnthropicWire:
         stop = doc.get("stop_sequences") or []
         if not isinstance(stop, list) or not all(isinstance(s, str) and s.strip() for s in stop):
             raise BadRequest("stop_sequences: each stop sequence must contain non-whitespace")
-        return Parsed(model, "".join(parts), tuple(stop), True, cache_marked=breakpoints > 0)
+        marked = breakpoints > 0
+        return Parsed(model, "".join(parts), tuple(stop), True, marked, doc["max_tokens"])
 
     def error(self, status: int, message: str, retry_after: float | None = None) -> bytes:
         kind = _ERROR_TYPES.get(status, "api_error")
@@ -138,6 +139,7 @@ class AnthropicWire:
 
     def tail(self, plan: Plan, *, usage: bool) -> list[bytes]:
         reason = "stop_sequence" if plan.stop_hit is not None else "end_turn"
+        reason = "max_tokens" if plan.capped else reason
         delta: dict[str, Any] = {
             "type": "message_delta",
             "delta": {"stop_reason": reason, "stop_sequence": plan.stop_hit},

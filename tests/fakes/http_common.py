@@ -3,7 +3,11 @@
 Each vendor module (``http_openai``, ``http_anthropic``, ``http_gemini``)
 provides one ``Wire``: how that vendor checks keys, parses a request into
 the context the model sees, shapes errors, and frames a streamed reply.
-``http_server`` drives them; nothing here does I/O.
+``http_server`` drives them; nothing here does I/O. A reply is cut before
+the first stop sequence (``cut_at_stop``) and then at the request's output
+token cap (``cut_at_limit``, counted with ``count_tokens``); a capped reply
+ends with the vendor's length stop (``length``, ``max_tokens``,
+``MAX_TOKENS``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from silcrow.testing import Bill
+from silcrow.testing import Bill, count_tokens
 
 FaultKind = Literal["status", "drop", "stream_error", "malformed"]
 
@@ -29,6 +33,7 @@ class Parsed:
     stop: tuple[str, ...] = ()
     include_usage: bool = True
     cache_marked: bool = False  # Anthropic: the request has cache breakpoints
+    max_output: int | None = None  # the request's output token cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,7 @@ class Plan:
     stop_hit: str | None
     bill: Bill
     response_id: str
+    capped: bool = False  # cut at the output token cap: a length stop
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,17 @@ def cut_at_stop(reply: str, stop: Sequence[str]) -> tuple[str, str | None]:
         if i != -1 and i < best:
             best, hit = i, s
     return reply[:best], hit
+
+
+def cut_at_limit(text: str, limit: int | None) -> tuple[str, bool]:
+    """Keep at most ``limit`` tokens (``count_tokens``'s tokens); return (text, was cut)."""
+    if limit is None or count_tokens(text) <= limit:
+        return text, False
+    low, high = 0, len(text)  # the longest prefix within the cap (counts only grow)
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if count_tokens(text[:mid]) <= limit else (low, mid - 1)
+    return text[:low], True
 
 
 def text_of(content: Any) -> str:

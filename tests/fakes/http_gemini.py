@@ -67,7 +67,8 @@ class GeminiWire:
         stop = config.get("stopSequences") or []
         if not isinstance(stop, list) or len(stop) > 5:
             raise BadRequest("* GenerateContentRequest.generation_config.stop_sequences: at most 5")
-        return Parsed(path_model, "".join(parts), tuple(stop), True)
+        cap = config.get("maxOutputTokens")
+        return Parsed(path_model, "".join(parts), tuple(stop), True, max_output=cap)
 
     def error(self, status: int, message: str, retry_after: float | None = None) -> bytes:
         doc: dict[str, Any] = {
@@ -103,7 +104,7 @@ class GeminiWire:
             "totalTokenCount": plan.bill.input_tokens + output_tokens,
         }
         if finish:
-            candidate["finishReason"] = "STOP"
+            candidate["finishReason"] = "MAX_TOKENS" if plan.capped else "STOP"
             if plan.bill.cached_tokens:
                 meta["cachedContentTokenCount"] = plan.bill.cached_tokens
         doc = {

@@ -63,7 +63,9 @@ class OpenAIWire:
                 raise BadRequest(f"messages[{i}].role: unknown role {role!r}")
             parts.append(f"<{role}>{text_of(m.get('content', ''))}")
         options = doc.get("stream_options") or {}
-        return Parsed(model, "".join(parts), tuple(stop), bool(options.get("include_usage")))
+        cap = doc.get("max_completion_tokens") or doc.get("max_tokens")
+        usage = bool(options.get("include_usage"))
+        return Parsed(model, "".join(parts), tuple(stop), usage, max_output=cap)
 
     def error(self, status: int, message: str, retry_after: float | None = None) -> bytes:
         kind, code = _ERROR_TYPES.get(status, ("server_error", None))
@@ -97,7 +99,7 @@ class OpenAIWire:
         return self._chunk(plan, self._choice({"content": text}), obfuscation="x" * (len(sent) % 7))
 
     def tail(self, plan: Plan, *, usage: bool) -> list[bytes]:
-        frames = [self._chunk(plan, self._choice({}, "stop"))]
+        frames = [self._chunk(plan, self._choice({}, "length" if plan.capped else "stop"))]
         if usage and plan.parsed.include_usage:
             bill = plan.bill
             frames.append(

@@ -46,6 +46,7 @@ from fakes.http_common import (
     Plan,
     RecordedRequest,
     Wire,
+    cut_at_limit,
     cut_at_stop,
 )
 from fakes.http_gemini import WIRE as GEMINI
@@ -216,9 +217,11 @@ class FakeHTTPServer:
         reply = self._again if self._again is not None else self.script.next_reply()
         self._again = reply
         text, hit = cut_at_stop(reply, parsed.stop)
+        text, capped = cut_at_limit(text, parsed.max_output)
+        hit = None if capped else hit
         bill = self.ledger.charge(context=parsed.context, output=text, received=body)
         chunks = list(self.script.chunks(text))
-        plan = Plan(parsed, text, chunks, hit, bill, f"fake-{len(self.requests)}")
+        plan = Plan(parsed, text, chunks, hit, bill, f"fake-{len(self.requests)}", capped)
         return await self._stream(wire, request, plan, fault)
 
     async def _stream(

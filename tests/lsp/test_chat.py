@@ -134,3 +134,16 @@ def test_mcp_config_gives_chat_the_servers_tools(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "mcp__time__get_current_time" in done.stdout
     assert '"timezone": "UTC"' in done.stdout or "time: get_current_time" in done.stdout
+
+
+def test_renderer_shows_daemon_notices_but_not_the_users_words() -> None:
+    out = io.StringIO()
+    render = Renderer(out, color=False)
+    render.event({"type": "user", "content": "my question"})
+    render.event({"type": "respond", "content": "half an answ"})
+    note = "The reply was cut at the output token limit (openai said 'length')."
+    render.event(
+        {"type": "user", "content": note, "payload": {"notice": True, "stopReason": "length"}}
+    )
+    render.event({"type": "end", "content": ""})
+    assert out.getvalue() == f"half an answ\n[{note}]\n\n"

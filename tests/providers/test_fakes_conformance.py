@@ -68,6 +68,22 @@ async def test_fake_reply_decodes_the_same_in_the_sdk_and_the_adapter(
     assert error is None and got == expected
 
 
+LENGTH_STOPS = {"openai": "length", "anthropic": "max_tokens", "gemini": "MAX_TOKENS"}
+
+
+@pytest.mark.parametrize("family", VENDORS)
+async def test_a_reply_cut_at_the_output_cap_is_a_length_stop_to_both(
+    family: Family, http_fake: StartFake, http_fake_provider: MakeProvider
+) -> None:
+    server = await http_fake([REPLY], chunk=3)
+    rec = await captured(server, http_fake_provider(server, family, max_output_tokens=4), family)
+    expected = sdk_view(rec)
+    assert expected.stop == LENGTH_STOPS[family] and expected.text == "§think: é "  # 4 tokens
+    assert expected.usage is not None and expected.usage.output_tokens == 4
+    got, error = await replay(rec, [rec.body])
+    assert error is None and got == expected
+
+
 FAULTS: list[tuple[str, dict[str, Any]]] = [
     ("rate_limited", {"status": 429}),
     ("error_in_stream", {"stream_error": True}),

@@ -178,3 +178,89 @@ def test_gemini_error_object_in_stream_is_mapped() -> None:
         decode_gemini_chunk(
             '{"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}'
         )
+
+
+def chat_frames(*chunks: dict[str, object]) -> bytes:
+    return b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + (
+        b"data: [DONE]\n\n"
+    )
+
+
+def choice(delta: dict[str, object], finish: str | None = None) -> dict[str, object]:
+    return {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+@pytest.mark.parametrize(
+    ("frames", "stop"),
+    [
+        (
+            chat_frames(choice({"refusal": "I can't "}), choice({"refusal": "help."}, "stop")),
+            Stop(StopReason.REFUSAL, "stop", "I can't help."),
+        ),
+        (chat_frames(choice({"content": "x"}, "length")), Stop(StopReason.LENGTH, "length")),
+        (
+            chat_frames(choice({"content": "x"}, "content_filter")),
+            Stop(StopReason.SAFETY, "content_filter"),
+        ),
+        (chat_frames(choice({}, "tool_calls")), Stop(StopReason.TOOL, "tool_calls")),
+    ],
+)
+def test_chat_finish_reasons_and_refusals_become_stops(frames: bytes, stop: Stop) -> None:
+    assert run(ChatDecoder(), frames)[2] == stop
+
+
+def test_chat_reasoning_fields_and_thinking_parts_are_never_text() -> None:
+    frames = chat_frames(
+        choice({"reasoning_content": "hidden 1", "reasoning": "hidden 2", "content": None}),
+        choice({"content": [{"type": "thinking", "thinking": [{"type": "text", "text": "no"}]}]}),
+        choice(
+            {"content": [{"type": "text", "text": "§respond: "}, {"type": "text", "text": "hi"}]}
+        ),
+        choice({}, "stop"),
+    )
+    assert run(ChatDecoder(), frames)[0] == "§respond: hi"
+
+
+def anthropic_ending(stop_reason: str) -> bytes:
+    head = b"".join(ANTHROPIC.split(b"\n\n")[i] + b"\n\n" for i in range(2))
+    delta = {"type": "message_delta", "delta": {"stop_reason": stop_reason}, "usage": {}}
+    return (
+        head
+        + b"event: message_delta\ndata: "
+        + json.dumps(delta).encode()
+        + b'\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("vendor_reason", "reason"),
+    [
+        ("max_tokens", StopReason.LENGTH),
+        ("model_context_window_exceeded", StopReason.LENGTH),
+        ("refusal", StopReason.REFUSAL),
+        ("pause_turn", StopReason.TOOL),
+        ("end_turn", StopReason.END),
+        ("a_future_reason", StopReason.END),
+    ],
+)
+def test_anthropic_stop_reasons_are_mapped(vendor_reason: str, reason: StopReason) -> None:
+    assert run(AnthropicDecoder(), anthropic_ending(vendor_reason))[2] == Stop(
+        reason, vendor_reason
+    )
+
+
+@pytest.mark.parametrize(
+    ("vendor_reason", "reason"),
+    [
+        ("MAX_TOKENS", StopReason.LENGTH),
+        ("SAFETY", StopReason.SAFETY),
+        ("RECITATION", StopReason.SAFETY),
+        ("PROHIBITED_CONTENT", StopReason.SAFETY),
+        ("MALFORMED_FUNCTION_CALL", StopReason.ERROR),
+        ("STOP", StopReason.END),
+    ],
+)
+def test_gemini_finish_reasons_are_mapped(vendor_reason: str, reason: StopReason) -> None:
+    frame = {"candidates": [{"content": {"parts": [{"text": "x"}]}, "finishReason": vendor_reason}]}
+    data = b"data: " + json.dumps(frame).encode() + b"\r\n\r\n"
+    assert run(GeminiDecoder(), data)[2] == Stop(reason, vendor_reason)

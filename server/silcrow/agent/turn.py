@@ -26,7 +26,8 @@ Algorithm (the same for replay, resume and auto):
    the session is closed and the cycle stands: its calls run, and the next
    cycle reopens a session from the store.
 4. A reply that did not end normally (``Stop`` other than ``end``: length,
-   refusal, safety, ...) stores a notice for the user (``stopnotice``).
+   refusal, safety, ...) before ``§end``/``§execute`` stores a notice for
+   the user (``stopnotice``); after them only the metric records it.
    Store a ``metric`` event (provider usage, bytes sent, timings, the stop
    reason; ``usage_complete: false`` when the drain hit a bound).
 5. ``§execute``: run the pending calls one by one, storing each ``result``
@@ -242,7 +243,8 @@ class TurnRunner:
                 except ProviderError as exc:  # the reply is stored whole; reopen next cycle
                     log.info("live session lost after a complete reply: %s", exc)
                     await self.warm.close()
-        notice = stop_notice(stop, self.provider.name) if stop is not None else None
+        # After §end/§execute the shown reply is whole: how the tail ended is only logged.
+        notice = None if stop is None or stopped_early else stop_notice(stop, self.provider.name)
         if stop is not None and notice is not None:
             note: dict[str, Any] = {"notice": True, "stopReason": stop.reason.value}
             for ev in await self._put(spec.event("user", notice, note)):

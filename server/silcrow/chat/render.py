@@ -4,7 +4,10 @@ Algorithm:
 1. ``Renderer.event(ev)`` writes one event as it streams: think dimmed,
    respond as plain text, tool calls and their outcomes on their own lines,
    errors and cancellations in red; a change of kind starts a new line, and
-   ``end``, ``error`` and ``cancelled`` close the turn's line.
+   ``end``, ``error`` and ``cancelled`` close the turn's line. A ``user``
+   event marked ``payload.notice`` (the daemon telling the model and the
+   user something, e.g. that a reply was cut at the output limit) is shown
+   as a notice; the user's own words are not echoed.
 2. Text from the daemon (model replies, tool arguments and outcomes, titles,
    errors) goes through ``visible.terminal_safe`` first: ESC, CR, BEL and
    other control or invisible characters are printed escaped (``\\x1b``),
@@ -61,6 +64,8 @@ class Renderer:
             self.out.write(
                 f"{mark} {terminal_safe(str(payload.get('outcome', '')), keep_newlines=False)}"
             )
+        elif kind == "user" and payload.get("notice"):
+            self.notice(content)
         elif kind in ("error", "cancelled"):
             self._switch(str(kind))
             self.out.write(self._style(RED, content or str(kind)))

@@ -57,7 +57,8 @@ def parse_error_body(body: bytes) -> tuple[str, str]:
     err = doc.get("error") if isinstance(doc, dict) else None
     if not isinstance(err, dict):
         return "", text[:500]
-    kind = err.get("type") or err.get("status") or err.get("code") or ""
+    code = err.get("code") if isinstance(err.get("code"), str) else ""  # not a repeated status
+    kind = err.get("type") or err.get("status") or code
     return str(kind), str(err.get("message", "")) or text[:500]
 
 

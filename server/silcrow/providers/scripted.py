@@ -21,7 +21,8 @@ Algorithm:
    what arrived for this response.
 3. ``FakeProvider.stream(messages, stop=...)`` records the messages, takes the
    next reply, cuts it before the first stop sequence (as vendors do) and
-   yields it in chunks, then one ``Usage`` from the ledger.
+   yields it in chunks, then a normal ``Stop`` and one ``Usage`` from the
+   ledger.
 4. ``FakeProvider.open(messages)`` returns a ``FakeLiveSession``: ``send(text)``
    streams the next reply in full (live APIs have no stop sequence), so the
    consumer stops reading and calls ``truncate(kept)``, which replaces the
@@ -44,7 +45,15 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from silcrow.protocol.messages import Message
-from silcrow.providers.base import Capabilities, SessionLost, StreamItem, TextDelta, Usage
+from silcrow.providers.base import (
+    Capabilities,
+    SessionLost,
+    Stop,
+    StopReason,
+    StreamItem,
+    TextDelta,
+    Usage,
+)
 from silcrow.providers.config import ProviderConfig
 from silcrow.providers.errors import ConfigError
 
@@ -214,6 +223,7 @@ class FakeProvider:
         async for delta in self._emit(reply):
             yield delta
         bill = self.ledger.charge(context=context, output=reply, received=context)
+        yield Stop(StopReason.END, "stop")
         yield Usage(
             input_tokens=bill.input_tokens,
             cached_tokens=bill.cached_tokens,
