@@ -14,11 +14,10 @@ vendor table are used.
    much of what was sent, and could be cached, comes back unchanged; an
    append-only body keeps all but its closing bytes). Reported per cycle,
    with the minimum; the target (>= 95% per cycle, Anthropic and OpenAI) is
-   read on ``kept``. Bodies are JSON with sorted keys, so a field sorted
-   after ``messages``/``contents`` (Anthropic's and Gemini's ``system``) and
-   a cache breakpoint that moves to the newest block end the shared prefix
-   early; vendors cache the rendered prompt, not JSON bytes, so this is the
-   strict reading.
+   read on ``kept``. Vendors cache the rendered prompt, not JSON bytes, so
+   this is the strict reading: a body that is not append-only (a setting
+   written after the conversation, a cache breakpoint written into the
+   newest block) fails it even where the vendor's cache would still hit.
 2. Cost: each response's bill from the fake's ledger (whole context as
    input, the prefix the same conversation sent before as cached, Anthropic's
    uncached part as a cache write since its breakpoint is on the last block)

@@ -69,7 +69,8 @@ class AnthropicWire:
             raise BadRequest("stream: this server only serves stream: true")
         system = doc.get("system", "")
         parts = [f"<system>{text_of(system)}"] if system else []
-        breakpoints = _count_breakpoints(system)
+        # The top-level cache_control marks the last cacheable block: one more breakpoint.
+        breakpoints = _count_breakpoints(system) + (1 if doc.get("cache_control") else 0)
         for i, m in enumerate(messages):
             role = need(m, "role", str, f"messages.{i}.")
             if role not in ("user", "assistant"):

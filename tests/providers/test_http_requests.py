@@ -63,14 +63,14 @@ def test_alternating_turns_split_system_merge_neighbours_and_drop_empty() -> Non
     ]
 
 
-@pytest.mark.parametrize(
-    "build",
-    [
-        lambda m: chat_request(cfg("openai"), m, ["§execute"], send_stop=True),
-        lambda m: messages_request(cfg("anthropic"), m, ["§execute"]),
-        lambda m: gemini_request(cfg("gemini"), m, ["§execute"]),
-    ],
-)
+BUILDERS = [
+    lambda m: chat_request(cfg("openai"), m, ["§execute"], send_stop=True),
+    lambda m: messages_request(cfg("anthropic"), m, ["§execute"]),
+    lambda m: gemini_request(cfg("gemini"), m, ["§execute"]),
+]
+
+
+@pytest.mark.parametrize("build", BUILDERS)
 def test_same_messages_give_the_same_canonical_bytes(build) -> None:  # type: ignore[no-untyped-def]
     first = build(list(HISTORY)).body
     assert build([Message(m.role, m.content) for m in HISTORY]).body == first
@@ -87,15 +87,21 @@ def test_anthropic_request_shape_system_blocks_and_two_cache_breakpoints() -> No
     assert body["stop_sequences"] == ["§execute"]
     assert [b["text"] for b in body["system"]] == ["You are terse.", "Tools: read."]
     assert {m["role"] for m in body["messages"]} == {"user", "assistant"}
+    # Two breakpoints: the last system block, and the top-level one that marks the
+    # last block of the conversation without writing into it.
     marked = [b for m in body["messages"] for b in m["content"] if "cache_control" in b]
     marked += [b for b in body["system"] if "cache_control" in b]
-    assert len(marked) == 2
+    assert marked == [body["system"][-1]]
     assert body["system"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert body["messages"][-1]["content"][-1] == {
-        "type": "text",
-        "text": "late note",
-        "cache_control": {"type": "ephemeral"},
-    }
+    assert body["cache_control"] == {"type": "ephemeral"}
+    assert body["messages"][-1]["content"][-1] == {"type": "text", "text": "late note"}
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+def test_a_longer_conversation_extends_the_previous_body(build) -> None:  # type: ignore[no-untyped-def]
+    before = build(list(HISTORY)).body
+    after = build([*HISTORY, Message("assistant", "an answer"), Message("user", "more")]).body
+    assert after.startswith(before[:-3])  # all but the closing brackets of the conversation
 
 
 def test_gemini_request_shape() -> None:

@@ -4,9 +4,11 @@ Algorithm:
 1. ``messages_request`` puts the leading system messages in the top-level
    ``system`` blocks (never a system role in ``messages``), merges same-role
    neighbours into one message of several text blocks, and marks two prompt
-   cache breakpoints (``cache_control: ephemeral``): the last system block
-   and the last block of the last message, so the next cycle's request reads
-   everything before it from the cache. Deterministic JSON.
+   cache breakpoints (``cache_control: ephemeral``): the last system block,
+   and the top-level ``cache_control`` that marks the last cacheable block
+   for us, so the next cycle's request reads everything before it from the
+   cache while its bytes still extend the previous request's (a breakpoint
+   written into the newest block would move each cycle). Deterministic JSON.
 2. ``AnthropicDecoder.feed`` takes one named SSE event: ``content_block_delta``
    text deltas become ``TextDelta``; ``message_start`` and ``message_delta``
    usage is cumulative, so fields are overwritten (never summed) and a
@@ -87,9 +89,9 @@ def messages_request(
         "model": cfg.model,
         "max_tokens": cfg.max_output_tokens,
         "stream": True,
+        "cache_control": dict(_EPHEMERAL),
         "messages": [
-            {"role": turn.role, "content": _blocks(turn.texts, cache_last=i == len(turns) - 1)}
-            for i, turn in enumerate(turns)
+            {"role": turn.role, "content": _blocks(turn.texts, cache_last=False)} for turn in turns
         ],
     }
     if system:

@@ -84,9 +84,21 @@ class StreamDecoder(Protocol):
         """Called at EOF; raises ``ProviderError`` if the stream was cut short."""
 
 
+# The conversation grows at its end, so it goes last: each request then starts
+# with the whole previous request but its closing brackets (prompt caches match
+# exact prefixes; ``scripts/bench_cost.py`` measures the share).
+GROWING = ("messages", "contents")
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def json_body(doc: dict[str, Any]) -> bytes:
-    """Deterministic JSON (sorted keys, no spaces) so equal contexts give equal bytes."""
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    """Deterministic JSON (sorted keys, no spaces; the conversation last) so equal
+    contexts give equal bytes and a longer conversation extends the previous body."""
+    keys = sorted(doc, key=lambda k: (k in GROWING, k))
+    return ("{" + ",".join(f"{_compact(k)}:{_compact(doc[k])}" for k in keys) + "}").encode()
 
 
 def parse_frame(vendor: str, data: str) -> Any:
