@@ -125,10 +125,17 @@ class TurnRegistry:
     ) -> str:
         """``workspace/executeCommand``: the turn runs on; its conversation id at once."""
         entry = await self.begin(params)
-        task = asyncio.ensure_future(self._run(entry, default_chunks))
+        task = asyncio.ensure_future(self._run_after_answer(entry, default_chunks))
         self._detached.add(task)
         task.add_done_callback(self._detached_done)
         return entry.conversation_id
+
+    async def _run_after_answer(
+        self, entry: RunningPrompt, default_chunks: Callable[[WorkspaceSession], bool]
+    ) -> PromptResult:
+        # The first prompt imports the agent on the loop: let the command's answer go out first.
+        await asyncio.sleep(0)
+        return await self._run(entry, default_chunks)
 
     def _detached_done(self, task: asyncio.Task[PromptResult]) -> None:
         self._detached.discard(task)
