@@ -2,8 +2,8 @@
 
 The turn itself (its task, cancellation, every stored event) belongs to the
 agent (``silcrow.agent.handle.TurnHandle``); this module only routes
-requests to it. ``silcrow/prompt`` and the code-action commands both come
-through ``TurnRegistry.run``.
+requests to it. ``silcrow/prompt`` (``TurnRegistry.run``) and the
+code-action commands (``TurnRegistry.start``) both come through ``begin``.
 
 Algorithm:
 1. ``begin(params)`` waits out a settings refresh that started before it,
@@ -164,6 +164,8 @@ class TurnRegistry:
                 "or list them with silcrow/conversations",
                 data={"conversationId": cid},
             )
+        if cid in self.running:  # again: another prompt may have registered it meanwhile
+            raise busy_error(cid)
         entry = RunningPrompt(cid, session, params)
         self.running[cid] = entry
         session.busy()

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 from silcrow.providers.vendors import AUTO, FAKE, keyed_vendor
 
@@ -61,9 +61,13 @@ class ProviderChoice:
 
     name: str
     demo: bool = False
-    script: FakeScriptJson | None = None
+    script: FakeScriptJson | None = None  # the scripted provider's replies (the demo's or a test's)
     hint: str = ""  # for the demo: how to configure a real model, in the client's terms
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def extra(self) -> dict[str, FakeScriptJson]:
+        """``make_provider(..., extra=)``: where the scripted provider finds its script."""
+        return {"fake_script": self.script} if self.script is not None else {}
 
 
 def client_kind(client: str | None) -> ClientKind:
@@ -174,9 +178,7 @@ def demo_script(root: Path | None, client: str | None = None) -> FakeScriptJson:
 
 def _demo(root: Path | None, client: str | None) -> ProviderChoice:
     script = demo_script(root, client)
-    return ProviderChoice(
-        FAKE, demo=True, script=script, hint=configure_hint(client), extra={"fake_script": script}
-    )
+    return ProviderChoice(FAKE, demo=True, script=script, hint=configure_hint(client))
 
 
 def choose_provider(
@@ -204,5 +206,5 @@ def choose_provider(
     if chosen == FAKE:
         if script is None:
             return _demo(root, client)
-        return ProviderChoice(FAKE, script=script, extra={"fake_script": dict(script)})
+        return ProviderChoice(FAKE, script=script)
     return ProviderChoice(chosen)
