@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypedDict
 
-from silcrow.providers.vendors import AUTO, FAKE, keyed_vendor
+from silcrow.providers.vendors import AUTO, FAKE, VENDORS, keyed_vendor
 
 DEMO_FILES = ("README.md", "pyproject.toml", "package.json", "setup.py")
 DEMO_LABEL = "OFFLINE DEMO"
 CHAT_CLIENT = "silcrow-chat"  # the clientInfo.name of ``silcrow chat``
 ACP_CLIENT = "acp"  # what ``silcrow acp`` passes when its client gave no name
 KEY_VARS = "OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY"
+EXAMPLE_MODEL = VENDORS["openai"].model  # the vendor table's default, named in the hints
 ClientKind = Literal["vscode", "neovim", "chat", "acp", "lsp"]
 
 
@@ -110,12 +111,12 @@ def configure_hint(client: str | None) -> str:
         case "neovim":
             return (
                 'To use a real model, call require("silcrow").setup({ provider = "openai", '
-                f'model = "gpt-5-mini" }}) and set {KEY_VARS} before starting Neovim.'
+                f'model = "{EXAMPLE_MODEL}" }}) and set {KEY_VARS} before starting Neovim.'
             )
         case "chat":
             return (
                 f"To use a real model, set {KEY_VARS} and run again, e.g. "
-                "`silcrow chat --provider openai --model gpt-5-mini` (or `--provider ollama` "
+                f"`silcrow chat --provider openai --model {EXAMPLE_MODEL}` (or `--provider ollama` "
                 "for a local OpenAI-compatible server)."
             )
         case "acp":
@@ -126,7 +127,7 @@ def configure_hint(client: str | None) -> str:
         case "lsp":
             return (
                 'To use a real model, send initializationOptions {"provider": "openai", '
-                f'"model": "gpt-5-mini"}} from your LSP client, or set {KEY_VARS} '
+                f'"model": "{EXAMPLE_MODEL}"}} from your LSP client, or set {KEY_VARS} '
                 "(or SILCROW_PROVIDER) in the environment the editor starts `silcrow serve` with."
             )
 
