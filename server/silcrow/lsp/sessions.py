@@ -10,7 +10,10 @@ Algorithm:
    user data dir).
 2. ``WorkspaceSession.agent()`` builds the folder's ``Agent`` on first use
    (importing agent, providers and tools only then, so ``initialize`` stays
-   fast) with an ``EditorWorkspace``, the folder's permission policy, the
+   fast) on the provider ``provider_choice`` names (the rule every
+   front-end shares, ``silcrow.providers.demo.choose_provider``: the
+   configured provider, else the OFFLINE DEMO, worded for the client
+   ``clientInfo.name`` names), with an ``EditorWorkspace``, the folder's permission policy, the
    editor's permission prompt and stale-file notices. Shell commands run in
    the bubblewrap sandbox (network per the ``network`` permission, extra
    variables per ``shellEnv``); ``sandbox_status()`` probes for it once per
@@ -38,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +56,7 @@ from silcrow.providers.vendors import scripted
 if TYPE_CHECKING:
     from silcrow.agent import Agent
     from silcrow.providers.base import Provider
+    from silcrow.providers.demo import FakeScriptJson, ProviderChoice
     from silcrow.store import EventStore
     from silcrow.tools.sandbox import SandboxStatus
 
@@ -72,24 +77,37 @@ NO_WORKSPACE_MESSAGE = (
 )
 
 
-def build_provider(settings: Settings) -> Provider:
-    """The provider the settings name; raises ``ProviderError`` (e.g. a missing key).
+def provider_choice(settings: Settings, root: Path, client: str | None) -> ProviderChoice:
+    """What the folder's agent runs: ``silcrow.providers.demo.choose_provider`` decides.
 
-    ``fakeScript`` reaches the scripted fake (``provider: "fake"``) through
-    ``extra["fake_script"]``; the vendor table decides what reads it.
+    The same rule as every front-end: the configured provider, else the
+    offline demo; ``fakeScript`` is the scripted fake's replies (tests).
     """
-    from silcrow.providers.registry import make_provider
+    from silcrow.providers.demo import choose_provider
 
     fake = settings.fake_script
-    extra: dict[str, object] = {"responses_store": settings.responses_store}
-    if fake:
-        extra["fake_script"] = {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}
+    script: FakeScriptJson | None = (
+        {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}
+        if fake is not None
+        else None
+    )
+    return choose_provider(
+        settings.provider, script=script, env=os.environ, root=root, client=client
+    )
+
+
+def build_provider(settings: Settings, choice: ProviderChoice) -> Provider:
+    """The chosen provider; raises ``ProviderError`` (e.g. a missing key)."""
+    from silcrow.providers.registry import make_provider
+
+    if choice.demo:
+        return make_provider(choice.name, extra=choice.extra)
     return make_provider(
-        settings.provider,
+        choice.name,
         model=settings.model or None,
         api_key_env=settings.api_key_env or None,
         base_url=settings.base_url or None,
-        extra=extra,
+        extra={**choice.extra, "responses_store": settings.responses_store},
     )
 
 
@@ -137,6 +155,8 @@ class WorkspaceSession:
         from silcrow.tools.registry import default_tools
 
         settings = self.settings
+        client = self.manager.editor.client_name
+        choice = await asyncio.to_thread(provider_choice, settings, self.root, client)
         store = await self.manager.store()
         workspace = self.workspace()
         sandbox = (await self.manager.sandbox_status()).sandbox
@@ -152,7 +172,8 @@ class WorkspaceSession:
         tools = default_tools(workspace, store=store)
         tools += custom_tools(settings.tools, {t.name for t in tools}, self.manager.editor.show)
         return Agent(
-            lambda: build_provider(settings),  # built by the agent: a failure is that turn's error
+            # built by the agent: a failure is that turn's error
+            lambda: build_provider(settings, choice),
             mode=self.settings.mode,
             storage=store,
             tools=tools,
@@ -164,7 +185,7 @@ class WorkspaceSession:
             notices=workspace.notices,
             workspace_id=self.uri,
             # the scripted fake cannot answer profile requests; they would eat its replies
-            profile=not scripted(self.settings.provider),
+            profile=not scripted(choice.name),
         )
 
     def workspace(self) -> EditorWorkspace:
@@ -338,6 +359,10 @@ class SessionManager:
             f"no workspace folder defines an MCP server named {name!r}; "
             "list them with silcrow/mcpServers"
         )
+
+    async def known(self, conversation_id: str) -> bool:
+        """Whether the store holds the conversation (ids come from the daemon only)."""
+        return await (await self.store()).get_conversation(conversation_id) is not None
 
     # -- shared resources -------------------------------------------------------
     async def store(self) -> EventStore:
