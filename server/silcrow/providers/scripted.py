@@ -298,11 +298,11 @@ class FakeLiveSession:
             )
             if provider.usage:  # the demo bills nothing
                 self._owed += Usage(
-                input_tokens=bill.input_tokens,
-                cached_tokens=bill.cached_tokens,
-                output_tokens=bill.output_tokens,
-                sent_bytes=bill.received_bytes,
-            )
+                    input_tokens=bill.input_tokens,
+                    cached_tokens=bill.cached_tokens,
+                    output_tokens=bill.output_tokens,
+                    sent_bytes=bill.received_bytes,
+                )
         self.history.append(Message("assistant", reply))
         if provider.usage:
             yield await self.settle()
