@@ -1,4 +1,4 @@
-"""The ``silcrow`` console script: ``silcrow serve [--tcp HOST:PORT]`` and ``silcrow chat``.
+"""The ``silcrow`` console script: ``silcrow serve [--tcp HOST:PORT]``, ``silcrow chat``, ``silcrow acp``.
 
 ``--tcp`` takes a loopback address only (``127.0.0.1``, ``::1``,
 ``localhost``); anything else is refused before the daemon starts. The
@@ -56,6 +56,10 @@ def parser() -> argparse.ArgumentParser:
         "--workspace", default=".", help="workspace folder (default: current directory)"
     )
     chat.add_argument("--yes", action="store_true", help="allow every tool without asking")
+    sub.add_parser(
+        "acp",
+        help="run as an Agent Client Protocol agent on stdio (Zed, JetBrains, Neovim, Emacs)",
+    )
     return root
 
 
@@ -84,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
     if args.command == "serve":
         code = serve(args.tcp)
+    elif args.command == "acp":
+        from silcrow.acp import run_acp
+
+        code = run_acp()
     else:
         from silcrow.chat import run_chat
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,36 +123,29 @@ class WorkspaceSession:
         return self._agent
 
     async def _build(self) -> Agent:
-        from silcrow.agent import Agent
-        from silcrow.tools.policy import PermissionPolicy
-        from silcrow.tools.registry import default_tools
+        from silcrow.agent.workspace_agent import AgentOptions, workspace_agent
 
         settings = self.settings
         store = await self.manager.store()
         workspace = self.workspace()
-        sandbox = (await self.manager.sandbox_status()).sandbox
-        network = self.settings.permissions.network == "allow"
-        workspace.sandbox = replace(sandbox, network=network) if sandbox is not None else None
-        workspace.shell_env = tuple(self.settings.shell_env)
-        # Unsandboxed, "allow always" on a command prefix would cover what it cannot see.
-        permissions = PermissionPolicy.from_settings(
-            self.settings.permissions.as_dict(),
-            root=self.root,
-            prefix_approvals=sandbox is not None,
+        options = AgentOptions(
+            permissions=settings.permissions.as_dict(),
+            sandbox=(await self.manager.sandbox_status()).sandbox,
+            network=settings.permissions.network == "allow",
+            shell_env=tuple(settings.shell_env),
+            mode=settings.mode,
+            max_iterations=settings.max_iterations,
+            # the scripted fake cannot answer profile requests; they would eat its replies
+            profile=not scripted(settings.provider),
         )
-        return Agent(
+        return workspace_agent(
             lambda: build_provider(settings),  # built by the agent: a failure is that turn's error
-            mode=self.settings.mode,
-            storage=store,
-            tools=default_tools(workspace, store=store),
-            workspace=workspace,
-            max_iterations=self.settings.max_iterations,
-            permissions=permissions,
+            workspace,
+            options,
+            store=store,
             ask=self.manager.editor.ask,
             notices=workspace.notices,
             workspace_id=self.uri,
-            # the scripted fake cannot answer profile requests; they would eat its replies
-            profile=not scripted(self.settings.provider),
         )
 
     def workspace(self) -> EditorWorkspace:
@@ -313,10 +306,9 @@ class SessionManager:
 
                 self._sandbox = await asyncio.to_thread(probe)
                 if self._sandbox.sandbox is None:
-                    message = (
-                        f"Silcrow: shell commands run without a sandbox: {self._sandbox.reason}. "
-                        'Every shell command will be asked; "allow always" does not apply to them.'
-                    )
+                    from silcrow.agent.workspace_agent import unsandboxed_notice
+
+                    message = unsandboxed_notice(self._sandbox.reason)
                     log.warning("%s", message)
                     self.editor.show(message)
         return self._sandbox
