@@ -53,7 +53,7 @@ from acp.schema import (
 from silcrow.acp.clientfs import ClientAbilities
 from silcrow.acp.content import PromptBlock
 from silcrow.acp.mcpconfig import AcpServer, McpConfigError, mcp_config
-from silcrow.acp.provider import ProviderChoice
+from silcrow.acp.provider import AcpProviders
 from silcrow.acp.session import AcpSession
 
 if TYPE_CHECKING:
@@ -66,10 +66,10 @@ AGENT_INFO = Implementation(name="silcrow", title="Silcrow", version="0.1.0")
 
 
 class SilcrowAcpAgent:
-    def __init__(self, choice: ProviderChoice | None = None) -> None:
+    def __init__(self, providers: AcpProviders | None = None) -> None:
         self.client: Client | None = None
         self.abilities = ClientAbilities()
-        self.choice = choice or ProviderChoice.from_environment()
+        self.providers = providers or AcpProviders()
         self.sessions: dict[str, AcpSession] = {}
         self._store: EventStore | None = None
         self._sandbox: SandboxStatus | None = None
@@ -188,15 +188,13 @@ class SilcrowAcpAgent:
             self.client,
             self.abilities,
             store=await self._shared_store(),
-            provider=self.choice.factory(root),
+            provider=self.providers.factory(root),
             sandbox=await self._shared_sandbox(),
             mcp=mcp,
-            profile=self.choice.learns,
+            profile=self.providers.learns(root),
         )
         if self._notice is not None:
             session.notice, self._notice = self._notice, None
-        elif self.choice.banner and not self.sessions:
-            session.notice = self.choice.banner
         self.sessions[session_id] = session
         return session
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ from silcrow.providers.vendors import scripted
 if TYPE_CHECKING:
     from silcrow.agent import Agent
     from silcrow.providers.base import Provider
+    from silcrow.providers.demo import FakeScriptJson, ProviderChoice
     from silcrow.store import EventStore
     from silcrow.tools.sandbox import SandboxStatus
 
@@ -65,26 +67,37 @@ NO_WORKSPACE_MESSAGE = (
 )
 
 
-def build_provider(settings: Settings) -> Provider:
-    """The provider the settings name; raises ``ProviderError`` (e.g. a missing key).
+def provider_choice(settings: Settings, root: Path, client: str | None) -> ProviderChoice:
+    """What the folder's agent runs: ``silcrow.providers.demo.choose_provider`` decides.
 
-    ``fakeScript`` reaches the scripted fake (``provider: "fake"``) through
-    ``extra["fake_script"]``; the vendor table decides what reads it.
+    The same rule as every front-end: the configured provider, else the
+    offline demo; ``fakeScript`` is the scripted fake's replies (tests).
     """
-    from silcrow.providers.registry import make_provider
+    from silcrow.providers.demo import choose_provider
 
     fake = settings.fake_script
-    extra = (
-        {"fake_script": {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}}
-        if fake
-        else {}
+    script: FakeScriptJson | None = (
+        {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}
+        if fake is not None
+        else None
     )
+    return choose_provider(
+        settings.provider, script=script, env=os.environ, root=root, client=client
+    )
+
+
+def build_provider(settings: Settings, choice: ProviderChoice) -> Provider:
+    """The chosen provider; raises ``ProviderError`` (e.g. a missing key)."""
+    from silcrow.providers.registry import make_provider
+
+    if choice.demo:
+        return make_provider(choice.name, extra=choice.extra)
     return make_provider(
-        settings.provider,
+        choice.name,
         model=settings.model or None,
         api_key_env=settings.api_key_env or None,
         base_url=settings.base_url or None,
-        extra=extra,
+        extra=choice.extra,
     )
 
 
@@ -126,6 +139,8 @@ class WorkspaceSession:
         from silcrow.agent.workspace_agent import AgentOptions, workspace_agent
 
         settings = self.settings
+        client = self.manager.editor.client_name
+        choice = await asyncio.to_thread(provider_choice, settings, self.root, client)
         store = await self.manager.store()
         workspace = self.workspace()
         options = AgentOptions(
@@ -136,10 +151,11 @@ class WorkspaceSession:
             mode=settings.mode,
             max_iterations=settings.max_iterations,
             # the scripted fake cannot answer profile requests; they would eat its replies
-            profile=not scripted(settings.provider),
+            profile=not scripted(choice.name),
         )
         return workspace_agent(
-            lambda: build_provider(settings),  # built by the agent: a failure is that turn's error
+            # built by the agent: a failure is that turn's error
+            lambda: build_provider(settings, choice),
             workspace,
             options,
             store=store,

@@ -55,7 +55,7 @@ class Permissions:
 
 @dataclass(frozen=True, slots=True)
 class FakeScript:
-    """Replies for the scripted fake provider: tests, and the offline demo of ``silcrow chat``."""
+    """Replies for the scripted fake provider (tests); without them ``fake`` is the offline demo."""
 
     replies: list[str] = field(default_factory=list)
     chunk: int = 4
@@ -238,25 +238,24 @@ def parse_settings(raw: Any) -> tuple[Settings, list[SettingIssue]]:
     issues: list[SettingIssue] = []
     values = _structure_fields(Settings, _unwrap(raw), "silcrow", issues)
     settings = Settings(**values)
-    if settings.fake_script is None and scripted(settings.provider):
+    forced = scripted(os.environ.get("SILCROW_PROVIDER", "").strip())  # the test switch wins
+    if settings.fake_script is None and (forced or scripted(settings.provider)):
         settings = replace(settings, fake_script=fake_script_from_env(issues))
     return settings, issues
 
 
 def fake_script_from_env(issues: list[SettingIssue]) -> FakeScript | None:
     """TEST ONLY: ``SILCROW_FAKE_SCRIPT`` as JSON, or ``@path`` to a JSON file."""
-    text = os.environ.get(FAKE_SCRIPT_ENV, "").strip()
-    if not text:
-        return None
+    from silcrow.providers.demo import script_from_env
+    from silcrow.providers.errors import ConfigError
+
     try:
-        if text.startswith("@"):
-            with open(text[1:], encoding="utf-8") as fh:
-                text = fh.read()
-        value = json.loads(text)
-    except (OSError, ValueError) as exc:
-        issues.append(SettingIssue(FAKE_SCRIPT_ENV, text[:80], f"use JSON or @file ({exc})"))
+        value = script_from_env(os.environ)
+    except ConfigError as exc:
+        text = os.environ.get(FAKE_SCRIPT_ENV, "")
+        issues.append(SettingIssue(FAKE_SCRIPT_ENV, text[:80], str(exc)))
         return None
-    return _fake_script(value, FAKE_SCRIPT_ENV, issues)
+    return None if value is None else _fake_script(value, FAKE_SCRIPT_ENV, issues)
 
 
 def folder_layer(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
