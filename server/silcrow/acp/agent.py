@@ -10,7 +10,8 @@ Algorithm:
    (``fs.readTextFile``, ``fs.writeTextFile``, ``terminal``) for every
    session of the connection.
 2. ``session/new {cwd, mcpServers}`` checks ``cwd`` (an absolute path to a
-   folder), converts ``mcpServers`` (``mcpconfig``) and makes an
+   folder), converts ``mcpServers`` (``mcpconfig``; the session's agent
+   starts and stops them through ``silcrow.mcp``) and makes an
    ``AcpSession`` whose id is a new conversation id. The store (``SILCROW_DB``
    or the user data dir) and the sandbox probe are opened once, on first use.
 3. ``session/load {sessionId, cwd}`` finds the conversation in the store
@@ -101,7 +102,7 @@ class SilcrowAcpAgent:
                 prompt_capabilities=PromptCapabilities(
                     image=False, audio=False, embedded_context=True
                 ),
-                mcp_capabilities=McpCapabilities(http=True, sse=True),
+                mcp_capabilities=McpCapabilities(http=True, sse=False),
                 session_capabilities=SessionCapabilities(list=SessionListCapabilities()),
             ),
             auth_methods=[],

@@ -1,43 +1,30 @@
 """ACP's ``mcpServers`` list as the common MCP configuration shape.
 
 ACP sends MCP servers as a list: stdio ``{name, command, args, env: [{name,
-value}]}`` and http/sse ``{type, name, url, headers: [{name, value}]}``.
-Silcrow's settings (and ``.mcp.json`` files) use a dict keyed by server
-name: ``{"name": {"command", "args", "env", "cwd"}}`` for stdio and
-``{"name": {"url", "headers"}}`` (plus ``"type": "sse"`` for SSE) for HTTP.
-``mcp_config(servers, cwd)`` converts one into the other; stdio servers
-start in the session's ``cwd``. Two servers with the same name are an error
-naming it (a dict cannot keep both), as is an ACP-transport server
-(``type: "acp"``), which Silcrow does not speak.
+value}]}`` and http ``{type: "http", name, url, headers: [{name, value}]}``.
+Silcrow's MCP package (``silcrow.mcp``) takes the common dict keyed by
+server name: ``{"name": {"command", "args", "env", "cwd"}}`` for stdio and
+``{"name": {"url", "headers"}}`` for streamable HTTP.
+
+``mcp_config(servers, cwd)`` converts one into the other (stdio servers
+start in the session's ``cwd``) and checks the result with
+``silcrow.mcp.parse_servers``, so a bad entry is refused at ``session/new``
+with the MCP package's own message. Also refused, each with what to do
+instead: two servers with one name (a dict cannot keep both), SSE servers
+(Silcrow's MCP client speaks stdio and streamable HTTP; the agent does not
+advertise ``mcpCapabilities.sse``) and ACP-transport servers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
 
 from acp.schema import AcpMcpServer, HttpMcpServer, McpServerStdio, SseMcpServer
 
+from silcrow.mcp import parse_servers
+
 AcpServer = HttpMcpServer | SseMcpServer | AcpMcpServer | McpServerStdio
-
-
-class StdioServer(TypedDict):
-    command: str
-    args: list[str]
-    env: dict[str, str]
-    cwd: str
-
-
-class _RemoteBase(TypedDict):
-    url: str
-    headers: dict[str, str]
-
-
-class RemoteServer(_RemoteBase, total=False):
-    type: str
-
-
-McpConfig = dict[str, StdioServer | RemoteServer]
+McpConfig = dict[str, dict[str, object]]
 
 
 class McpConfigError(ValueError):
@@ -53,22 +40,23 @@ def mcp_config(servers: Sequence[AcpServer] | None, cwd: str) -> McpConfig:
             )
         match server:
             case McpServerStdio():
-                out[server.name] = StdioServer(
-                    command=server.command,
-                    args=list(server.args),
-                    env={item.name: item.value for item in server.env},
-                    cwd=cwd,
-                )
-            case HttpMcpServer() | SseMcpServer():
-                remote = RemoteServer(
-                    url=server.url, headers={h.name: h.value for h in server.headers}
-                )
-                if isinstance(server, SseMcpServer):
-                    remote["type"] = "sse"
-                out[server.name] = remote
-            case AcpMcpServer():
+                out[server.name] = {
+                    "command": server.command,
+                    "args": list(server.args),
+                    "env": {item.name: item.value for item in server.env},
+                    "cwd": cwd,
+                }
+            case HttpMcpServer():
+                out[server.name] = {
+                    "url": server.url,
+                    "headers": {h.name: h.value for h in server.headers},
+                }
+            case SseMcpServer() | AcpMcpServer():
                 raise McpConfigError(
-                    f"MCP server {server.name!r} uses the ACP transport, which Silcrow does "
-                    "not support; give it as a stdio or http server"
+                    f"MCP server {server.name!r} uses the {server.type} transport, which "
+                    "Silcrow does not support; give it as a stdio or http server"
                 )
+    _, issues = parse_servers(out)
+    if issues:
+        raise McpConfigError("; ".join(issue.message("mcpServers") for issue in issues))
     return out

@@ -5,8 +5,8 @@ outlives the process: ``session/load`` after a restart finds it there.
 
 Algorithm:
 1. ``AcpSession`` builds the session's agent with the shared
-   ``workspace_agent`` (the same policy, tools and sandbox as the daemon)
-   on a ``ClientWorkspace`` (the client's files and terminal where it
+   ``workspace_agent`` (the same policy, tools and sandbox as the daemon,
+   plus the session's MCP servers) on a ``ClientWorkspace`` (the client's files and terminal where it
    offers them), asking permissions through ``PermissionAsker``.
 2. ``prompt(blocks)`` refuses a second prompt while one runs (the session
    does not queue), turns the blocks into the turn's text and context
@@ -68,8 +68,6 @@ class AcpSession:
         self.id = session_id
         self.root = root
         self.client = client
-        # MCP servers as the common configuration shape; the MCP manager takes them here.
-        self.mcp = mcp
         self.notice: str | None = None
         self.view = EventView(root)
         self.workspace = ClientWorkspace(
@@ -85,6 +83,7 @@ class AcpSession:
             ask=PermissionAsker(client, session_id, self.view.call_id),
             notices=None,
             workspace_id=root.as_uri(),
+            mcp_servers=mcp or None,  # the agent's own manager: started on the first turn
         )
         self.handle: TurnHandle | None = None
 

@@ -17,7 +17,13 @@ Algorithm:
    leaving the loop early cancels the turn. ``agent.cancel(conversation_id)``
    cancels through the handle. A warm live session that saw a cancelled
    reply is closed (the next turn reopens it from the store).
-4. After each turn, every ``learn_every`` user messages, the profile is
+4. ``mcp_servers=`` (an ``mcpServers`` object in the common JSON shape, or
+   an ``McpManager`` the caller owns) adds MCP tools: before each turn the
+   agent waits for the servers' tool lists (bounded, ``silcrow.mcp.manager``)
+   and offers the built-ins plus every running server's tools; servers'
+   notices reach the model like other notices. A manager made from config
+   is the agent's and is stopped by ``aclose()``.
+5. After each turn, every ``learn_every`` user messages, the profile is
    updated in a background task (failures are logged, never raised).
 """
 
@@ -27,13 +33,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor, Policy
 from silcrow.agent.handle import TurnHandle, TurnSpec
 from silcrow.agent.turn import Mode, TurnRunner, WarmSession
+from silcrow.mcp.manager import McpManager
 from silcrow.protocol.assembly import build_system
 from silcrow.protocol.events import Event
 from silcrow.providers.base import Provider
@@ -76,6 +83,7 @@ class Agent:
         ask: AskFn | None = None,
         notices: Callable[[], list[str]] | None = None,
         workspace_id: str = "",
+        mcp_servers: Mapping[str, object] | McpManager | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -101,6 +109,14 @@ class Agent:
         self.workspace_id = workspace_id
         self._tools = list(tools) if tools is not None else None
         self._workspace = workspace
+        self._owns_mcp = mcp_servers is not None and not isinstance(mcp_servers, McpManager)
+        self._mcp = (
+            McpManager.from_config(
+                mcp_servers, root=workspace.root if workspace else None, on_notice=log.warning
+            )
+            if self._owns_mcp
+            else mcp_servers
+        )
         self._provider: Provider | None = None
         self._store: EventLog | None = None
         self._owns_store = False
@@ -119,6 +135,8 @@ class Agent:
                 self._provider = self._make_provider()
             if self._tools is None:
                 self._tools = self._default_tools()
+        if isinstance(self._mcp, McpManager):
+            await self._mcp.wait_ready()
 
     async def _log(self) -> EventLog:
         """The event log, opened on first use (a path or None: an ``EventStore`` this agent owns)."""
@@ -151,6 +169,15 @@ class Agent:
     @property
     def store(self) -> EventLog | None:
         return self._store
+
+    def _all_tools(self) -> list[Tool]:
+        """The built-in or given tools, then every running MCP server's."""
+        extra = self._mcp.tools() if isinstance(self._mcp, McpManager) else []
+        return [*(self._tools or []), *extra]
+
+    def _all_notices(self) -> list[str]:
+        own = self.notices() if self.notices is not None else []
+        return own + (self._mcp.notices() if isinstance(self._mcp, McpManager) else [])
 
     # -- turns ----------------------------------------------------------------
     def start(
@@ -197,19 +224,20 @@ class Agent:
 
     async def _runner(self, log_: EventLog, user_id: str) -> TurnRunner:
         assert self._provider is not None and self._tools is not None
+        tools = self._all_tools()  # one list for the prompt and the executor
         return TurnRunner(
             store=log_,
             provider=self._provider,
-            executor=Executor(self._tools, policy=self.permissions, ask=self.ask),
-            system=await self._system(log_, user_id),
+            executor=Executor(tools, policy=self.permissions, ask=self.ask),
+            system=await self._system(log_, user_id, tools),
             mode=self.mode,
             max_iterations=self.max_iterations,
             history_window=self.history_window,
             warm=self._warm,
-            notices=self.notices,
+            notices=self._all_notices,
         )
 
-    async def _system(self, log_: EventLog, user_id: str) -> str:
+    async def _system(self, log_: EventLog, user_id: str, tools: Sequence[Tool]) -> str:
         from silcrow.tools.registry import describe_tools
 
         profile_text = ""
@@ -221,7 +249,7 @@ class Agent:
                 profile_text = render_profile(stored)
         return build_system(
             identity=self.identity,
-            tools=describe_tools(self._tools or []),
+            tools=describe_tools(tools),
             instructions=self.instructions,
             profile=profile_text,
         )
@@ -277,6 +305,8 @@ class Agent:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self._warm.close()
+        if self._owns_mcp and isinstance(self._mcp, McpManager):
+            await self._mcp.aclose()
         if self._provider is not None:
             with contextlib.suppress(Exception):
                 await self._provider.aclose()

@@ -34,6 +34,7 @@ from silcrow.protocol.events import CallToken
 from silcrow.tools.base import (
     CURRENT,
     AskFn,
+    Decision,
     PermissionRequest,
     Tool,
     ToolContext,
@@ -55,7 +56,9 @@ OWN_TIMEOUT = frozenset({"shell"})
 class Policy(Protocol):
     def check(self, tool: Tool, args: dict[str, Any]) -> str: ...
 
-    def remember(self, tool: Tool, args: dict[str, Any]) -> None: ...
+    def remember(
+        self, tool: Tool, args: dict[str, Any], decision: Decision = "allow_always"
+    ) -> None: ...
 
     def request(
         self, tool: Tool, args: dict[str, Any], conversation_id: str
@@ -172,8 +175,8 @@ class Executor:
                 f"The user rejected: {request.summary}. Do not run it again; "
                 "ask the user what they want instead.",
             )
-        if decision == "allow_always":
-            self.policy.remember(tool, args)
+        if decision in ("allow_always", "allow_server"):
+            self.policy.remember(tool, args, decision)
         return None
 
 

@@ -11,7 +11,9 @@ sandbox and the default tools are wired once:
 2. ``workspace_agent(...)`` puts the sandbox and environment on the
    workspace, builds the ``PermissionPolicy`` (with no sandbox, "allow
    always" on a command prefix is off: it would cover what nothing
-   confines) and returns the ``Agent`` with the default tools. The provider
+   confines) and returns the ``Agent`` with the default tools, then those
+   ``more_tools`` adds to them (custom tools from settings), and the MCP servers
+   (``mcp_servers``: the common ``mcpServers`` shape or a manager). The provider
    is built by the agent on first use, so a missing key is that turn's
    error, never a crash of the front-end.
 3. ``unsandboxed_notice(reason)`` is the one sentence every front-end shows
@@ -26,7 +28,8 @@ from typing import TYPE_CHECKING
 
 from silcrow.agent.api import Agent, ProviderFactory
 from silcrow.agent.turn import Mode
-from silcrow.tools.base import AskFn
+from silcrow.mcp.manager import McpManager
+from silcrow.tools.base import AskFn, Tool
 
 if TYPE_CHECKING:
     from silcrow.agent.eventlog import EventLog
@@ -56,11 +59,16 @@ def workspace_agent(
     ask: AskFn | None,
     notices: Callable[[], list[str]] | None,
     workspace_id: str,
+    more_tools: Callable[[Sequence[Tool]], Sequence[Tool]] | None = None,
+    mcp_servers: Mapping[str, object] | McpManager | None = None,
 ) -> Agent:
     """The agent of one workspace (see the module's steps 1-2)."""
     from silcrow.tools.policy import PermissionPolicy
     from silcrow.tools.registry import default_tools
 
+    tools = default_tools(workspace, store=store)
+    if more_tools is not None:
+        tools += more_tools(tools)
     sandbox = options.sandbox
     workspace.sandbox = replace(sandbox, network=options.network) if sandbox is not None else None
     workspace.shell_env = tuple(options.shell_env)
@@ -71,7 +79,8 @@ def workspace_agent(
         provider,
         mode=options.mode,
         storage=store,
-        tools=default_tools(workspace, store=store),
+        tools=tools,
+        mcp_servers=mcp_servers,
         workspace=workspace,
         max_iterations=options.max_iterations,
         permissions=permissions,

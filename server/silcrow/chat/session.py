@@ -44,9 +44,12 @@ async def ask_permission(params: dict[str, Any], allow_all: bool) -> dict[str, s
     if not sys.stdin.isatty():
         print(f"\n[rejected, not a terminal: {summary}]", flush=True)
         return {"optionId": "reject"}
-    prompt = f"\nAllow? {summary}  [o]nce / [a]lways / [r]eject: "
+    offered = {str(o.get("optionId")) for o in params.get("options") or [] if isinstance(o, dict)}
+    server = "allow_server" in offered
+    prompt = f"\nAllow? {summary}  [o]nce / [a]lways{' / [s]erver' if server else ''} / [r]eject: "
     answer = (await asyncio.to_thread(input, prompt)).strip().lower()
-    return {"optionId": {"o": "allow_once", "a": "allow_always"}.get(answer[:1], "reject")}
+    keys = {"o": "allow_once", "a": "allow_always", **({"s": "allow_server"} if server else {})}
+    return {"optionId": keys.get(answer[:1], "reject")}
 
 
 class ChatSession:

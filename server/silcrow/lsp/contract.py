@@ -1,7 +1,8 @@
 """The daemon's own JSON-RPC methods as typed messages (docs/protocol.md).
 
 Owns the params and results of ``silcrow/prompt``, ``silcrow/cancel``,
-``silcrow/conversations`` and ``silcrow/history`` as attrs classes, and
+``silcrow/conversations``, ``silcrow/history``, ``silcrow/mcpServers`` and
+``silcrow/mcpApprove`` as attrs classes, and
 how a request for one of them is checked.
 
 Algorithm:
@@ -103,6 +104,37 @@ class HistoryResult:
 
 
 @attrs.define(frozen=True)
+class McpServersParams:
+    workspace_uri: str | None = None
+
+
+@attrs.define(frozen=True)
+class McpApproveParams:
+    name: str
+    workspace_uri: str | None = None
+
+
+@attrs.define(frozen=True)
+class McpServerInfo:
+    """One MCP server of a workspace folder (``silcrow.mcp.ServerStatus`` on the wire)."""
+
+    workspace_uri: str
+    name: str
+    state: str  # needs_approval | starting | running | restarting | failed | stopped
+    origin: str  # user | workspace
+    command: str
+    source: str
+    detail: str
+    tool_count: int
+    tools: list[str]
+
+
+@attrs.define(frozen=True)
+class McpServersResult:
+    servers: list[McpServerInfo]
+
+
+@attrs.define(frozen=True)
 class PromptRequest:
     id: int | str
     params: PromptParams
@@ -134,18 +166,45 @@ class HistoryRequest:
     jsonrpc: str = "2.0"
 
 
-Request = PromptRequest | CancelRequest | ConversationsRequest | HistoryRequest
+@attrs.define(frozen=True)
+class McpServersRequest:
+    id: int | str
+    params: McpServersParams = attrs.field(factory=McpServersParams)
+    method: Literal["silcrow/mcpServers"] = "silcrow/mcpServers"
+    jsonrpc: str = "2.0"
+
+
+@attrs.define(frozen=True)
+class McpApproveRequest:
+    id: int | str
+    params: McpApproveParams
+    method: Literal["silcrow/mcpApprove"] = "silcrow/mcpApprove"
+    jsonrpc: str = "2.0"
+
+
+Request = (
+    PromptRequest
+    | CancelRequest
+    | ConversationsRequest
+    | HistoryRequest
+    | McpServersRequest
+    | McpApproveRequest
+)
 MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/prompt": PromptRequest,
     "silcrow/cancel": CancelRequest,
     "silcrow/conversations": ConversationsRequest,
     "silcrow/history": HistoryRequest,
+    "silcrow/mcpServers": McpServersRequest,
+    "silcrow/mcpApprove": McpApproveRequest,
 }
 RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/prompt": PromptResult,
     "silcrow/cancel": CancelResult,
     "silcrow/conversations": ConversationsResult,
     "silcrow/history": HistoryResult,
+    "silcrow/mcpServers": McpServersResult,
+    "silcrow/mcpApprove": McpServersResult,
 }
 
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
@@ -197,6 +256,8 @@ _OURS = (  # inner classes first: an outer structure function captures the inner
     CancelParams,
     ConversationsParams,
     HistoryParams,
+    McpServersParams,
+    McpApproveParams,
     *MESSAGE_TYPES.values(),
 )
 _CONVERTER = _strict_converter()

@@ -30,6 +30,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from silcrow.lsp.plain import as_plain
 from silcrow.tools.base import Decision, PermissionRequest
+from silcrow.tools.mcpnames import server_of
 from silcrow.tools.visible import terminal_safe
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,15 @@ PERMISSION_OPTIONS: tuple[tuple[Decision, str], ...] = (
     ("allow_always", "Allow always"),
     ("reject", "Reject"),
 )
+
+
+def permission_options(request: PermissionRequest) -> tuple[tuple[Decision, str], ...]:
+    """The answers offered: for an MCP tool also "allow every tool of its server always"."""
+    server = server_of(request.tool) if request.category == "mcp" else None
+    if server is None:
+        return PERMISSION_OPTIONS
+    once, always, reject = PERMISSION_OPTIONS
+    return (once, always, ("allow_server", f"Allow every {server} tool always"), reject)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,29 +181,31 @@ class Editor:
             return "reject"
 
     async def _ask_custom(self, request: PermissionRequest) -> Decision:
+        options = permission_options(request)
         params = {
             "conversationId": request.conversation_id,
             "tool": request.tool,
             "category": request.category,
             "args": request.args,
             "summary": terminal_safe(request.summary, keep_newlines=False),
-            "options": [{"optionId": oid, "name": name} for oid, name in PERMISSION_OPTIONS],
+            "options": [{"optionId": oid, "name": name} for oid, name in options],
         }
         result = as_plain(
             await self.server.protocol.send_request_async("silcrow/requestPermission", params)
         )
         chosen = result.get("optionId") if isinstance(result, dict) else None
-        return next((oid for oid, _ in PERMISSION_OPTIONS if oid == chosen), "reject")
+        return next((oid for oid, _ in options if oid == chosen), "reject")
 
     async def _ask_message(self, request: PermissionRequest) -> Decision:
+        options = permission_options(request)
         params = t.ShowMessageRequestParams(
             type=t.MessageType.Warning,
             message=f"Silcrow wants to: {terminal_safe(request.summary, keep_newlines=False)}",
-            actions=[t.MessageActionItem(title=name) for _, name in PERMISSION_OPTIONS],
+            actions=[t.MessageActionItem(title=name) for _, name in options],
         )
         answer = await self.server.window_show_message_request_async(params)
         title = getattr(answer, "title", None)
-        return next((oid for oid, name in PERMISSION_OPTIONS if name == title), "reject")
+        return next((oid for oid, name in options if name == title), "reject")
 
     # -- messages ------------------------------------------------------------
     def show(self, message: str, kind: t.MessageType = t.MessageType.Warning) -> None:

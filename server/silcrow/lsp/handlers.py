@@ -4,7 +4,8 @@ Standard methods: initialize, initialized, didChangeConfiguration,
 didChangeWorkspaceFolders, codeAction, shutdown (``workspace/executeCommand``
 is routed by ``SilcrowProtocol`` into ``execute_command`` below).
 Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
-``silcrow/conversations``, ``silcrow/history`` (see docs/protocol.md).
+``silcrow/conversations``, ``silcrow/history``, ``silcrow/mcpServers``,
+``silcrow/mcpApprove`` (see docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from silcrow.lsp.contract import (
     ConversationsResult,
     HistoryParams,
     HistoryResult,
+    McpApproveParams,
+    McpServersParams,
+    McpServersResult,
     PromptParams,
     PromptResult,
 )
@@ -135,6 +139,16 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
             )
         events = await store.events(cid)
         return HistoryResult(conversation_info(conv), [e.to_json() for e in events])
+
+    @server.feature("silcrow/mcpServers")
+    async def mcp_servers(params: McpServersParams) -> McpServersResult:
+        return McpServersResult(await daemon.sessions.mcp_status(params.workspace_uri))
+
+    @server.feature("silcrow/mcpApprove")
+    async def mcp_approve(params: McpApproveParams) -> McpServersResult:
+        return McpServersResult(
+            await daemon.sessions.mcp_approve(params.workspace_uri, params.name)
+        )
 
 
 def _unreachable(*args: object) -> None:  # pragma: no cover - SilcrowProtocol intercepts

@@ -21,7 +21,12 @@ Algorithm:
 3. ``settle()`` after each turn arms the idle timer: after ``idleTimeout``
    seconds without a turn the agent's live session is closed; the next
    prompt reopens it from the store (the agent decides how).
-4. ``pick(...)`` chooses the folder for a prompt: the explicit
+4. Each folder's MCP servers (``extensions.SessionMcp``) start when the
+   folder is added, follow settings changes, outlive agent rebuilds and
+   stop with the folder or the daemon; the agent gets their manager and the
+   custom tools named in ``tools``. ``mcp_status``/``mcp_approve`` serve
+   the editors' MCP requests.
+5. ``pick(...)`` chooses the folder for a prompt: the explicit
    ``workspaceUri``, else the stored conversation's workspace, else the
    folder holding the first context URI, else the first folder. With no
    folder at all it raises ``NoWorkspace``: the daemon's current directory
@@ -38,8 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from silcrow.lsp.contract import McpServerInfo
 from silcrow.lsp.editor import Editor, uri_path
 from silcrow.lsp.editor_workspace import EditorWorkspace
+from silcrow.lsp.extensions import SessionMcp, custom_tools
 from silcrow.lsp.settings import IssueReporter, Settings, folder_layer, merge, parse_settings
 from silcrow.providers.vendors import scripted
 
@@ -121,6 +128,10 @@ class WorkspaceSession:
     _workspace: EditorWorkspace | None = None
     _idle: asyncio.TimerHandle | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    mcp: SessionMcp = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mcp = SessionMcp(self.root, self.manager.editor.show)
 
     async def agent(self) -> Agent:
         """The folder's agent, built (or rebuilt after a settings change) on demand."""
@@ -159,6 +170,10 @@ class WorkspaceSession:
             workspace,
             options,
             store=store,
+            more_tools=lambda tools: custom_tools(
+                settings.tools, {t.name for t in tools}, self.manager.editor.show
+            ),
+            mcp_servers=await self.mcp.sync(settings),
             ask=self.manager.editor.ask,
             notices=workspace.notices,
             workspace_id=self.uri,
@@ -191,6 +206,7 @@ class WorkspaceSession:
     async def aclose(self) -> None:
         if self._idle is not None:
             self._idle.cancel()
+        await self.mcp.aclose()
         if self._workspace is not None:
             await self._workspace.aclose()
         if self._agent is not None:
@@ -228,6 +244,7 @@ class SessionManager:
                 asyncio.get_running_loop()
                 self.spawn(self.sandbox_status())  # at start-up, so the notice comes early
                 self.spawn(_warm_redaction())  # not on the first tool result
+                self.spawn(session.mcp.sync(session.settings))  # servers start with the folder
         return session
 
     async def remove_folder(self, uri: str) -> None:
@@ -260,6 +277,8 @@ class SessionManager:
         if session is not None:
             session.folder_config = folder_config
             session.settings = self._settings(folder_config)
+            if session.mcp.manager is not None:  # started: follow the change
+                self.spawn(session.mcp.sync(session.settings))
 
     def configure_user(self, pushed: Any) -> None:
         """A ``didChangeConfiguration`` push: the user's settings, over ``initializationOptions``."""
@@ -304,6 +323,24 @@ class SessionManager:
         if not self.sessions:
             raise NoWorkspace(NO_WORKSPACE_MESSAGE)
         return next(iter(self.sessions.values()))
+
+    # -- MCP servers ------------------------------------------------------------
+    async def mcp_status(self, uri: str | None) -> list[McpServerInfo]:
+        chosen = [await self.pick(uri, None, [])] if uri else list(self.sessions.values())
+        return [info for session in chosen for info in session.mcp.status(session.uri)]
+
+    async def mcp_approve(self, uri: str | None, name: str) -> list[McpServerInfo]:
+        """Approve workspace server ``name`` (of ``uri``, else of the folder that defines it)."""
+        chosen = [await self.pick(uri, None, [])] if uri else list(self.sessions.values())
+        for session in chosen:
+            if session.mcp.manager is not None and any(
+                s.name == name for s in session.mcp.manager.status()
+            ):
+                return [await session.mcp.approve(session.uri, name)]
+        raise UnknownWorkspace(
+            f"no workspace folder defines an MCP server named {name!r}; "
+            "list them with silcrow/mcpServers"
+        )
 
     # -- shared resources -------------------------------------------------------
     async def store(self) -> EventStore:

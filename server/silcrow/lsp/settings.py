@@ -48,8 +48,12 @@ class Permissions:
     shell: Policy = "ask"
     network: Policy = "ask"
     memory: Policy = "allow"
+    mcp: Policy = "ask"
+    # MCP tools declaring readOnlyHint run without asking; servers/tools allowed always.
+    mcp_read_only: bool = False
+    allow_mcp: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
@@ -76,6 +80,11 @@ class Settings:
     fake_script: FakeScript | None = None
     # Names of extra environment variables shell commands may see (user scope only).
     shell_env: list[str] = field(default_factory=list)
+    # MCP servers in the common shape {"name": {"command", "args", "env", "cwd"} | {"url",
+    # "headers"}} (checked per server by silcrow.mcp.spec) and custom Python tools
+    # ("package.module:ToolClass", silcrow.tools.loader): both name code to run, user scope only.
+    mcp_servers: dict[str, Any] = field(default_factory=dict)
+    tools: list[str] = field(default_factory=list)
 
     def agent_key(self) -> tuple[Any, ...]:
         """What the agent is built from; a change means a new agent."""
@@ -89,6 +98,7 @@ class Settings:
             self.max_iterations,
             repr(self.fake_script),
             tuple(self.shell_env),
+            tuple(self.tools),
         )
 
 
@@ -137,6 +147,15 @@ def _strict_converter() -> cattrs.Converter:
         return list(value)
 
     conv.register_structure_hook_func(lambda tp: tp == list[str], strings)
+
+    def json_object(value: Any, _: type) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise TypeError(
+                'use an object, e.g. {"time": {"command": "uvx", "args": ["mcp-server-time"]}}'
+            )
+        return {str(k): v for k, v in value.items()}
+
+    conv.register_structure_hook_func(lambda tp: tp == dict[str, Any], json_object)
     return conv
 
 

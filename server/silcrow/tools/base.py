@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
-Category = Literal["read", "edit", "shell", "network", "memory"]
+Category = Literal["read", "edit", "shell", "network", "memory", "mcp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,8 @@ class Workspace(Protocol):
         ...
 
 
-Decision = Literal["allow_once", "allow_always", "reject"]
+Decision = Literal["allow_once", "allow_always", "allow_server", "reject"]
+"""``allow_server``: "allow always" for every tool of the MCP server of the asked tool."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,11 @@ Algorithm:
      redirections, assignments, comments, control characters) and a
      remembered ``shellrules.Approval`` must cover its argv (argv starts with
      the approved words; never for code runners or exec-options);
-   - scrape: by URL host; other tools: by tool name.
+   - scrape: by URL host; MCP tools (category ``mcp``): by tool name, or
+     by server after "allow every tool of this server" (``allow_server``),
+     or by the ``allowMcp`` setting (server names or full tool names);
+     with ``mcpReadOnly`` on, MCP tools that declare ``readOnlyHint``;
+     other tools: by tool name.
 3. ``remember(tool, args)`` records the key for step 2: for shell,
    ``shellrules.approval_for(argv)`` (``ls``, ``git status``, ``python -m
    pytest``, exactly ``make``), or nothing for a command that is not simple
@@ -33,7 +37,8 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from silcrow.tools.base import Category, PermissionRequest, Tool
+from silcrow.tools.base import Category, Decision, PermissionRequest, Tool
+from silcrow.tools.mcpnames import server_of
 from silcrow.tools.sensitive import write_reason
 from silcrow.tools.shellgrammar import NotSimple, simple_argv
 from silcrow.tools.shellrules import Approval, approval_for, refusal
@@ -44,6 +49,7 @@ MODES: tuple[str, ...] = get_args(Mode)
 CATEGORIES: tuple[str, ...] = get_args(Category)
 DEFAULT_MODES: dict[str, Mode] = {
     "read": "allow", "edit": "allow", "shell": "ask", "network": "ask", "memory": "allow",
+    "mcp": "ask",
 }  # fmt: skip
 SUMMARY_WIDTH = 160
 NO_PREFIX_APPROVALS = "every shell command is asked in this workspace"
@@ -78,6 +84,7 @@ class PermissionPolicy:
     prefix_approvals: bool = (
         True  # False: shell is never auto-allowed by "allow always" or allowCommands
     )
+    mcp_read_only: bool = False  # MCP tools declaring readOnlyHint run without asking
     _approvals: set[Approval] = field(default_factory=set)
     _keys: set[str] = field(default_factory=set)
 
@@ -92,21 +99,35 @@ class PermissionPolicy:
         """Modes from settings such as ``{"shell": "allow", "allowCommands": ["pytest"]}``."""
         modes = dict(DEFAULT_MODES)
         prefixes: list[Approval] = []
+        mcp_keys: set[str] = set()
+        read_only = False
         for key, value in (settings or {}).items():
             if key in ("allow_commands", "allowCommands"):
                 prefixes = _command_list(key, value)
                 continue
+            if key in ("allow_mcp", "allowMcp"):
+                mcp_keys = _mcp_keys(key, value)
+                continue
+            if key in ("mcp_read_only", "mcpReadOnly"):
+                if not isinstance(value, bool):
+                    raise ValueError(f"permission setting {key!r} is {value!r}; use true or false")
+                read_only = value
+                continue
             if key not in CATEGORIES:
                 raise ValueError(
-                    f"unknown permission setting {key!r}; use one of {', '.join(CATEGORIES)} or allowCommands"
+                    f"unknown permission setting {key!r}; use one of {', '.join(CATEGORIES)}, "
+                    "allowCommands, allowMcp or mcpReadOnly"
                 )
             if value not in MODES:
                 raise ValueError(
                     f"permission setting {key!r} is {value!r}; allowed values are {', '.join(MODES)}"
                 )
             modes[key] = value
-        policy = cls(modes=modes, root=root, prefix_approvals=prefix_approvals)
+        policy = cls(
+            modes=modes, root=root, prefix_approvals=prefix_approvals, mcp_read_only=read_only
+        )
         policy._approvals.update(prefixes)
+        policy._keys.update(mcp_keys)
         return policy
 
     @classmethod
@@ -119,13 +140,22 @@ class PermissionPolicy:
             return "ask"  # editor, git, CI and tool configuration: asked every time
         if mode != "ask":
             return mode
+        if tool.category == "mcp" and self.mcp_read_only and tool.read_only:
+            return "allow"
         return "allow" if self._remembered(tool, args) else "ask"
 
-    def remember(self, tool: Tool, args: Mapping[str, Any]) -> None:
-        """Record "allow always" for calls like this one (for shell, maybe nothing; never for a sensitive write)."""
+    def remember(
+        self, tool: Tool, args: Mapping[str, Any], decision: Decision = "allow_always"
+    ) -> None:
+        """Record "allow always" for calls like this one (for shell, maybe nothing; never for a sensitive write).
+
+        ``allow_server`` on an MCP tool covers every tool of its server."""
         if self.sensitive(tool, args):
             return
-        if tool.category == "shell":
+        server = server_of(tool.name) if tool.category == "mcp" else None
+        if decision == "allow_server" and server is not None:
+            self._keys.add(_server_key(server))
+        elif tool.category == "shell":
             found, _ = shell_approval(str(args.get("command", "")))
             if found is not None and self.prefix_approvals:
                 self._approvals.add(found)
@@ -156,6 +186,10 @@ class PermissionPolicy:
             return one_line(f"Fetch {args.get('url', '')}")
         if tool.name == "search":
             return one_line(f"Search the web for {json.dumps(str(args.get('query', '')))}")
+        server = server_of(tool.name) if tool.category == "mcp" else None
+        if server is not None:
+            compact = json.dumps(dict(args), ensure_ascii=False, sort_keys=True, default=str)
+            return one_line(f"Call MCP tool {tool.name} (server {server}) with {compact}")
         if tool.category == "edit" and "file" in args:
             verb = "Write" if tool.name == "write" else "Edit"
             why = self.sensitive(tool, args)
@@ -177,6 +211,9 @@ class PermissionPolicy:
         return f"allow always covers {visible(found.describe())}"
 
     def _remembered(self, tool: Tool, args: Mapping[str, Any]) -> bool:
+        server = server_of(tool.name) if tool.category == "mcp" else None
+        if server is not None and _server_key(server) in self._keys:
+            return True
         if tool.category != "shell":
             return self._key(tool, args) in self._keys
         if not self.prefix_approvals:
@@ -217,3 +254,24 @@ def _command_list(key: str, value: Any) -> list[Approval]:
             )
         approvals.append(Approval(argv))
     return approvals
+
+
+def _server_key(server: str) -> str:
+    return f"mcp-server:{server}"
+
+
+def _mcp_keys(key: str, value: Any) -> set[str]:
+    """``allowMcp`` entries: a server name (every tool of it) or a full ``mcp__server__tool`` name."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ValueError(
+            f'permission setting {key!r} must be a list of MCP server or tool names, e.g. ["time"]'
+        )
+    keys = set()
+    for entry in value:
+        if not isinstance(entry, str) or not entry.strip():
+            raise ValueError(
+                f"{key} entry {entry!r} is not a name; use a server name or mcp__server__tool"
+            )
+        name = entry.strip()
+        keys.add(name if server_of(name) else _server_key(name))
+    return keys
