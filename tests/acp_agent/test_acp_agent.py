@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,56 @@ async def test_commands_run_in_the_client_terminal(workspace: Path, db: Path) ->
     final = client.of_kind("tool_call_update")[-1]
     assert final.tool_call_id == start.tool_call_id and final.status == "completed"
     assert "from-terminal" in final.content[-1].content.text
+
+
+async def test_without_a_provider_it_is_the_labelled_offline_demo(
+    workspace: Path, db: Path
+) -> None:
+    client = RecordingClient(fs=False)
+    async with start_agent(client, workspace, agent_env(db, None)) as (conn, _):
+        session = await conn.new_session(cwd=str(workspace), mcp_servers=[])
+        result = await conn.prompt(session_id=session.session_id, prompt=[text_block("hi")])
+    assert result.stop_reason == "end_turn"
+    (read,) = client.of_kind("tool_call")  # a real tool call on the workspace
+    assert read.kind == "read" and read.locations[0].path == str(workspace / "a.py")
+    final = client.of_kind("tool_call_update")[-1]
+    assert final.status == "completed" and "on disk" in final.content[0].content.text
+    answer = client.text("agent_message_chunk")
+    assert "OFFLINE DEMO" in answer and "SILCROW_PROVIDER" in answer
+
+
+async def test_stdout_carries_only_json_rpc_lines(workspace: Path, db: Path) -> None:
+    env = agent_env(
+        db, ["§respond: hi\n§end\n", "§respond: never sent\n§end\n"], SILCROW_LOG="debug"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "silcrow.cli", "acp", cwd=workspace, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    seen: list[dict] = []
+
+    async def ask(n: int, method: str, params: dict) -> dict:
+        line = {"jsonrpc": "2.0", "id": n, "method": method, "params": params}
+        proc.stdin.write((json.dumps(line) + "\n").encode())
+        await proc.stdin.drain()
+        while True:
+            message = json.loads(await proc.stdout.readline())  # every line is one JSON message
+            seen.append(message)
+            if message.get("id") == n:
+                return message
+
+    await ask(0, "initialize", {"protocolVersion": 1})
+    new = await ask(1, "session/new", {"cwd": str(workspace), "mcpServers": []})
+    prompt = {"sessionId": new["result"]["sessionId"], "prompt": [{"type": "text", "text": "hi"}]}
+    answer = await ask(2, "session/prompt", prompt)
+    assert answer["result"] == {"stopReason": "end_turn"}
+    assert all(m["jsonrpc"] == "2.0" for m in seen)
+    line = {"jsonrpc": "2.0", "id": 3, "method": "session/prompt", "params": prompt}
+    proc.stdin.write((json.dumps(line) + "\n").encode())
+    proc.stdin.close()  # the editor went away in the middle of a turn: the agent exits
+    out, err = await proc.communicate()
+    assert all(json.loads(raw)["jsonrpc"] == "2.0" for raw in out.decode().splitlines())
+    assert b"silcrow-acp DEBUG" in err  # the logs went to stderr
+    assert proc.returncode == 0

@@ -18,11 +18,12 @@ Algorithm:
    (no sandbox) goes out first, once.
 3. The prompt answers ``{stopReason}`` (``content.stop_reason``); a turn
    that ended in an error answers a JSON-RPC error carrying its message.
-4. ``cancel()`` cancels the turn through its handle: the model stream and
-   running tools stop (a local command's process group is killed, a client
-   terminal is killed), the turn stores ``cancelled`` and the prompt
-   answers ``cancelled``. If the prompt's own task is cancelled, so is the
-   turn, and forwarding goes on to the turn's last event.
+4. ``cancel()`` (``session/cancel``) cancels the turn through its handle:
+   the model stream and running tools stop (a local command's process group
+   is killed, a client terminal is killed), the turn stores ``cancelled``
+   and the prompt answers ``cancelled``. The SDK cancels the prompt's own
+   task only when the connection closes: then the turn is cancelled, its
+   end stored, and no answer is sent (there is nobody to read it).
 5. ``replay()`` sends the stored conversation as updates (``session/load``).
 """
 
@@ -120,15 +121,15 @@ class AcpSession:
         return PromptResponse(stop_reason=stop_reason(outcome.stop_reason))
 
     async def _forward(self, handle: TurnHandle) -> None:
-        while True:
-            try:
-                async for event in handle.events():
-                    for update in self.view.updates(event, replay=False):
-                        await self.send(update)
-                    self.view.seen()
-                return
-            except asyncio.CancelledError:  # the request was cancelled: so is the turn
-                handle.cancel()
+        try:
+            async for event in handle.events():
+                for update in self.view.updates(event, replay=False):
+                    await self.send(update)
+                self.view.seen()
+        except asyncio.CancelledError:  # the connection is closing: end the turn, answer nothing
+            handle.cancel()
+            await asyncio.shield(handle.wait())
+            raise
 
     def cancel(self) -> None:
         if self.handle is not None:
