@@ -79,6 +79,7 @@ class RecordingClient:
         self, session_id: str, tool_call: Any, options: list[Any], **kwargs: Any
     ) -> RequestPermissionResponse:
         self.permissions.append((tool_call, options))
+        self.changed.set()
         if self.answer == "cancelled":
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
         return RequestPermissionResponse(
@@ -162,10 +163,19 @@ class RecordingClient:
         return "".join(u.content.text for u in self.of_kind(kind))
 
     async def wait_for(self, kind: str, predicate: Any = None) -> Any:
-        while True:
-            for update in self.of_kind(kind):
-                if predicate is None or predicate(update):
-                    return update
+        """The first update of ``kind`` (that fits ``predicate``), once it has arrived."""
+        found: list[Any] = []
+
+        def seen() -> bool:
+            found.extend(u for u in self.of_kind(kind) if predicate is None or predicate(u))
+            return bool(found)
+
+        await self.wait_until(seen)
+        return found[0]
+
+    async def wait_until(self, condition: Any) -> None:
+        """Wait until ``condition()`` holds (checked after every update or question)."""
+        while not condition():
             self.changed.clear()
             await self.changed.wait()
 

@@ -119,9 +119,7 @@ async def test_cancel_stops_the_command_and_answers_cancelled(workspace: Path, d
         sid = session.session_id
         prompt = asyncio.ensure_future(conn.prompt(session_id=sid, prompt=[text_block("go")]))
         await client.wait_for("tool_call_update", lambda u: u.status == "in_progress")
-        while not client.permissions:  # the command runs once it is allowed
-            client.changed.clear()
-            await asyncio.wait([prompt, asyncio.ensure_future(client.changed.wait())], timeout=5)
+        await client.wait_until(lambda: bool(client.permissions))  # then the command runs
         await conn.cancel(session_id=sid)
         result = await prompt
         client.log.append("response:prompt")
