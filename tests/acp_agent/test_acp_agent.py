@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from acp import RequestError, image_block, resource_link_block, text_block
+from acp.schema import McpServerStdio
 from acp_client import RecordingClient, agent_env, start_agent
 
+MCP_SERVER = Path(__file__).resolve().parents[1] / "mcp" / "sdk_server.py"  # a real MCP server
 pytestmark = pytest.mark.slow  # each test starts a ``silcrow acp`` process
 
 
@@ -249,3 +251,20 @@ async def test_stdout_carries_only_json_rpc_lines(workspace: Path, db: Path) -> 
     assert all(json.loads(raw)["jsonrpc"] == "2.0" for raw in out.decode().splitlines())
     assert b"silcrow-acp DEBUG" in err  # the logs went to stderr
     assert proc.returncode == 0
+
+
+async def test_mcp_servers_from_session_new_give_the_agent_tools(workspace: Path, db: Path) -> None:
+    server = MCP_SERVER
+    client = RecordingClient(answer="allow_once")
+    echo = json.dumps({"name": "mcp__demo__echo", "args": {"text": "hello"}})
+    replies = [f"§call: {echo}\n§execute\n", "§respond: done\n§end\n"]
+    stdio = McpServerStdio(name="demo", command=sys.executable, args=[str(server)], env=[])
+    async with start_agent(client, workspace, agent_env(db, replies)) as (conn, _):
+        session = await conn.new_session(cwd=str(workspace), mcp_servers=[stdio])
+        result = await conn.prompt(session_id=session.session_id, prompt=[text_block("go")])
+    assert result.stop_reason == "end_turn"
+    (start,) = client.of_kind("tool_call")
+    assert start.kind == "other" and start.raw_input == {"text": "hello"}
+    assert len(client.permissions) == 1  # MCP tools are asked, like shell commands
+    final = client.of_kind("tool_call_update")[-1]
+    assert final.status == "completed" and "echo: hello" in final.content[0].content.text

@@ -15,7 +15,8 @@ Algorithm:
    ``AcpSession`` whose id is a new conversation id. The store (``SILCROW_DB``
    or the user data dir) and the sandbox probe are opened once, on first use.
 3. ``session/load {sessionId, cwd}`` finds the conversation in the store
-   (``-32002`` with the id when there is none), replays it as
+   or among this process's sessions (``-32002`` with the id when there is
+   none), replays it as
    ``session/update``s and only then answers; a session already open in
    this process is closed and made again.
 4. ``session/list`` lists the store's conversations (of ``cwd`` if given),
@@ -51,6 +52,7 @@ from acp.schema import (
     SessionListCapabilities,
 )
 
+from silcrow import __version__
 from silcrow.acp.clientfs import ClientAbilities
 from silcrow.acp.content import PromptBlock
 from silcrow.acp.mcpconfig import AcpServer, McpConfigError, mcp_config
@@ -63,7 +65,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AGENT_INFO = Implementation(name="silcrow", title="Silcrow", version="0.1.0")
+AGENT_INFO = Implementation(name="silcrow", title="Silcrow", version=__version__)
 
 
 class SilcrowAcpAgent:
@@ -123,7 +125,8 @@ class SilcrowAcpAgent:
         self, cwd: str, session_id: str, mcp_servers: list[AcpServer] | None = None, **kwargs: Any
     ) -> LoadSessionResponse:
         store = await self._shared_store()
-        if await store.get_conversation(session_id) is None:
+        known = session_id in self.sessions  # new in this process, maybe not stored yet
+        if not known and await store.get_conversation(session_id) is None:
             raise RequestError(
                 -32002,
                 f"there is no stored session {session_id}; start a new one (session/new)",

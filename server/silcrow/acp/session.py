@@ -30,7 +30,6 @@ Algorithm:
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,8 +47,6 @@ from silcrow.agent.api import ProviderFactory
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.workspace_agent import AgentOptions, workspace_agent
 from silcrow.tools.sandbox import Sandbox
-
-log = logging.getLogger(__name__)
 
 
 class AcpSession:
@@ -104,14 +101,14 @@ class AcpSession:
             raise RequestError(-32602, str(exc)) from None
         if not text:
             raise RequestError(-32602, "the prompt is empty; send at least one text block")
-        if self.notice is not None:
-            notice, self.notice = self.notice, None
-            await self.send(update_agent_message_text(f"[{notice}]\n\n"))
         handle = self.agent.start(
             text, conversation_id=self.id, chunks=True, context=context or None
         )
-        self.handle = handle
+        self.handle = handle  # from here on the session is busy
         try:
+            if self.notice is not None:
+                notice, self.notice = self.notice, None
+                await self.send(update_agent_message_text(f"[{notice}]\n\n"))
             await self._forward(handle)
         finally:
             handle.cancel()  # the connection failed mid-turn: stop it (no-op once it ended)
