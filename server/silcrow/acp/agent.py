@@ -34,7 +34,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from acp import PROTOCOL_VERSION, RequestError
+from acp import PROTOCOL_VERSION
 from acp.interfaces import Client
 from acp.schema import (
     AgentCapabilities,
@@ -55,6 +55,7 @@ from acp.schema import (
 from silcrow import __version__
 from silcrow.acp.clientfs import ClientAbilities
 from silcrow.acp.content import PromptBlock
+from silcrow.acp.errors import INTERNAL_ERROR, INVALID_PARAMS, NOT_FOUND, acp_error
 from silcrow.acp.mcpconfig import AcpServer, McpConfigError, mcp_config
 from silcrow.acp.provider import AcpProviders
 from silcrow.acp.session import AcpSession
@@ -112,7 +113,7 @@ class SilcrowAcpAgent:
         )
 
     async def authenticate(self, method_id: str, **kwargs: Any) -> None:
-        raise RequestError(-32602, f"Silcrow has no authentication method {method_id!r}")
+        raise acp_error(INVALID_PARAMS, f"Silcrow has no authentication method {method_id!r}")
 
     # -- sessions ------------------------------------------------------------------
     async def new_session(
@@ -127,10 +128,10 @@ class SilcrowAcpAgent:
         store = await self._shared_store()
         known = session_id in self.sessions  # new in this process, maybe not stored yet
         if not known and await store.get_conversation(session_id) is None:
-            raise RequestError(
-                -32002,
+            raise acp_error(
+                NOT_FOUND,
                 f"there is no stored session {session_id}; start a new one (session/new)",
-                {"sessionId": session_id},
+                sessionId=session_id,
             )
         old = self.sessions.pop(session_id, None)
         if old is not None:
@@ -170,22 +171,22 @@ class SilcrowAcpAgent:
     def _session(self, session_id: str) -> AcpSession:
         session = self.sessions.get(session_id)
         if session is None:
-            raise RequestError(
-                -32602,
+            raise acp_error(
+                INVALID_PARAMS,
                 f"unknown session {session_id}; create one with session/new or load it with "
                 "session/load",
-                {"sessionId": session_id},
+                sessionId=session_id,
             )
         return session
 
     async def _open(self, session_id: str, cwd: str, servers: list[AcpServer] | None) -> AcpSession:
         if self.client is None:
-            raise RequestError(-32603, "the connection is not set up yet")
+            raise acp_error(INTERNAL_ERROR, "the connection is not set up yet")
         root = _root(cwd)
         try:
             mcp = mcp_config(servers, str(root))
         except McpConfigError as exc:
-            raise RequestError(-32602, str(exc)) from None
+            raise acp_error(INVALID_PARAMS, str(exc)) from None
         session = AcpSession(
             session_id,
             root,
@@ -236,9 +237,9 @@ class SilcrowAcpAgent:
 def _root(cwd: str) -> Path:
     path = Path(cwd)
     if not path.is_absolute():
-        raise RequestError(-32602, f"cwd must be an absolute path; got {cwd!r}")
+        raise acp_error(INVALID_PARAMS, f"cwd must be an absolute path; got {cwd!r}")
     if not path.is_dir():
-        raise RequestError(-32602, f"cwd {cwd} is not a folder; open an existing folder")
+        raise acp_error(INVALID_PARAMS, f"cwd {cwd} is not a folder; open an existing folder")
     return path.resolve()
 
 

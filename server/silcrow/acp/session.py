@@ -33,12 +33,13 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from acp import RequestError, tool_terminal_ref, update_agent_message_text, update_tool_call
+from acp import tool_terminal_ref, update_agent_message_text, update_tool_call
 from acp.interfaces import Client
 from acp.schema import PromptResponse
 
 from silcrow.acp.clientfs import ClientAbilities, ClientWorkspace
 from silcrow.acp.content import PromptBlock, UnsupportedContent, stop_reason, turn_input
+from silcrow.acp.errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, acp_error
 from silcrow.acp.mcpconfig import McpConfig
 from silcrow.acp.permissions import PermissionAsker
 from silcrow.acp.updates import EventView, Update
@@ -90,17 +91,17 @@ class AcpSession:
 
     async def prompt(self, blocks: Sequence[PromptBlock]) -> PromptResponse:
         if self.handle is not None and not self.handle.done:
-            raise RequestError(
-                -32600,
+            raise acp_error(
+                INVALID_REQUEST,
                 f"session {self.id} is busy with another prompt; send session/cancel or wait "
                 "for its response",
             )
         try:
             text, context = turn_input(blocks)
         except UnsupportedContent as exc:
-            raise RequestError(-32602, str(exc)) from None
+            raise acp_error(INVALID_PARAMS, str(exc)) from None
         if not text:
-            raise RequestError(-32602, "the prompt is empty; send at least one text block")
+            raise acp_error(INVALID_PARAMS, "the prompt is empty; send at least one text block")
         handle = self.agent.start(
             text, conversation_id=self.id, chunks=True, context=context or None
         )
@@ -114,7 +115,7 @@ class AcpSession:
             handle.cancel()  # the connection failed mid-turn: stop it (no-op once it ended)
         outcome = await handle.wait()
         if outcome.stop_reason == "error":
-            raise RequestError(-32603, outcome.error or "the turn failed")
+            raise acp_error(INTERNAL_ERROR, outcome.error or "the turn failed")
         return PromptResponse(stop_reason=stop_reason(outcome.stop_reason))
 
     async def _forward(self, handle: TurnHandle) -> None:
