@@ -14,21 +14,11 @@ Algorithm:
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from typing import TextIO, cast
 
 STDIO_LIMIT = 50 * 1024 * 1024  # one JSON-RPC line may carry a whole file
-
-
-def configure_logging() -> None:
-    level = os.environ.get("SILCROW_LOG", "warning").upper()
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=getattr(logging, level, logging.WARNING),
-        format="silcrow-acp %(levelname)s %(name)s: %(message)s",
-    )
 
 
 def _protocol_stdout() -> TextIO:
@@ -59,7 +49,9 @@ async def _serve(protocol: TextIO) -> None:
 
 
 def run_acp() -> int:
-    configure_logging()
+    from silcrow.logs import configure_logging
+
+    configure_logging("silcrow-acp")
     protocol = _protocol_stdout()
     try:
         asyncio.run(_serve(protocol))
