@@ -2,7 +2,11 @@
 
 ``Daemon`` owns the ``Editor`` adapter, the ``SessionManager`` (one session
 per workspace folder) and the ``TurnRegistry`` of running turns; LSP handlers
-(``silcrow.lsp.handlers``) are thin adapters over it.
+(``silcrow.lsp.handlers``) are thin adapters over it. ``send_event`` sends
+each stored event as ``silcrow/event``; a client without Silcrow's UI also
+gets the turn as log lines and one summary (``silcrow.lsp.plainview``), and
+an aborted-cycle record saying live sessions are unavailable becomes one
+Info message per reason, naming the ``mode`` setting in the client's words.
 
 Algorithm (lifecycle):
 1. ``initialize`` -> ``on_initialize``: client flags, settings from
@@ -31,10 +35,12 @@ from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 
 from silcrow.lsp.editor import ClientFlags, Editor
+from silcrow.lsp.plainview import PlainTurn
 from silcrow.lsp.progress import TurnProgress
 from silcrow.lsp.sessions import SessionManager, WorkspaceSession
 from silcrow.lsp.turns import RunningPrompt, TurnRegistry
 from silcrow.protocol.events import Event
+from silcrow.providers.demo import setting_words
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +66,39 @@ class Daemon:
         self.turns = TurnRegistry(self.sessions, self.send_event, self._progress)
         self.stopped = asyncio.Event()
         self.exit_code = 0
+        self._plain_turns: dict[str, PlainTurn] = {}
+        self._said: set[str] = set()
         self._watchdog: asyncio.Task[None] | None = None
 
     # -- events ---------------------------------------------------------------
     def send_event(self, event: Event) -> None:
         self.server.protocol.notify("silcrow/event", event.to_json())
+        unavailable = (event.payload or {}).get("live_unavailable")
+        if event.type == "metric" and unavailable:
+            self._live_unavailable(str(unavailable))
+        if not self.editor.flags.ui:
+            self._plain(event)
+
+    def _plain(self, event: Event) -> None:
+        """A client without Silcrow's UI: the turn in its log, then one summary message."""
+        turn = self._plain_turns.setdefault(event.turn_id, PlainTurn())
+        for line in turn.feed(event):
+            self.editor.log(line)
+        if turn.summary is not None:
+            del self._plain_turns[event.turn_id]
+            self.editor.show(turn.summary[1], turn.summary[0])
+
+    def _live_unavailable(self, reason: str) -> None:
+        """Said once per reason (provider and endpoint), quietly: auto mode goes on by replay."""
+        if reason in self._said:
+            return
+        self._said.add(reason)
+        fix = setting_words(self.editor.client_name, "mode", "replay")
+        self.editor.show(
+            f"Silcrow: live sessions are not available here ({reason}); using one request "
+            f"per step (replay) from now on. To skip the attempt, set {fix}.",
+            t.MessageType.Info,
+        )
 
     def _progress(self, turn: RunningPrompt) -> TurnProgress:
         text = turn.params.text.strip()

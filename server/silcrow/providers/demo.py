@@ -20,9 +20,11 @@ Algorithm:
    (there is no model to bill) and, when its replies run out, keeps
    answering with the label and the hint.
 3. ``configure_hint(client)`` says how to configure a real model in the
-   client's own terms, from ``initialize``'s ``clientInfo.name``: VS Code
-   settings, Neovim ``setup()``, ``silcrow chat`` flags, else
-   ``initializationOptions`` and environment variables.
+   client's own terms, from ``initialize``'s ``clientInfo.name``
+   (``client_kind``): VS Code settings, Neovim ``setup()``, ``silcrow chat``
+   flags, else ``initializationOptions`` and environment variables;
+   ``setting_words(client, key, value)`` names one setting the same way, for
+   any message that tells the user what to change.
 4. ``script_from_env(env)`` (TEST ONLY) reads ``SILCROW_FAKE_SCRIPT``: the
    scripted replies as JSON, or ``@path`` to a JSON file; every front-end
    passes what it finds as ``script``.
@@ -32,12 +34,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from silcrow.providers.errors import ConfigError
-from silcrow.providers.vendors import AUTO, FAKE, keyed_vendor
+from silcrow.providers.vendors import AUTO, FAKE, VENDORS, keyed_vendor
 
 DEMO_FILES = ("README.md", "pyproject.toml", "package.json", "setup.py")
 DEMO_LABEL = "OFFLINE DEMO"
@@ -45,6 +47,8 @@ CHAT_CLIENT = "silcrow-chat"  # the clientInfo.name of ``silcrow chat``
 ACP_CLIENT = "acp"  # what ``silcrow acp`` passes when its client gave no name
 FAKE_SCRIPT_ENV = "SILCROW_FAKE_SCRIPT"
 KEY_VARS = "OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY"
+EXAMPLE_MODEL = VENDORS["openai"].model  # the vendor table's default, named in the hints
+ClientKind = Literal["vscode", "neovim", "chat", "acp", "lsp"]
 
 
 class FakeScriptJson(TypedDict, total=False):
@@ -63,41 +67,74 @@ class ProviderChoice:
 
     name: str
     demo: bool = False
-    script: FakeScriptJson | None = None
+    script: FakeScriptJson | None = None  # the scripted provider's replies (the demo's or a test's)
     hint: str = ""  # for the demo: how to configure a real model, in the client's terms
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def extra(self) -> dict[str, FakeScriptJson]:
+        """``make_provider(..., extra=)``: where the scripted provider finds its script."""
+        return {"fake_script": self.script} if self.script is not None else {}
+
+
+def client_kind(client: str | None) -> ClientKind:
+    """Which vocabulary a client speaks, from its ``clientInfo.name``."""
+    name = (client or "").lower()
+    if any(word in name for word in ("code", "vscodium", "cursor", "windsurf")):
+        return "vscode"
+    if "neovim" in name or name == "nvim":
+        return "neovim"
+    if name == CHAT_CLIENT:
+        return "chat"
+    if name == ACP_CLIENT:
+        return "acp"
+    return "lsp"
+
+
+def setting_words(client: str | None, key: str, value: str) -> str:
+    """How the user of ``client`` sets the daemon setting ``key`` (camelCase) to ``value``."""
+    shown = json.dumps(value)
+    match client_kind(client):
+        case "vscode":
+            return f"the setting silcrow.{key} to {shown}"
+        case "neovim":
+            return f'require("silcrow").setup({{ {key} = {shown} }})'
+        case "chat":
+            return f"--{key} {value}" if key in ("provider", "model", "mode") else f"{key} {shown}"
+        case "acp" | "lsp":
+            return f'initializationOptions {{"{key}": {shown}}}'
 
 
 def configure_hint(client: str | None) -> str:
     """One line on configuring a real model, in the vocabulary of the client named ``client``."""
-    name = (client or "").lower()
-    if any(word in name for word in ("code", "vscodium", "cursor", "windsurf")):
-        return (
-            "To use a real model, set silcrow.provider and silcrow.model in Settings and store "
-            "your key with the command “Silcrow: Set API Key” (or set "
-            f"{KEY_VARS} before starting VS Code)."
-        )
-    if "neovim" in name or name == "nvim":
-        return (
-            'To use a real model, call require("silcrow").setup({ provider = "openai", '
-            f'model = "gpt-5-mini" }}) and set {KEY_VARS} before starting Neovim.'
-        )
-    if name == CHAT_CLIENT:
-        return (
-            f"To use a real model, set {KEY_VARS} and run again, e.g. "
-            "`silcrow chat --provider openai --model gpt-5-mini` (or `--provider ollama` "
-            "for a local OpenAI-compatible server)."
-        )
-    if name == ACP_CLIENT:
-        return (
-            f"To use a real model, set {KEY_VARS} (or SILCROW_PROVIDER and SILCROW_MODEL) "
-            "in the environment the editor starts `silcrow acp` with."
-        )
-    return (
-        'To use a real model, send initializationOptions {"provider": "openai", '
-        f'"model": "gpt-5-mini"}} from your LSP client, or set {KEY_VARS} '
-        "(or SILCROW_PROVIDER) in the environment the editor starts `silcrow serve` with."
-    )
+    match client_kind(client):
+        case "vscode":
+            return (
+                "To use a real model, set silcrow.provider and silcrow.model in Settings and "
+                "store your key with the command “Silcrow: Set API Key” (or set "
+                f"{KEY_VARS} before starting VS Code)."
+            )
+        case "neovim":
+            return (
+                'To use a real model, call require("silcrow").setup({ provider = "openai", '
+                f'model = "{EXAMPLE_MODEL}" }}) and set {KEY_VARS} before starting Neovim.'
+            )
+        case "chat":
+            return (
+                f"To use a real model, set {KEY_VARS} and run again, e.g. "
+                f"`silcrow chat --provider openai --model {EXAMPLE_MODEL}` (or `--provider ollama` "
+                "for a local OpenAI-compatible server)."
+            )
+        case "acp":
+            return (
+                f"To use a real model, set {KEY_VARS} (or SILCROW_PROVIDER and SILCROW_MODEL) "
+                "in the environment the editor starts `silcrow acp` with."
+            )
+        case "lsp":
+            return (
+                'To use a real model, send initializationOptions {"provider": "openai", '
+                f'"model": "{EXAMPLE_MODEL}"}} from your LSP client, or set {KEY_VARS} '
+                "(or SILCROW_PROVIDER) in the environment the editor starts `silcrow serve` with."
+            )
 
 
 def demo_file(root: Path) -> str | None:
@@ -147,9 +184,7 @@ def demo_script(root: Path | None, client: str | None = None) -> FakeScriptJson:
 
 def _demo(root: Path | None, client: str | None) -> ProviderChoice:
     script = demo_script(root, client)
-    return ProviderChoice(
-        FAKE, demo=True, script=script, hint=configure_hint(client), extra={"fake_script": script}
-    )
+    return ProviderChoice(FAKE, demo=True, script=script, hint=configure_hint(client))
 
 
 def choose_provider(
@@ -177,7 +212,7 @@ def choose_provider(
     if chosen == FAKE:
         if script is None:
             return _demo(root, client)
-        return ProviderChoice(FAKE, script=script, extra={"fake_script": dict(script)})
+        return ProviderChoice(FAKE, script=script)
     return ProviderChoice(chosen)
 
 

@@ -5,13 +5,14 @@
  *
  * The connection plays a small editor: it answers `workspace/configuration`,
  * applies `workspace/applyEdit` to text held in memory (recording each edit),
- * and declares `experimental.silcrow.permissions`.
+ * saves that text to disk on `silcrow/saveDocuments` (as VS Code does), and
+ * declares `experimental.silcrow.permissions` and `saveDocuments`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { ApplyWorkspaceEditParams, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { applyToTexts } from '../../src/protocol/edits';
@@ -89,6 +90,11 @@ export async function startDaemon(script: FakeScript, settings: Record<string, u
   connection.onNotification('window/showMessage', () => undefined);
   connection.onNotification('$/progress', () => undefined);
   const session = new SilcrowSession(connection);
+  session.setSaveHandler(async (uris) => {
+    const saved = uris.filter((uri) => files.has(uri));
+    for (const uri of saved) writeFileSync(fileURLToPath(uri), files.get(uri) ?? '');
+    return saved;
+  });
   connection.listen();
   const rootUri = fileUri(root);
   await connection.sendRequest('initialize', {
@@ -99,7 +105,7 @@ export async function startDaemon(script: FakeScript, settings: Record<string, u
     capabilities: {
       workspace: { applyEdit: true, configuration: true, workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } },
       window: { workDoneProgress: true },
-      experimental: { silcrow: { permissions: true, saveDocuments: false } },
+      experimental: { silcrow: { permissions: true, saveDocuments: true } },
     },
   });
   await connection.sendNotification('initialized', {});

@@ -92,7 +92,7 @@ def handshake_error(
         if status == 404:
             return ProviderError(
                 f"{name}: no live endpoint at {url} (HTTP 404): the server has no live "
-                "sessions for this model; set the mode setting to replay, or use another model."
+                "sessions for this model; use replay mode or another model."
             )
         if status == 429:
             return RateLimited(
