@@ -1,6 +1,7 @@
-"""The ``silcrow`` console script: ``serve [--tcp HOST:PORT]``, ``chat``, ``models``, ``doctor``.
+"""The ``silcrow`` console script: ``serve [--tcp HOST:PORT]``, ``chat``, ``acp``, ``models``,
+``doctor``.
 
-``models`` and ``doctor`` are ``silcrow.diagnostics``'s.
+``models`` and ``doctor`` are ``silcrow.diagnostics``'s; ``acp`` is ``silcrow.acp``'s.
 
 ``--tcp`` takes a loopback address only (``127.0.0.1``, ``::1``,
 ``localhost``); anything else is refused before the daemon starts. The
@@ -65,6 +66,10 @@ def parser() -> argparse.ArgumentParser:
         help='MCP servers to use: a JSON file {"mcpServers": {"name": {"command": ...}}}',
     )
     add_commands(sub, choices_text())
+    sub.add_parser(
+        "acp",
+        help="run as an Agent Client Protocol agent on stdio (Zed, JetBrains, Neovim, Emacs)",
+    )
     return root
 
 
@@ -97,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from silcrow.diagnostics import run_doctor, run_models
 
         code = run_models(args) if args.command == "models" else run_doctor(args)
+    elif args.command == "acp":
+        from silcrow.acp import run_acp
+
+        code = run_acp()
     else:
         from silcrow.chat import run_chat
 

@@ -37,7 +37,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import os
 import signal
 import sys
 import threading
@@ -187,12 +186,9 @@ class ClientLogHandler(logging.Handler):
 
 
 def configure_logging() -> None:
-    level = os.environ.get("SILCROW_LOG", "warning").upper()
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=getattr(logging, level, logging.WARNING),
-        format="silcrow %(levelname)s %(name)s: %(message)s",
-    )
+    from silcrow.logs import configure_logging as to_stderr
+
+    to_stderr("silcrow")
 
 
 class DetachedExecutor(ThreadPoolExecutor):

@@ -42,7 +42,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -150,42 +150,36 @@ class WorkspaceSession:
         return self._agent
 
     async def _build(self) -> Agent:
-        from silcrow.agent import Agent
-        from silcrow.tools.policy import PermissionPolicy
-        from silcrow.tools.registry import default_tools
+        from silcrow.agent.workspace_agent import AgentOptions, workspace_agent
 
         settings = self.settings
         client = self.manager.editor.client_name
         choice = await asyncio.to_thread(provider_choice, settings, self.root, client)
         store = await self.manager.store()
         workspace = self.workspace()
-        sandbox = (await self.manager.sandbox_status()).sandbox
-        network = self.settings.permissions.network == "allow"
-        workspace.sandbox = replace(sandbox, network=network) if sandbox is not None else None
-        workspace.shell_env = tuple(self.settings.shell_env)
-        # Unsandboxed, "allow always" on a command prefix would cover what it cannot see.
-        permissions = PermissionPolicy.from_settings(
-            self.settings.permissions.as_dict(),
-            root=self.root,
-            prefix_approvals=sandbox is not None,
+        options = AgentOptions(
+            permissions=settings.permissions.as_dict(),
+            sandbox=(await self.manager.sandbox_status()).sandbox,
+            network=settings.permissions.network == "allow",
+            shell_env=tuple(settings.shell_env),
+            mode=settings.mode,
+            max_iterations=settings.max_iterations,
+            # the scripted fake cannot answer profile requests; they would eat its replies
+            profile=not scripted(choice.name),
         )
-        tools = default_tools(workspace, store=store)
-        tools += custom_tools(settings.tools, {t.name for t in tools}, self.manager.editor.show)
-        return Agent(
+        return workspace_agent(
             # built by the agent: a failure is that turn's error
             lambda: build_provider(settings, choice),
-            mode=self.settings.mode,
-            storage=store,
-            tools=tools,
+            workspace,
+            options,
+            store=store,
+            more_tools=lambda tools: custom_tools(
+                settings.tools, {t.name for t in tools}, self.manager.editor.show
+            ),
             mcp_servers=await self.mcp.sync(settings),
-            workspace=workspace,
-            max_iterations=self.settings.max_iterations,
-            permissions=permissions,
             ask=self.manager.editor.ask,
             notices=workspace.notices,
             workspace_id=self.uri,
-            # the scripted fake cannot answer profile requests; they would eat its replies
-            profile=not scripted(choice.name),
         )
 
     def workspace(self) -> EditorWorkspace:
@@ -381,10 +375,9 @@ class SessionManager:
 
                 self._sandbox = await asyncio.to_thread(probe)
                 if self._sandbox.sandbox is None:
-                    message = (
-                        f"Silcrow: shell commands run without a sandbox: {self._sandbox.reason}. "
-                        'Every shell command will be asked; "allow always" does not apply to them.'
-                    )
+                    from silcrow.agent.workspace_agent import unsandboxed_notice
+
+                    message = unsandboxed_notice(self._sandbox.reason)
                     log.warning("%s", message)
                     self.editor.show(message)
         return self._sandbox

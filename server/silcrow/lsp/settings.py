@@ -268,18 +268,16 @@ def parse_settings(raw: Any) -> tuple[Settings, list[SettingIssue]]:
 
 def fake_script_from_env(issues: list[SettingIssue]) -> FakeScript | None:
     """TEST ONLY: ``SILCROW_FAKE_SCRIPT`` as JSON, or ``@path`` to a JSON file."""
-    text = os.environ.get(FAKE_SCRIPT_ENV, "").strip()
-    if not text:
-        return None
+    from silcrow.providers.demo import script_from_env
+    from silcrow.providers.errors import ConfigError
+
     try:
-        if text.startswith("@"):
-            with open(text[1:], encoding="utf-8") as fh:
-                text = fh.read()
-        value = json.loads(text)
-    except (OSError, ValueError) as exc:
-        issues.append(SettingIssue(FAKE_SCRIPT_ENV, text[:80], f"use JSON or @file ({exc})"))
+        value = script_from_env(os.environ)
+    except ConfigError as exc:
+        text = os.environ.get(FAKE_SCRIPT_ENV, "")
+        issues.append(SettingIssue(FAKE_SCRIPT_ENV, text[:80], str(exc)))
         return None
-    return _fake_script(value, FAKE_SCRIPT_ENV, issues)
+    return None if value is None else _fake_script(value, FAKE_SCRIPT_ENV, issues)
 
 
 def folder_layer(raw: Any) -> tuple[dict[str, Any], dict[str, Any]]:

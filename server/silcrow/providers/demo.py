@@ -25,6 +25,9 @@ Algorithm:
    flags, else ``initializationOptions`` and environment variables;
    ``setting_words(client, key, value)`` names one setting the same way, for
    any message that tells the user what to change.
+4. ``script_from_env(env)`` (TEST ONLY) reads ``SILCROW_FAKE_SCRIPT``: the
+   scripted replies as JSON, or ``@path`` to a JSON file; every front-end
+   passes what it finds as ``script``.
 """
 
 from __future__ import annotations
@@ -33,14 +36,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
+from silcrow.providers.errors import ConfigError
 from silcrow.providers.vendors import AUTO, FAKE, VENDORS, keyed_vendor
 
 DEMO_FILES = ("README.md", "pyproject.toml", "package.json", "setup.py")
 DEMO_LABEL = "OFFLINE DEMO"
 CHAT_CLIENT = "silcrow-chat"  # the clientInfo.name of ``silcrow chat``
 ACP_CLIENT = "acp"  # what ``silcrow acp`` passes when its client gave no name
+FAKE_SCRIPT_ENV = "SILCROW_FAKE_SCRIPT"
 KEY_VARS = "OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY"
 EXAMPLE_MODEL = VENDORS["openai"].model  # the vendor table's default, named in the hints
 ClientKind = Literal["vscode", "neovim", "chat", "acp", "lsp"]
@@ -209,3 +214,22 @@ def choose_provider(
             return _demo(root, client)
         return ProviderChoice(FAKE, script=script)
     return ProviderChoice(chosen)
+
+
+def script_from_env(env: Mapping[str, str]) -> Any:
+    """TEST ONLY: ``SILCROW_FAKE_SCRIPT``'s JSON (inline or ``@path``), None when unset.
+
+    Raises ``ConfigError`` when the file cannot be read or the text is not JSON;
+    the shape is checked by whoever structures it (the scripted provider, the
+    daemon's settings).
+    """
+    text = env.get(FAKE_SCRIPT_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        if text.startswith("@"):
+            with open(text[1:], encoding="utf-8") as fh:
+                text = fh.read()
+        return json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{FAKE_SCRIPT_ENV}: use JSON or @file ({exc})") from None
