@@ -12,7 +12,7 @@ from acp import RequestError, image_block, resource_link_block, text_block
 from acp.schema import McpServerStdio
 from acp_client import RecordingClient, agent_env, start_agent
 
-MCP_SERVER = Path(__file__).resolve().parents[1] / "mcp" / "sdk_server.py"  # a real MCP server
+MCP_SERVER = Path(__file__).resolve().parents[1] / "mcptools" / "sdk_server.py"  # a real MCP server
 pytestmark = pytest.mark.slow  # each test starts a ``silcrow acp`` process
 
 
