@@ -81,7 +81,7 @@ class Agent:
         workspace: Workspace | None = None,
         max_iterations: int = 10,
         history_window: int | None = None,
-        profile: bool = True,
+        profile: bool = False,
         learn_every: int = 5,
         debug: bool = False,
         permissions: Policy | None = None,
@@ -166,12 +166,15 @@ class Agent:
         return self.llm()
 
     def _default_tools(self) -> list[Tool]:
+        from silcrow.tools.builtin.recall import RecallStore
         from silcrow.tools.registry import ToolSettings, default_tools
 
         settings = ToolSettings()
         if self._shell_timeout is not None:
             settings = ToolSettings(shell_default_timeout=self._shell_timeout)
-        return default_tools(self.workspace, store=self._store, settings=settings)
+        # recall needs a store that can search (EventStore can; a user's Storage may not)
+        searchable = self._store if isinstance(self._store, RecallStore) else None
+        return default_tools(self.workspace, store=searchable, settings=settings)
 
     @property
     def workspace(self) -> Workspace:
