@@ -27,17 +27,19 @@ Algorithm (``translate(tools, tool, args)``):
 
 from __future__ import annotations
 
+import importlib
 import shlex
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from silcrow.tools.base import Tool, ToolError
-from silcrow.tools.builtin.find import FindTool
-from silcrow.tools.builtin.list_files import ListTool
-from silcrow.tools.builtin.read import ReadTool
-from silcrow.tools.builtin.shell import ShellTool
-from silcrow.tools.builtin.write import WriteTool
-from silcrow.tools.paths import relative
+
+if TYPE_CHECKING:
+    from silcrow.tools.builtin.find import FindTool
+    from silcrow.tools.builtin.list_files import ListTool
+    from silcrow.tools.builtin.read import ReadTool
+    from silcrow.tools.builtin.shell import ShellTool
+    from silcrow.tools.builtin.write import WriteTool
 
 Args = dict[str, Any]
 Rewrite = Callable[[Mapping[str, Tool], Any, Args], tuple[Tool, Args]]
@@ -81,7 +83,7 @@ def _write(tools: Mapping[str, Tool], tool: WriteTool, args: Args) -> tuple[Tool
 def _list(tools: Mapping[str, Tool], tool: ListTool, args: Args) -> tuple[Tool, Args]:
     _alone(args, "pattern", "depth")
     find = tools.get("find")
-    if not isinstance(find, FindTool):
+    if find is None or not _builtin(find, "find"):
         raise ToolError("list with pattern needs the find tool, which this agent does not have")
     return find, {"pattern": args.pop("pattern"), **args}
 
@@ -104,6 +106,8 @@ def _shell(tools: Mapping[str, Tool], tool: ShellTool, args: Args) -> tuple[Tool
     real = tool.workspace.resolve(cwd)  # ToolError outside the workspace
     if not real.is_dir():
         raise ToolError(f"cwd {cwd!r} is not a folder in the workspace")
+    from silcrow.tools.paths import relative
+
     rel = relative(tool.workspace.root, real)
     command = args.get("command")
     if rel != "." and isinstance(command, str):
@@ -111,18 +115,25 @@ def _shell(tools: Mapping[str, Tool], tool: ShellTool, args: Args) -> tuple[Tool
     return tool, args
 
 
-ALIASES: dict[type[Tool], tuple[str, Rewrite]] = {
-    ReadTool: ("lines", _read),
-    WriteTool: ("overwrite", _write),
-    ListTool: ("pattern", _list),
-    FindTool: ("content", _find),
-    ShellTool: ("cwd", _shell),
+# tool name -> (its Cogency alias, the rewrite, the built-in's module and class)
+ALIASES: dict[str, tuple[str, Rewrite, str, str]] = {
+    "read": ("lines", _read, "read", "ReadTool"),
+    "write": ("overwrite", _write, "write", "WriteTool"),
+    "list": ("pattern", _list, "list_files", "ListTool"),
+    "find": ("content", _find, "find", "FindTool"),
+    "shell": ("cwd", _shell, "shell", "ShellTool"),
 }
+
+
+def _builtin(tool: Tool, name: str) -> bool:
+    """Is ``tool`` Silcrow's own built-in ``name`` (imported only when an alias is used)?"""
+    _, _, module, cls = ALIASES[name]
+    return type(tool) is getattr(importlib.import_module(f"silcrow.tools.builtin.{module}"), cls)
 
 
 def translate(tools: Mapping[str, Tool], tool: Tool, args: Mapping[str, Any]) -> tuple[Tool, Args]:
     """The tool and arguments to run for a call that may use Cogency's names (see above)."""
-    found = ALIASES.get(type(tool))
-    if found is None or found[0] not in args:
+    found = ALIASES.get(tool.name)
+    if found is None or found[0] not in args or not _builtin(tool, tool.name):
         return tool, dict(args)
     return found[1](tools, tool, dict(args))
