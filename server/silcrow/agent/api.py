@@ -96,7 +96,7 @@ class Agent:
         check_storage(storage)
         self.llm = llm
         self.security = security or Security()
-        self._shell_timeout = None if security is None else float(security.shell_timeout)
+        self._given_security = security is not None  # its timeouts apply only when given
         self.mode: Mode = mode
         self.storage = storage
         self.identity = DEFAULT_IDENTITY if identity is None else identity
@@ -160,6 +160,8 @@ class Agent:
         if isinstance(self.llm, str):
             from silcrow.providers.registry import make_provider
 
+            if self._given_security:
+                return make_provider(self.llm, timeout=self.security.api_timeout)
             return make_provider(self.llm)
         if isinstance(self.llm, Provider):
             return self.llm
@@ -170,8 +172,8 @@ class Agent:
         from silcrow.tools.registry import ToolSettings, default_tools
 
         settings = ToolSettings()
-        if self._shell_timeout is not None:
-            settings = ToolSettings(shell_default_timeout=self._shell_timeout)
+        if self._given_security:
+            settings = ToolSettings(shell_default_timeout=float(self.security.shell_timeout))
         # recall needs a store that can search (EventStore can; a user's Storage may not)
         searchable = self._store if isinstance(self._store, RecallStore) else None
         return default_tools(self.workspace, store=searchable, settings=settings)
