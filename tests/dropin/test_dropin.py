@@ -185,6 +185,14 @@ async def test_a_custom_tool_asks_a_person_unless_it_is_read_only(run: Run) -> N
     assert [e["payload"]["outcome"] for e in results(events)] == ["looked up a"]
 
 
+def test_the_daemons_default_permissions_ask_before_a_custom_tool() -> None:
+    from silcrow.lsp.settings import Permissions
+
+    policy = PermissionPolicy.from_settings(Permissions().as_dict())
+    assert policy.check(Lookup(), {"key": "a"}) == "ask"
+    assert policy.check(Peek(), {"what": "x"}) == "allow"
+
+
 # -- Cogency's argument names -------------------------------------------------------
 
 
@@ -248,6 +256,16 @@ async def test_agent_takes_cogencys_signature_and_security(
     here = Path.cwd()  # tmp_path, resolved
     assert Agent(provider, security=Security(access="project")).workspace.root == here
     assert Agent(provider).workspace.root == here / ".cogency" / "sandbox"
+
+
+async def test_security_sets_the_shell_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    provider = FakeProvider(Script.of([call("shell", command="sleep 5"), END]), resume=False)
+    async with Agent(provider, tmp_path / "e.db", security=Security(shell_timeout=1)) as agent:
+        events = [e async for e in agent("wait")]
+    assert results(events)[0]["payload"]["outcome"] == "`sleep 5` timed out after 1s and was killed"
 
 
 def test_bad_agent_arguments_say_what_to_pass() -> None:

@@ -54,6 +54,7 @@ async def run_examples(upto: Path) -> tuple[dict[str, Any], dict[str, str]]:
     namespace: dict[str, Any] = {"__name__": "readme"}
     exec(compile(GIVEN.read_text(), str(GIVEN), "exec"), namespace)
     printed: dict[str, str] = {}
+    agents: list[Agent] = []
     try:
         for path in SNIPPETS[: SNIPPETS.index(upto) + 1]:
             code = compile(path.read_text(), str(path), "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
@@ -63,9 +64,11 @@ async def run_examples(upto: Path) -> tuple[dict[str, Any], dict[str, str]]:
                 if pending is not None:
                     await pending
             printed[path.stem] = out.getvalue()
+            if isinstance(namespace.get("agent"), Agent):
+                agents.append(namespace["agent"])
     finally:
-        if isinstance(namespace.get("agent"), Agent):
-            await namespace["agent"].aclose()
+        for agent in agents:
+            await agent.aclose()
     return namespace, printed
 
 

@@ -330,11 +330,16 @@ class Agent:
         await self._warm.close()
 
     async def _keep(self) -> None:
-        """Step 5: wait until cancelled (by ``aclose`` or at the loop's end), then release."""
+        """Step 5: wait until cancelled (by ``aclose`` or at the loop's end), then release.
+
+        Only a cancellation releases: a loop closed without cancelling its tasks
+        (no ``asyncio.run``) leaves nothing to await on.
+        """
         try:
             await asyncio.Event().wait()
-        finally:
+        except asyncio.CancelledError:
             await self._release()
+            raise
 
     async def aclose(self) -> None:
         keeper, self._keeper = self._keeper, None
