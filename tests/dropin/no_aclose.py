@@ -1,6 +1,6 @@
 """A library script that never calls ``aclose()``: it must exit 0, at once, with nothing on stderr.
 
-Run by ``test_dropin.py`` ten at a time, each in its own folder (the
+Run by ``test_dropin_agent.py`` ten at a time, each in its own folder (the
 current directory, with ``SILCROW_DB`` set there): two turns in ``auto``
 mode (the scripted fake has a live session, so one stays warm), and the
 profile learning task of Cogency's ``profile=True``. (No tool call: the

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from dropin.kit import call
 from silcrow import Agent
 from silcrow.testing import FakeProvider, Script
 from silcrow.tools.aliases import ALIASES
@@ -58,23 +59,8 @@ def cogency(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return result
 
 
-def call(name: str, **args: Any) -> str:
-    return f"§call: {json.dumps({'name': name, 'args': args})}\n§execute"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> LocalWorkspace:
-    root = tmp_path / "project"
-    (root / "src").mkdir(parents=True)
-    (root / "notes.txt").write_text("".join(f"line {i}\n" for i in range(1, 11)))
-    (root / "src" / "app.py").write_text("print('Hello World')\n")
-    return LocalWorkspace(root)
-
-
-def test_every_cogency_argument_name_is_taken(
-    cogency: dict[str, Any], project: LocalWorkspace
-) -> None:
-    ours = {tool.name: tool for tool in default_tools(project, store=object())}
+def test_every_cogency_argument_name_is_taken(cogency: dict[str, Any], ws: LocalWorkspace) -> None:
+    ours = {tool.name: tool for tool in default_tools(ws, store=object())}
     for name, arguments in cogency["schemas"].items():
         props, _ = normalise(ours[name].args)
         alias = ALIASES[name][0] if name in ALIASES else None
@@ -82,7 +68,7 @@ def test_every_cogency_argument_name_is_taken(
 
 
 async def test_the_aliases_do_what_cogencys_tools_do(
-    cogency: dict[str, Any], project: LocalWorkspace, tmp_path: Path
+    cogency: dict[str, Any], ws: LocalWorkspace, tmp_path: Path
 ) -> None:
     replies = [
         call("read", file="notes.txt", start=3, lines=2),  # Cogency's start=2 is 0-based
@@ -95,7 +81,7 @@ async def test_the_aliases_do_what_cogencys_tools_do(
     ]
     provider = FakeProvider(Script.of(replies), resume=False)
     permissions = PermissionPolicy.allow_all()
-    async with Agent(provider, tmp_path / "e.db", workspace=project, permissions=permissions) as a:
+    async with Agent(provider, tmp_path / "e.db", workspace=ws, permissions=permissions) as a:
         events = [e async for e in a("go")]
     ours = [e for e in events if e.type == "result"]
     theirs = cogency["tools"]
@@ -107,20 +93,20 @@ async def test_the_aliases_do_what_cogencys_tools_do(
 
     assert lines(mine["read"].content) == lines(theirs["read"]["content"]) == ["line 3", "line 4"]
     assert mine["write_refused"].payload["error"] and theirs["write_refused"]["error"]
-    assert (project.root / "notes.txt").read_text() == theirs["notes_after"]["content"]
+    assert (ws.root / "notes.txt").read_text() == theirs["notes_after"]["content"]
     assert "src/app.py" in mine["list"].content and "notes.txt" not in mine["list"].content
     assert theirs["list"]["content"].endswith("app.py")
     assert "src/app.py:1: print('Hello World')" in mine["find"].content
     assert "src/app.py:1: print('Hello World')" in theirs["find"]["content"]
-    assert mine["shell"].content.splitlines()[0] == str(project.root / "src")
+    assert mine["shell"].content.splitlines()[0] == str(ws.root / "src")
     assert theirs["shell"]["content"].endswith("/project/src")
 
 
 async def test_a_second_user_is_sent_what_cogency_sends(
-    cogency: dict[str, Any], project: LocalWorkspace, tmp_path: Path
+    cogency: dict[str, Any], ws: LocalWorkspace, tmp_path: Path
 ) -> None:
     provider = FakeProvider(Script.of(["§respond: ok\n§end"] * 3), resume=False)
-    async with Agent(provider, tmp_path / "e.db", workspace=project) as agent:
+    async with Agent(provider, tmp_path / "e.db", workspace=ws) as agent:
         for user, text in (("alice", "alice's secret"), ("bob", "bob asks"), (None, "anyone")):
             [e async for e in agent(text, conversation_id="shared", user_id=user)]
     sent = [[m.content for m in request if m.role == "user"] for request in provider.requests]

@@ -1,11 +1,9 @@
-"""The Cogency 3.2 drop-in, item by item, through the library's public surface.
+"""The Cogency 3.2 drop-in's agent, item by item, through the library's public surface.
 
-Each test drives ``silcrow.Agent`` with the scripted provider (a model that
-writes the calls a Cogency-prompted model would write) and checks what is
-stored and shown: events read both ways, Cogency-shaped custom tools and
-their permissions, Cogency's argument names, the constructor and exports,
-history isolation by ``user_id``, cancellation, the first-turn race, resume
-without a live session, and the library's lifecycle.
+Events read both ways, the constructor and the exports, history isolation
+by ``user_id``, cancellation, the first-turn race, resume without a live
+session, and the library's lifecycle (``async with``, a clean exit of
+scripts that never call ``aclose()``).
 """
 
 from __future__ import annotations
@@ -16,13 +14,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import silcrow
+from dropin.kit import END, Lookup, Run, call, results
 from silcrow import (
     LLM,
     Agent,
@@ -31,54 +29,14 @@ from silcrow import (
     Event,
     Security,
     Storage,
-    Tool,
-    ToolResult,
     tools,
 )
 from silcrow.store import EventStore
 from silcrow.testing import FakeProvider, Script
-from silcrow.tools.base import PermissionRequest
 from silcrow.tools.local import LocalWorkspace
-from silcrow.tools.policy import PermissionPolicy
-from silcrow.tools.registry import describe_tools
 
 HERE = Path(__file__).parent
 SERVER = HERE.parents[1] / "server"
-END = "§respond: done\n§end"
-
-
-def call(name: str, **args: Any) -> str:
-    return f"§call: {json.dumps({'name': name, 'args': args})}\n§execute"
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> LocalWorkspace:
-    root = tmp_path / "ws"
-    (root / "src").mkdir(parents=True)
-    (root / "notes.txt").write_text("".join(f"line {i}\n" for i in range(1, 11)))
-    (root / "src" / "app.py").write_text("print('Hello World')\n")
-    return LocalWorkspace(root)
-
-
-Run = Callable[..., Any]
-
-
-@pytest.fixture
-def run(tmp_path: Path, ws: LocalWorkspace) -> Run:
-    """Run one turn whose model writes ``replies``; the stored events and the agent."""
-
-    async def go(replies: list[str], query: str = "go", **kw: Any) -> tuple[list[Event], Agent]:
-        agent_kw = {"workspace": ws, **kw.pop("agent", {})}
-        provider = FakeProvider(Script.of(replies), resume=False)
-        async with Agent(provider, tmp_path / "events.db", **agent_kw) as agent:
-            events = [e async for e in agent(query, **kw)]
-        return events, agent
-
-    return go
-
-
-def results(events: list[Event]) -> list[Event]:
-    return [e for e in events if e["type"] == "result"]
 
 
 # -- events -----------------------------------------------------------------------
@@ -101,140 +59,6 @@ async def test_events_read_as_attributes_and_as_mappings(run: Run) -> None:
     }
     with pytest.raises(KeyError, match="an event has the keys type, content"):
         respond["kind"]
-
-
-# -- custom tools -----------------------------------------------------------------
-
-
-class Lookup(Tool):
-    """Cogency's shape: schema (with Cogency's "optional"), execute naming what the agent passes."""
-
-    name = "lookup"
-    description = "Look a key up"
-    schema = {"key": {"type": "string"}, "limit": {"type": "integer", "optional": True}}
-
-    def __init__(self) -> None:
-        self.seen: list[dict[str, Any]] = []
-
-    async def execute(
-        self,
-        key: str,
-        limit: int = 1,
-        user_id: str | None = None,
-        sandbox_dir: str = "",
-        access: str = "",
-    ) -> ToolResult:
-        self.seen.append(
-            {"key": key, "user_id": user_id, "sandbox_dir": sandbox_dir, "access": access}
-        )
-        return ToolResult(outcome=f"looked up {key}", content=key)
-
-
-class Peek(Tool):
-    name = "peek"
-    description = "Read-only peek"
-    read_only = True
-
-    async def execute(self, what: str) -> ToolResult:
-        return ToolResult(outcome=f"peeked {what}")
-
-
-def test_the_model_sees_a_custom_tools_schema_or_its_signature() -> None:
-    shown = describe_tools([Lookup(), Peek()])
-    assert (
-        "lookup [custom]: Look a key up\n  - key (string)\n  - limit (integer, optional)" in shown
-    )
-    assert "peek [read]: Read-only peek\n  - what (string)" in shown
-    assert "user_id" not in shown and "sandbox_dir" not in shown
-
-
-async def test_a_custom_tool_gets_user_id_sandbox_dir_and_access(
-    run: Run, ws: LocalWorkspace
-) -> None:
-    tool = Lookup()
-    replies = [call("lookup", key="a", user_id="mallory"), call("lookup", key="b"), END]
-    await run(replies, user_id="ann", agent={"tools": [tool]})
-    await run([call("lookup", key="c"), END], agent={"tools": [tool]})
-    assert tool.seen == [
-        {"key": "a", "user_id": "ann", "sandbox_dir": str(ws.root), "access": "sandbox"},
-        {"key": "b", "user_id": "ann", "sandbox_dir": str(ws.root), "access": "sandbox"},
-        {"key": "c", "user_id": None, "sandbox_dir": str(ws.root), "access": "sandbox"},
-    ]
-
-
-async def test_a_custom_tool_asks_a_person_unless_it_is_read_only(run: Run) -> None:
-    asked: list[PermissionRequest] = []
-
-    async def ask(request: PermissionRequest) -> Any:
-        asked.append(request)
-        return "reject"
-
-    tool = Lookup()
-    agent_kw = {"tools": [tool, Peek()], "permissions": PermissionPolicy(), "ask": ask}
-    events, _ = await run([call("lookup", key="a"), call("peek", what="x"), END], agent=agent_kw)
-    assert [r.tool for r in asked] == ["lookup"]
-    assert [e["payload"]["outcome"] for e in results(events)] == [
-        "lookup rejected by the user",
-        "peeked x",
-    ]
-    assert tool.seen == []
-    # a library agent with nobody to ask runs it, as Cogency does
-    events, _ = await run(
-        [call("lookup", key="a"), END], agent={"tools": [tool], "permissions": PermissionPolicy()}
-    )
-    assert [e["payload"]["outcome"] for e in results(events)] == ["looked up a"]
-
-
-def test_the_daemons_default_permissions_ask_before_a_custom_tool() -> None:
-    from silcrow.lsp.settings import Permissions
-
-    policy = PermissionPolicy.from_settings(Permissions().as_dict())
-    assert policy.check(Lookup(), {"key": "a"}) == "ask"
-    assert policy.check(Peek(), {"what": "x"}) == "allow"
-
-
-# -- Cogency's argument names -------------------------------------------------------
-
-
-def test_the_model_is_shown_silcrows_argument_names_only(ws: LocalWorkspace) -> None:
-    from silcrow.tools.registry import default_tools
-
-    shown = describe_tools(default_tools(ws)).split("\n\n")
-    arguments = {tool.split(" ")[0]: tool.split("\n")[1:] for tool in shown}
-    for name, alias in (
-        ("read", "lines"),
-        ("write", "overwrite"),
-        ("list", "pattern"),
-        ("find", "content"),
-        ("shell", "cwd"),
-    ):
-        assert not [line for line in arguments[name] if line.startswith(f"  - {alias} (")]
-    assert any(line.startswith("  - end (") for line in arguments["read"])
-
-
-async def test_cogency_argument_names_keep_cogencys_meaning(run: Run, ws: LocalWorkspace) -> None:
-    replies = [
-        call("read", file="notes.txt", start=3, lines=2),
-        call("write", file="notes.txt", content="new", overwrite=False),
-        call("write", file="fresh.txt", content="new", overwrite=False),
-        call("write", file="notes.txt", content="replaced\n", overwrite=True),
-        call("list", path="src", pattern="*.py"),
-        call("find", content="hello world"),
-        call("shell", command="pwd", cwd="src"),
-        call("shell", command="pwd", cwd="../.."),
-        END,
-    ]
-    events, _ = await run(replies, agent={"permissions": PermissionPolicy.allow_all()})
-    got = [(e["payload"]["name"], e["payload"]["outcome"], e["content"]) for e in results(events)]
-    read, exists, _, _, listed, found, here, outside = got
-    assert read[1] == "Read notes.txt lines 3-4" and "line 3" in read[2] and "line 5" not in read[2]
-    assert "notes.txt already exists; give overwrite=true" in exists[2]
-    assert (ws.root / "fresh.txt").read_text() == "new"
-    assert (ws.root / "notes.txt").read_text() == "replaced\n"
-    assert listed[0] == "list" and "src/app.py" in listed[2]
-    assert "src/app.py:1:" in found[2]  # case-insensitive, as Cogency's content
-    assert here[2].splitlines()[0] == str(ws.root / "src")
-    assert "outside" in outside[2].lower() or "escape" in outside[2].lower()
 
 
 # -- the constructor and the exports --------------------------------------------------
