@@ -26,9 +26,12 @@ Algorithm:
    and shown as an internal error). When the turn never stored its
    ``user`` event, it is stored first (creating the conversation if
    needed), so the log always shows what was asked.
-   The exception: ``ConversationBusy`` (another agent's first turn created
+   The exceptions: ``ConversationBusy`` (another agent's first turn created
    the conversation at the same moment) stores nothing in a conversation
    that is not this turn's; ``events()`` raises it once the queue is empty.
+   A ``BaseException`` that is not a cancellation (the process is going
+   down) stores nothing either and is raised by ``events()`` the same way,
+   so it is never left unretrieved in the task.
 5. ``events()`` yields the queued events until the turn is done; an
    interrupted iteration (the consumer's task was cancelled) loses nothing
    and can be resumed by calling ``events()`` again. ``wait()`` returns the
@@ -196,6 +199,10 @@ class TurnHandle:
             yield event
         if self._refused is not None:
             raise self._refused
+        if self._task.done() and not self._task.cancelled():
+            died = self._task.exception()  # a BaseException that stopped the task (step 4)
+            if died is not None:
+                raise died
 
     async def wait(self) -> TurnOutcome:
         await self._finished.wait()
