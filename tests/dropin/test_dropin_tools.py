@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from dropin.kit import END, Lookup, Peek, Run, call, results
+from silcrow import Tool, ToolResult
 from silcrow.tools.base import PermissionRequest
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.policy import PermissionPolicy
@@ -23,6 +24,24 @@ def test_the_model_sees_a_custom_tools_schema_or_its_signature() -> None:
     )
     assert "peek [read]: Read-only peek\n  - what (string)" in shown
     assert "user_id" not in shown and "sandbox_dir" not in shown
+
+    class Typed(Tool):
+        name = "typed"
+        description = "Arguments from annotations"
+
+        async def execute(
+            self,
+            n: int | None,
+            tags: list[str] | None = None,
+            **kwargs: Any,
+        ) -> ToolResult:
+            return ToolResult(outcome="ok")
+
+    assert describe_tools([Typed()]) == (
+        "typed [custom]: Arguments from annotations\n"
+        "  - n (integer)\n"
+        "  - tags (array, optional; default null)\n"
+    )
 
 
 async def test_a_custom_tool_gets_user_id_sandbox_dir_and_access(

@@ -43,7 +43,10 @@ _JSON_TYPES: dict[type, str] = {
 
 def _parameters(tool: Tool) -> list[inspect.Parameter]:
     try:
-        signature = inspect.signature(tool.execute)
+        try:  # postponed annotations (``from __future__ import annotations``) evaluated
+            signature = inspect.signature(tool.execute, eval_str=True)
+        except Exception:  # a name the annotation uses is not importable here: keep strings
+            signature = inspect.signature(tool.execute)
     except (TypeError, ValueError):  # a builtin or C callable: nothing to read
         return []
     return list(signature.parameters.values())
@@ -51,10 +54,11 @@ def _parameters(tool: Tool) -> list[inspect.Parameter]:
 
 def _json_type(annotation: object) -> str | None:
     """The JSON type of a parameter annotation (``str``, ``int | None``, ``list[str]``...)."""
-    if isinstance(annotation, str):  # postponed annotations: ``from __future__ import annotations``
+    if isinstance(annotation, str):  # an annotation that could not be evaluated
         head = annotation.split("|")[0].split("[")[0].strip()
         return {t.__name__: name for t, name in _JSON_TYPES.items()}.get(head)
-    options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    options = typing.get_args(annotation) if union else ()
     for option in options or (annotation,):
         found = _JSON_TYPES.get(typing.get_origin(option) or option)
         if found is not None:
