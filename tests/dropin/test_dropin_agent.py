@@ -159,7 +159,7 @@ async def test_history_is_isolated_by_user_id(tmp_path: Path, ws: LocalWorkspace
     provider = FakeProvider(Script.of(["§respond: a\n§end"] * 3), resume=False)
     async with Agent(provider, tmp_path / "events.db", workspace=ws) as agent:
         for user, text in (("alice", "alice's secret"), ("bob", "bob asks"), (None, "anyone")):
-            [e async for e in agent(text, conversation_id="shared", user_id=user)]
+            [e async for e in agent(text, user, "shared")]  # Cogency's positional order
     sent = ["\n".join(m.content for m in request) for request in provider.requests]
     assert "alice's secret" in sent[0]
     assert "alice's secret" not in sent[1] and "bob asks" in sent[1]

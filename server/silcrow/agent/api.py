@@ -211,14 +211,18 @@ class Agent:
     async def __call__(
         self,
         query: str,
-        *,
-        conversation_id: str | None = None,
         user_id: str | None = None,
+        conversation_id: str | None = None,
         chunks: bool = False,
+        generate: bool = False,
+        *,
         context: list[dict[str, object]] | None = None,
     ) -> AsyncIterator[Event]:
         """``start`` + ``events()``: the stored events of one turn; leaving early cancels it.
 
+        The parameters come in Cogency's order. ``generate`` (Cogency: one
+        non-streaming request) is accepted and changes nothing: the model is
+        always streamed, and the stored events are the same either way.
         When the consumer stops early (``break``, its task cancelled) the turn is
         cancelled and its ``cancelled`` event stored before this returns or raises.
         """
