@@ -7,7 +7,17 @@ Besides the turn's own task, the agent schedules only its background
 profile updates; the LSP layer has its own tasks (progress, watchdog).
 """
 
-from silcrow.agent.api import Agent, ConversationBusy
+from silcrow.agent.api import Agent
+from silcrow.agent.errors import AgentError, ConversationBusy
 from silcrow.agent.handle import StopReason, TurnHandle, TurnOutcome
+from silcrow.agent.setup import Security
 
-__all__ = ["Agent", "ConversationBusy", "StopReason", "TurnHandle", "TurnOutcome"]
+__all__ = [
+    "Agent",
+    "AgentError",
+    "ConversationBusy",
+    "Security",
+    "StopReason",
+    "TurnHandle",
+    "TurnOutcome",
+]

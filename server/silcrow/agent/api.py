@@ -1,12 +1,16 @@
 """The public library API: ``Agent(...)``, ``agent.start(query) -> TurnHandle``.
 
 Algorithm:
-1. ``Agent(...)`` keeps configuration only; the provider, store and tools
-   are made on first use (``ready()``), so constructing one is cheap.
+1. ``Agent(llm, storage, security=...)`` (Cogency's signature, plus
+   Silcrow's keywords) keeps configuration only; the provider, store and
+   tools are made on first use (``ready()``), so constructing one is cheap.
    ``llm`` is a vendor name, a ``Provider``, or a function that builds one
    (called on first use, so a missing API key fails the turn that needs
-   it, stored as that turn's ``error``). The default tools need
-   ``workspace=``: nothing falls back to the current directory.
+   it, stored as that turn's ``error``). ``storage`` is a database path, a
+   ``Storage`` object, or None (the default store). The default tools work
+   in ``workspace=``, else in the folder ``security`` names
+   (``silcrow.agent.setup``): Cogency's sandbox folder by default, never
+   the current directory unless ``Security(access="project")`` says so.
 2. ``agent.start(query, conversation_id=None, ...)`` returns a
    ``TurnHandle`` at once (``silcrow.agent.handle``: ids known up front,
    ``events()``, ``cancel()``, ``wait()``); the turn runs in its own task.
@@ -17,6 +21,9 @@ Algorithm:
    leaving the loop early cancels the turn. ``agent.cancel(conversation_id)``
    cancels through the handle. A warm live session that saw a cancelled
    reply is closed (the next turn reopens it from the store).
+   A consumer whose task is cancelled (``task.cancel()``, Cogency's way)
+   cancels the turn too, and its ``cancelled`` event is stored before the
+   ``CancelledError`` reaches the consumer.
 4. ``mcp_servers=`` (an ``mcpServers`` object in the common JSON shape, or
    an ``McpManager`` the caller owns) adds MCP tools: before each turn the
    agent waits for the servers' tool lists (bounded, ``silcrow.mcp.manager``)
@@ -26,6 +33,11 @@ Algorithm:
    and is stopped by ``aclose()``.
 5. After each turn, every ``learn_every`` user messages, the profile is
    updated in a background task (failures are logged, never raised).
+6. ``aclose()`` (or ``async with Agent(...)``) releases the live session,
+   the provider and a store the agent opened. A script that never calls it
+   still exits cleanly: the first ``ready()`` starts a keeper task that
+   waits forever and releases everything when it is cancelled, which
+   ``asyncio.run`` does to every task before it closes the loop.
 """
 
 from __future__ import annotations
@@ -37,15 +49,18 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 
+from silcrow.agent.errors import ConversationBusy
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor, Policy
-from silcrow.agent.handle import TurnHandle, TurnSpec
+from silcrow.agent.handle import DEFAULT_USER, TurnHandle, TurnSpec
+from silcrow.agent.setup import Security, check_storage, resolve_tools, workspace_for
 from silcrow.agent.turn import Mode, TurnRunner, WarmSession
 from silcrow.mcp.manager import McpManager
 from silcrow.protocol.assembly import build_system
 from silcrow.protocol.events import Event
 from silcrow.providers.base import Provider
 from silcrow.tools.base import AskFn, Tool, Workspace
+from silcrow.tools.catalogue import Builtin
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +72,6 @@ DEFAULT_IDENTITY = (
 MODES = ("auto", "resume", "replay")
 
 
-class ConversationBusy(RuntimeError):
-    """A turn is already running on this conversation."""
-
-
 ProviderFactory = Callable[[], Provider]
 
 
@@ -68,16 +79,17 @@ class Agent:
     def __init__(
         self,
         llm: str | Provider | ProviderFactory = "auto",
-        *,
-        mode: Mode = "auto",
         storage: str | Path | EventLog | None = None,
+        *,
+        security: Security | None = None,
+        mode: Mode = "auto",
         identity: str | None = None,
         instructions: str | None = None,
-        tools: Sequence[Tool] | None = None,
+        tools: Sequence[Tool | Builtin] | None = None,
         workspace: Workspace | None = None,
         max_iterations: int = 10,
         history_window: int | None = None,
-        profile: bool = True,
+        profile: bool = False,
         learn_every: int = 5,
         debug: bool = False,
         permissions: Policy | None = None,
@@ -90,12 +102,10 @@ class Agent:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if max_iterations < 1:
             raise ValueError("max_iterations must be at least 1")
-        if tools is None and workspace is None:
-            raise ValueError(
-                "Agent needs workspace= (e.g. LocalWorkspace(Path('path/to/project'))) or tools=: "
-                "the default tools work inside a folder you name, never the current directory"
-            )
+        check_storage(storage)
         self.llm = llm
+        self.security = security or Security()
+        self._given_security = security is not None  # its timeouts apply only when given
         self.mode: Mode = mode
         self.storage = storage
         self.identity = DEFAULT_IDENTITY if identity is None else identity
@@ -108,7 +118,8 @@ class Agent:
         self.ask = ask
         self.notices = notices
         self.workspace_id = workspace_id
-        self._tools = list(tools) if tools is not None else None
+        self._wanted: list[Tool | Builtin] | None = list(tools) if tools is not None else None
+        self._tools: list[Tool] | None = None
         self._workspace = workspace
         self._owns_mcp = mcp_servers is not None and not isinstance(mcp_servers, McpManager)
         self._mcp = (
@@ -124,6 +135,7 @@ class Agent:
         self._provider: Provider | None = None
         self._store: EventLog | None = None
         self._owns_store = False
+        self._keeper: asyncio.Task[None] | None = None
         self._warm = WarmSession()
         self._running: dict[str, TurnHandle] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -135,12 +147,23 @@ class Agent:
     async def ready(self) -> None:
         await self._log()
         async with self._lock:
+            if self._keeper is None:
+                self._keeper = asyncio.get_running_loop().create_task(self._keep())
             if self._provider is None:
                 self._provider = self._make_provider()
             if self._tools is None:
-                self._tools = self._default_tools()
+                if self._wanted is None:
+                    self._tools = self._default_tools()
+                else:
+                    self._tools = resolve_tools(self._wanted, self._default_tools)
         if isinstance(self._mcp, McpManager):
             await self._mcp.wait_ready()
+
+    async def __aenter__(self) -> Agent:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     async def _log(self) -> EventLog:
         """The event log, opened on first use (a path or None: an ``EventStore`` this agent owns)."""
@@ -159,16 +182,30 @@ class Agent:
         if isinstance(self.llm, str):
             from silcrow.providers.registry import make_provider
 
+            if self._given_security:
+                return make_provider(self.llm, timeout=self.security.api_timeout)
             return make_provider(self.llm)
         if isinstance(self.llm, Provider):
             return self.llm
         return self.llm()
 
     def _default_tools(self) -> list[Tool]:
-        from silcrow.tools.registry import default_tools
+        from silcrow.tools.builtin.recall import RecallStore
+        from silcrow.tools.registry import ToolSettings, default_tools
 
-        assert self._workspace is not None  # __init__ requires workspace= or tools=
-        return default_tools(self._workspace, store=self._store)
+        settings = ToolSettings()
+        if self._given_security:
+            settings = ToolSettings(shell_default_timeout=float(self.security.shell_timeout))
+        # recall needs a store that can search (EventStore can; a user's Storage may not)
+        searchable = self._store if isinstance(self._store, RecallStore) else None
+        return default_tools(self.workspace, store=searchable, settings=settings)
+
+    @property
+    def workspace(self) -> Workspace:
+        """Where the default tools work: ``workspace=``, else the folder ``security`` names."""
+        if self._workspace is None:
+            self._workspace = workspace_for(self.security)
+        return self._workspace
 
     @property
     def store(self) -> EventLog | None:
@@ -197,7 +234,7 @@ class Agent:
         conv_id = conversation_id or uuid.uuid4().hex
         if conv_id in self._running:
             raise ConversationBusy(f"conversation {conv_id} already has a turn running")
-        spec = TurnSpec(conv_id, uuid.uuid4().hex, user_id or "default", query, context, chunks)
+        spec = TurnSpec(conv_id, uuid.uuid4().hex, user_id, query, context, chunks)
         handle = TurnHandle(spec, _Body(self, spec), self._finished)
         self._running[conv_id] = handle
         return handle
@@ -205,13 +242,21 @@ class Agent:
     async def __call__(
         self,
         query: str,
-        *,
-        conversation_id: str | None = None,
         user_id: str | None = None,
+        conversation_id: str | None = None,
         chunks: bool = False,
+        generate: bool = False,
+        *,
         context: list[dict[str, object]] | None = None,
     ) -> AsyncIterator[Event]:
-        """``start`` + ``events()``: the stored events of one turn; leaving early cancels it."""
+        """``start`` + ``events()``: the stored events of one turn; leaving early cancels it.
+
+        The parameters come in Cogency's order. ``generate`` (Cogency: one
+        non-streaming request) is accepted and changes nothing: the model is
+        always streamed, and the stored events are the same either way.
+        When the consumer stops early (``break``, its task cancelled) the turn is
+        cancelled and its ``cancelled`` event stored before this returns or raises.
+        """
         handle = self.start(
             query, conversation_id=conversation_id, user_id=user_id, chunks=chunks, context=context
         )
@@ -219,20 +264,27 @@ class Agent:
             async for event in handle.events():
                 yield event
         finally:
-            handle.cancel()
+            if handle.cancel():
+                await asyncio.shield(handle.wait())
 
     def _finished(self, handle: TurnHandle) -> None:
         if self._running.get(handle.conversation_id) is handle:
             del self._running[handle.conversation_id]
-        self._maybe_learn(handle.user_id)
+        self._maybe_learn(handle.user_id or DEFAULT_USER)
+
+    def _context(self) -> dict[str, object]:
+        """What a custom tool may ask for besides ``user_id`` (``silcrow.tools.custom``)."""
+        folder = self._workspace.root if self._workspace is not None else self.security.folder()
+        return {"sandbox_dir": str(folder), "access": self.security.access}
 
     async def _runner(self, log_: EventLog, user_id: str) -> TurnRunner:
         assert self._provider is not None and self._tools is not None
         tools = self._all_tools()  # one list for the prompt and the executor
+        executor = Executor(tools, policy=self.permissions, ask=self.ask, context=self._context())
         return TurnRunner(
             store=log_,
             provider=self._provider,
-            executor=Executor(tools, policy=self.permissions, ask=self.ask),
+            executor=executor,
             system=await self._system(log_, user_id, tools),
             mode=self.mode,
             max_iterations=self.max_iterations,
@@ -262,12 +314,19 @@ class Agent:
         """The log, with the turn's conversation in it (created under its id if new)."""
         log_ = await self._log()
         if await log_.get_conversation(spec.conversation_id) is None:
-            await log_.create_conversation(
-                workspace=self.workspace_id,
-                user_id=spec.user_id,
-                title=" ".join(spec.query.split())[:80],
-                conversation_id=spec.conversation_id,
-            )
+            try:
+                await log_.create_conversation(
+                    workspace=self.workspace_id,
+                    user_id=spec.profile_user,
+                    title=" ".join(spec.query.split())[:80],
+                    conversation_id=spec.conversation_id,
+                )
+            except ValueError:
+                if await log_.get_conversation(spec.conversation_id) is None:
+                    raise
+                raise ConversationBusy(
+                    f"conversation {spec.conversation_id} was just started by another turn"
+                ) from None
         return log_
 
     def cancel(self, conversation_id: str | None = None) -> bool:
@@ -304,7 +363,27 @@ class Agent:
     async def close_session(self) -> None:
         await self._warm.close()
 
+    async def _keep(self) -> None:
+        """Step 5: wait until cancelled (by ``aclose`` or at the loop's end), then release.
+
+        Only a cancellation releases: a loop closed without cancelling its tasks
+        (no ``asyncio.run``) leaves nothing to await on.
+        """
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            await self._release()
+            raise
+
     async def aclose(self) -> None:
+        keeper, self._keeper = self._keeper, None
+        if keeper is None or keeper.done():
+            await self._release()
+            return
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
+
+    async def _release(self) -> None:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -314,6 +393,8 @@ class Agent:
         if self._provider is not None:
             with contextlib.suppress(Exception):
                 await self._provider.aclose()
+        self._provider = None  # the next turn (in another event loop) builds it again
+        self._tools = None
         if self._owns_store and self._store is not None:
             await self._store.close()
             self._store = None
@@ -330,7 +411,7 @@ class _Body:
         agent, spec = self._agent, self._spec
         await agent.ready()
         log_ = await agent._conversation(spec)
-        runner = await agent._runner(log_, spec.user_id)
+        runner = await agent._runner(log_, spec.profile_user)
         async with contextlib.aclosing(runner.run(spec)) as events:
             async for event in events:
                 yield event

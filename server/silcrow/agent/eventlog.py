@@ -1,5 +1,9 @@
 """``EventLog``: what the agent needs from the store (turns and profiles), as a Protocol.
 
+It is the library's public ``silcrow.Storage``: a user's own storage class
+implements these methods (``silcrow.store.EventStore`` is the reference
+implementation, and docs/cogency.md lists what each must do).
+
 The agent layer never imports ``silcrow.store``; anything with these
 methods (``silcrow.store.EventStore`` in the product, an in-memory double
 in a test) can back an ``Agent``. Every method is the store's own: appends
@@ -10,7 +14,7 @@ them; reads return events in seq order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from silcrow.protocol.events import Event
 
@@ -20,6 +24,7 @@ class Conversation(Protocol):
     def id(self) -> str: ...
 
 
+@runtime_checkable
 class EventLog(Protocol):
     async def create_conversation(
         self,

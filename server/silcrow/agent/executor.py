@@ -3,11 +3,16 @@
 Algorithm:
 1. A malformed call, an unknown tool or arguments that do not fit the tool's
    ``execute`` signature become an error result telling the model what to
-   write instead.
+   write instead. Cogency's argument names for the built-ins are rewritten
+   first (``silcrow.tools.aliases``); a custom tool whose ``execute`` names
+   ``user_id``, ``sandbox_dir`` or ``access`` gets them from the agent
+   (``silcrow.tools.custom``).
 2. The permission policy decides allow / ask / deny for the tool's category;
    "ask" goes to the ``ask`` callback (the editor or terminal); "allow
    always" is remembered by the policy; a rejection or denial is an error
-   result the model sees, and the tool does not run.
+   result the model sees, and the tool does not run. With nobody to ask (no
+   ``ask`` callback: a library agent), a ``custom`` tool runs, as in
+   Cogency: whoever wrote it is the one running it.
 3. The tool runs with ``ToolContext`` set (conversation, user, turn) and
    under a deadline (``silcrow.tools.deadline``): ``deadline`` seconds
    (default 60), none for ``shell``, which enforces its own ``timeout``.
@@ -27,10 +32,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from silcrow.protocol.events import CallToken
+from silcrow.tools.aliases import translate
 from silcrow.tools.base import (
     CURRENT,
     AskFn,
@@ -42,6 +48,7 @@ from silcrow.tools.base import (
     ToolRejected,
     ToolResult,
 )
+from silcrow.tools.custom import arg_spec, context_args
 from silcrow.tools.deadline import DEADLINE, Deadline, deadline_message
 from silcrow.tools.redact import redact
 from silcrow.tools.text import cap_text
@@ -85,8 +92,10 @@ class Executor:
         result_cap: int = 64_000,
         outcome_cap: int = 300,
         deadline: float = TOOL_DEADLINE,
+        context: Mapping[str, object] | None = None,
     ) -> None:
         self.tools = {tool.name: tool for tool in tools}
+        self.context = dict(context or {})  # sandbox_dir, access: for custom tools that name them
         self.policy = policy
         self.ask = ask
         self.result_cap = result_cap
@@ -116,10 +125,15 @@ class Executor:
             return _error(
                 f"Unknown tool {call.name!r}", f"There is no tool {call.name!r}. Tools: {names}."
             )
-        problem = _bad_arguments(tool, call.args)
+        try:
+            tool, args = translate(self.tools, tool, call.args)
+        except ToolError as exc:
+            return _error(f"Bad arguments for {tool.name}", str(exc))
+        given = context_args(tool, {**self.context, "user_id": ctx.given_user_id})
+        problem = _bad_arguments(tool, {**args, **given})
         if problem:
             return _error(f"Bad arguments for {tool.name}", problem)
-        refusal = await self._permit(tool, call.args, ctx)
+        refusal = await self._permit(tool, args, ctx)
         if refusal is not None:
             return refusal
         token_ctx = CURRENT.set(ctx)
@@ -129,7 +143,7 @@ class Executor:
         timer = asyncio.timeout(seconds)
         try:
             async with timer:
-                return await tool.execute(**call.args)
+                return await tool.execute(**{**args, **given})
         except ToolRejected as exc:
             return exc.result(tool.name)
         except ToolError as exc:
@@ -164,6 +178,8 @@ class Executor:
                 f"The user's settings deny {tool.category} tools ({tool.name}). "
                 "Do not retry; continue without it or ask the user to change the setting.",
             )
+        if self.ask is None and tool.category == "custom":
+            return None
         request = self.policy.request(tool, args, ctx.conversation_id)
         if self.ask is None:
             return _error(
@@ -187,5 +203,5 @@ def _bad_arguments(tool: Tool, args: dict[str, Any]) -> str | None:
     try:
         inspect.signature(tool.execute).bind(**args)
     except TypeError as exc:
-        return f"{exc}. The arguments of {tool.name} are: {tool.args}"
+        return f"{exc}. The arguments of {tool.name} are: {arg_spec(tool)}"
     return None

@@ -26,10 +26,20 @@ Algorithm:
    and shown as an internal error). When the turn never stored its
    ``user`` event, it is stored first (creating the conversation if
    needed), so the log always shows what was asked.
+   The exceptions: ``ConversationBusy`` (another agent's first turn created
+   the conversation at the same moment) stores nothing in a conversation
+   that is not this turn's; ``events()`` raises it once the queue is empty.
+   A ``BaseException`` that is not a cancellation (the process is going
+   down) stores nothing either and is raised by ``events()`` the same way,
+   so it is never left unretrieved in the task.
 5. ``events()`` yields the queued events until the turn is done; an
    interrupted iteration (the consumer's task was cancelled) loses nothing
    and can be resumed by calling ``events()`` again. ``wait()`` returns the
    ``TurnOutcome``; cancelling a waiter never cancels the turn.
+6. ``TurnSpec.user_id`` is the caller's user id (None: none given). With
+   one, the turn's ``user`` event carries it (``payload["user"]``) and the
+   model is shown only that user's turns of the conversation
+   (``TurnSpec.visible``: Cogency's history isolation); None sees them all.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from silcrow.agent.errors import ConversationBusy
 from silcrow.protocol.events import Event, EventType
 from silcrow.providers.base import ProviderError
 
@@ -50,6 +61,7 @@ log = logging.getLogger(__name__)
 StopReason = Literal["end", "cancelled", "max_iterations", "error"]
 STOP_REASONS: tuple[StopReason, ...] = ("end", "cancelled", "max_iterations", "error")
 CANCELLED_TEXT = "Cancelled by the user."
+DEFAULT_USER = "default"
 
 
 class _State(enum.Enum):
@@ -100,10 +112,15 @@ class TurnSpec:
 
     conversation_id: str
     turn_id: str
-    user_id: str
+    user_id: str | None  # as the caller gave it; None: no user named (sees every turn)
     query: str
     context: list[dict[str, object]] | None
     chunks: bool
+
+    @property
+    def profile_user(self) -> str:
+        """The user whose profile and conversations this turn uses ("default" when none given)."""
+        return self.user_id or DEFAULT_USER
 
     def event(
         self, type_: EventType, content: str = "", payload: dict[str, object] | None = None
@@ -112,8 +129,24 @@ class TurnSpec:
         return Event(type_, content, payload, self.conversation_id, self.turn_id)
 
     def user_event(self) -> Event:
-        """The turn's ``user`` event: the query, with its context items in the payload."""
-        return self.event("user", self.query, {"context": self.context} if self.context else None)
+        """The turn's ``user`` event: the query, with its context items and user in the payload."""
+        payload: dict[str, object] = {}
+        if self.context:
+            payload["context"] = self.context
+        if self.user_id is not None:
+            payload["user"] = self.user_id
+        return self.event("user", self.query, payload or None)
+
+    def visible(self, events: Sequence[Event]) -> list[Event]:
+        """The stored events the model may see on this turn (step 6)."""
+        if self.user_id is None:
+            return list(events)
+        mine = {
+            e.turn_id
+            for e in events
+            if e.type == "user" and (e.payload or {}).get("user") == self.user_id
+        }
+        return [e for e in events if e.turn_id in mine]
 
 
 class TurnHandle:
@@ -130,6 +163,7 @@ class TurnHandle:
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
         self._finished = asyncio.Event()
         self._asked = False  # the turn's own ``user`` event is stored
+        self._refused: ConversationBusy | None = None  # raised by ``events()``, see step 4
         self._outcome = TurnOutcome(
             spec.conversation_id, spec.turn_id, "error", "the turn did not finish"
         )
@@ -158,11 +192,17 @@ class TurnHandle:
         """The turn's stored events in seq order, until it ends (resumable, see step 5)."""
         while True:
             if self._queue.empty() and self._finished.is_set():
-                return
+                break
             event = await self._queue.get()
             if event is None:
-                return
+                break
             yield event
+        if self._refused is not None:
+            raise self._refused
+        if self._task.done() and not self._task.cancelled():
+            died = self._task.exception()  # a BaseException that stopped the task (step 4)
+            if died is not None:
+                raise died
 
     async def wait(self) -> TurnOutcome:
         await self._finished.wait()
@@ -200,6 +240,11 @@ class TurnHandle:
                 self._state = _State.FINISHING
                 await self._body.on_cancel()
                 await self._final("cancelled", CANCELLED_TEXT)
+            except ConversationBusy as exc:
+                self._refused = exc
+                self._outcome = TurnOutcome(
+                    self.conversation_id, self.turn_id, "error", str(exc), raised=True
+                )
             except Exception as exc:
                 self._state = _State.FINISHING
                 await self._final("error", _message(exc, self.conversation_id), raised=True)

@@ -9,8 +9,12 @@ Algorithm (the same for replay, resume and auto):
 0. Settle the previous tool run (``recovery.settle``): calls executed
    without a stored result get one now, under their own turn, before the
    new ``user`` event.
-1. Store the ``user`` event, yield it.
+1. Store the ``user`` event, yield it. ``mode="resume"`` with a provider
+   that has no live session is an error, never a silent replay (only
+   ``auto`` falls back).
 2. Each cycle: store pending notices as user events; get a reply stream:
+   (The history is the conversation's events the turn may see:
+   ``TurnSpec.visible``, only the caller's turns when a user id is given.)
    * replay: assemble the context from the store and open one streaming
      request with the stop sequence ``§execute``;
    * resume: reuse the warm ``LiveSession`` if it holds exactly the stored
@@ -118,6 +122,12 @@ class TurnRunner:
         return list(await self.store.append_many(events))
 
     def _live(self) -> bool:
+        if self.mode == "resume" and not self.provider.capabilities.resume:
+            raise ValueError(
+                f"mode='resume' needs a live session, and the {self.provider.name} provider "
+                "has none here; use mode='auto' (live when available, else replay) or "
+                "mode='replay'"
+            )
         if self.mode == "replay" or self.live_failed:
             return False
         if self.mode == "auto" and self.warm.unavailable:
@@ -186,7 +196,7 @@ class TurnRunner:
         self, spec: TurnSpec, acc: Accumulator, live: bool, cycle: int
     ) -> AsyncIterator[Event]:
         started = time.perf_counter()
-        history = assemble_history(await self.store.events(spec.conversation_id))
+        history = assemble_history(spec.visible(await self.store.events(spec.conversation_id)))
         if live:
             stream, session = await self._live_stream(spec, history)
         else:
@@ -313,7 +323,10 @@ class TurnRunner:
     def _caller(self, spec: TurnSpec) -> RunCall:
         async def run_call(call: CallToken, turn_id: str, recovered: str | None) -> list[Event]:
             ctx = ToolContext(
-                conversation_id=spec.conversation_id, user_id=spec.user_id, turn_id=turn_id
+                conversation_id=spec.conversation_id,
+                user_id=spec.profile_user,
+                turn_id=turn_id,
+                given_user_id=spec.user_id,
             )
             result = await self.executor.run(call, ctx)
             name = call.call.name if call.call is not None else "call"

@@ -24,6 +24,9 @@ Algorithm:
    cancelled (``$/cancelRequest``; ``shutdown``), the turn is cancelled
    through its handle and forwarding goes on to the turn's last event: the
    request resolves with the normal result, stopReason ``cancelled``.
+   When another process's first turn created the same new conversation at
+   that instant, the handle raises ``ConversationBusy`` and stores nothing:
+   the answer is 1001, as for a turn running here.
 4. ``cancel(conversation_id)`` / ``cancel_all()`` go to the handles;
    ``drain(timeout)`` waits for running turns on exit. A failed turn's one
    message is its ``error`` event; what a client without Silcrow's UI sees
@@ -213,6 +216,9 @@ class TurnRegistry:
                 break
             except asyncio.CancelledError:  # the request was cancelled: so is the turn
                 handle.cancel()
+            except ConversationBusy:  # another process's first turn created it this instant
+                await progress.finish("busy")
+                raise busy_error(entry.conversation_id) from None
         outcome = await handle.wait()
         with contextlib.suppress(asyncio.CancelledError):  # the turn is over: answer anyway
             await progress.finish(outcome.stop_reason)

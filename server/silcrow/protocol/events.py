@@ -10,13 +10,17 @@ Two families live here:
   ``metric``, ``error``, ``cancelled``). It carries conversation id, turn id,
   a per-conversation ``seq`` and a timestamp once the store has accepted it.
 
-Events are frozen; ``Event.to_json`` is the one place they become dicts.
+Events are frozen; ``Event.to_json`` is the one place they become wire
+dicts. For library code written against Cogency's dict events an ``Event``
+also reads like a read-only mapping of its field names (``event["type"]``,
+``event.get("content")``, ``dict(event)``), typed per key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 EventType = Literal[
     "user", "think", "call", "execute", "result", "respond", "end", "metric", "error", "cancelled"
@@ -97,6 +101,37 @@ class Event:
     seq: int = 0
     timestamp: float = 0.0
 
+    # -- read like Cogency's dict events (keys are the field names) -------------
+    @overload
+    def __getitem__(self, key: Literal["type"]) -> EventType: ...
+    @overload
+    def __getitem__(self, key: Literal["content", "conversation_id", "turn_id"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["payload"]) -> dict[str, Any] | None: ...
+    @overload
+    def __getitem__(self, key: Literal["seq"]) -> int: ...
+    @overload
+    def __getitem__(self, key: Literal["timestamp"]) -> float: ...
+    @overload
+    def __getitem__(self, key: str) -> object: ...
+    def __getitem__(self, key: str) -> object:
+        if key not in EVENT_KEYS:
+            raise KeyError(f"{key!r}: an event has the keys {', '.join(EVENT_KEYS)}")
+        return getattr(self, key)
+
+    def get(self, key: str, default: object = None) -> object:
+        """``event[key]``, or ``default`` for a key events do not have (as ``dict.get``)."""
+        return getattr(self, key) if key in EVENT_KEYS else default
+
+    def keys(self) -> tuple[str, ...]:
+        return EVENT_KEYS
+
+    def __contains__(self, key: object) -> bool:
+        return key in EVENT_KEYS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(EVENT_KEYS)
+
     @property
     def is_delta(self) -> bool:
         return bool(self.payload and self.payload.get("delta"))
@@ -121,3 +156,14 @@ class Event:
         if self.payload is not None:
             out["payload"] = self.payload
         return out
+
+
+EVENT_KEYS: tuple[str, ...] = (
+    "type",
+    "content",
+    "payload",
+    "conversation_id",
+    "turn_id",
+    "seq",
+    "timestamp",
+)

@@ -11,7 +11,8 @@ Algorithm:
    vendor's defaults, and checks every setting, raising ``ConfigError`` /
    ``AuthError`` with the variable or argument to fix. The scripted fake
    (no network) skips the URL and key steps: its only special case.
-3. ``make_provider`` imports the vendor's adapter only then (the fake's is
+3. ``make_provider`` returns the stand-in of ``silcrow.testing.override``
+   when one is set; else it imports the vendor's adapter only then (the fake's is
    ``silcrow.providers.scripted.scripted``), so importing this module stays cheap (no
    httpx) for the daemon's start-up.
 """
@@ -27,6 +28,7 @@ from typing import Any, get_args
 from silcrow.providers.base import AuthError, Provider
 from silcrow.providers.config import LiveTransport, ProviderConfig
 from silcrow.providers.errors import ConfigError
+from silcrow.providers.override import stand_in
 from silcrow.providers.vendors import (
     AUTO,
     AUTO_ORDER,
@@ -69,6 +71,9 @@ def make_provider(
         raise ConfigError(
             f"llm must be a provider name, a URL or a Provider; got {type(llm).__name__}"
         )
+    standing_in = stand_in()  # silcrow.testing.override
+    if standing_in is not None:
+        return standing_in
     cfg = resolve_config(
         llm,
         model=model,

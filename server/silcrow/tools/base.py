@@ -10,7 +10,14 @@
   is idempotent, yet running it again could overwrite later changes).
   ``execute(**args)`` returns a ``ToolResult``. A custom tool is a subclass
   with those class attributes and an ``async def execute``; it is not
-  read-only unless it says so.
+  read-only unless it says so, and its category is ``custom`` (asked before
+  it runs wherever there is a person to ask) unless it names one; a
+  read-only custom tool is ``read``. Cogency's shape is accepted as is:
+  ``schema`` is another name for ``args`` (``{"sql": {}, "limit":
+  {"type": "integer", "optional": true}}``), a tool with neither shows the
+  model the arguments of its ``execute`` signature, and ``execute`` may
+  name ``user_id``, ``sandbox_dir`` and ``access`` to receive them from the
+  agent (``silcrow.tools.injected``).
 * ``ToolResult(outcome, content, error)``: ``outcome`` is the short line the
   user sees, ``content`` what the model gets.
 * ``Workspace``: the port built-in tools act through. ``LocalWorkspace``
@@ -31,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
-Category = Literal["read", "edit", "shell", "network", "memory", "mcp"]
+Category = Literal["read", "edit", "shell", "network", "memory", "mcp", "custom"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +65,18 @@ class Tool:
     args: ClassVar[dict[str, Any]] = {}
     """JSON schema of the arguments: ``{"file": {"type": "string", "description": ...}}``
     or a full object schema with ``properties``/``required``."""
-    category: ClassVar[Category] = "read"
+    schema: ClassVar[dict[str, Any]] = {}
+    """Cogency's name for ``args``; a subclass that sets only ``schema`` gets it as ``args``."""
+    category: ClassVar[Category] = "custom"
     idempotent: ClassVar[bool] = False
     read_only: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "schema" in cls.__dict__ and "args" not in cls.__dict__:
+            cls.args = cls.schema
+        if cls.read_only and cls.category == "custom":
+            cls.category = "read"
 
     async def execute(self, **kwargs: Any) -> ToolResult:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -72,6 +88,7 @@ class ToolContext:
     user_id: str = ""
     turn_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    given_user_id: str | None = None  # as the caller passed it; ``user_id`` falls back to "default"
 
 
 CURRENT: contextvars.ContextVar[ToolContext] = contextvars.ContextVar(

@@ -1,9 +1,10 @@
 """Permission policy: may this tool call run, or must a person be asked?
 
 Algorithm:
-1. Each tool has a category (read, edit, shell, network, memory); the policy
-   maps categories to "allow" | "ask" | "deny" (defaults: read, edit and
-   memory allow; shell and network ask).
+1. Each tool has a category (read, edit, shell, network, memory, custom);
+   the policy maps categories to "allow" | "ask" | "deny" (defaults: read,
+   edit and memory allow; shell, network and custom tools that do not
+   declare themselves read-only ask).
 2. ``check(tool, args)``: "deny" and "allow" are final. "ask" becomes "allow"
    when a person said "allow always" to a matching call before:
    - shell (only while ``prefix_approvals`` is on): the command must be one
@@ -50,6 +51,7 @@ CATEGORIES: tuple[str, ...] = get_args(Category)
 DEFAULT_MODES: dict[str, Mode] = {
     "read": "allow", "edit": "allow", "shell": "ask", "network": "ask", "memory": "allow",
     "mcp": "ask",
+    "custom": "ask",
 }  # fmt: skip
 SUMMARY_WIDTH = 160
 NO_PREFIX_APPROVALS = "every shell command is asked in this workspace"

@@ -28,6 +28,7 @@ from silcrow.tools.builtin.scrape import ScrapeTool
 from silcrow.tools.builtin.search import SearchTool
 from silcrow.tools.builtin.shell import ShellTool
 from silcrow.tools.builtin.write import WriteTool
+from silcrow.tools.custom import arg_spec
 from silcrow.tools.schema import normalise
 from silcrow.tools.web import make_engine
 
@@ -98,7 +99,7 @@ def _arg_line(name: str, spec: dict[str, Any], required: bool) -> str:
 
 
 def describe_tool(tool: Tool) -> str:
-    props, required = normalise(tool.args)
+    props, required = normalise(arg_spec(tool))
     description = " ".join(tool.description.split())
     lines = [f"{tool.name} [{tool.category}]: {description}"]
     lines += [_arg_line(name, spec, name in required) for name, spec in props.items()]

@@ -3,7 +3,7 @@
 A tool's ``args`` is either a full JSON object schema (``{"type": "object",
 "properties": {...}, "required": [...]}``) or the short form ``{"file":
 {"type": "string", ...}}`` where every property is required unless it has a
-``default`` or ``"required": false``.
+``default``, ``"required": false`` or (Cogency's spelling) ``"optional": true``.
 
 Algorithm (``check_args``):
 1. Normalise the schema to ``(properties, required)``.
@@ -38,9 +38,14 @@ def normalise(args: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], list[
         props = dict(args.get("properties", {}))
         return props, list(args.get("required", []))
     props = {k: dict(v) for k, v in args.items()}
-    required = [k for k, v in props.items() if "default" not in v and v.get("required", True)]
+    required = [
+        k
+        for k, v in props.items()
+        if "default" not in v and v.get("required", True) and not v.get("optional", False)
+    ]
     for v in props.values():
         v.pop("required", None)
+        v.pop("optional", None)
     return props, required
 
 

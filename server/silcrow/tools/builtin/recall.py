@@ -8,7 +8,7 @@ formats each hit as title, date and snippet.
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from silcrow.tools.base import ToolError, ToolResult, current_context
 from silcrow.tools.builtin._base import BuiltinTool, arg_schema
@@ -16,6 +16,7 @@ from silcrow.tools.builtin._base import BuiltinTool, arg_schema
 DEFAULT_LIMIT = 5
 
 
+@runtime_checkable
 class RecallStore(Protocol):
     async def search(
         self,

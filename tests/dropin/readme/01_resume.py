@@ -1,0 +1,3 @@
+agent = Agent(llm="openai", mode="resume")
+# Maintains LLM session, injects tool results without context replay
+# Constant token usage per turn

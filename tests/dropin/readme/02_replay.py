@@ -1,0 +1,4 @@
+agent = Agent(llm="openai", mode="replay")
+# Rebuilds context from storage each iteration
+# Context grows with conversation
+# Universal LLM compatibility

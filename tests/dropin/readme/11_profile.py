@@ -1,0 +1,2 @@
+agent = Agent(llm="openai", profile=True)
+# Learns patterns from interactions, embedded in system prompt
