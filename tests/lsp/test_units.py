@@ -7,6 +7,7 @@ import json
 import os
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types as t
@@ -214,16 +215,16 @@ def test_selected_text_and_command_requests() -> None:
 
 
 def test_responses_store_is_a_user_setting_that_reaches_the_provider(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from silcrow.lsp.sessions import build_provider
+    from silcrow.lsp.sessions import build_provider, provider_choice
+
+    def built(settings: Settings) -> Any:
+        return build_provider(settings, provider_choice(settings, tmp_path, None))
 
     monkeypatch.setenv("OPENAI_API_KEY", "k")
     assert "responsesStore" not in FOLDER_SETTINGS
     settings, issues = parse_settings({"provider": "openai", "responsesStore": False})
     assert not issues and settings.responses_store is False
-    provider = build_provider(settings)
-    assert provider.cfg.extra["responses_store"] is False  # type: ignore[attr-defined]
-    assert build_provider(parse_settings({"provider": "openai"})[0]).cfg.extra[  # type: ignore[attr-defined]
-        "responses_store"
-    ]
+    assert built(settings).cfg.extra["responses_store"] is False
+    assert built(parse_settings({"provider": "openai"})[0]).cfg.extra["responses_store"]
