@@ -155,6 +155,7 @@ async def start_daemon(
     env: dict[str, str] | None = None,
     silcrow: dict[str, bool] | None = None,
     process_id: int | None = None,
+    client_name: str | None = None,
 ) -> Daemon:
     server_env = {k: v for k, v in os.environ.items() if not k.startswith("SILCROW_")}
     server_env.update({"SILCROW_DB": str(db), **(env or {})})
@@ -167,6 +168,7 @@ async def start_daemon(
         t.InitializeParams(
             capabilities=capabilities(kind, **(silcrow or {})),
             process_id=process_id or os.getpid(),
+            client_info=t.ClientInfo(name=client_name) if client_name else None,
             root_uri=folders[0].as_uri(),
             workspace_folders=[t.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders],
             initialization_options={"provider": "fake", **(settings or {})},

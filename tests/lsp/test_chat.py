@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from silcrow.chat.demo import banner, choose_provider, demo_script
 from silcrow.chat.render import Renderer
+from silcrow.chat.session import banner
+from silcrow.providers.demo import CHAT_CLIENT, ProviderChoice, choose_provider, demo_script
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -44,17 +45,27 @@ def test_once_without_a_key_runs_the_labelled_offline_demo(tmp_path: Path) -> No
     assert out.index("→ read") < out.index("That was a real `read`")
 
 
+def _name(requested: str | None, env: dict[str, str]) -> str | None:
+    choice = choose_provider(requested, env=env)
+    return None if choice.demo else choice.name
+
+
 def test_provider_choice() -> None:
-    assert choose_provider(None, {}) is None
-    assert choose_provider(None, {"ANTHROPIC_API_KEY": "k"}) == "anthropic"
-    assert choose_provider(None, {"GOOGLE_API_KEY": "k"}) == "gemini"
-    assert choose_provider(None, {"SILCROW_PROVIDER": "ollama", "OPENAI_API_KEY": "k"}) == "ollama"
-    assert choose_provider("fake", {"OPENAI_API_KEY": "k"}) == "fake"
+    assert _name(None, {}) is None
+    assert _name("auto", {}) is None
+    assert _name("fake", {}) is None  # the scripted fake without a script is the demo
+    assert _name(None, {"ANTHROPIC_API_KEY": "k"}) == "anthropic"
+    assert _name(None, {"GOOGLE_API_KEY": "k"}) == "gemini"
+    assert _name(None, {"SILCROW_PROVIDER": "ollama", "OPENAI_API_KEY": "k"}) == "ollama"
+    assert _name("openai", {"SILCROW_PROVIDER": "fake"}) is None  # the test switch wins
+    scripted = choose_provider("fake", script={"replies": ["x"]}, env={"OPENAI_API_KEY": "k"})
+    assert scripted.name == "fake" and not scripted.demo
 
 
 def test_demo_without_files_still_answers(tmp_path: Path) -> None:
     script = demo_script(tmp_path)
     assert all("§call" not in reply for reply in script["replies"])
+    assert "OFFLINE DEMO" in script["fallback"]
 
 
 def test_demo_reads_a_well_known_file_else_the_first_visible_one(tmp_path: Path) -> None:
@@ -67,8 +78,10 @@ def test_demo_reads_a_well_known_file_else_the_first_visible_one(tmp_path: Path)
 
 
 def test_banner_labels_only_the_demo() -> None:
-    assert "OFFLINE DEMO" in banner(None) and "OPENAI_API_KEY" in banner(None)
-    assert "OFFLINE DEMO" not in banner("openai") and "(openai)" in banner("openai")
+    demo = choose_provider(None, env={}, client=CHAT_CLIENT)
+    assert "OFFLINE DEMO" in banner(demo) and "silcrow chat --provider" in banner(demo)
+    openai = ProviderChoice("openai")
+    assert "OFFLINE DEMO" not in banner(openai) and "(openai)" in banner(openai)
 
 
 def test_renderer_escapes_daemon_text_and_keeps_its_own_colours() -> None:

@@ -1,13 +1,15 @@
 """The chat session: the LSP client loop between a terminal and ``silcrow serve``.
 
 Algorithm:
-1. ``run_chat(args)`` chooses the provider (``demo.choose_provider``; none
-   means the offline demo on the bundled scripted fake provider, with
-   ``demo.demo_script`` as its ``fakeScript``) and prints ``demo.banner``.
+1. ``run_chat(args)`` asks ``silcrow.providers.demo.choose_provider`` what
+   will run (the rule every front-end shares: the configured provider, else
+   the OFFLINE DEMO) and prints ``banner``.
 2. ``ChatSession.start`` spawns ``silcrow serve`` on stdio with pygls'
    client and initializes with the workspace folder (``--workspace``, the
-   current directory by default), ``experimental.silcrow.permissions`` and
-   the provider settings as ``initializationOptions``.
+   current directory by default), ``experimental.silcrow.permissions``,
+   ``clientInfo.name`` ``silcrow-chat`` (so the demo's hint speaks of
+   ``silcrow chat`` flags) and the flags given as ``initializationOptions``;
+   the daemon makes the same choice.
 3. ``silcrow/event`` notifications go to ``render.Renderer`` as they
    stream. Permission requests are asked on the terminal (or rejected when
    stdin is not a terminal, unless ``--yes``); their summary is escaped
@@ -28,9 +30,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from silcrow.chat.demo import banner, choose_provider, demo_script
 from silcrow.chat.render import Renderer
 from silcrow.lsp.plain import as_plain as plain
+from silcrow.providers.demo import CHAT_CLIENT, DEMO_LABEL, ProviderChoice, choose_provider
 from silcrow.tools.visible import terminal_safe
 
 
@@ -50,13 +52,12 @@ async def ask_permission(params: dict[str, Any], allow_all: bool) -> dict[str, s
 class ChatSession:
     """One daemon, one terminal: send prompts, render events, handle Ctrl-C."""
 
-    def __init__(self, args: argparse.Namespace, provider: str | None) -> None:
+    def __init__(self, args: argparse.Namespace) -> None:
         from pygls.lsp.client import LanguageClient
 
         self.args = args
         self.root = Path(args.workspace).resolve()
-        self.provider = provider
-        self.client = LanguageClient("silcrow-chat", "0.1.0")
+        self.client = LanguageClient(CHAT_CLIENT, "0.1.0")
         self.render = Renderer()
         self.conversation: str | None = None
         self.listed: list[dict[str, Any]] = []
@@ -84,9 +85,8 @@ class ChatSession:
             """The daemon's log lines are for editors' output panels; the terminal skips them."""
 
     def settings(self) -> dict[str, Any]:
-        if self.provider is None:
-            return {"provider": "fake", "fakeScript": demo_script(self.root)}
-        out: dict[str, Any] = {"provider": self.provider}
+        """The flags given; without ``--provider`` the daemon chooses (a key, else the demo)."""
+        out: dict[str, Any] = {"provider": self.args.provider} if self.args.provider else {}
         if self.args.model:
             out["model"] = self.args.model
         if self.args.mode:
@@ -104,6 +104,7 @@ class ChatSession:
         await self.client.initialize_async(
             t.InitializeParams(
                 capabilities=caps,
+                client_info=t.ClientInfo(name=CHAT_CLIENT, version="0.1.0"),
                 process_id=os.getpid(),
                 root_uri=self.root.as_uri(),
                 workspace_folders=[t.WorkspaceFolder(uri=self.root.as_uri(), name=self.root.name)],
@@ -216,10 +217,20 @@ async def _drain(stream: asyncio.StreamReader) -> None:
             sys.stderr.write(line.decode("utf-8", "replace"))
 
 
+def banner(choice: ProviderChoice) -> str:
+    """The first line of a chat: the demo's label and how to leave it, or the provider's name."""
+    if choice.demo:
+        return (
+            f"=== Silcrow {DEMO_LABEL}: no provider configured and no API key found; "
+            f"replies are scripted (tool calls are real). ===\n{choice.hint}"
+        )
+    return (
+        f"Silcrow chat ({choice.name}). Ctrl-C cancels a turn, /quit exits, /help lists commands."
+    )
+
+
 async def _main(args: argparse.Namespace) -> int:
-    provider = choose_provider(args.provider, dict(os.environ))
-    chat = ChatSession(args, provider)
-    print(banner(provider), flush=True)
+    chat = ChatSession(args)
     await chat.start()
     loop = asyncio.get_running_loop()
     try:
@@ -237,6 +248,9 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def run_chat(args: argparse.Namespace) -> int:
+    root = Path(args.workspace).resolve()
+    choice = choose_provider(args.provider, env=os.environ, root=root, client=CHAT_CLIENT)
+    print(banner(choice), flush=True)
     try:
         return asyncio.run(_main(args))
     except KeyboardInterrupt:

@@ -87,6 +87,7 @@ class Daemon:
     # -- initialize and settings ------------------------------------------------
     def on_initialize(self, params: t.InitializeParams) -> None:
         self.editor.flags = ClientFlags.from_capabilities(params.capabilities)
+        self.editor.client_name = params.client_info.name if params.client_info else None
         self.sessions.init_options = params.initialization_options or {}
         folders = [f.uri for f in params.workspace_folders or []]
         if not folders and params.root_uri:

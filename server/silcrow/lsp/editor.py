@@ -12,7 +12,8 @@ builds LSP messages by hand:
   the summary goes out whole (the policy never cuts a shell command) with
   any control character escaped once more at this edge.
 
-Capabilities come from ``initialize``; ``ClientFlags`` is the parsed view.
+Capabilities come from ``initialize``; ``ClientFlags`` is the parsed view;
+``client_name`` (``clientInfo.name``) picks the words messages use for it.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class Editor:
     def __init__(self, server: LanguageServer) -> None:
         self.server = server
         self.flags = ClientFlags()
+        self.client_name: str | None = None  # initialize's clientInfo.name: its vocabulary
 
     # -- buffers -------------------------------------------------------------
     def _documents(self) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ from silcrow.providers.vendors import scripted
 if TYPE_CHECKING:
     from silcrow.agent import Agent
     from silcrow.providers.base import Provider
+    from silcrow.providers.demo import FakeScriptJson, ProviderChoice
     from silcrow.store import EventStore
     from silcrow.tools.sandbox import SandboxStatus
 
@@ -65,26 +67,37 @@ NO_WORKSPACE_MESSAGE = (
 )
 
 
-def build_provider(settings: Settings) -> Provider:
-    """The provider the settings name; raises ``ProviderError`` (e.g. a missing key).
+def provider_choice(settings: Settings, root: Path, client: str | None) -> ProviderChoice:
+    """What the folder's agent runs: ``silcrow.providers.demo.choose_provider`` decides.
 
-    ``fakeScript`` reaches the scripted fake (``provider: "fake"``) through
-    ``extra["fake_script"]``; the vendor table decides what reads it.
+    The same rule as every front-end: the configured provider, else the
+    offline demo; ``fakeScript`` is the scripted fake's replies (tests).
     """
-    from silcrow.providers.registry import make_provider
+    from silcrow.providers.demo import choose_provider
 
     fake = settings.fake_script
-    extra = (
-        {"fake_script": {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}}
-        if fake
-        else {}
+    script: FakeScriptJson | None = (
+        {"replies": fake.replies, "chunk": fake.chunk, "delay": fake.delay}
+        if fake is not None
+        else None
     )
+    return choose_provider(
+        settings.provider, script=script, env=os.environ, root=root, client=client
+    )
+
+
+def build_provider(settings: Settings, choice: ProviderChoice) -> Provider:
+    """The chosen provider; raises ``ProviderError`` (e.g. a missing key)."""
+    from silcrow.providers.registry import make_provider
+
+    if choice.demo:
+        return make_provider(choice.name, extra=choice.extra)
     return make_provider(
-        settings.provider,
+        choice.name,
         model=settings.model or None,
         api_key_env=settings.api_key_env or None,
         base_url=settings.base_url or None,
-        extra=extra,
+        extra=choice.extra,
     )
 
 
@@ -128,6 +141,8 @@ class WorkspaceSession:
         from silcrow.tools.registry import default_tools
 
         settings = self.settings
+        client = self.manager.editor.client_name
+        choice = await asyncio.to_thread(provider_choice, settings, self.root, client)
         store = await self.manager.store()
         workspace = self.workspace()
         sandbox = (await self.manager.sandbox_status()).sandbox
@@ -141,7 +156,8 @@ class WorkspaceSession:
             prefix_approvals=sandbox is not None,
         )
         return Agent(
-            lambda: build_provider(settings),  # built by the agent: a failure is that turn's error
+            # built by the agent: a failure is that turn's error
+            lambda: build_provider(settings, choice),
             mode=self.settings.mode,
             storage=store,
             tools=default_tools(workspace, store=store),
@@ -152,7 +168,7 @@ class WorkspaceSession:
             notices=workspace.notices,
             workspace_id=self.uri,
             # the scripted fake cannot answer profile requests; they would eat its replies
-            profile=not scripted(self.settings.provider),
+            profile=not scripted(choice.name),
         )
 
     def workspace(self) -> EditorWorkspace:

@@ -55,7 +55,7 @@ class Permissions:
 
 @dataclass(frozen=True, slots=True)
 class FakeScript:
-    """Replies for the scripted fake provider: tests, and the offline demo of ``silcrow chat``."""
+    """Replies for the scripted fake provider (tests); without them ``fake`` is the offline demo."""
 
     replies: list[str] = field(default_factory=list)
     chunk: int = 4
@@ -238,7 +238,8 @@ def parse_settings(raw: Any) -> tuple[Settings, list[SettingIssue]]:
     issues: list[SettingIssue] = []
     values = _structure_fields(Settings, _unwrap(raw), "silcrow", issues)
     settings = Settings(**values)
-    if settings.fake_script is None and scripted(settings.provider):
+    forced = scripted(os.environ.get("SILCROW_PROVIDER", "").strip())  # the test switch wins
+    if settings.fake_script is None and (forced or scripted(settings.provider)):
         settings = replace(settings, fake_script=fake_script_from_env(issues))
     return settings, issues
 

@@ -31,7 +31,9 @@ Algorithm:
    ``replay_errors`` (raised by the next replay requests). Everything sent is
    recorded (``requests``, ``live_sent``) and billed in ``ledger``.
 6. ``scripted(cfg)`` is the registry's adapter for the name "fake": the script
-   comes from ``cfg.extra["fake_script"]`` (``{replies, chunk, delay}``).
+   comes from ``cfg.extra["fake_script"]`` (``{replies, chunk, delay}``, and
+   for the offline demo of ``silcrow.providers.demo`` also ``fallback`` and
+   ``usage: false``: a demo has no model, so it reports no token counts).
 """
 
 from __future__ import annotations
@@ -173,8 +175,10 @@ class FakeProvider:
         model: str = "scripted",
         resume: bool = True,
         stop_sequences: bool = True,
+        usage: bool = True,
     ) -> None:
         self.script = script or Script()
+        self.usage = usage  # False: no ``Usage`` items (no made-up token counts for a user)
         self.model = model
         self.capabilities = Capabilities(resume=resume, stop_sequences=stop_sequences)
         self.ledger = Ledger()
@@ -214,6 +218,8 @@ class FakeProvider:
         async for delta in self._emit(reply):
             yield delta
         bill = self.ledger.charge(context=context, output=reply, received=context)
+        if not self.usage:
+            return
         yield Usage(
             input_tokens=bill.input_tokens,
             cached_tokens=bill.cached_tokens,
@@ -274,6 +280,8 @@ class FakeLiveSession:
                 context=context, output="".join(emitted), received=received, key=self._key
             )
         self.history.append(Message("assistant", reply))
+        if not provider.usage:
+            return
         yield Usage(
             input_tokens=bill.input_tokens,
             cached_tokens=bill.cached_tokens,
@@ -302,10 +310,14 @@ def scripted(cfg: ProviderConfig, *, http_client: object = None) -> FakeProvider
             f"fake_script must be {{replies, chunk, delay}}; got {type(raw).__name__}"
         )
     replies, chunk, delay = raw.get("replies", []), raw.get("chunk", 4), raw.get("delay", 0.0)
+    fallback, usage = raw.get("fallback", DEFAULT_FALLBACK), raw.get("usage", True)
     if not (isinstance(replies, list) and all(isinstance(r, str) for r in replies)):
         raise ConfigError("fake_script.replies must be a list of strings")
     if not isinstance(chunk, int) or not isinstance(delay, int | float):
         raise ConfigError(
             f"fake_script needs a whole chunk and a delay in seconds; got {chunk!r}, {delay!r}"
         )
-    return FakeProvider(Script.of(replies, chunk=chunk, delay=float(delay)))
+    if not isinstance(fallback, str) or not isinstance(usage, bool):
+        raise ConfigError("fake_script.fallback must be a string and fake_script.usage true/false")
+    script = Script(list(replies), chunk=chunk, delay=float(delay), fallback=fallback)
+    return FakeProvider(script, usage=usage)
