@@ -15,6 +15,10 @@
  * 4. A permission request becomes a card in the chat and, when the chat is not
  *    visible, also a notification; the first answer wins, the turn ending
  *    first counts as `reject`.
+ * 5. Errors of the client's own (a refused request, a daemon that did not
+ *    start) go into the chat; a toast only when no chat is visible.
+ * 6. The shown conversation is reported (`onConversation`) so the host can
+ *    reopen it after a window reload (`open`, from the daemon's history).
  */
 import { CancellationTokenSource, type CancellationToken } from 'vscode-jsonrpc';
 import type {
@@ -28,7 +32,7 @@ import type {
 } from './protocol/contract';
 import type { SilcrowSession } from './protocol/session';
 import { applyEvent, titleOf, transcriptOf, type TranscriptState } from './protocol/transcript';
-import type { FromWebview, ToWebview } from './webview/messages';
+import type { FromWebview, KeyProvider, NoticeAction, ToWebview, Welcome } from './webview/messages';
 
 export interface ChatSurface {
   post(message: ToWebview): void;
@@ -43,7 +47,20 @@ export interface ChatOptions {
   /** Ask outside the chat (a notification); resolves with the chosen option or undefined. */
   askElsewhere(request: PermissionRequest): Promise<PermissionOptionId | undefined>;
   onState(state: TurnState): void;
+  /** The conversation the chat shows changed (undefined: a new one). */
+  onConversation(conversationId: string | undefined): void;
+  /** An error toast, for when no chat is visible. */
+  toast(text: string, actions: NoticeAction[]): void;
+  /** The empty chat's first-run state. */
+  welcome(): Promise<Welcome>;
+  copy(text: string): Promise<void>;
+  insert(text: string): Promise<void>;
+  setKey(provider: KeyProvider): Promise<void>;
+  action(action: NoticeAction): Promise<void>;
 }
+
+/** What "Try the offline demo" asks (any question gets the demo when no model is configured). */
+export const DEMO_QUESTION = 'Show me what you can do with this workspace.';
 
 type StartTurn = (conversationId: string | undefined, token: CancellationToken) => Promise<PromptResult>;
 
@@ -56,6 +73,8 @@ export class ChatController {
   private conversationId: string | undefined;
   private title: string | undefined;
   private events: SilcrowEvent[] = [];
+  /** The client's own errors since the conversation was shown (a re-created view gets them again). */
+  private notices: ToWebview[] = [];
   private transcript: TranscriptState = transcriptOf([]);
   private turn: CancellationTokenSource | undefined;
   private readonly permissions = new Map<string, PendingPermission>();
@@ -83,6 +102,22 @@ export class ChatController {
     switch (message.type) {
       case 'ready':
         this.refreshView();
+        this.surface.post({ type: 'welcome', welcome: await this.options.welcome() });
+        break;
+      case 'demo':
+        await this.send(DEMO_QUESTION);
+        break;
+      case 'copy':
+        await this.options.copy(message.text);
+        break;
+      case 'insert':
+        await this.options.insert(message.text);
+        break;
+      case 'setKey':
+        await this.options.setKey(message.provider);
+        break;
+      case 'action':
+        await this.options.action(message.action);
         break;
       case 'send':
         await this.send(message.text);
@@ -159,6 +194,7 @@ export class ChatController {
   refreshView(): void {
     this.surface.post({ type: 'reset', conversationId: this.conversationId, title: this.title, events: this.events });
     this.surface.post({ type: 'busy', busy: this.busy });
+    this.notices.forEach((notice) => this.surface.post(notice));
     for (const [requestId, pending] of this.permissions) {
       this.surface.post({ type: 'permission', requestId, request: pending.request });
     }
@@ -173,7 +209,10 @@ export class ChatController {
     this.setTurn(source);
     try {
       const result = await start(this.conversationId, source.token);
-      this.conversationId ??= result.conversationId;
+      if (this.conversationId === undefined) {
+        this.conversationId = result.conversationId;
+        this.options.onConversation(this.conversationId);
+      }
       this.options.onState(
         result.stopReason === 'error'
           ? { state: 'error', message: result.error ?? 'the turn failed' }
@@ -206,6 +245,7 @@ export class ChatController {
     }
     if (adopt) {
       this.conversationId = event.conversationId;
+      this.options.onConversation(this.conversationId);
       this.transcript = transcriptOf([], event.conversationId);
     }
     if (event.seq <= this.transcript.lastSeq) {
@@ -221,8 +261,10 @@ export class ChatController {
     this.conversationId = conversationId;
     this.title = title;
     this.events = [...events];
+    this.notices = [];
     this.transcript = transcriptOf(this.events, conversationId);
     this.surface.post({ type: 'reset', conversationId, title, events: this.events });
+    this.options.onConversation(conversationId);
   }
 
   private requestPermission(request: PermissionRequest): Promise<PermissionResponse> {
@@ -257,8 +299,14 @@ export class ChatController {
     }
   }
 
-  private notice(text: string): void {
-    this.surface.post({ type: 'notice', level: 'error', text });
+  /** An error where the user is looking: the chat, and a toast when no chat is visible. */
+  notice(text: string, actions: NoticeAction[] = []): void {
+    const notice: ToWebview = { type: 'notice', level: 'error', text, actions };
+    this.notices.push(notice);
+    this.surface.post(notice);
+    if (!this.surface.isVisible()) {
+      this.options.toast(text, actions);
+    }
   }
 }
 

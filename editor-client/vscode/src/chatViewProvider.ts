@@ -43,10 +43,19 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, ChatSurface
     return this.view?.visible ?? false;
   }
 
-  /** Show the view (and focus its input). */
-  async reveal(): Promise<void> {
+  /**
+   * Show the view. With `focusInput` (the default) the view takes focus and its text area gets it;
+   * without, a shown view keeps the focus where it is (a question box, the editor).
+   */
+  async reveal(focusInput = true): Promise<void> {
+    if (!focusInput && this.view) {
+      this.view.show(true);
+      return;
+    }
     await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
-    this.post({ type: 'focusInput' });
+    if (focusInput) {
+      this.post({ type: 'focusInput' });
+    }
   }
 
   private html(webview: vscode.Webview): string {

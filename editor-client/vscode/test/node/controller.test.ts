@@ -36,6 +36,8 @@ describe('chat controller', () => {
   let surface: Surface;
   let chat: ChatController;
   const states: TurnState[] = [];
+  const conversations: (string | undefined)[] = [];
+  const toasts: string[] = [];
   const shell = JSON.stringify({ name: 'shell', args: { command: 'echo from-the-shell' } });
   before(async () => {
     daemon = await startDaemon({
@@ -54,6 +56,13 @@ describe('chat controller', () => {
       chunks: () => true,
       askElsewhere: () => Promise.resolve(undefined),
       onState: (state) => states.push(state),
+      onConversation: (id) => conversations.push(id),
+      toast: (text) => toasts.push(text),
+      welcome: () => Promise.resolve({ demo: false, provider: 'fake' }),
+      copy: () => Promise.resolve(),
+      insert: () => Promise.resolve(),
+      setKey: () => Promise.resolve(),
+      action: () => Promise.resolve(),
     });
   });
   after(() => daemon.close());
@@ -67,6 +76,7 @@ describe('chat controller', () => {
     assert.ok(events.every((event) => event.conversationId === result?.conversationId));
     assert.deepEqual(surface.of('busy').map((m) => m.busy), [true, false]);
     assert.deepEqual(states.map((s) => s.state), ['working', 'idle']);
+    assert.deepEqual(conversations, [result?.conversationId], 'the host is told which conversation to reopen after a reload');
   });
 
   test('a permission request becomes a card; the answer from the view is sent back', async () => {
@@ -96,6 +106,12 @@ describe('chat controller', () => {
     await withTimeout(streaming, TURN_MS, 'first delta');
     assert.equal(await chat.send('interrupting'), undefined);
     assert.match(surface.of('notice').at(-1)?.text ?? '', /still working/);
+    assert.deepEqual(toasts, [], 'no toast while the chat is visible');
+    surface.visible = false;
+    await chat.send('interrupting again');
+    surface.visible = true;
+    assert.equal(toasts.length, 1, 'a toast when no chat is visible');
+    assert.match(toasts[0], /still working/);
     await chat.handle({ type: 'stop' });
     const result = await withTimeout(turn, TURN_MS, 'cancelled turn');
     assert.equal(result?.stopReason, 'cancelled');
@@ -114,6 +130,7 @@ describe('chat controller', () => {
     assert.equal(reset?.conversationId, old);
     assert.equal(reset?.title, 'hello');
     assert.ok((reset?.events.length ?? 0) > 5);
+    assert.equal(conversations.at(-1), old);
     const result = await withTimeout(chat.send('go on'), TURN_MS);
     assert.equal(result?.conversationId, old);
   });
