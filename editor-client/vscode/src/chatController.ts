@@ -102,7 +102,7 @@ export class ChatController {
     switch (message.type) {
       case 'ready':
         this.refreshView();
-        this.surface.post({ type: 'welcome', welcome: await this.options.welcome() });
+        await this.refreshWelcome();
         break;
       case 'demo':
         await this.send(DEMO_QUESTION);
@@ -188,6 +188,11 @@ export class ChatController {
     } catch (error) {
       this.notice(`Could not open the conversation: ${messageOf(error)}`);
     }
+  }
+
+  /** Tell the view whether the empty chat is a first run (after settings or keys changed). */
+  async refreshWelcome(): Promise<void> {
+    this.surface.post({ type: 'welcome', welcome: await this.options.welcome() });
   }
 
   /** Send the whole state to a (re-)created view. */

@@ -143,7 +143,7 @@ export function createClient(
         ran ? fallback().error(error, message, count) : { action: ErrorAction.Shutdown, handled: true },
       closed: () => (ran ? fallback().closed() : { action: CloseAction.DoNotRestart, handled: true }),
     },
-    initializationOptions: readUserSettings(),
+    initializationOptions: () => readUserSettings(), // read at every (re)start
     middleware: {
       executeCommand: (command, args, next): Promise<unknown> =>
         SERVER_COMMANDS.has(command)

@@ -30,6 +30,7 @@ let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Silcrow');
+  let controller: ChatController | undefined;
   const view = new ChatViewProvider(context.extensionUri);
   const status = new SilcrowStatus(`${CHAT_VIEW_ID}.focus`);
   context.subscriptions.push(
@@ -43,11 +44,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         void offerReload();
       } else if (change.affectsConfiguration('silcrow') && client) {
         void pushUserSettings(client);
+        void controller?.refreshWelcome();
       }
     }),
   );
 
-  let controller: ChatController | undefined;
   let daemon: DaemonProcess | undefined;
   try {
     client = createClient(
@@ -76,6 +77,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     setKey: async (provider) => {
       if (await setApiKey(context.secrets, provider)) {
         await restart();
+        await chat.refreshWelcome();
       }
     },
     action: runNoticeAction,
