@@ -4,7 +4,9 @@
 scripted fake provider configured through ``initializationOptions``
 (``fakeScript``, test-only) and a client that records ``silcrow/event``
 notifications, answers ``workspace/applyEdit`` (pytest-lsp does not by
-default), permission requests and ``silcrow/saveDocuments``.
+default; an applied edit's text is kept as the buffer), permission requests
+and ``silcrow/saveDocuments`` (which writes those buffers in place, as an
+editor saves, so a test can tell the editor's write from the daemon's).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Daemon:
     edits: list[t.ApplyWorkspaceEditParams] = field(default_factory=list)
     permissions: list[dict[str, Any]] = field(default_factory=list)
     saves: list[list[str]] = field(default_factory=list)
+    buffers: dict[str, str] = field(default_factory=dict)  # uri -> text of applied edits
     decision: str = "allow_once"
     apply_ok: bool = True
 
@@ -117,6 +120,9 @@ def _wire(d: Daemon) -> None:
     def on_apply(params: t.ApplyWorkspaceEditParams) -> t.ApplyWorkspaceEditResult:
         d.edits.append(params)
         if d.apply_ok:
+            for change in params.edit.document_changes or ():
+                if isinstance(change, t.TextDocumentEdit) and len(change.edits) == 1:
+                    d.buffers[change.text_document.uri] = change.edits[0].new_text
             return t.ApplyWorkspaceEditResult(applied=True)
         return t.ApplyWorkspaceEditResult(applied=False, failure_reason="buffer is read-only")
 
@@ -135,11 +141,19 @@ def _wire(d: Daemon) -> None:
     def on_save(params: Any) -> dict[str, Any]:
         uris = plain(params)["uris"]
         d.saves.append(uris)
+        for uri in uris:
+            if uri in d.buffers:
+                path = Path(uri.removeprefix("file://"))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("w") as fh:  # in place, as an editor saves: the inode stays
+                    fh.write(d.buffers[uri])
         return {"saved": uris}
 
 
-def capabilities(kind: str, **silcrow: bool) -> t.ClientCapabilities:
-    caps = client_capabilities(kind)
+def _capabilities(
+    kind: str, base: t.ClientCapabilities | None = None, **silcrow: bool
+) -> t.ClientCapabilities:
+    caps = base or client_capabilities(kind)
     if silcrow:
         caps.experimental = {"silcrow": silcrow}
     return caps
@@ -156,6 +170,7 @@ async def start_daemon(
     silcrow: dict[str, bool] | None = None,
     process_id: int | None = None,
     client_name: str | None = None,
+    capabilities: t.ClientCapabilities | None = None,
 ) -> Daemon:
     server_env = {k: v for k, v in os.environ.items() if not k.startswith("SILCROW_")}
     server_env.update({"SILCROW_DB": str(db), **(env or {})})
@@ -166,7 +181,7 @@ async def start_daemon(
     folders = folders or [root]
     await client.initialize_session(
         t.InitializeParams(
-            capabilities=capabilities(kind, **(silcrow or {})),
+            capabilities=_capabilities(kind, capabilities, **(silcrow or {})),
             process_id=process_id or os.getpid(),
             client_info=t.ClientInfo(name=client_name) if client_name else None,
             root_uri=folders[0].as_uri(),

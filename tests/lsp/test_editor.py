@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from lsp_harness import CLIENTS, call, plain, respond
 from lsprotocol import types as t
+from pytest_lsp import client_capabilities
 
 
 @pytest.mark.parametrize("kind", CLIENTS)
@@ -28,27 +29,47 @@ async def test_read_sees_the_unsaved_buffer(make_daemon, kind: str) -> None:
 
 async def test_write_to_an_open_document_is_a_versioned_edit(make_daemon, workspace: Path) -> None:
     d = await make_daemon(
-        settings={"fakeScript": [call("write", file="a.py", content="x = 1\n"), respond("done")]}
+        silcrow={"saveDocuments": True},
+        settings={"fakeScript": [call("write", file="a.py", content="x = 1\n"), respond("done")]},
     )
     uri = d.open("a.py", "print('hi')\n", version=7)
+    inode = (workspace / "a.py").stat().st_ino
     result = await d.prompt("rewrite a.py")
 
     assert result["stopReason"] == "end"
-    assert len(d.edits) == 1
+    assert len(d.edits) == 1 and d.saves == [[uri]]
     (change,) = d.edits[0].edit.document_changes
     assert isinstance(change, t.TextDocumentEdit)
     assert change.text_document.uri == uri and change.text_document.version == 7
     (edit,) = change.edits
     assert edit.new_text == "x = 1\n"
     assert (edit.range.end.line, edit.range.end.character) == (1, 0)  # the whole old text
-    assert (workspace / "a.py").read_text() == "x = 1\n"  # durable: written to disk as well
+    assert (workspace / "a.py").read_text() == "x = 1\n"  # durable: the editor saved it
+    assert (workspace / "a.py").stat().st_ino == inode  # and the daemon did not write it again
+
+
+@pytest.mark.parametrize("kind", CLIENTS)
+async def test_a_client_without_save_documents_gets_the_file_written_once_by_the_daemon(
+    make_daemon, workspace: Path, kind: str
+) -> None:
+    d = await make_daemon(
+        kind=kind,
+        settings={"fakeScript": [call("write", file="a.py", content="x = 1\n"), respond("done")]},
+    )
+    d.open("a.py", "print('hi')\n", version=7)
+    result = await d.prompt("rewrite a.py")
+
+    assert result["stopReason"] == "end"
+    assert d.edits == []  # no applyEdit: the editor reloads the file from disk
+    assert (workspace / "a.py").read_text() == "x = 1\n"
 
 
 async def test_new_file_is_created_then_filled(make_daemon, workspace: Path) -> None:
     d = await make_daemon(
+        silcrow={"saveDocuments": True},
         settings={
             "fakeScript": [call("write", file="pkg/new.py", content="y = 2\n"), respond("done")]
-        }
+        },
     )
     await d.prompt("create it")
     create, fill = d.edits[0].edit.document_changes
@@ -58,16 +79,35 @@ async def test_new_file_is_created_then_filled(make_daemon, workspace: Path) -> 
     assert (workspace / "pkg" / "new.py").read_text() == "y = 2\n"
 
 
+async def test_a_new_file_for_a_client_without_resource_operations_is_written_by_the_daemon(
+    make_daemon, workspace: Path
+) -> None:
+    caps = client_capabilities("visual-studio-code")
+    assert caps.workspace is not None and caps.workspace.workspace_edit is not None
+    caps.workspace.workspace_edit.resource_operations = []
+    d = await make_daemon(
+        capabilities=caps,
+        silcrow={"saveDocuments": True},
+        settings={"fakeScript": [call("write", file="new.py", content="y = 2\n"), respond("ok")]},
+    )
+    result = await d.prompt("create it")
+    assert result["stopReason"] == "end"
+    assert d.edits == []  # never a CreateFile the client did not advertise
+    assert (workspace / "new.py").read_text() == "y = 2\n"
+
+
 async def test_refused_edit_is_reported_to_the_model_and_disk_is_untouched(
     make_daemon, workspace: Path
 ) -> None:
     d = await make_daemon(
-        settings={"fakeScript": [call("write", file="a.py", content="gone\n"), respond("sorry")]}
+        silcrow={"saveDocuments": True},
+        settings={"fakeScript": [call("write", file="a.py", content="gone\n"), respond("sorry")]},
     )
     d.apply_ok = False
     result = await d.prompt("rewrite a.py")
     outcome = next(e for e in d.of(result["conversationId"]) if e["type"] == "result")
     assert outcome["payload"]["error"] is True
+    assert outcome["payload"]["outcome"] == "write rejected by the user"  # not a crash
     assert "buffer is read-only" in outcome["content"]
     assert (workspace / "a.py").read_text() == "print('hi')\n"
 

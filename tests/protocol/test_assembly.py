@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from silcrow.protocol.assembly import (
     UNKNOWN_OUTCOME,
     assemble,
@@ -67,12 +69,13 @@ def test_token_mode_deltas_fold_into_one_section_each() -> None:
     assert assemble(deltas) == assemble(semantic)
 
 
-def test_metric_cancelled_and_aborted_cycles_are_not_context() -> None:
+@pytest.mark.parametrize("record", ["metric", "error"])  # error: logs written before
+def test_metric_cancelled_and_aborted_cycles_are_not_context(record: str) -> None:
     events = [
         ev("user", "q"),
         ev("respond", "partial reply from a dropped sess"),
         ev("call", "", CALL),
-        ev("error", "dropped", {"aborted_cycle": True}),
+        ev(record, "dropped", {"aborted_cycle": True}),
         ev("respond", "clean reply"),
         ev("metric", "", {"input_tokens": 5}),
         ev("end", "", {"stopReason": "end"}),
@@ -113,7 +116,7 @@ def test_unanswered_calls_are_the_open_end_of_the_last_execute() -> None:
         == []
     )
     # an execute inside a reply the provider dropped never ran
-    assert unanswered_calls([*head, ev("error", "dropped", {"aborted_cycle": True})]) == []
+    assert unanswered_calls([*head, ev("metric", "", {"aborted_cycle": True})]) == []
     token = call_token(head[2])
     assert (
         token.call is not None and token.call.name == "write" and token.call.args == write["args"]

@@ -55,7 +55,7 @@ def test_missing_key_names_the_variable() -> None:
         resolve_config("openai", env={})
     with pytest.raises(AuthError, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
         resolve_config("gemini", env={})
-    with pytest.raises(AuthError, match="MY_KEY named by api_key_env is not set"):
+    with pytest.raises(AuthError, match="MY_KEY \\(the apiKeyEnv setting\\) is not set"):
         resolve_config("openai", api_key_env="MY_KEY", env={"OPENAI_API_KEY": "o"})
 
 
@@ -92,7 +92,7 @@ def test_url_means_openai_compatible_without_a_key_unless_named() -> None:
     )
     keyed = resolve_config("http://h/v1", model="m", api_key_env="LM_KEY", env={"LM_KEY": "l"})
     assert keyed.api_key == "l"
-    with pytest.raises(ConfigError, match="pass model="):
+    with pytest.raises(ConfigError, match="set the model setting"):
         resolve_config("http://h/v1", env={})
 
 

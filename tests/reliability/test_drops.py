@@ -176,9 +176,7 @@ class Outcome:
             (e.payload or {}).get("recovered") for e in stored if e.type == "result"
         )
         self.reruns, self.unknown = recovered["rerun"], recovered["unknown"]
-        self.aborted = sum(
-            1 for e in stored if e.type == "error" and (e.payload or {}).get("aborted_cycle")
-        )
+        self.aborted = sum(1 for e in stored if e.aborted_cycle)
 
     def check_tools(self, ran: Counter[str], shell_lines: int, notes: str) -> None:
         self.double_runs = sum(max(0, ran[name] - 1) for name in SIDE_EFFECTS)

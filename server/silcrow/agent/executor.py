@@ -38,6 +38,7 @@ from silcrow.tools.base import (
     Tool,
     ToolContext,
     ToolError,
+    ToolRejected,
     ToolResult,
 )
 from silcrow.tools.deadline import DEADLINE, Deadline, deadline_message
@@ -126,6 +127,8 @@ class Executor:
         try:
             async with timer:
                 return await tool.execute(**call.args)
+        except ToolRejected as exc:
+            return exc.result(tool.name)
         except ToolError as exc:
             return _error(f"{tool.name} failed", str(exc))
         except Exception as exc:  # a tool bug must not end the turn

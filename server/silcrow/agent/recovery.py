@@ -8,14 +8,21 @@ Algorithm:
    read-only call (``Tool.read_only``; also a malformed call or an unknown
    tool, where nothing runs) is run again; any other call gets an error
    result saying its outcome is unknown, so it never runs twice.
-2. ``cycle_failure(...)`` (a ``ProviderError`` mid-cycle): the ``error``
-   event to store (marked ``aborted_cycle``; context assembly drops that
-   cycle's partial reply) and whether to retry the cycle once. Auto mode
-   always retries once, switching the rest of the turn to replay when the
-   live session was the one that failed (live-session loss -> replay);
-   resume mode retries only a retryable error (a dropped or expired
-   session), on a session reopened from the store; replay mode never
-   retries. A second failure of the same cycle ends the turn.
+2. ``cycle_failure(...)`` (a ``ProviderError`` mid-cycle): the record to
+   store (a ``metric`` marked ``aborted_cycle`` with the reason, never an
+   ``error``: a failed turn shows exactly one error, its last; context
+   assembly drops that cycle's partial reply) and whether to retry the
+   cycle once. Only a live-session failure is retried here: auto mode
+   switches the rest of the turn to replay (live-session loss -> replay),
+   resume mode retries a retryable error (a dropped or expired session) on
+   a session reopened from the store. A replay failure is never retried
+   here (the HTTP adapters retry what the vendor says may be retried), and
+   a second failure of the same cycle ends the turn.
+3. ``live_unavailable(exc)``: a live session that could not even be opened
+   for a reason that will not change by itself (no such endpoint, a
+   refused URL): auto mode then stops trying live sessions for the rest of
+   the agent's life and says so once (``WarmSession.unavailable``). A
+   missing key, a rate limit or a network error is not that.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor
 from silcrow.protocol.assembly import UNKNOWN_OUTCOME, call_name, call_token, unanswered_calls
 from silcrow.protocol.events import CallToken, Event
-from silcrow.providers.base import ProviderError
+from silcrow.providers.base import AuthError, ProviderError, RateLimited
 
 RunCall = Callable[[CallToken, str, str | None], Awaitable[list[Event]]]
 """``run_call(call, turn_id, recovered)``: run one call and store its result."""
@@ -79,10 +86,16 @@ def cycle_failure(
     exc: ProviderError, *, mode: Literal["auto", "resume", "replay"], live: bool, retried: bool
 ) -> CycleFailure:
     """Step 2: the retry decision for one failed cycle."""
-    retry = not retried and (mode == "auto" or (live and exc.retryable))
+    retry = not retried and live and (mode == "auto" or exc.retryable)
     note: dict[str, object] = {
         "aborted_cycle": True,
         "recoverable": retry,
         "mode": "resume" if live else "replay",
+        "reason": str(exc),
     }
-    return CycleFailure(note=note, retry=retry, to_replay=retry and mode == "auto" and live)
+    return CycleFailure(note=note, retry=retry, to_replay=retry and mode == "auto")
+
+
+def live_unavailable(exc: ProviderError) -> bool:
+    """Step 3: whether a failure to open a live session means the endpoint has none."""
+    return not exc.retryable and not isinstance(exc, AuthError | RateLimited)

@@ -27,9 +27,14 @@ Algorithm (the same for replay, resume and auto):
 5. ``§execute``: run the pending calls one by one, storing each ``result``
    before yielding it; next cycle. ``§end`` (or ``§execute`` with no call
    pending): store ``end`` and stop.
-6. A provider failure mid-cycle stores an ``error`` event marked
-   ``aborted_cycle`` and is retried at most once (``recovery.cycle_failure``);
-   otherwise it ends the turn with stop reason ``error``.
+6. A provider failure mid-cycle stores a ``metric`` marked ``aborted_cycle``
+   (with the reason) and is retried at most once (``recovery.cycle_failure``);
+   otherwise it ends the turn with stop reason ``error``: one ``error`` event
+   per failed turn. In auto mode, a live session that cannot be opened for
+   good (``recovery.live_unavailable``: e.g. a server with chat completions
+   only) is remembered on the agent's ``WarmSession``: later turns go
+   straight to replay, and the aborted record of the first one carries
+   ``live_unavailable`` so a front-end can say so once, as a notice.
 7. ``max_iterations`` cycles without ``§end`` end the turn with stop reason
    ``max_iterations``.
 """
@@ -48,7 +53,7 @@ from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor
 from silcrow.agent.handle import TurnSpec
 from silcrow.agent.readahead import batches
-from silcrow.agent.recovery import RunCall, cycle_failure, settle
+from silcrow.agent.recovery import RunCall, cycle_failure, live_unavailable, settle
 from silcrow.protocol.assembly import assemble_history, frame
 from silcrow.protocol.events import CallToken, Event, EventType
 from silcrow.protocol.lexer import Lexer
@@ -76,6 +81,7 @@ class WarmSession:
     session: LiveSession | None = None
     conversation_id: str = ""
     messages: int = 0  # un-windowed history messages the session holds
+    unavailable: str = ""  # why live sessions cannot be opened (auto mode stops trying)
 
     async def close(self) -> None:
         session, self.session = self.session, None
@@ -96,12 +102,15 @@ class TurnRunner:
     warm: WarmSession
     notices: Callable[[], list[str]] | None = None
     live_failed: bool = field(default=False)
+    _opening: bool = field(default=False)
 
     async def _put(self, *events: Event) -> list[Event]:
         return list(await self.store.append_many(events))
 
     def _live(self) -> bool:
         if self.mode == "replay" or self.live_failed:
+            return False
+        if self.mode == "auto" and self.warm.unavailable:
             return False
         return self.provider.capabilities.resume
 
@@ -120,13 +129,17 @@ class TurnRunner:
                 chunks=spec.chunks, conversation_id=spec.conversation_id, turn_id=spec.turn_id
             )
             live = self._live()
+            self._opening = False
             try:
                 async for ev in self._cycle(spec, acc, live, cycle):
                     yield ev
             except ProviderError as exc:
                 await self.warm.close()
                 failure = cycle_failure(exc, mode=self.mode, live=live, retried=retried)
-                for ev in await self._put(spec.event("error", str(exc), dict(failure.note))):
+                note = dict(failure.note)
+                if failure.to_replay and self._opening and live_unavailable(exc):
+                    self.warm.unavailable = note["live_unavailable"] = str(exc)
+                for ev in await self._put(spec.event("metric", "", note)):
                     yield ev
                 if not failure.retry:
                     for ev in await self._put(self._end(spec, "error", str(exc))):
@@ -234,7 +247,9 @@ class TurnRunner:
         if not in_sync:
             await warm.close()
             earlier = frame(history[:-1], system=self.system, history_window=self.history_window)
+            self._opening = True  # a failure now is the endpoint's, not a dropped session's
             warm.session = await self.provider.open(earlier)
+            self._opening = False
             warm.conversation_id = spec.conversation_id
         assert warm.session is not None
         return warm.session.send(history[-1].content), warm.session

@@ -62,6 +62,13 @@ class PromptResult:
 
 
 @attrs.define(frozen=True)
+class CommandResult:
+    """``workspace/executeCommand``'s answer: the turn's conversation; it streams on."""
+
+    conversation_id: str
+
+
+@attrs.define(frozen=True)
 class CancelParams:
     conversation_id: str
 

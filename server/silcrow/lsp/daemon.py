@@ -31,10 +31,12 @@ from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 
 from silcrow.lsp.editor import ClientFlags, Editor
+from silcrow.lsp.plainview import PlainTurn
 from silcrow.lsp.progress import TurnProgress
 from silcrow.lsp.sessions import SessionManager, WorkspaceSession
 from silcrow.lsp.turns import RunningPrompt, TurnRegistry
 from silcrow.protocol.events import Event
+from silcrow.providers.demo import setting_words
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +62,39 @@ class Daemon:
         self.turns = TurnRegistry(self.sessions, self.send_event, self._progress)
         self.stopped = asyncio.Event()
         self.exit_code = 0
+        self._plain_turns: dict[str, PlainTurn] = {}
+        self._said: set[str] = set()
         self._watchdog: asyncio.Task[None] | None = None
 
     # -- events ---------------------------------------------------------------
     def send_event(self, event: Event) -> None:
         self.server.protocol.notify("silcrow/event", event.to_json())
+        unavailable = (event.payload or {}).get("live_unavailable")
+        if event.type == "metric" and unavailable:
+            self._live_unavailable(str(unavailable))
+        if not self.editor.flags.ui:
+            self._plain(event)
+
+    def _plain(self, event: Event) -> None:
+        """A client without Silcrow's UI: the turn in its log, then one summary message."""
+        turn = self._plain_turns.setdefault(event.turn_id, PlainTurn())
+        for line in turn.feed(event):
+            self.editor.log(line)
+        if turn.summary is not None:
+            del self._plain_turns[event.turn_id]
+            self.editor.show(turn.summary[1], turn.summary[0])
+
+    def _live_unavailable(self, reason: str) -> None:
+        """Said once per reason (provider and endpoint), quietly: auto mode goes on by replay."""
+        if reason in self._said:
+            return
+        self._said.add(reason)
+        fix = setting_words(self.editor.client_name, "mode", "replay")
+        self.editor.show(
+            f"Silcrow: live sessions are not available here ({reason}); using one request "
+            f"per step (replay) from now on. To skip the attempt, set {fix}.",
+            t.MessageType.Info,
+        )
 
     def _progress(self, turn: RunningPrompt) -> TurnProgress:
         text = turn.params.text.strip()

@@ -4,9 +4,9 @@
 builds LSP messages by hand:
 
 * ``buffer(path)``: the open document's text and version, or None;
-* ``apply_write(path, text, existed)``: one ``workspace/applyEdit`` (versioned
-  for open documents, CreateFile + insert for new files); returns the
-  editor's failure reason or None;
+* ``apply_write(path, text, old_text)``: one ``workspace/applyEdit``
+  (versioned for open documents, CreateFile + insert for new files); returns
+  the editor's failure reason (an error answer counts as one) or None;
 * ``save(paths)``: ``silcrow/saveDocuments`` for clients that declared it;
 * ``ask(request)``: ``silcrow/requestPermission`` or ``window/showMessageRequest``;
   the summary goes out whole (the policy never cuts a shell command) with
@@ -43,6 +43,7 @@ PERMISSION_OPTIONS: tuple[tuple[Decision, str], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class ClientFlags:
+    ui: bool = False  # declared ``experimental.silcrow``: it renders ``silcrow/event``
     permissions: bool = False
     save_documents: bool = False
     read_file: bool = False
@@ -50,6 +51,7 @@ class ClientFlags:
     apply_edit: bool = False
     configuration: bool = False
     progress: bool = False
+    create_files: bool = False  # ``workspaceEdit.resourceOperations`` has "create"
 
     @classmethod
     def from_capabilities(cls, caps: t.ClientCapabilities | None) -> ClientFlags:
@@ -59,7 +61,12 @@ class ClientFlags:
         ours = exp.get("silcrow") if isinstance(exp, dict) else None
         ours = ours if isinstance(ours, dict) else {}
         ws, win = caps.workspace, caps.window
+        edit = ws.workspace_edit if ws else None
+        operations = [
+            str(getattr(op, "value", op)) for op in (edit and edit.resource_operations) or ()
+        ]
         return cls(
+            ui=isinstance(exp, dict) and isinstance(exp.get("silcrow"), dict),
             permissions=ours.get("permissions") is True,
             save_documents=ours.get("saveDocuments") is True,
             read_file=ours.get("readFile") is True,
@@ -67,6 +74,7 @@ class ClientFlags:
             apply_edit=bool(ws and ws.apply_edit),
             configuration=bool(ws and ws.configuration),
             progress=bool(win and win.work_done_progress),
+            create_files="create" in operations,
         )
 
 
@@ -134,7 +142,11 @@ class Editor:
         params = t.ApplyWorkspaceEditParams(
             edit=t.WorkspaceEdit(document_changes=changes), label=f"Silcrow: write {path.name}"
         )
-        result = await self.server.workspace_apply_edit_async(params)
+        try:
+            result = await self.server.workspace_apply_edit_async(params)
+        except Exception as exc:  # an error answer: the editor declined it
+            log.info("workspace/applyEdit answered with an error: %s", exc)
+            return str(exc) or "the editor answered with an error"
         if result is not None and result.applied:
             return None
         reason = getattr(result, "failure_reason", None) if result is not None else None

@@ -6,12 +6,16 @@ Algorithm:
 2. ``load_text``: the open document's current text (unsaved changes
    included) when the file is open in the editor, else the disk. Every read
    is recorded for stale-file notices.
-3. ``store_text``: one ``workspace/applyEdit`` so the change is visible and
-   undoable in the editor (a refusal fails the tool with the editor's
-   reason); then make it durable: ``silcrow/saveDocuments`` for clients that
-   declared it, and a direct disk write whenever the disk still differs
-   (clients without saveDocuments, unopened files). A client without
-   ``workspace.applyEdit`` gets the disk write only.
+3. ``store_text``: a file is written once, by one party. Clients that
+   declared ``saveDocuments`` (and ``workspace.applyEdit``) get one
+   ``workspace/applyEdit``, so the change is visible and undoable there,
+   then ``silcrow/saveDocuments`` so it is on disk; a declined edit is
+   ``ToolRejected`` ("rejected by the user") with the editor's reason. Only
+   if the client then reports the file not saved does the daemon write it
+   (logged). Every other client (no ``saveDocuments``; or a new file when
+   the client did not advertise ``workspaceEdit.resourceOperations``
+   "create") gets no ``applyEdit``: the daemon writes the file itself and
+   the editor reloads it from disk (said once in the log for new files).
 4. ``run``: before a shell command, ask a saveDocuments client to save open
    buffers that differ from disk; the command runs locally in the root in its
    own process group; running commands are tracked so the daemon can kill
@@ -22,13 +26,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
 from typing import Any
 
 from silcrow.lsp.editor import Editor
 from silcrow.lsp.watch import StaleFiles
-from silcrow.tools.base import OutputSink, ShellOutcome, ToolError
+from silcrow.tools.base import OutputSink, ShellOutcome, ToolError, ToolRejected
 from silcrow.tools.local import LocalWorkspace, read_regular, write_atomic
+
+log = logging.getLogger(__name__)
 
 
 class EditorWorkspace(LocalWorkspace):
@@ -53,13 +60,28 @@ class EditorWorkspace(LocalWorkspace):
     async def store_text(self, real: Path, text: str) -> None:
         old = await asyncio.to_thread(_disk_text, real, self.max_read_bytes)
         exists = await asyncio.to_thread(real.exists)
-        if self.editor.flags.apply_edit and (old is not None or not exists):
+        flags = self.editor.flags
+        by_editor = flags.apply_edit and flags.save_documents and (old is not None or not exists)
+        if by_editor and not exists and not flags.create_files:
+            by_editor = False
+            self.editor.log(
+                f"Silcrow: wrote the new file {self._rel(real)} itself: the client does not "
+                "advertise workspaceEdit.resourceOperations create"
+            )
+        if by_editor:
             failure = await self.editor.apply_write(real, text, old)
             if failure is not None:
-                raise ToolError(f"the editor refused the edit to {self._rel(real)}: {failure}")
-            await self.editor.save([real])
-        if await asyncio.to_thread(_disk_text, real, self.max_read_bytes) != text:
-            await asyncio.to_thread(write_atomic, real, text)
+                raise ToolRejected(
+                    f"The user's editor declined the change to {self._rel(real)} ({failure}); "
+                    "the file is unchanged. Do not make the same change again; ask the user "
+                    "what they want instead."
+                )
+            saved = await self.editor.save([real])
+            if saved and await asyncio.to_thread(_disk_text, real, self.max_read_bytes) == text:
+                self.stale.record(real)
+                return
+            log.warning("the editor did not save %s; writing it to disk", self._rel(real))
+        await asyncio.to_thread(write_atomic, real, text)
         self.stale.record(real)
 
     async def run(

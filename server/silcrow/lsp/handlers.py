@@ -19,6 +19,7 @@ from silcrow.lsp import codeactions
 from silcrow.lsp.contract import (
     CancelParams,
     CancelResult,
+    CommandResult,
     ConversationInfo,
     ConversationsParams,
     ConversationsResult,
@@ -47,9 +48,11 @@ def conversation_info(conv: Conversation) -> ConversationInfo:
     )
 
 
-async def execute_command(daemon: Daemon, params: t.ExecuteCommandParams) -> PromptResult:
+async def execute_command(daemon: Daemon, params: t.ExecuteCommandParams) -> CommandResult:
+    """Starts the turn and answers at once; the turn streams as ``silcrow/event`` as usual."""
     request = codeactions.command_request(params.command, params.arguments)
-    return await daemon.turns.run(request, daemon.default_chunks)
+    cid = await daemon.turns.start(request, daemon.default_chunks)
+    return CommandResult(conversation_id=cid)
 
 
 def register(server: LanguageServer, daemon: Daemon) -> None:

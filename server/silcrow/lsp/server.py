@@ -1,13 +1,17 @@
 """The pygls server: protocol tweaks, transports (stdio, TCP), logging.
 
 Algorithm:
-1. ``SilcrowProtocol`` changes four things in pygls' LSP protocol: the
+1. ``SilcrowProtocol`` changes five things in pygls' LSP protocol: the
+   lifecycle is answered as LSP says (a request before ``initialize`` gets
+   ServerNotInitialized -32002, one after ``shutdown`` InvalidRequest
+   -32600; pygls ran the first and never answered the second, and
+   notifications in either state are dropped, except ``exit``); the
    daemon's own methods have typed params and results
    (``silcrow.lsp.contract``, through ``get_message_type`` /
    ``get_result_type``; bad params are an InvalidParams naming the field);
    ``workspace/executeCommand`` is an ``async`` handler (pygls' own is a
-   generator whose inner command task a ``$/cancelRequest`` never reaches),
-   so cancelling it cancels the turn exactly like ``silcrow/prompt``;
+   generator whose inner command task a ``$/cancelRequest`` never reaches)
+   that starts the turn and answers at once (``TurnRegistry.start``);
    and responses to requests already answered by the fast initialize path
    are dropped. ``SilcrowServer.report_server_error`` logs every error and
    shows only the first as a popup (pygls shows one per error).
@@ -41,7 +45,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lsprotocol import types as t
-from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInternalError,
+    JsonRpcInvalidRequest,
+    JsonRpcServerNotInitialized,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -70,6 +79,30 @@ class SilcrowProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
         self.preanswered: set[Any] = set()
+        self.initialized = False  # an ``initialize`` request has been handled
+
+    def handle_message(self, message: Any) -> None:
+        method = getattr(message, "method", None)
+        request = method is not None and getattr(message, "id", None) is not None
+        if method == t.EXIT or (method is None and not self._shutdown):
+            super().handle_message(message)  # exit, or a response to one of our requests
+            return
+        refusal: JsonRpcException | None = None
+        if self._shutdown:
+            refusal = JsonRpcInvalidRequest(
+                f"{method}: the server is shutting down (shutdown was received); "
+                "only the exit notification is accepted now"
+            )
+        elif not self.initialized and method != t.INITIALIZE:
+            refusal = JsonRpcServerNotInitialized(
+                f"{method}: send initialize first; the server is not initialized yet"
+            )
+        if refusal is None:
+            self.initialized = self.initialized or method == t.INITIALIZE
+            super().handle_message(message)
+        elif request:
+            log.info("refused %s: %s", method, refusal.message)
+            self._send_response(message.id, error=refusal.to_response_error())
 
     def get_message_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
         return contract.MESSAGE_TYPES.get(method) or super().get_message_type(method)

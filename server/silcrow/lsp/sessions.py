@@ -312,6 +312,10 @@ class SessionManager:
             raise NoWorkspace(NO_WORKSPACE_MESSAGE)
         return next(iter(self.sessions.values()))
 
+    async def known(self, conversation_id: str) -> bool:
+        """Whether the store holds the conversation (ids come from the daemon only)."""
+        return await (await self.store()).get_conversation(conversation_id) is not None
+
     # -- shared resources -------------------------------------------------------
     async def store(self) -> EventStore:
         async with self._store_lock:

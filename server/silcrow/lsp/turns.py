@@ -6,13 +6,16 @@ requests to it. ``silcrow/prompt`` and the code-action commands both come
 through ``TurnRegistry.run``.
 
 Algorithm:
-1. ``run(params, default_chunks)`` waits out a settings refresh that
-   started before it, picks the workspace session (no folder at all is
-   ``NoWorkspaceError`` 1004, an unknown ``workspaceUri`` is
-   ``UnknownWorkspaceError`` 1003), refuses a conversation with a running
-   turn (``ConversationBusyError`` 1001: the daemon does not queue), and
-   registers the conversation at once (a new one gets its id here, so it
-   can be cancelled before its first event).
+1. ``begin(params)`` waits out a settings refresh that started before it,
+   picks the workspace session (no folder at all is ``NoWorkspaceError``
+   1004, an unknown ``workspaceUri`` is ``UnknownWorkspaceError`` 1003),
+   refuses a conversation with a running turn (``ConversationBusyError``
+   1001: the daemon does not queue) and a ``conversationId`` the store does
+   not know (``UnknownConversationError`` 1002: only the daemon makes ids),
+   and registers the conversation at once (a new one gets its id here, so
+   it can be cancelled before its first event). ``run`` (``silcrow/prompt``)
+   then drives the turn to its end; ``start`` (``workspace/executeCommand``)
+   drives it in a task of its own and returns the conversation id at once.
 2. It gets the session's agent and starts the turn (``Agent.start``); a
    cancel that arrived while the agent was being built is handed to the
    handle as soon as it exists.
@@ -22,9 +25,9 @@ Algorithm:
    through its handle and forwarding goes on to the turn's last event: the
    request resolves with the normal result, stopReason ``cancelled``.
 4. ``cancel(conversation_id)`` / ``cancel_all()`` go to the handles;
-   ``drain(timeout)`` waits for running turns on exit. A turn stopped by an
-   exception (a missing API key, a broken provider setting, a bug) also
-   shows its message once per distinct message.
+   ``drain(timeout)`` waits for running turns on exit. A failed turn's one
+   message is its ``error`` event; what a client without Silcrow's UI sees
+   is ``silcrow.lsp.plainview``'s.
 """
 
 from __future__ import annotations
@@ -108,11 +111,32 @@ class TurnRegistry:
         self._send = send
         self._progress = progress
         self.running: dict[str, RunningPrompt] = {}
-        self._shown: set[str] = set()
+        self._detached: set[asyncio.Task[PromptResult]] = set()
 
     async def run(
         self, params: PromptParams, default_chunks: Callable[[WorkspaceSession], bool]
     ) -> PromptResult:
+        """``silcrow/prompt``: the whole turn; resolves when it ends."""
+        entry = await self.begin(params)
+        return await self._run(entry, default_chunks)
+
+    async def start(
+        self, params: PromptParams, default_chunks: Callable[[WorkspaceSession], bool]
+    ) -> str:
+        """``workspace/executeCommand``: the turn runs on; its conversation id at once."""
+        entry = await self.begin(params)
+        task = asyncio.ensure_future(self._run(entry, default_chunks))
+        self._detached.add(task)
+        task.add_done_callback(self._detached_done)
+        return entry.conversation_id
+
+    def _detached_done(self, task: asyncio.Task[PromptResult]) -> None:
+        self._detached.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a command's turn failed", exc_info=task.exception())
+
+    async def begin(self, params: PromptParams) -> RunningPrompt:
+        """Steps 1: pick the session and register the conversation (errors are JSON-RPC errors)."""
         async with self.sessions.config_lock:
             pass  # a settings refresh that started before this prompt applies to it
         context = [to_json(item) for item in params.context]
@@ -127,12 +151,24 @@ class TurnRegistry:
         cid = params.conversation_id or uuid.uuid4().hex
         if cid in self.running:
             raise busy_error(cid)
+        if params.conversation_id and not await self.sessions.known(cid):
+            raise UnknownConversationError(
+                f"no conversation {cid}; leave conversationId out to start a new one, "
+                "or list them with silcrow/conversations",
+                data={"conversationId": cid},
+            )
         entry = RunningPrompt(cid, session, params)
         self.running[cid] = entry
         session.busy()
+        return entry
+
+    async def _run(
+        self, entry: RunningPrompt, default_chunks: Callable[[WorkspaceSession], bool]
+    ) -> PromptResult:
+        params, session, cid = entry.params, entry.session, entry.conversation_id
         try:
             chunks = default_chunks(session) if params.chunks is None else params.chunks
-            return await self._drive(entry, chunks, context)
+            return await self._drive(entry, chunks, [to_json(item) for item in params.context])
         finally:
             if self.running.get(cid) is entry:
                 del self.running[cid]
@@ -169,9 +205,6 @@ class TurnRegistry:
             except asyncio.CancelledError:  # the request was cancelled: so is the turn
                 handle.cancel()
         outcome = await handle.wait()
-        if outcome.raised and outcome.error and outcome.error not in self._shown:
-            self._shown.add(outcome.error)
-            self.sessions.editor.show(f"Silcrow: {outcome.error}")
         with contextlib.suppress(asyncio.CancelledError):  # the turn is over: answer anyway
             await progress.finish(outcome.stop_reason)
         return PromptResult(

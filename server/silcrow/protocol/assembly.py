@@ -12,10 +12,11 @@ Algorithm:
      deltas of one type form one section;
    * ``result`` -> a user message starting ``§result:``; the results of one
      ``§execute`` share a message;
-   * an ``error`` event with ``payload.aborted_cycle`` drops the assistant
-     sections since the last user-role message (a provider dropped mid-reply
-     and the cycle is retried); ``metric``, ``cancelled`` and other errors are
-     not context.
+   * an aborted-cycle record (``Event.aborted_cycle``: a ``metric`` with
+     ``payload.aborted_cycle``; an ``error`` in logs written before) drops the
+     assistant sections since the last user-role message (a provider dropped
+     mid-reply and the cycle is retried); other ``metric`` events,
+     ``cancelled`` and errors are not context.
    Calls that were executed but have no stored result (the daemon crashed or
    the turn was cancelled) get a synthetic result saying the outcome is
    unknown, so the model never assumes success. This is a safety net: the
@@ -182,7 +183,7 @@ class _Folder:
             self._settle_unanswered()
             self._assistant(event)
             return
-        if kind == "error" and (event.payload or {}).get("aborted_cycle"):
+        if event.aborted_cycle:
             if self.role == "assistant":
                 self.role, self.parts, self.delta_type, self.delta_text = None, [], None, []
                 self.unanswered = []  # an ``§execute`` of the dropped reply: none of it ran

@@ -84,7 +84,8 @@ class Event:
 
     ``payload`` holds structured data: for ``call`` the call (``{"name",
     "args"}`` or ``{"raw", "error"}``), for ``result`` ``{"name", "outcome",
-    "error"}``, for ``metric`` token and timing figures, for token-mode
+    "error"}``, for ``metric`` token and timing figures (or, with
+    ``aborted_cycle``, the record of a failed model cycle), for token-mode
     ``think``/``respond`` deltas ``{"delta": true}``.
     """
 
@@ -99,6 +100,13 @@ class Event:
     @property
     def is_delta(self) -> bool:
         return bool(self.payload and self.payload.get("delta"))
+
+    @property
+    def aborted_cycle(self) -> bool:
+        """The record of a model cycle that failed mid-reply (a ``metric``; an ``error`` in old logs)."""
+        return self.type in ("metric", "error") and bool(
+            self.payload and self.payload.get("aborted_cycle")
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON shape shared by the store's API and the editor contract."""

@@ -20,9 +20,11 @@ Algorithm:
    (there is no model to bill) and, when its replies run out, keeps
    answering with the label and the hint.
 3. ``configure_hint(client)`` says how to configure a real model in the
-   client's own terms, from ``initialize``'s ``clientInfo.name``: VS Code
-   settings, Neovim ``setup()``, ``silcrow chat`` flags, else
-   ``initializationOptions`` and environment variables.
+   client's own terms, from ``initialize``'s ``clientInfo.name``
+   (``client_kind``): VS Code settings, Neovim ``setup()``, ``silcrow chat``
+   flags, else ``initializationOptions`` and environment variables;
+   ``setting_words(client, key, value)`` names one setting the same way, for
+   any message that tells the user what to change.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from silcrow.providers.vendors import AUTO, FAKE, keyed_vendor
 
@@ -40,6 +42,7 @@ DEMO_LABEL = "OFFLINE DEMO"
 CHAT_CLIENT = "silcrow-chat"  # the clientInfo.name of ``silcrow chat``
 ACP_CLIENT = "acp"  # what ``silcrow acp`` passes when its client gave no name
 KEY_VARS = "OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY"
+ClientKind = Literal["vscode", "neovim", "chat", "acp", "lsp"]
 
 
 class FakeScriptJson(TypedDict, total=False):
@@ -63,36 +66,65 @@ class ProviderChoice:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def configure_hint(client: str | None) -> str:
-    """One line on configuring a real model, in the vocabulary of the client named ``client``."""
+def client_kind(client: str | None) -> ClientKind:
+    """Which vocabulary a client speaks, from its ``clientInfo.name``."""
     name = (client or "").lower()
     if any(word in name for word in ("code", "vscodium", "cursor", "windsurf")):
-        return (
-            "To use a real model, set silcrow.provider and silcrow.model in Settings and store "
-            "your key with the command “Silcrow: Set API Key” (or set "
-            f"{KEY_VARS} before starting VS Code)."
-        )
+        return "vscode"
     if "neovim" in name or name == "nvim":
-        return (
-            'To use a real model, call require("silcrow").setup({ provider = "openai", '
-            f'model = "gpt-5-mini" }}) and set {KEY_VARS} before starting Neovim.'
-        )
+        return "neovim"
     if name == CHAT_CLIENT:
-        return (
-            f"To use a real model, set {KEY_VARS} and run again, e.g. "
-            "`silcrow chat --provider openai --model gpt-5-mini` (or `--provider ollama` "
-            "for a local OpenAI-compatible server)."
-        )
+        return "chat"
     if name == ACP_CLIENT:
-        return (
-            f"To use a real model, set {KEY_VARS} (or SILCROW_PROVIDER and SILCROW_MODEL) "
-            "in the environment the editor starts `silcrow acp` with."
-        )
-    return (
-        'To use a real model, send initializationOptions {"provider": "openai", '
-        f'"model": "gpt-5-mini"}} from your LSP client, or set {KEY_VARS} '
-        "(or SILCROW_PROVIDER) in the environment the editor starts `silcrow serve` with."
-    )
+        return "acp"
+    return "lsp"
+
+
+def setting_words(client: str | None, key: str, value: str) -> str:
+    """How the user of ``client`` sets the daemon setting ``key`` (camelCase) to ``value``."""
+    shown = json.dumps(value)
+    match client_kind(client):
+        case "vscode":
+            return f"the setting silcrow.{key} to {shown}"
+        case "neovim":
+            return f'require("silcrow").setup({{ {key} = {shown} }})'
+        case "chat":
+            return f"--{key} {value}" if key in ("provider", "model", "mode") else f"{key} {shown}"
+        case "acp" | "lsp":
+            return f'initializationOptions {{"{key}": {shown}}}'
+
+
+def configure_hint(client: str | None) -> str:
+    """One line on configuring a real model, in the vocabulary of the client named ``client``."""
+    match client_kind(client):
+        case "vscode":
+            return (
+                "To use a real model, set silcrow.provider and silcrow.model in Settings and "
+                "store your key with the command “Silcrow: Set API Key” (or set "
+                f"{KEY_VARS} before starting VS Code)."
+            )
+        case "neovim":
+            return (
+                'To use a real model, call require("silcrow").setup({ provider = "openai", '
+                f'model = "gpt-5-mini" }}) and set {KEY_VARS} before starting Neovim.'
+            )
+        case "chat":
+            return (
+                f"To use a real model, set {KEY_VARS} and run again, e.g. "
+                "`silcrow chat --provider openai --model gpt-5-mini` (or `--provider ollama` "
+                "for a local OpenAI-compatible server)."
+            )
+        case "acp":
+            return (
+                f"To use a real model, set {KEY_VARS} (or SILCROW_PROVIDER and SILCROW_MODEL) "
+                "in the environment the editor starts `silcrow acp` with."
+            )
+        case "lsp":
+            return (
+                'To use a real model, send initializationOptions {"provider": "openai", '
+                f'"model": "gpt-5-mini"}} from your LSP client, or set {KEY_VARS} '
+                "(or SILCROW_PROVIDER) in the environment the editor starts `silcrow serve` with."
+            )
 
 
 def demo_file(root: Path) -> str | None:

@@ -63,7 +63,8 @@ def live_url(cfg: ProviderConfig) -> str:
     scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
     if scheme not in ("ws", "wss") or not parts.netloc:
         raise ProviderError(
-            f"Cannot derive the Gemini Live URL from {base!r}: set live_url or base_url."
+            f"Cannot derive the Gemini Live URL from {base!r}: the base URL must be "
+            "http:// or https:// (GEMINI_BASE_URL or the baseUrl setting)."
         )
     path = parts.path if parts.path.endswith("BidiGenerateContent") else LIVE_PATH
     return urlunsplit((scheme, parts.netloc, path, "", ""))

@@ -165,7 +165,7 @@ def _choose_name(llm: str, env: Mapping[str, str]) -> str:
 def _base_url(vendor: Vendor, base_url: str | None, env: Mapping[str, str]) -> str:
     url = base_url or (env.get(vendor.base_env, "") if vendor.base_env else "") or vendor.base_url
     if not url.startswith(("http://", "https://")):
-        where = f"base_url or {vendor.base_env}" if vendor.base_env else "base_url"
+        where = f"{vendor.base_env} (or the baseUrl setting)" if vendor.base_env else "baseUrl"
         raise ConfigError(f"{vendor.label}: {where} must be an http(s):// URL; got {url!r}")
     return url.rstrip("/")
 
@@ -174,8 +174,8 @@ def _model(vendor: Vendor, model: str | None, url: str, env: Mapping[str, str]) 
     chosen = (model or env.get("SILCROW_MODEL", "") or vendor.model).strip()
     if not chosen:
         raise ConfigError(
-            f"{vendor.label} at {url}: pass model=... (or set SILCROW_MODEL) "
-            "naming a model the server has"
+            f"{vendor.label} at {url}: set the model setting (or SILCROW_MODEL) "
+            "to a model the server has"
         )
     return chosen
 
@@ -192,13 +192,13 @@ def _api_key(
             return var, env[var]
     if api_key_env:
         raise AuthError(
-            f"{vendor.label}: the variable {api_key_env} named by api_key_env is not set; "
-            f"export {api_key_env}=<your key>"
+            f"{vendor.label}: the key variable {api_key_env} (the apiKeyEnv setting) is not "
+            f"set; export {api_key_env}=<your key> where the editor or program starts"
         )
     if vendor.key_envs:
         raise AuthError(
             f"{vendor.label}: set {' or '.join(vendor.key_envs)} to your API key "
-            "(or pass api_key_env= naming the variable that holds it)"
+            "where the editor or program starts"
         )
     return None, None
 

@@ -27,6 +27,7 @@ Algorithm:
    consumer stops reading and calls ``truncate(kept)``, which replaces the
    reply in the session's history with ``kept``.
 5. Faults on cue: ``fail_open`` (opening raises ``SessionLost``),
+   ``open_errors`` (raised by the next opens, e.g. a 404 handshake),
    ``drop_after`` (a live reply raises ``SessionLost`` after N chunks) and
    ``replay_errors`` (raised by the next replay requests). Everything sent is
    recorded (``requests``, ``live_sent``) and billed in ``ledger``.
@@ -189,6 +190,8 @@ class FakeProvider:
         self.fail_open = 0
         self.drop_after: int | None = None
         self.replay_errors: list[Exception] = []
+        self.open_errors: list[Exception] = []
+        self.open_attempts = 0
         self.sessions: list[FakeLiveSession] = []
 
     async def _emit(self, reply: str, *, drop_after: int | None = None) -> AsyncIterator[TextDelta]:
@@ -228,6 +231,9 @@ class FakeProvider:
         )
 
     async def open(self, messages: Sequence[Message]) -> FakeLiveSession:
+        self.open_attempts += 1
+        if self.open_errors:
+            raise self.open_errors.pop(0)
         if self.fail_open:
             self.fail_open -= 1
             raise SessionLost("the fake live session could not be opened")

@@ -45,6 +45,13 @@ class ToolError(Exception):
     """Raised inside a tool or workspace; becomes ``ToolResult(error=True)``."""
 
 
+class ToolRejected(ToolError):
+    """The user (their editor) declined what the tool did: "rejected by the user", not a failure."""
+
+    def result(self, tool_name: str) -> ToolResult:
+        return ToolResult(f"{tool_name} rejected by the user", str(self), error=True)
+
+
 class Tool:
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""

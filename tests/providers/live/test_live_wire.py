@@ -182,7 +182,7 @@ def test_urls_are_derived_from_base_or_live_url() -> None:
     )
     assert endpoint(local, "/realtime") == "ws://h:1/v1/realtime"
     assert gemini_live.live_url(CFG) == "wss://api.example.com" + gemini_live.LIVE_PATH
-    with pytest.raises(ProviderError, match="live_url"):
+    with pytest.raises(ProviderError, match="baseUrl setting"):
         endpoint(ProviderConfig(name="x", model="m", base_url="ftp://nowhere"), "/responses")
 
 

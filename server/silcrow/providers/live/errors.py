@@ -91,7 +91,8 @@ def handshake_error(
             )
         if status == 404:
             return ProviderError(
-                f"{name}: no live endpoint at {url} (HTTP 404); check live_url and the model."
+                f"{name}: no live endpoint at {url} (HTTP 404): the server has no live "
+                "sessions for this model; use replay mode or another model."
             )
         if status == 429:
             return RateLimited(
@@ -101,5 +102,5 @@ def handshake_error(
             f"{name}: live handshake failed (HTTP {status}).", retryable=status >= 500
         )
     if isinstance(exc, InvalidURI):
-        return ProviderError(f"{name}: {url!r} is not a WebSocket URL; fix live_url.")
+        return ProviderError(f"{name}: {url!r} is not a WebSocket URL; check the base URL.")
     return ProviderError(f"{name}: cannot open the live session at {url}: {exc}", retryable=True)

@@ -45,8 +45,8 @@ def endpoint(cfg: ProviderConfig, path: str) -> str:
     scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
     if scheme not in ("ws", "wss") or not parts.netloc:
         raise ProviderError(
-            f"Cannot derive a WebSocket URL from {base!r}: set live_url (ws:// or wss://) "
-            f"or base_url (http:// or https://) for provider {cfg.name!r}."
+            f"Cannot derive a WebSocket URL from {base!r}: the base URL of provider "
+            f"{cfg.name!r} must be http:// or https:// (the baseUrl setting)."
         )
     url = urlunsplit((scheme, parts.netloc, parts.path, "", ""))
     return url if parts.path.endswith(path) else url + path

@@ -3,7 +3,8 @@
 Algorithm (``BuiltinTool.execute``):
 1. Check the arguments against the tool's schema (``silcrow.tools.schema``).
 2. Call ``run(**args)``; a ``ToolError`` becomes ``ToolResult(error=True)``
-   whose content tells the model what to do instead.
+   whose content tells the model what to do instead (a ``ToolRejected``:
+   outcome "<tool> rejected by the user").
 3. Cap the content at ``content_limit`` characters (head only; tools that
    need head+tail cap their own output first).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from silcrow.tools.base import Tool, ToolError, ToolResult, Workspace
+from silcrow.tools.base import Tool, ToolError, ToolRejected, ToolResult, Workspace
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.paths import PathPolicy
 from silcrow.tools.schema import check_args
@@ -44,6 +45,8 @@ class BuiltinTool(Tool):
         try:
             args = check_args(self, kwargs)
             result = await self.run(**args)
+        except ToolRejected as exc:
+            return exc.result(self.name)
         except ToolError as exc:
             return error_result(str(exc))
         except OSError as exc:
