@@ -19,9 +19,14 @@
  *    start) go into the chat; a toast only when no chat is visible.
  * 6. The shown conversation is reported (`onConversation`) so the host can
  *    reopen it after a window reload (`open`, from the daemon's history).
+ * 7. A code-action command (`workspace/executeCommand`) is answered at once
+ *    with its conversation id; its turn is over at the conversation's
+ *    terminal event (`end`, `cancelled`, or an `error` that ends the turn),
+ *    which may arrive before the answer.
  */
 import { CancellationTokenSource, type CancellationToken } from 'vscode-jsonrpc';
 import type {
+  CommandResult,
   ContextItem,
   PermissionOptionId,
   PermissionRequest,
@@ -64,6 +69,12 @@ export const DEMO_QUESTION = 'Show me what you can do with this workspace.';
 
 type StartTurn = (conversationId: string | undefined, token: CancellationToken) => Promise<PromptResult>;
 
+/** A command's turn waiting for its terminal event. */
+interface CommandTurn {
+  ended?: PromptResult;
+  resolve?(result: PromptResult): void;
+}
+
 interface PendingPermission {
   request: PermissionRequest;
   resolve(response: PermissionResponse): void;
@@ -79,6 +90,7 @@ export class ChatController {
   private turn: CancellationTokenSource | undefined;
   private readonly permissions = new Map<string, PendingPermission>();
   private permissionCount = 0;
+  private commandTurn: CommandTurn | undefined;
 
   constructor(
     private readonly session: SilcrowSession,
@@ -147,9 +159,30 @@ export class ChatController {
     );
   }
 
-  /** Run a turn started some other way (a daemon command), in the current conversation. */
+  /** Run a turn started by a daemon command, in the current conversation; resolves when the turn ends. */
   runCommand(start: (conversationId: string | undefined) => Promise<unknown>): Promise<PromptResult | undefined> {
-    return this.run(async (conversationId) => (await start(conversationId)) as PromptResult);
+    return this.run(async (conversationId, token) => {
+      const turn: CommandTurn = {};
+      this.commandTurn = turn;
+      try {
+        const answer = (await start(conversationId)) as CommandResult | PromptResult;
+        if ('stopReason' in answer) {
+          return answer; // a daemon that answers when the turn is over
+        }
+        if (this.conversationId === undefined) {
+          this.conversationId = answer.conversationId;
+          this.options.onConversation(answer.conversationId);
+        }
+        const cancel = token.onCancellationRequested(() => void this.session.stop(answer.conversationId).catch(() => false));
+        try {
+          return await (turn.ended ?? new Promise<PromptResult>((resolve) => (turn.resolve = resolve)));
+        } finally {
+          cancel.dispose();
+        }
+      } finally {
+        this.commandTurn = undefined;
+      }
+    });
   }
 
   async stop(): Promise<void> {
@@ -260,6 +293,17 @@ export class ChatController {
     this.title ??= titleOf(event);
     this.events.push(event);
     this.surface.post({ type: 'event', event });
+    this.endCommandTurn(event);
+  }
+
+  private endCommandTurn(event: SilcrowEvent): void {
+    const turn = this.commandTurn;
+    const stopReason = terminalStop(event);
+    if (!turn || turn.ended || !stopReason) {
+      return;
+    }
+    turn.ended = { conversationId: event.conversationId, turnId: event.turnId, stopReason, error: stopReason === 'error' ? event.content : undefined };
+    turn.resolve?.(turn.ended);
   }
 
   private show(conversationId: string | undefined, title: string | undefined, events: SilcrowEvent[]): void {
@@ -312,6 +356,21 @@ export class ChatController {
     if (!this.surface.isVisible()) {
       this.options.toast(text, actions);
     }
+  }
+}
+
+/** The stop reason of an event that ends a turn (an `error` that is not an aborted cycle), else undefined. */
+function terminalStop(event: SilcrowEvent): PromptResult['stopReason'] | undefined {
+  const reason = (event.payload as { stopReason?: PromptResult['stopReason'] } | undefined)?.stopReason;
+  switch (event.type) {
+    case 'end':
+      return reason ?? 'end';
+    case 'cancelled':
+      return 'cancelled';
+    case 'error':
+      return reason;
+    default:
+      return undefined;
   }
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ChatController, type TurnState } from '../../src/chatController';
 import type { ToWebview } from '../../src/webview/messages';
-import { startDaemon, withTimeout, type Daemon } from './daemon';
+import { fileUri, startDaemon, withTimeout, type Daemon } from './daemon';
 
 const TURN_MS = 15000;
 
@@ -47,6 +47,7 @@ describe('chat controller', () => {
         '§respond: ran\n§end\n',
         `§respond: ${'slow '.repeat(300)}\n§end\n`,
         '§respond: continued\n§end\n',
+        `§respond: ${'explained '.repeat(40)}\n§end\n`,
       ],
       chunk: 3,
       delay: 0.01,
@@ -133,5 +134,24 @@ describe('chat controller', () => {
     assert.equal(conversations.at(-1), old);
     const result = await withTimeout(chat.send('go on'), TURN_MS);
     assert.equal(result?.conversationId, old);
+  });
+
+  test('a code-action command is answered at once; its turn is over at its last event', async () => {
+    const busy = surface.of('busy').length;
+    const answers: unknown[] = [];
+    const result = await withTimeout(chat.runCommand(async (conversationId) => {
+      const answer = await daemon.connection.sendRequest('workspace/executeCommand', {
+        command: 'silcrow.explain',
+        arguments: [{ uri: fileUri(`${daemon.root}/a.py`), text: 'x = 1', conversationId }],
+      });
+      answers.push(answer);
+      return answer;
+    }), TURN_MS);
+    assert.deepEqual(answers, [{ conversationId: chat.currentConversation }], 'the daemon answers with the conversation only');
+    assert.equal(result?.stopReason, 'end');
+    const events = surface.of('event').map((m) => m.event);
+    assert.equal(events.at(-1)?.type, 'end', 'the turn resolved at its end event, not at the answer');
+    assert.match(events.filter((event) => event.type === 'respond').map((event) => event.content).join(''), /explained/);
+    assert.deepEqual(surface.of('busy').slice(busy).map((m) => m.busy), [true, false]);
   });
 });
