@@ -16,7 +16,9 @@
  *    visible, also a notification; the first answer wins, the turn ending
  *    first counts as `reject`.
  * 5. Errors of the client's own (a refused request, a daemon that did not
- *    start) go into the chat; a toast only when no chat is visible.
+ *    start) and the daemon's `window/showMessage` warnings go into the chat;
+ *    a toast only when no chat is visible. Its information messages go
+ *    into the chat only.
  * 6. The shown conversation is reported (`onConversation`) so the host can
  *    reopen it after a window reload (`open`, from the daemon's history).
  * 7. A code-action command (`workspace/executeCommand`) is answered at once
@@ -54,7 +56,7 @@ export interface ChatOptions {
   onState(state: TurnState): void;
   /** The conversation the chat shows changed (undefined: a new one). */
   onConversation(conversationId: string | undefined): void;
-  /** An error toast, for when no chat is visible. */
+  /** An error toast, for when no chat is visible (the host may still find the chat coming into view). */
   toast(text: string, actions: NoticeAction[]): void;
   /** The empty chat's first-run state. */
   welcome(): Promise<Welcome>;
@@ -210,6 +212,18 @@ export class ChatController {
     }
   }
 
+  /** Reopen the conversation shown before a window reload; one the daemon no longer has is forgotten quietly. */
+  async restore(conversationId: string): Promise<void> {
+    try {
+      const { conversation, events } = await this.session.history(conversationId);
+      if (!this.turn && this.conversationId === undefined) {
+        this.show(conversation.id, conversation.title, events);
+      }
+    } catch {
+      this.options.onConversation(this.conversationId);
+    }
+  }
+
   async open(conversationId: string): Promise<void> {
     if (this.turn) {
       this.notice('A turn is running; stop it before opening another conversation.');
@@ -350,12 +364,28 @@ export class ChatController {
 
   /** An error where the user is looking: the chat, and a toast when no chat is visible. */
   notice(text: string, actions: NoticeAction[] = []): void {
-    const notice: ToWebview = { type: 'notice', level: 'error', text, actions };
-    this.notices.push(notice);
-    this.surface.post(notice);
+    this.post({ type: 'notice', level: 'error', text, actions });
     if (!this.surface.isVisible()) {
       this.options.toast(text, actions);
     }
+  }
+
+  /**
+   * A message the daemon shows on its own (`window/showMessage`): a warning or error as `notice`;
+   * information (e.g. "live sessions are not available here") quietly, in the chat only.
+   */
+  daemonMessage(text: string, important: boolean): void {
+    const message = text.replace(/^Silcrow: /, '');
+    if (important) {
+      this.notice(message);
+    } else {
+      this.post({ type: 'notice', level: 'info', text: message });
+    }
+  }
+
+  private post(notice: ToWebview): void {
+    this.notices.push(notice);
+    this.surface.post(notice);
   }
 }
 

@@ -22,7 +22,8 @@
  * 5. The process is spawned here (its environment carries the stored API
  *    keys, read again on every start), and its last stderr lines and exit
  *    code are kept (`DaemonProcess`), so a failed start is one message with
- *    the cause; the language client's own error toasts are turned off.
+ *    the cause; the language client's own error toasts for it are turned off
+ *    (`SilcrowLanguageClient`).
  */
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
@@ -92,6 +93,28 @@ export async function pushUserSettings(client: LanguageClient): Promise<void> {
 export function readServerCommand(): ProcessCommand {
   const config = vscode.workspace.getConfiguration('silcrow.server');
   return serverCommand({ command: config.inspect('command')?.globalValue, python: config.inspect('python')?.globalValue });
+}
+
+/**
+ * vscode-languageclient with two changes for a daemon that fails to start: its forced
+ * "couldn't create connection" toast is only logged (the extension shows one message with the
+ * cause), and `stop()` of a client that never ran resolves instead of rejecting (the library calls
+ * it, un-awaited, after a failed `initialize`, which would log an unhandled rejection).
+ */
+class SilcrowLanguageClient extends LanguageClient {
+  override error(message: string, data?: unknown, showNotification: boolean | 'force' = true): void {
+    super.error(message, data, this.state === State.Running ? showNotification : false);
+  }
+
+  override async stop(timeout?: number): Promise<void> {
+    try {
+      await super.stop(timeout);
+    } catch (error) {
+      if (this.state === State.Running) {
+        throw error;
+      }
+    }
+  }
 }
 
 /** The daemon process of the latest start: its last stderr lines and exit code, for a failed start's message. */
@@ -165,7 +188,7 @@ export function createClient(
   let ran = false;
   let defaultHandler: ErrorHandler | undefined;
   const fallback = (): ErrorHandler => (defaultHandler ??= client.createDefaultErrorHandler());
-  const client = new LanguageClient('silcrow', 'Silcrow', serverOptions, clientOptions);
+  const client = new SilcrowLanguageClient('silcrow', 'Silcrow', serverOptions, clientOptions);
   client.onDidChangeState(({ newState }) => {
     ran ||= newState === State.Running;
   });

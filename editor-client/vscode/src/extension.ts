@@ -9,7 +9,7 @@
  * the daemon's history after a window reload.
  */
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { MessageType, type LanguageClient, type ShowMessageParams } from 'vscode-languageclient/node';
 import { ChatController } from './chatController';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
 import { createClient, DaemonProcess, pushUserSettings, readServerCommand, saveDocuments } from './daemon';
@@ -23,6 +23,8 @@ import type { NoticeAction } from './webview/messages';
 
 /** `workspaceState` key of the conversation the chat shows. */
 const CONVERSATION_KEY = 'silcrow.conversationId';
+/** How long a message waits for the chat to come into view (a window being restored) before it becomes a toast. */
+const TOAST_GRACE_MS = 3000;
 /** The Settings editor filtered to this extension's settings. */
 const SETTINGS_QUERY = '@ext:silcrow.silcrow';
 
@@ -70,7 +72,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     askElsewhere,
     onState: (state) => status.show(state),
     onConversation: (id) => void context.workspaceState.update(CONVERSATION_KEY, id),
-    toast: (text, actions) => void toast(text, actions),
+    // a chat still being restored with the window counts as visible
+    toast: (text, actions) => void view.shownWithin(TOAST_GRACE_MS).then((shown) => (shown ? undefined : toast(text, actions))),
     welcome: () => welcomeState(context.secrets),
     copy: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
     insert: insertAtCursor,
@@ -84,6 +87,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   controller = chat;
   view.connect((message) => void chat.handle(message));
+  // the daemon's own messages go where the user is looking (not vscode-languageclient's toasts)
+  running.onNotification('window/showMessage', (params: ShowMessageParams) =>
+    chat.daemonMessage(params.message, params.type === MessageType.Error || params.type === MessageType.Warning));
 
   const start = async (): Promise<boolean> => {
     status.show({ state: 'starting' });
@@ -121,8 +127,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   if (await start()) {
     const previous = context.workspaceState.get<string>(CONVERSATION_KEY);
-    if (previous && !chat.currentConversation) {
-      await chat.open(previous);
+    if (previous) {
+      await chat.restore(previous);
     }
   }
 }

@@ -114,9 +114,7 @@ export class ChatView {
         break;
       case 'welcome':
         this.welcome = message.welcome;
-        if (this.transcript.items.length === 0) {
-          this.renderAll();
-        }
+        this.log.querySelector('.welcome')?.replaceWith(renderWelcome(this.welcome, (m) => this.host.post(m)));
         break;
       case 'focusInput':
         this.input.focus();

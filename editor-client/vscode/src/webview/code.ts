@@ -6,7 +6,6 @@
  * (`codeAction`), so re-rendering a streaming answer costs no listeners.
  */
 import hljs from 'highlight.js/lib/common';
-import { el } from './render';
 
 export type CodeAction = 'copy' | 'insert';
 
@@ -21,14 +20,29 @@ export function decorateCodeBlocks(root: HTMLElement): void {
       code.classList.add('hljs');
     }
     const pre = code.parentElement as HTMLElement;
-    const bar = el('div', { className: 'code-actions' }, [
-      el('button', { className: 'code-copy', textContent: 'Copy', title: 'Copy the code' }),
-      el('button', { className: 'code-insert', textContent: 'Insert at cursor', title: 'Insert the code at the cursor of the last active editor' }),
-    ]);
-    pre.before(el('div', { className: 'code-block' }));
-    const block = pre.previousElementSibling as HTMLElement;
+    const bar = div('code-actions');
+    bar.append(
+      button('code-copy', 'Copy', 'Copy the code'),
+      button('code-insert', 'Insert at cursor', 'Insert the code at the cursor of the active editor'),
+    );
+    const block = div('code-block');
+    pre.replaceWith(block);
     block.append(bar, pre);
   });
+}
+
+function div(className: string): HTMLDivElement {
+  const node = document.createElement('div');
+  node.className = className;
+  return node;
+}
+
+function button(className: string, text: string, title: string): HTMLButtonElement {
+  const node = document.createElement('button');
+  node.className = className;
+  node.textContent = text;
+  node.title = title;
+  return node;
 }
 
 /** The action and code of a click on a code block's button, if it was one. */

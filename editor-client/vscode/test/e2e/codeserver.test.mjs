@@ -161,6 +161,19 @@ async function withFailureShot(name, body) {
   }
 }
 
+/** Replace the user's settings.json in VS Code's own editor, as a user would (a file written behind VS Code's back may go unseen). */
+async function editUserSettings(text) {
+  await runCommand('Preferences: Open User Settings (JSON)');
+  const settings = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'silcrow.server.command' }).first();
+  await settings.click({ timeout: STEP_MS });
+  await page.keyboard.press('Control+a');
+  await page.evaluate((content) => navigator.clipboard.writeText(content), text);
+  await page.keyboard.press('Control+v');
+  await page.keyboard.press('Control+s');
+  await page.locator('.tabs-container .tab.active:not(.dirty)', { hasText: 'settings.json' }).waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Control+w');
+}
+
 async function runCommand(title) {
   await page.keyboard.press('F1');
   const box = page.locator('.quick-input-widget input');
@@ -174,6 +187,7 @@ test('a first run with no key: the welcome offers keys and the offline demo answ
   const welcome = chat().locator('.welcome.first-run');
   await welcome.waitFor({ timeout: STEP_MS });
   assert.equal(await welcome.locator('button.set-key').count(), 3, 'a key button per provider');
+  await page.mouse.move(700, 600); // no hover tooltip in the picture
   mkdirSync(dirname(FIRST_RUN_SCREENSHOT), { recursive: true });
   await page.screenshot({ path: FIRST_RUN_SCREENSHOT });
   await welcome.locator('button.try-demo').click();
@@ -181,16 +195,8 @@ test('a first run with no key: the welcome offers keys and the offline demo answ
   await answer.first().waitFor({ timeout: STEP_MS });
   await chat().locator('button.send').waitFor({ timeout: STEP_MS });
   await page.screenshot({ path: DEMO_SCREENSHOT });
-  // From here on the user has configured a (scripted) model, in a new conversation: edited in
-  // VS Code's settings.json editor, as a user would (a file written behind VS Code's back may go unseen).
-  await runCommand('Preferences: Open User Settings (JSON)');
-  const settings = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'silcrow.server.command' }).first();
-  await settings.click({ timeout: STEP_MS });
-  await page.keyboard.press('Control+a');
-  await page.evaluate((text) => navigator.clipboard.writeText(text), userSettings(true));
-  await page.keyboard.press('Control+v');
-  await page.keyboard.press('Control+s');
-  await page.keyboard.press('Control+w');
+  // From here on the user has configured a (scripted) model, in a new conversation.
+  await editUserSettings(userSettings(true));
   // a new daemon gets the new settings at initialize (a push would race the next prompt)
   await runCommand('Silcrow: Restart the Daemon');
   await chat().locator('button.new').click();
@@ -310,4 +316,28 @@ test('after a window reload the chat shows the conversation again', () => withFa
   await asked.waitFor({ timeout: STEP_MS });
   await chat().locator('.item.respond', { hasText: 'friendly greeting' }).waitFor({ timeout: STEP_MS });
   await chat().locator('.item.respond .code-block', { hasText: 'copied' }).waitFor({ timeout: STEP_MS });
+}));
+
+test('a daemon that cannot start: one message with the cause, and Open Settings shows the Silcrow settings', () => withFailureShot('start-failure', async () => {
+  const broken = JSON.parse(userSettings(true));
+  broken['silcrow.server.command'] = ['/nonexistent/silcrow', 'serve'];
+  await editUserSettings(JSON.stringify(broken, null, 2));
+  // the extension sees the new command and offers the reload that starts it
+  await page.locator('.notification-toast', { hasText: 'reload the window' }).waitFor({ timeout: STEP_MS });
+  await page.reload();
+  await page.waitForSelector('.monaco-workbench', { timeout: STEP_MS });
+  const failure = chat().locator('.item.error', { hasText: 'could not start its daemon' });
+  if (!(await failure.isVisible().catch(() => false))) {
+    await page.locator('.activitybar [aria-label^="Silcrow"]').first().click({ timeout: STEP_MS });
+  }
+  await failure.waitFor({ timeout: STEP_MS });
+  assert.match(await failure.textContent(), /"\/nonexistent\/silcrow" was not found.*pipx install/);
+  await page.locator('.statusbar-item', { hasText: 'Silcrow: error' }).waitFor({ timeout: STEP_MS });
+  const toasts = await page.locator('.notifications-toasts .notification-toast').allTextContents();
+  assert.deepEqual(toasts.filter((text) => /Pending response|connection to server|Silcrow/i.test(text)), [],
+    'no toast while the chat shows the failure, and none from the language client');
+  await failure.locator('button.notice-action.openSettings').click();
+  await page.locator('.settings-editor').waitFor({ timeout: STEP_MS });
+  assert.match(await page.locator('.settings-editor .suggest-input-container').first().textContent(), /@ext:silcrow\.silcrow/);
+  await page.locator('.settings-editor .setting-item-label', { hasText: 'Command' }).first().waitFor({ timeout: STEP_MS });
 }));

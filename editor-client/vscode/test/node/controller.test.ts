@@ -154,4 +154,27 @@ describe('chat controller', () => {
     assert.match(events.filter((event) => event.type === 'respond').map((event) => event.content).join(''), /explained/);
     assert.deepEqual(surface.of('busy').slice(busy).map((m) => m.busy), [true, false]);
   });
+
+  test("the daemon's messages: information quietly in the chat, a warning also as a toast when no chat is visible", () => {
+    const before = toasts.length;
+    surface.visible = false;
+    chat.daemonMessage('Silcrow: live sessions are not available here (404); using replay', false);
+    chat.daemonMessage('Silcrow: shell commands run without a sandbox', true);
+    surface.visible = true;
+    const notices = surface.of('notice').slice(-2);
+    assert.deepEqual(notices.map((n) => [n.level, n.text]), [
+      ['info', 'live sessions are not available here (404); using replay'],
+      ['error', 'shell commands run without a sandbox'],
+    ]);
+    assert.deepEqual(toasts.slice(before), ['shell commands run without a sandbox'], 'only the warning is a toast');
+  });
+
+  test('a conversation the daemon no longer has is forgotten quietly after a reload', async () => {
+    await chat.handle({ type: 'newConversation' });
+    const notices = surface.of('notice').length;
+    await chat.restore('no-such-conversation');
+    assert.equal(surface.of('notice').length, notices, 'no error for the user');
+    assert.equal(conversations.at(-1), undefined, 'the stored id is dropped');
+    assert.equal(chat.currentConversation, undefined);
+  });
 });

@@ -5,13 +5,15 @@
  *
  * The connection plays a small editor: it answers `workspace/configuration`,
  * applies `workspace/applyEdit` to text held in memory (recording each edit),
- * and declares `experimental.silcrow.permissions`.
+ * saves that text to disk on `silcrow/saveDocuments`, and declares
+ * `experimental.silcrow.permissions` and `saveDocuments` as the extension does
+ * (so the daemon leaves writing the file to the editor).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { ApplyWorkspaceEditParams, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { applyToTexts } from '../../src/protocol/edits';
@@ -89,6 +91,14 @@ export async function startDaemon(script: FakeScript, settings: Record<string, u
   connection.onNotification('window/showMessage', () => undefined);
   connection.onNotification('$/progress', () => undefined);
   const session = new SilcrowSession(connection);
+  session.setSaveHandler((uris) => {
+    const saved = uris.filter((uri) => files.has(uri));
+    for (const uri of saved) {
+      mkdirSync(dirname(fileURLToPath(uri)), { recursive: true });
+      writeFileSync(fileURLToPath(uri), files.get(uri) ?? '');
+    }
+    return Promise.resolve(saved);
+  });
   connection.listen();
   const rootUri = fileUri(root);
   await connection.sendRequest('initialize', {
@@ -99,7 +109,7 @@ export async function startDaemon(script: FakeScript, settings: Record<string, u
     capabilities: {
       workspace: { applyEdit: true, configuration: true, workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } },
       window: { workDoneProgress: true },
-      experimental: { silcrow: { permissions: true, saveDocuments: false } },
+      experimental: { silcrow: { permissions: true, saveDocuments: true } },
     },
   });
   await connection.sendNotification('initialized', {});

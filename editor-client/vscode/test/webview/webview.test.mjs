@@ -212,7 +212,12 @@ describe('chat webview', () => {
     assert.deepEqual((await posted()).at(-1), { type: 'setKey', provider: 'anthropic' });
     await page.click('button.try-demo');
     assert.deepEqual((await posted()).at(-1), { type: 'demo' });
+    await send([{ type: 'notice', level: 'error', text: 'Silcrow could not start its daemon', actions: ['openSettings', 'showLog'] }]);
     await send([{ type: 'welcome', welcome: { demo: false, provider: 'openai' } }]);
     assert.equal(await page.locator('.welcome.first-run').count(), 0, 'no walkthrough once a model is configured');
+    const notice = page.locator('.item.error', { hasText: 'could not start its daemon' });
+    assert.equal(await notice.count(), 1, 'a welcome update keeps the notice');
+    await notice.locator('button.notice-action.openSettings').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'action', action: 'openSettings' });
   });
 });
