@@ -13,7 +13,14 @@
 -- 3. `stop` sends `silcrow/cancel` when the conversation is known (the prompt
 --    then resolves as `cancelled`), else `$/cancelRequest`; either way the
 --    UI is reset at once, because Neovim never calls the handler of a
---    request cancelled with `client:cancel_request`.
+--    request cancelled with `client:cancel_request`. A question still
+--    waiting for the daemon to start is simply dropped.
+-- 4. A daemon that cannot start ends the question with one `✗` line saying
+--    what to install or set (silcrow.install), and the winbar stops.
+-- 5. One line per failure: the reply's `error` is shown only when the turn's
+--    `error` event was not; the daemon's own messages (`window/showMessage`)
+--    wait while a question runs and are dropped when the chat already says
+--    the same.
 
 local chat = require("silcrow.chat")
 local client = require("silcrow.client")
@@ -38,7 +45,6 @@ M.state = {}
 
 local TERMINAL = { ["end"] = true, cancelled = true, error = true }
 
----@param reason? string
 ---Shows a message of the daemon's (`window/showMessage`): held while a
 ---question runs (the turn's own `error` event usually says the same, and the
 ---message is then dropped), else in the chat when it is visible, else `vim.notify`.
@@ -67,6 +73,7 @@ local function release_held()
   end
 end
 
+---@param reason? string
 local function finish(reason)
   M.state.pending = nil
   M.state.starting = nil
