@@ -339,5 +339,6 @@ test('a daemon that cannot start: one message with the cause, and Open Settings 
   await failure.locator('button.notice-action.openSettings').click();
   await page.locator('.settings-editor').waitFor({ timeout: STEP_MS });
   assert.match(await page.locator('.settings-editor .suggest-input-container').first().textContent(), /@ext:silcrow\.silcrow/);
-  await page.locator('.settings-editor .setting-item-label', { hasText: 'Command' }).first().waitFor({ timeout: STEP_MS });
+  await page.locator('.settings-editor .setting-item-label', { hasText: 'Max Iterations' }).first().waitFor({ timeout: STEP_MS });
+  assert.match(await page.locator('.settings-editor .settings-count-widget').first().textContent(), /\d+ Settings? Found/);
 }));
