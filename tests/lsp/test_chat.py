@@ -108,3 +108,18 @@ def test_renderer_dims_think_and_separates_blocks() -> None:
         render.event(ev)
     text = out.getvalue()
     assert "\x1b[2mhm\x1b[0m\nAB\n" in text and 'read {"file": "x"}' in text and "✓ Read x" in text
+
+
+def test_setting_words_speak_each_clients_language() -> None:
+    from silcrow.providers.demo import setting_words
+
+    assert (
+        setting_words("Visual Studio Code", "mode", "replay")
+        == 'the setting silcrow.mode to "replay"'
+    )
+    assert (
+        setting_words("Neovim", "mode", "replay") == 'require("silcrow").setup({ mode = "replay" })'
+    )
+    assert setting_words("silcrow-chat", "mode", "replay") == "--mode replay"
+    assert setting_words("Eglot", "mode", "replay") == 'initializationOptions {"mode": "replay"}'
+    assert setting_words(None, "mode", "replay") == 'initializationOptions {"mode": "replay"}'

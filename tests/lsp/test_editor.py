@@ -149,8 +149,11 @@ async def test_code_action_command_runs_a_turn_with_the_selection(make_daemon, k
             )
         )
     )
-    assert result["stopReason"] == "end"
-    user = d.of(result["conversationId"])[0]
+    assert set(result) == {"conversationId"}  # at once: the turn streams on
+    cid = result["conversationId"]
+    await d.wait_for(lambda e: e["conversationId"] == cid and "stopReason" in e.get("payload", {}))
+    assert d.of(cid)[-1]["payload"] == {"stopReason": "end"}
+    user = d.of(cid)[0]
     assert user["type"] == "user" and "Explain" in user["content"]
     assert user["payload"]["context"][0]["text"] == "print('hi')"
 
@@ -170,7 +173,9 @@ async def test_ask_command_with_a_question_uses_it(make_daemon) -> None:
             )
         )
     )
-    assert d.of(result["conversationId"])[0]["content"] == "Is this Python 3?"
+    cid = result["conversationId"]
+    await d.wait_for(lambda e: e["conversationId"] == cid and e["type"] == "user")
+    assert d.of(cid)[0]["content"] == "Is this Python 3?"
 
 
 async def test_a_file_changed_on_disk_after_a_read_is_told_to_the_model(

@@ -182,3 +182,36 @@ def test_fast_initialize_answer_matches_what_pygls_computes(kind: str, tmp_path:
     computed = next(r["result"] for r in tcp_daemon.replies(received) if r.get("id") == 1)
     assert fast["capabilities"] == computed["capabilities"]
     assert fast["serverInfo"]["name"] == "silcrow"
+
+
+def test_a_request_before_initialize_is_server_not_initialized(tmp_path: Path) -> None:
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    prompt = {"jsonrpc": "2.0", "id": 1, "method": "silcrow/prompt", "params": {"text": "hi"}}
+    proc.stdin.write(frame(prompt))
+    proc.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))  # dropped
+    proc.stdin.write(initialize(os.getpid(), msg_id=2))
+    proc.stdin.flush()
+    seen = messages_until(proc.stdout, 2)
+    refused = next(m for m in seen if m.get("id") == 1)
+    assert refused["error"]["code"] == -32002 and "initialize" in refused["error"]["message"]
+    assert seen[-1]["result"]["serverInfo"]["name"] == "silcrow"  # initialize still works
+    assert not [m for m in seen if m.get("method") == "silcrow/event"]  # no turn ran
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+
+
+def test_a_request_after_shutdown_is_invalid_request_and_exit_still_works(tmp_path: Path) -> None:
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(initialize(os.getpid()))
+    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+    listing = {"jsonrpc": "2.0", "id": 3, "method": "silcrow/conversations", "params": {}}
+    proc.stdin.write(frame(listing))
+    proc.stdin.flush()
+    seen = messages_until(proc.stdout, 3)
+    assert next(m for m in seen if m.get("id") == 2)["result"] is None
+    assert seen[-1]["error"]["code"] == -32600 and "exit" in seen[-1]["error"]["message"]
+    proc.stdin.write(frame({"jsonrpc": "2.0", "method": "exit"}))
+    proc.stdin.flush()
+    assert proc.wait(timeout=30) == 0

@@ -72,12 +72,10 @@ async def test_cancel_mid_turn_kills_the_shell_and_resolves_cancelled(
     naptime = f"60.{uuid.uuid4().int % 10**12:012d}"
     script = [call("shell", command=f"sleep {naptime}; echo done > finished.txt")]
     d = await make_daemon(settings={"fakeScript": script, "permissions": {"shell": "allow"}})
-    cid = uuid.uuid4().hex
     msg_id = f"prompt-{how}"
-    future = d.client.protocol.send_request(
-        "silcrow/prompt", {"text": "run it", "conversationId": cid}, msg_id=msg_id
-    )
+    future = d.client.protocol.send_request("silcrow/prompt", {"text": "run it"}, msg_id=msg_id)
     await eventually(lambda: bool(marked(naptime)))
+    cid = (await d.wait_for(lambda e: e["type"] == "user"))["conversationId"]
     if how == "cancelRequest":
         d.client.protocol.notify("$/cancelRequest", t.CancelParams(id=msg_id))
     else:
@@ -127,14 +125,23 @@ async def test_allowed_permission_runs_the_command(make_daemon, workspace: Path)
 async def test_second_turn_on_a_busy_conversation_is_refused(make_daemon, workspace: Path) -> None:
     script = [call("shell", command="echo $$ > pid.txt; sleep 60")]
     d = await make_daemon(settings={"fakeScript": script, "permissions": {"shell": "allow"}})
-    cid = uuid.uuid4().hex
-    first = asyncio.ensure_future(d.prompt("run it", conversationId=cid))
+    first = asyncio.ensure_future(d.prompt("run it"))
     await _wait_pid(workspace / "pid.txt")
+    cid = (await d.wait_for(lambda e: e["type"] == "user"))["conversationId"]
     with pytest.raises(JsonRpcException) as info:
         await d.prompt("and again", conversationId=cid)
     assert info.value.code == 1001 and "busy" in info.value.message
     await d.request("silcrow/cancel", {"conversationId": cid})
     assert (await first)["stopReason"] == "cancelled"
+
+
+async def test_an_unknown_conversation_id_is_error_1002(make_daemon) -> None:
+    d = await make_daemon(settings={"fakeScript": [respond("never")]})
+    with pytest.raises(JsonRpcException) as info:
+        await d.prompt("hello", conversationId=uuid.uuid4().hex)
+    assert info.value.code == 1002 and "silcrow/conversations" in info.value.message
+    assert d.events == []  # no turn ran, no conversation was made
+    assert (await d.request("silcrow/conversations", {}))["conversations"] == []
 
 
 async def test_bad_prompt_params_name_the_field(make_daemon) -> None:

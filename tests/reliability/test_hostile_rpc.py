@@ -512,6 +512,7 @@ async def test_a_deeply_nested_first_frame_does_not_stop_the_reader(tmp_path: Pa
                 + b"}"
             )
         )
+        await asyncio.wait_for(daemon.initialize([]), 20)  # the reader is still in step
         result = await asyncio.wait_for(daemon.request("silcrow/conversations", {}), 20)
         assert result == {"conversations": []}
         with pytest.raises(RpcError) as unknown:

@@ -2,7 +2,11 @@
 
 ``Daemon`` owns the ``Editor`` adapter, the ``SessionManager`` (one session
 per workspace folder) and the ``TurnRegistry`` of running turns; LSP handlers
-(``silcrow.lsp.handlers``) are thin adapters over it.
+(``silcrow.lsp.handlers``) are thin adapters over it. ``send_event`` sends
+each stored event as ``silcrow/event``; a client without Silcrow's UI also
+gets the turn as log lines and one summary (``silcrow.lsp.plainview``), and
+an aborted-cycle record saying live sessions are unavailable becomes one
+Info message per reason, naming the ``mode`` setting in the client's words.
 
 Algorithm (lifecycle):
 1. ``initialize`` -> ``on_initialize``: client flags, settings from

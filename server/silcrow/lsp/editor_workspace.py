@@ -76,8 +76,7 @@ class EditorWorkspace(LocalWorkspace):
                     "the file is unchanged. Do not make the same change again; ask the user "
                     "what they want instead."
                 )
-            saved = await self.editor.save([real])
-            if saved and await asyncio.to_thread(_disk_text, real, self.max_read_bytes) == text:
+            if await self.editor.save([real]):  # saved as the editor saves (format-on-save too)
                 self.stale.record(real)
                 return
             log.warning("the editor did not save %s; writing it to disk", self._rel(real))

@@ -10,7 +10,10 @@ Algorithm:
    user data dir).
 2. ``WorkspaceSession.agent()`` builds the folder's ``Agent`` on first use
    (importing agent, providers and tools only then, so ``initialize`` stays
-   fast) with an ``EditorWorkspace``, the folder's permission policy, the
+   fast) on the provider ``provider_choice`` names (the rule every
+   front-end shares, ``silcrow.providers.demo.choose_provider``: the
+   configured provider, else the OFFLINE DEMO, worded for the client
+   ``clientInfo.name`` names), with an ``EditorWorkspace``, the folder's permission policy, the
    editor's permission prompt and stale-file notices. Shell commands run in
    the bubblewrap sandbox (network per the ``network`` permission, extra
    variables per ``shellEnv``); ``sandbox_status()`` probes for it once per

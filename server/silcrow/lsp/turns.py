@@ -2,8 +2,8 @@
 
 The turn itself (its task, cancellation, every stored event) belongs to the
 agent (``silcrow.agent.handle.TurnHandle``); this module only routes
-requests to it. ``silcrow/prompt`` and the code-action commands both come
-through ``TurnRegistry.run``.
+requests to it. ``silcrow/prompt`` (``TurnRegistry.run``) and the
+code-action commands (``TurnRegistry.start``) both come through ``begin``.
 
 Algorithm:
 1. ``begin(params)`` waits out a settings refresh that started before it,
@@ -125,10 +125,17 @@ class TurnRegistry:
     ) -> str:
         """``workspace/executeCommand``: the turn runs on; its conversation id at once."""
         entry = await self.begin(params)
-        task = asyncio.ensure_future(self._run(entry, default_chunks))
+        task = asyncio.ensure_future(self._run_after_answer(entry, default_chunks))
         self._detached.add(task)
         task.add_done_callback(self._detached_done)
         return entry.conversation_id
+
+    async def _run_after_answer(
+        self, entry: RunningPrompt, default_chunks: Callable[[WorkspaceSession], bool]
+    ) -> PromptResult:
+        # The first prompt imports the agent on the loop: let the command's answer go out first.
+        await asyncio.sleep(0)
+        return await self._run(entry, default_chunks)
 
     def _detached_done(self, task: asyncio.Task[PromptResult]) -> None:
         self._detached.discard(task)
@@ -157,6 +164,8 @@ class TurnRegistry:
                 "or list them with silcrow/conversations",
                 data={"conversationId": cid},
             )
+        if cid in self.running:  # again: another prompt may have registered it meanwhile
+            raise busy_error(cid)
         entry = RunningPrompt(cid, session, params)
         self.running[cid] = entry
         session.busy()

@@ -31,17 +31,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
-from silcrow.providers.vendors import AUTO, FAKE, keyed_vendor
+from silcrow.providers.vendors import AUTO, FAKE, VENDORS, keyed_vendor
 
 DEMO_FILES = ("README.md", "pyproject.toml", "package.json", "setup.py")
 DEMO_LABEL = "OFFLINE DEMO"
 CHAT_CLIENT = "silcrow-chat"  # the clientInfo.name of ``silcrow chat``
 ACP_CLIENT = "acp"  # what ``silcrow acp`` passes when its client gave no name
 KEY_VARS = "OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY"
+EXAMPLE_MODEL = VENDORS["openai"].model  # the vendor table's default, named in the hints
 ClientKind = Literal["vscode", "neovim", "chat", "acp", "lsp"]
 
 
@@ -61,9 +62,13 @@ class ProviderChoice:
 
     name: str
     demo: bool = False
-    script: FakeScriptJson | None = None
+    script: FakeScriptJson | None = None  # the scripted provider's replies (the demo's or a test's)
     hint: str = ""  # for the demo: how to configure a real model, in the client's terms
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def extra(self) -> dict[str, FakeScriptJson]:
+        """``make_provider(..., extra=)``: where the scripted provider finds its script."""
+        return {"fake_script": self.script} if self.script is not None else {}
 
 
 def client_kind(client: str | None) -> ClientKind:
@@ -106,12 +111,12 @@ def configure_hint(client: str | None) -> str:
         case "neovim":
             return (
                 'To use a real model, call require("silcrow").setup({ provider = "openai", '
-                f'model = "gpt-5-mini" }}) and set {KEY_VARS} before starting Neovim.'
+                f'model = "{EXAMPLE_MODEL}" }}) and set {KEY_VARS} before starting Neovim.'
             )
         case "chat":
             return (
                 f"To use a real model, set {KEY_VARS} and run again, e.g. "
-                "`silcrow chat --provider openai --model gpt-5-mini` (or `--provider ollama` "
+                f"`silcrow chat --provider openai --model {EXAMPLE_MODEL}` (or `--provider ollama` "
                 "for a local OpenAI-compatible server)."
             )
         case "acp":
@@ -122,7 +127,7 @@ def configure_hint(client: str | None) -> str:
         case "lsp":
             return (
                 'To use a real model, send initializationOptions {"provider": "openai", '
-                f'"model": "gpt-5-mini"}} from your LSP client, or set {KEY_VARS} '
+                f'"model": "{EXAMPLE_MODEL}"}} from your LSP client, or set {KEY_VARS} '
                 "(or SILCROW_PROVIDER) in the environment the editor starts `silcrow serve` with."
             )
 
@@ -174,9 +179,7 @@ def demo_script(root: Path | None, client: str | None = None) -> FakeScriptJson:
 
 def _demo(root: Path | None, client: str | None) -> ProviderChoice:
     script = demo_script(root, client)
-    return ProviderChoice(
-        FAKE, demo=True, script=script, hint=configure_hint(client), extra={"fake_script": script}
-    )
+    return ProviderChoice(FAKE, demo=True, script=script, hint=configure_hint(client))
 
 
 def choose_provider(
@@ -204,5 +207,5 @@ def choose_provider(
     if chosen == FAKE:
         if script is None:
             return _demo(root, client)
-        return ProviderChoice(FAKE, script=script, extra={"fake_script": dict(script)})
+        return ProviderChoice(FAKE, script=script)
     return ProviderChoice(chosen)

@@ -5,14 +5,13 @@
  *
  * The connection plays a small editor: it answers `workspace/configuration`,
  * applies `workspace/applyEdit` to text held in memory (recording each edit),
- * saves that text to disk on `silcrow/saveDocuments`, and declares
- * `experimental.silcrow.permissions` and `saveDocuments` as the extension does
- * (so the daemon leaves writing the file to the editor).
+ * saves that text to disk on `silcrow/saveDocuments` (as VS Code does), and
+ * declares `experimental.silcrow.permissions` and `saveDocuments`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { ApplyWorkspaceEditParams, WorkspaceEdit } from 'vscode-languageserver-protocol';
@@ -91,13 +90,10 @@ export async function startDaemon(script: FakeScript, settings: Record<string, u
   connection.onNotification('window/showMessage', () => undefined);
   connection.onNotification('$/progress', () => undefined);
   const session = new SilcrowSession(connection);
-  session.setSaveHandler((uris) => {
+  session.setSaveHandler(async (uris) => {
     const saved = uris.filter((uri) => files.has(uri));
-    for (const uri of saved) {
-      mkdirSync(dirname(fileURLToPath(uri)), { recursive: true });
-      writeFileSync(fileURLToPath(uri), files.get(uri) ?? '');
-    }
-    return Promise.resolve(saved);
+    for (const uri of saved) writeFileSync(fileURLToPath(uri), files.get(uri) ?? '');
+    return saved;
   });
   connection.listen();
   const rootUri = fileUri(root);
