@@ -66,6 +66,7 @@ return {
     ["silcrow/event"] = handler("event"),
     ["silcrow/requestPermission"] = handler("request_permission"),
     ["silcrow/saveDocuments"] = handler("save_documents"),
+    ["window/showMessage"] = handler("show_message"),
   },
   commands = {
     ["silcrow.ask"] = handler("ask_command"),

@@ -39,7 +39,7 @@ H.test("without a root marker no folder is named and the chat says why a prompt 
   H.eq(true, client.workspace_folders == nil or #client.workspace_folders == 0, "no workspace folder")
   vim.cmd("SilcrowAsk what is x?")
   H.wait(function()
-    return H.chat_line_starting("Silcrow: no workspace folder is open") ~= nil
+    return H.chat_line_starting("✗ no workspace folder is open") ~= nil
   end, "the daemon's error 1004 in the chat")
   H.wait(function()
     return turn.state.pending == nil and turn.state.running == nil

@@ -27,15 +27,25 @@ end, { path = plugin_dir .. "/lua", type = "file", limit = math.huge })) do
   end
 end
 
--- The help file: tags must be unique and well formed (`:helptags` errors otherwise).
+-- The help file: tags must be unique and well formed (`:helptags` errors otherwise),
+-- and the committed doc/tags must be what `:helptags` makes of it today.
 local doc = vim.fn.tempname()
 vim.fn.mkdir(doc, "p")
 vim.fn.writefile(vim.fn.readfile(plugin_dir .. "/doc/silcrow.txt"), doc .. "/silcrow.txt")
 local ok, err = pcall(vim.cmd.helptags, vim.fn.fnameescape(doc))
 if not ok then
   failed[#failed + 1] = "doc/silcrow.txt: " .. tostring(err)
-elseif #vim.fn.readfile(doc .. "/tags") < 20 then
-  failed[#failed + 1] = "doc/silcrow.txt: expected at least 20 help tags"
+else
+  local built = vim.fn.readfile(doc .. "/tags")
+  local committed = vim.fn.filereadable(plugin_dir .. "/doc/tags") == 1 and vim.fn.readfile(plugin_dir .. "/doc/tags") or {}
+  if #built < 20 then
+    failed[#failed + 1] = "doc/silcrow.txt: expected at least 20 help tags"
+  elseif not vim.list_contains(built, "silcrow\tsilcrow.txt\t/*silcrow*") then
+    failed[#failed + 1] = "doc/silcrow.txt: the plain *silcrow* tag is missing (`:help silcrow` would fail)"
+  elseif not vim.deep_equal(built, committed) then
+    failed[#failed + 1] = "doc/tags is out of date with doc/silcrow.txt; regenerate it with "
+      .. "`nvim --clean --headless -c 'helptags editor-client/nvim/doc' -c q` and commit it"
+  end
 end
 vim.fn.delete(doc, "rf")
 

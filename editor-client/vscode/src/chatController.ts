@@ -15,9 +15,20 @@
  * 4. A permission request becomes a card in the chat and, when the chat is not
  *    visible, also a notification; the first answer wins, the turn ending
  *    first counts as `reject`.
+ * 5. Errors of the client's own (a refused request, a daemon that did not
+ *    start) and the daemon's `window/showMessage` warnings go into the chat;
+ *    a toast only when no chat is visible. Its information messages go
+ *    into the chat only.
+ * 6. The shown conversation is reported (`onConversation`) so the host can
+ *    reopen it after a window reload (`open`, from the daemon's history).
+ * 7. A code-action command (`workspace/executeCommand`) is answered at once
+ *    with its conversation id; its turn is over at the conversation's
+ *    terminal event (`end`, `cancelled`, or an `error` that ends the turn),
+ *    which may arrive before the answer.
  */
 import { CancellationTokenSource, type CancellationToken } from 'vscode-jsonrpc';
 import type {
+  CommandResult,
   ContextItem,
   PermissionOptionId,
   PermissionRequest,
@@ -28,7 +39,7 @@ import type {
 } from './protocol/contract';
 import type { SilcrowSession } from './protocol/session';
 import { applyEvent, titleOf, transcriptOf, type TranscriptState } from './protocol/transcript';
-import type { FromWebview, ToWebview } from './webview/messages';
+import type { FromWebview, KeyProvider, NoticeAction, ToWebview, Welcome } from './webview/messages';
 
 export interface ChatSurface {
   post(message: ToWebview): void;
@@ -43,9 +54,28 @@ export interface ChatOptions {
   /** Ask outside the chat (a notification); resolves with the chosen option or undefined. */
   askElsewhere(request: PermissionRequest): Promise<PermissionOptionId | undefined>;
   onState(state: TurnState): void;
+  /** The conversation the chat shows changed (undefined: a new one). */
+  onConversation(conversationId: string | undefined): void;
+  /** An error toast, for when no chat is visible (the host may still find the chat coming into view). */
+  toast(text: string, actions: NoticeAction[]): void;
+  /** The empty chat's first-run state. */
+  welcome(): Promise<Welcome>;
+  copy(text: string): Promise<void>;
+  insert(text: string): Promise<void>;
+  setKey(provider: KeyProvider): Promise<void>;
+  action(action: NoticeAction): Promise<void>;
 }
 
+/** What "Try the offline demo" asks (any question gets the demo when no model is configured). */
+export const DEMO_QUESTION = 'Show me what you can do with this workspace.';
+
 type StartTurn = (conversationId: string | undefined, token: CancellationToken) => Promise<PromptResult>;
+
+/** A command's turn waiting for its terminal event. */
+interface CommandTurn {
+  ended?: PromptResult;
+  resolve?(result: PromptResult): void;
+}
 
 interface PendingPermission {
   request: PermissionRequest;
@@ -56,10 +86,13 @@ export class ChatController {
   private conversationId: string | undefined;
   private title: string | undefined;
   private events: SilcrowEvent[] = [];
+  /** The client's own errors since the conversation was shown (a re-created view gets them again). */
+  private notices: ToWebview[] = [];
   private transcript: TranscriptState = transcriptOf([]);
   private turn: CancellationTokenSource | undefined;
   private readonly permissions = new Map<string, PendingPermission>();
   private permissionCount = 0;
+  private commandTurn: CommandTurn | undefined;
 
   constructor(
     private readonly session: SilcrowSession,
@@ -83,6 +116,22 @@ export class ChatController {
     switch (message.type) {
       case 'ready':
         this.refreshView();
+        await this.refreshWelcome();
+        break;
+      case 'demo':
+        await this.send(DEMO_QUESTION);
+        break;
+      case 'copy':
+        await this.options.copy(message.text);
+        break;
+      case 'insert':
+        await this.options.insert(message.text);
+        break;
+      case 'setKey':
+        await this.options.setKey(message.provider);
+        break;
+      case 'action':
+        await this.options.action(message.action);
         break;
       case 'send':
         await this.send(message.text);
@@ -112,9 +161,30 @@ export class ChatController {
     );
   }
 
-  /** Run a turn started some other way (a daemon command), in the current conversation. */
+  /** Run a turn started by a daemon command, in the current conversation; resolves when the turn ends. */
   runCommand(start: (conversationId: string | undefined) => Promise<unknown>): Promise<PromptResult | undefined> {
-    return this.run(async (conversationId) => (await start(conversationId)) as PromptResult);
+    return this.run(async (conversationId, token) => {
+      const turn: CommandTurn = {};
+      this.commandTurn = turn;
+      try {
+        const answer = (await start(conversationId)) as CommandResult | PromptResult;
+        if ('stopReason' in answer) {
+          return answer; // a daemon that answers when the turn is over
+        }
+        if (this.conversationId === undefined) {
+          this.conversationId = answer.conversationId;
+          this.options.onConversation(answer.conversationId);
+        }
+        const cancel = token.onCancellationRequested(() => void this.session.stop(answer.conversationId).catch(() => false));
+        try {
+          return await (turn.ended ?? new Promise<PromptResult>((resolve) => (turn.resolve = resolve)));
+        } finally {
+          cancel.dispose();
+        }
+      } finally {
+        this.commandTurn = undefined;
+      }
+    });
   }
 
   async stop(): Promise<void> {
@@ -142,6 +212,18 @@ export class ChatController {
     }
   }
 
+  /** Reopen the conversation shown before a window reload; one the daemon no longer has is forgotten quietly. */
+  async restore(conversationId: string): Promise<void> {
+    try {
+      const { conversation, events } = await this.session.history(conversationId);
+      if (!this.turn && this.conversationId === undefined) {
+        this.show(conversation.id, conversation.title, events);
+      }
+    } catch {
+      this.options.onConversation(this.conversationId);
+    }
+  }
+
   async open(conversationId: string): Promise<void> {
     if (this.turn) {
       this.notice('A turn is running; stop it before opening another conversation.');
@@ -155,10 +237,16 @@ export class ChatController {
     }
   }
 
+  /** Tell the view whether the empty chat is a first run (after settings or keys changed). */
+  async refreshWelcome(): Promise<void> {
+    this.surface.post({ type: 'welcome', welcome: await this.options.welcome() });
+  }
+
   /** Send the whole state to a (re-)created view. */
   refreshView(): void {
     this.surface.post({ type: 'reset', conversationId: this.conversationId, title: this.title, events: this.events });
     this.surface.post({ type: 'busy', busy: this.busy });
+    this.notices.forEach((notice) => this.surface.post(notice));
     for (const [requestId, pending] of this.permissions) {
       this.surface.post({ type: 'permission', requestId, request: pending.request });
     }
@@ -173,7 +261,10 @@ export class ChatController {
     this.setTurn(source);
     try {
       const result = await start(this.conversationId, source.token);
-      this.conversationId ??= result.conversationId;
+      if (this.conversationId === undefined) {
+        this.conversationId = result.conversationId;
+        this.options.onConversation(this.conversationId);
+      }
       this.options.onState(
         result.stopReason === 'error'
           ? { state: 'error', message: result.error ?? 'the turn failed' }
@@ -206,6 +297,7 @@ export class ChatController {
     }
     if (adopt) {
       this.conversationId = event.conversationId;
+      this.options.onConversation(this.conversationId);
       this.transcript = transcriptOf([], event.conversationId);
     }
     if (event.seq <= this.transcript.lastSeq) {
@@ -215,14 +307,27 @@ export class ChatController {
     this.title ??= titleOf(event);
     this.events.push(event);
     this.surface.post({ type: 'event', event });
+    this.endCommandTurn(event);
+  }
+
+  private endCommandTurn(event: SilcrowEvent): void {
+    const turn = this.commandTurn;
+    const stopReason = terminalStop(event);
+    if (!turn || turn.ended || !stopReason) {
+      return;
+    }
+    turn.ended = { conversationId: event.conversationId, turnId: event.turnId, stopReason, error: stopReason === 'error' ? event.content : undefined };
+    turn.resolve?.(turn.ended);
   }
 
   private show(conversationId: string | undefined, title: string | undefined, events: SilcrowEvent[]): void {
     this.conversationId = conversationId;
     this.title = title;
     this.events = [...events];
+    this.notices = [];
     this.transcript = transcriptOf(this.events, conversationId);
     this.surface.post({ type: 'reset', conversationId, title, events: this.events });
+    this.options.onConversation(conversationId);
   }
 
   private requestPermission(request: PermissionRequest): Promise<PermissionResponse> {
@@ -257,8 +362,45 @@ export class ChatController {
     }
   }
 
-  private notice(text: string): void {
-    this.surface.post({ type: 'notice', level: 'error', text });
+  /** An error where the user is looking: the chat, and a toast when no chat is visible. */
+  notice(text: string, actions: NoticeAction[] = []): void {
+    this.post({ type: 'notice', level: 'error', text, actions });
+    if (!this.surface.isVisible()) {
+      this.options.toast(text, actions);
+    }
+  }
+
+  /**
+   * A message the daemon shows on its own (`window/showMessage`): a warning or error as `notice`;
+   * information (e.g. "live sessions are not available here") quietly, in the chat only.
+   */
+  daemonMessage(text: string, important: boolean): void {
+    const message = text.replace(/^Silcrow: /, '');
+    if (important) {
+      this.notice(message);
+    } else {
+      this.post({ type: 'notice', level: 'info', text: message });
+    }
+  }
+
+  private post(notice: ToWebview): void {
+    this.notices.push(notice);
+    this.surface.post(notice);
+  }
+}
+
+/** The stop reason of an event that ends a turn (an `error` that is not an aborted cycle), else undefined. */
+function terminalStop(event: SilcrowEvent): PromptResult['stopReason'] | undefined {
+  const reason = (event.payload as { stopReason?: PromptResult['stopReason'] } | undefined)?.stopReason;
+  switch (event.type) {
+    case 'end':
+      return reason ?? 'end';
+    case 'cancelled':
+      return 'cancelled';
+    case 'error':
+      return reason;
+    default:
+      return undefined;
   }
 }
 

@@ -14,6 +14,7 @@ export const CHAT_VIEW_ID = 'silcrow.chat';
 export class ChatViewProvider implements vscode.WebviewViewProvider, ChatSurface {
   private view: vscode.WebviewView | undefined;
   private onMessage: (message: FromWebview) => void = () => undefined;
+  private readonly shownWaiters = new Set<() => void>();
 
   constructor(private readonly extensionUri: vscode.Uri) {}
 
@@ -28,6 +29,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, ChatSurface
     view.webview.options = { enableScripts: true, localResourceRoots: roots };
     view.webview.html = this.html(view.webview);
     view.webview.onDidReceiveMessage((message: FromWebview) => this.onMessage(message));
+    this.shownWaiters.forEach((resolve) => resolve());
+    view.onDidChangeVisibility(() => view.visible && this.shownWaiters.forEach((resolve) => resolve()));
     view.onDidDispose(() => {
       if (this.view === view) {
         this.view = undefined;
@@ -43,10 +46,37 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, ChatSurface
     return this.view?.visible ?? false;
   }
 
-  /** Show the view (and focus its input). */
-  async reveal(): Promise<void> {
+  /**
+   * Whether the view is visible now or becomes visible within `graceMs` (the window may still be
+   * restoring it: a message for it then goes in the view, not in a toast).
+   */
+  async shownWithin(graceMs: number): Promise<boolean> {
+    if (this.isVisible()) {
+      return true;
+    }
+    let done: () => void = () => undefined;
+    const shown = new Promise<void>((resolve) => (done = resolve));
+    this.shownWaiters.add(done);
+    const timer = setTimeout(done, graceMs);
+    await shown;
+    clearTimeout(timer);
+    this.shownWaiters.delete(done);
+    return this.isVisible();
+  }
+
+  /**
+   * Show the view. With `focusInput` (the default) the view takes focus and its text area gets it;
+   * without, a shown view keeps the focus where it is (a question box, the editor).
+   */
+  async reveal(focusInput = true): Promise<void> {
+    if (!focusInput && this.view) {
+      this.view.show(true);
+      return;
+    }
     await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
-    this.post({ type: 'focusInput' });
+    if (focusInput) {
+      this.post({ type: 'focusInput' });
+    }
   }
 
   private html(webview: vscode.Webview): string {

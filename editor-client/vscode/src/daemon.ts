@@ -19,14 +19,24 @@
  *    the chat without taking focus.
  * 4. `silcrow.ask`/`explain`/`fix` (the daemon's code actions) are routed to
  *    `onServerCommand` through the executeCommand middleware.
+ * 5. The process is spawned here (its environment carries the stored API
+ *    keys, read again on every start), and its last stderr lines and exit
+ *    code are kept (`DaemonProcess`), so a failed start is one message with
+ *    the cause; the language client's own error toasts for it are turned off
+ *    (`SilcrowLanguageClient`).
  */
+import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import {
+  CloseAction,
+  ErrorAction,
   LanguageClient,
   RevealOutputChannelOn,
+  State,
   type ApplyWorkspaceEditParams,
   type ApplyWorkspaceEditResult,
   type ClientCapabilities,
+  type ErrorHandler,
   type LanguageClientOptions,
   type ServerOptions,
   type StaticFeature,
@@ -85,17 +95,78 @@ export function readServerCommand(): ProcessCommand {
   return serverCommand({ command: config.inspect('command')?.globalValue, python: config.inspect('python')?.globalValue });
 }
 
+/**
+ * vscode-languageclient with two changes for a daemon that fails to start: its forced
+ * "couldn't create connection" toast is only logged (the extension shows one message with the
+ * cause), and `stop()` of a client that never ran resolves instead of rejecting (the library calls
+ * it, un-awaited, after a failed `initialize`, which would log an unhandled rejection).
+ */
+class SilcrowLanguageClient extends LanguageClient {
+  override error(message: string, data?: unknown, showNotification: boolean | 'force' = true): void {
+    super.error(message, data, this.state === State.Running ? showNotification : false);
+  }
+
+  override async stop(timeout?: number): Promise<void> {
+    try {
+      await super.stop(timeout);
+    } catch (error) {
+      if (this.state === State.Running) {
+        throw error;
+      }
+    }
+  }
+}
+
+/** The daemon process of the latest start: its last stderr lines and exit code, for a failed start's message. */
+export class DaemonProcess {
+  readonly stderr: string[] = [];
+  exitCode: number | null | undefined;
+
+  constructor(readonly command: ProcessCommand) {}
+
+  /** The last non-empty stderr line, e.g. "No module named silcrow". */
+  get lastError(): string | undefined {
+    return this.stderr.flatMap((chunk) => chunk.split('\n')).map((line) => line.trim()).filter(Boolean).at(-1);
+  }
+}
+
 export function createClient(
   output: vscode.OutputChannel,
   onServerCommand: ServerCommandHandler,
+  environment: () => Promise<NodeJS.ProcessEnv>,
+  onSpawn: (process: DaemonProcess) => void,
 ): LanguageClient {
-  const process = readServerCommand();
-  const serverOptions: ServerOptions = { command: process.command, args: process.args, options: { env: { ...globalThis.process.env } } };
+  const command = readServerCommand();
+  const serverOptions: ServerOptions = async () => {
+    const watch = new DaemonProcess(command);
+    onSpawn(watch);
+    const child = spawn(command.command, command.args, { env: await environment() });
+    child.stderr.on('data', (chunk: Buffer) => {
+      watch.stderr.push(chunk.toString());
+      watch.stderr.splice(0, Math.max(0, watch.stderr.length - 20));
+    });
+    child.on('exit', (code) => {
+      watch.exitCode = code;
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    return child;
+  };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: readUserSettings(),
+    // A failed start is reported once, by the extension, with its cause (not as the client's toasts);
+    // once the daemon has run, a crash is handled as vscode-languageclient does (restart, then give up).
+    initializationFailedHandler: () => false,
+    errorHandler: {
+      error: (error, message, count) =>
+        ran ? fallback().error(error, message, count) : { action: ErrorAction.Shutdown, handled: true },
+      closed: () => (ran ? fallback().closed() : { action: CloseAction.DoNotRestart, handled: true }),
+    },
+    initializationOptions: () => readUserSettings(), // read at every (re)start
     middleware: {
       executeCommand: (command, args, next): Promise<unknown> =>
         SERVER_COMMANDS.has(command)
@@ -114,7 +185,13 @@ export function createClient(
       },
     },
   };
-  const client = new LanguageClient('silcrow', 'Silcrow', serverOptions, clientOptions);
+  let ran = false;
+  let defaultHandler: ErrorHandler | undefined;
+  const fallback = (): ErrorHandler => (defaultHandler ??= client.createDefaultErrorHandler());
+  const client = new SilcrowLanguageClient('silcrow', 'Silcrow', serverOptions, clientOptions);
+  client.onDidChangeState(({ newState }) => {
+    ran ||= newState === State.Running;
+  });
   client.registerFeature(experimentalFeature());
   client.onRequest('workspace/applyEdit', (params: ApplyWorkspaceEditParams) => applyEdit(client, params));
   return client;

@@ -2,23 +2,38 @@
  * Extension entry: wires the daemon (language client), the protocol session,
  * the chat controller, the sidebar view, the status bar and the commands.
  * Every disposable goes into `context.subscriptions`.
+ *
+ * A failed start is one message with its cause: in the chat (which keeps it
+ * until the chat is opened) and as a toast only when no chat is visible. The
+ * conversation the chat shows is remembered per workspace and reopened from
+ * the daemon's history after a window reload.
  */
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { MessageType, type LanguageClient, type ShowMessageParams } from 'vscode-languageclient/node';
 import { ChatController } from './chatController';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
-import { createClient, pushUserSettings, readServerCommand, saveDocuments } from './daemon';
+import { createClient, DaemonProcess, pushUserSettings, readServerCommand, saveDocuments } from './daemon';
+import { daemonEnvironment, setApiKey, welcomeState } from './keys';
 import { showMcpServers } from './mcpServers';
 import type { PermissionOptionId, PermissionRequest } from './protocol/contract';
 import { SilcrowSession } from './protocol/session';
 import { startFailureMessage } from './protocol/settings';
 import { selectionCommands } from './selection';
 import { SilcrowStatus } from './statusBar';
+import type { NoticeAction } from './webview/messages';
+
+/** `workspaceState` key of the conversation the chat shows. */
+const CONVERSATION_KEY = 'silcrow.conversationId';
+/** How long a message waits for the chat to come into view (a window being restored) before it becomes a toast. */
+const TOAST_GRACE_MS = 3000;
+/** The Settings editor filtered to this extension's settings. */
+const SETTINGS_QUERY = '@ext:silcrow.silcrow';
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Silcrow');
+  let controller: ChatController | undefined;
   const view = new ChatViewProvider(context.extensionUri);
   const status = new SilcrowStatus(`${CHAT_VIEW_ID}.focus`);
   context.subscriptions.push(
@@ -26,66 +41,139 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('silcrow.showLog', () => output.show(true)),
+    vscode.commands.registerCommand('silcrow.openSettings', openSettings),
     vscode.workspace.onDidChangeConfiguration((change) => {
       if (change.affectsConfiguration('silcrow.server')) {
         void offerReload();
       } else if (change.affectsConfiguration('silcrow') && client) {
         void pushUserSettings(client);
+        void controller?.refreshWelcome();
       }
     }),
   );
 
-  let controller: ChatController | undefined;
+  let daemon: DaemonProcess | undefined;
   try {
-    client = createClient(output, selectionCommands(() => controller, () => view.reveal()));
+    client = createClient(
+      output,
+      selectionCommands(() => controller, (focusInput) => view.reveal(focusInput)),
+      () => daemonEnvironment(context.secrets),
+      (process) => (daemon = process),
+    );
   } catch (error) {
-    return reportStartFailure(String((error as Error).message), status);
+    status.show({ state: 'stopped', message: (error as Error).message });
+    void toast((error as Error).message, ['openSettings']);
+    return;
   }
-  const session = new SilcrowSession(client);
+  const running = client;
+  const session = new SilcrowSession(running);
   session.setSaveHandler(saveDocuments);
   const chat = new ChatController(session, view, {
     chunks: () => undefined,
     askElsewhere,
     onState: (state) => status.show(state),
+    onConversation: (id) => void context.workspaceState.update(CONVERSATION_KEY, id),
+    // a chat still being restored with the window counts as visible
+    toast: (text, actions) => void view.shownWithin(TOAST_GRACE_MS).then((shown) => (shown ? undefined : toast(text, actions))),
+    welcome: () => welcomeState(context.secrets),
+    copy: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
+    insert: insertAtCursor,
+    setKey: async (provider) => {
+      if (await setApiKey(context.secrets, provider)) {
+        await restart();
+        await chat.refreshWelcome();
+      }
+    },
+    action: runNoticeAction,
   });
   controller = chat;
   view.connect((message) => void chat.handle(message));
-  const running = client;
+  // the daemon's own messages go where the user is looking (not vscode-languageclient's toasts)
+  running.onNotification('window/showMessage', (params: ShowMessageParams) =>
+    chat.daemonMessage(params.message, params.type === MessageType.Error || params.type === MessageType.Warning));
+
+  const start = async (): Promise<boolean> => {
+    status.show({ state: 'starting' });
+    try {
+      await running.start();
+      status.show({ state: 'idle' });
+      return true;
+    } catch (error) {
+      const message = startFailureMessage(readServerCommand(), error, daemon);
+      status.show({ state: 'stopped', message });
+      chat.notice(message, ['openSettings', 'showLog']);
+      return false;
+    }
+  };
+  const restart = async (): Promise<void> => {
+    await stopClient(running);
+    await start();
+  };
   context.subscriptions.push(
     session,
-    { dispose: () => void running.stop() },
+    { dispose: () => void stopClient(running) },
     vscode.commands.registerCommand('silcrow.newConversation', () => chat.newConversation()),
     vscode.commands.registerCommand('silcrow.stop', () => chat.stop()),
     vscode.commands.registerCommand('silcrow.showHistory', async () => {
       await view.reveal();
       await chat.listConversations();
     }),
-    vscode.commands.registerCommand('silcrow.restart', () => running.restart()),
+    vscode.commands.registerCommand('silcrow.restart', restart),
     vscode.commands.registerCommand('silcrow.mcpServers', () => showMcpServers(running)),
+    vscode.commands.registerCommand('silcrow.setApiKey', async () => {
+      if (await setApiKey(context.secrets)) {
+        await restart();
+      }
+    }),
   );
 
-  status.show({ state: 'starting' });
-  try {
-    await running.start();
-    status.show({ state: 'idle' });
-  } catch (error) {
-    reportStartFailure(startFailureMessage(readServerCommand(), error), status);
+  if (await start()) {
+    const previous = context.workspaceState.get<string>(CONVERSATION_KEY);
+    if (previous) {
+      await chat.restore(previous);
+    }
   }
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
+  if (client) {
+    await stopClient(client);
+  }
 }
 
-function reportStartFailure(message: string, status: SilcrowStatus): void {
-  status.show({ state: 'stopped', message });
-  void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log').then((choice) => {
-    if (choice === 'Open Settings') {
-      void vscode.commands.executeCommand('workbench.action.openSettings', 'silcrow.server');
-    } else if (choice === 'Show Log') {
-      void vscode.commands.executeCommand('silcrow.showLog');
-    }
-  });
+/** Stop the client if it runs or starts; a client whose start failed has nothing to stop (and must not reject). */
+async function stopClient(running: LanguageClient): Promise<void> {
+  if (running.needsStop()) {
+    await running.stop().catch(() => undefined);
+  }
+}
+
+async function toast(message: string, actions: NoticeAction[]): Promise<void> {
+  const labels: Record<NoticeAction, string> = { openSettings: 'Open Settings', showLog: 'Show Log' };
+  const choice = await vscode.window.showErrorMessage(message, ...actions.map((action) => labels[action]));
+  const action = actions.find((candidate) => labels[candidate] === choice);
+  if (action) {
+    await runNoticeAction(action);
+  }
+}
+
+async function runNoticeAction(action: NoticeAction): Promise<void> {
+  await vscode.commands.executeCommand(action === 'openSettings' ? 'silcrow.openSettings' : 'silcrow.showLog');
+}
+
+async function openSettings(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.openSettings', SETTINGS_QUERY);
+}
+
+/** Insert `text` at the cursor of the active (else the last visible) text editor. */
+async function insertAtCursor(text: string): Promise<void> {
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+  if (!editor) {
+    void vscode.window.showWarningMessage('Silcrow: open a file to insert the code into.');
+    return;
+  }
+  await editor.edit((edit) => editor.selections.forEach((selection) => edit.replace(selection, text)));
+  await vscode.window.showTextDocument(editor.document, editor.viewColumn);
 }
 
 /** A modal question with the summary as its detail: a notification would cut it at 1,000 characters. */

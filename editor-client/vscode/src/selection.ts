@@ -4,14 +4,23 @@
  * context), "Explain this" and "Fix this" (run by the daemon through
  * `workspace/executeCommand`, in the sidebar's conversation). The turn shows
  * in the sidebar either way.
+ *
+ * "Ask" takes the selection first, then opens the question box while the
+ * editor still has focus; the chat is shown only after the question is given
+ * and without focusing its text area, so nothing takes focus from the box and
+ * the selection goes with the question.
  */
 import * as vscode from 'vscode';
 import type { ChatController } from './chatController';
 import type { ServerCommandHandler } from './daemon';
 import { ServerCommand, type ContextItem } from './protocol/contract';
+import { selectionLines } from './protocol/selectionRange';
 
 /** The handler the executeCommand middleware calls for `silcrow.ask` / `explain` / `fix`. */
-export function selectionCommands(controller: () => ChatController | undefined, reveal: () => Promise<void>): ServerCommandHandler {
+export function selectionCommands(
+  controller: () => ChatController | undefined,
+  reveal: (focusInput: boolean) => Promise<void>,
+): ServerCommandHandler {
   return async (command, argument, next) => {
     const chat = controller();
     const selection = isContextItem(argument) ? argument : activeSelection();
@@ -19,16 +28,20 @@ export function selectionCommands(controller: () => ChatController | undefined, 
       void vscode.window.showWarningMessage(chat ? 'Silcrow: select some code first.' : 'Silcrow: the daemon is not running (see the Silcrow output).');
       return undefined;
     }
-    await reveal();
     if (command === ServerCommand.ask) {
+      const where = vscode.workspace.asRelativePath(vscode.Uri.parse(selection.uri));
       const question = await vscode.window.showInputBox({
         title: 'Ask Silcrow about this',
-        prompt: `About ${vscode.workspace.asRelativePath(vscode.Uri.parse(selection.uri))}, lines ${(selection.range?.start.line ?? 0) + 1}-${(selection.range?.end.line ?? 0) + 1}`,
+        prompt: selection.range ? `About ${where}, ${selectionLines(selection.range)}` : `About ${where}`,
         placeHolder: 'What does this do?',
-        ignoreFocusOut: true,
       });
-      return question ? chat.send(question, [selection]) : undefined;
+      if (!question?.trim()) {
+        return undefined;
+      }
+      await reveal(false);
+      return chat.send(question.trim(), [selection]);
     }
+    await reveal(false);
     return chat.runCommand((conversationId) => next({ ...selection, conversationId }));
   };
 }

@@ -181,11 +181,13 @@ function M.apply(event)
 end
 
 ---Adds a line of the plugin's own (not a stored event), e.g. a request error.
+---An error reads like the daemon's error events: `✗ ` and the message.
 ---@param text string
 ---@param failed? boolean
 function M.note(text, failed)
   local blocks = M.transcript.blocks
-  blocks[#blocks + 1] = { kind = failed and "error" or "note", text = text }
+  text = text:gsub("^Silcrow: ", "")
+  blocks[#blocks + 1] = { kind = failed and "error" or "note", text = failed and ("✗ " .. text) or text }
   M.redraw(#blocks)
 end
 

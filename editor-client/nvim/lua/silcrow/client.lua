@@ -53,6 +53,10 @@ local function root_for(bufnr, config)
   return is_file_buffer(bufnr) and vim.fs.root(bufnr, config.root_markers or { ".git" }) or nil
 end
 
+---Exit codes of clients that stopped, by client id (for the start-failure message).
+---@type table<integer, integer>
+local exit_codes = {}
+
 ---Starts a client for `bufnr` (attaching it when the buffer is a file).
 ---@param bufnr integer
 ---@return integer? client_id
@@ -62,6 +66,12 @@ local function start(bufnr)
     return nil
   end
   config.root_dir = root_for(bufnr, config)
+  local user_on_exit = type(config.on_exit) == "function" and { config.on_exit } or config.on_exit or {}
+  config.on_exit = vim.list_extend({
+    function(code, _, client_id)
+      exit_codes[client_id] = code
+    end,
+  }, user_on_exit --[[@as function[] ]])
   return vim.lsp.start(config --[[@as vim.lsp.ClientConfig]], {
     bufnr = bufnr,
     attach = is_file_buffer(bufnr),
@@ -69,28 +79,57 @@ local function start(bufnr)
   })
 end
 
+---@alias silcrow.OnFail fun(message: string)
+
+---@param message string
+local function notify_failure(message)
+  vim.notify(message, vim.log.levels.ERROR)
+end
+
+---Why `client` never became ready: it exited, or it did not answer in time.
+---@param client vim.lsp.Client
+---@return string
+local function not_ready(client)
+  local code = exit_codes[client.id]
+  local reason = stopped(client)
+      and (code and ("exited with code %d before it was ready"):format(code) or "stopped before it was ready")
+    or "did not answer `initialize` within 30 s"
+  return require("silcrow.install").start_failure(client.config.cmd, reason)
+end
+
 ---@param client vim.lsp.Client
 ---@param callback fun(client: vim.lsp.Client)
+---@param on_fail silcrow.OnFail
 ---@param deadline number
-local function when_initialized(client, callback, deadline)
-  if client.initialized then
+local function when_initialized(client, callback, on_fail, deadline)
+  local now = vim.uv.now()
+  if client.initialized and not stopped(client) then
     callback(client)
-  elseif stopped(client) or vim.uv.now() > deadline then
-    vim.notify(
-      "Silcrow: the daemon did not start; check `:checkhealth silcrow` and `:LspLog`",
-      vim.log.levels.ERROR
-    )
+  elseif stopped(client) and exit_codes[client.id] == nil and now < deadline then
+    -- the pipe closed; its exit code arrives a moment later
+    vim.defer_fn(function()
+      when_initialized(client, callback, on_fail, math.min(deadline, now + 1000))
+    end, 20)
+  elseif stopped(client) or now > deadline then
+    if not stopped(client) then
+      client:stop(true)
+    end
+    on_fail(not_ready(client))
   else
     vim.defer_fn(function()
-      when_initialized(client, callback, deadline)
+      when_initialized(client, callback, on_fail, deadline)
     end, 20)
   end
 end
 
----Calls `callback` with an initialized client for `bufnr`, starting one if needed.
+---Calls `callback` with an initialized client for `bufnr`, starting one if
+---needed. When none can start, `on_fail` gets one message saying what to
+---install or set (default: `vim.notify`).
 ---@param bufnr? integer
 ---@param callback fun(client: vim.lsp.Client)
-function M.with_client(bufnr, callback)
+---@param on_fail? silcrow.OnFail
+function M.with_client(bufnr, callback, on_fail)
+  on_fail = on_fail or notify_failure
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   ---@cast bufnr integer
   local client = M.get(bufnr)
@@ -102,15 +141,13 @@ function M.with_client(bufnr, callback)
     client = id and vim.lsp.get_client_by_id(id)
   end
   if not client then
-    local cmd = table.concat((M.config() or {}).cmd or {}, " ")
-    vim.notify(
-      ("Silcrow: could not start the daemon with `%s`; install it (pip install silcrow) "
-        .. "or set `cmd` in require('silcrow').setup()"):format(cmd),
-      vim.log.levels.ERROR
-    )
+    local cmd = (M.config() or {}).cmd or {}
+    local exe = type(cmd) == "table" and cmd[1] or nil
+    local reason = exe and vim.fn.executable(exe) == 1 and "could not be spawned" or "not found on $PATH"
+    on_fail(require("silcrow.install").start_failure(cmd, reason))
     return
   end
-  when_initialized(client, callback, vim.uv.now() + 30000)
+  when_initialized(client, callback, on_fail, vim.uv.now() + 30000)
 end
 
 ---Sends a request; returns its id (nil when the client is gone).

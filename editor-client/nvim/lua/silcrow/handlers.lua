@@ -1,7 +1,8 @@
 -- Handlers for what the daemon sends: `silcrow/event` (shown in the chat),
 -- `silcrow/requestPermission` (asked with `vim.ui.select`),
--- `silcrow/saveDocuments` (`:write` the listed buffers), and the client-side
--- `silcrow.ask` command of the code action (asks for the question first).
+-- `silcrow/saveDocuments` (`:write` the listed buffers), `window/showMessage`
+-- (into the chat, see `turn.message`), and the client-side `silcrow.ask`
+-- command of the code action (asks for the question first).
 --
 -- Neovim runs server-request handlers inside a coroutine, so a handler can
 -- wait for an asynchronous `vim.ui.select` by yielding until it answers.
@@ -13,6 +14,17 @@ local M = {}
 function M.event(_, event)
   if type(event) == "table" and type(event.type) == "string" then
     require("silcrow.turn").on_event(event)
+  end
+end
+
+---A message from the daemon: in the chat where the user is looking, never a
+---blocking "Press ENTER" echo.
+---@param _ lsp.ResponseError?
+---@param params lsp.ShowMessageParams
+function M.show_message(_, params)
+  if type(params) == "table" and type(params.message) == "string" then
+    require("silcrow.turn").message(params.message, params.type == vim.lsp.protocol.MessageType.Error
+      or params.type == vim.lsp.protocol.MessageType.Warning)
   end
 end
 

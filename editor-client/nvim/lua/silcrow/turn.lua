@@ -13,7 +13,14 @@
 -- 3. `stop` sends `silcrow/cancel` when the conversation is known (the prompt
 --    then resolves as `cancelled`), else `$/cancelRequest`; either way the
 --    UI is reset at once, because Neovim never calls the handler of a
---    request cancelled with `client:cancel_request`.
+--    request cancelled with `client:cancel_request`. A question still
+--    waiting for the daemon to start is simply dropped.
+-- 4. A daemon that cannot start ends the question with one `✗` line saying
+--    what to install or set (silcrow.install), and the winbar stops.
+-- 5. One line per failure: the reply's `error` is shown only when the turn's
+--    `error` event was not; the daemon's own messages (`window/showMessage`)
+--    wait while a question runs and are dropped when the chat already says
+--    the same.
 
 local chat = require("silcrow.chat")
 local client = require("silcrow.client")
@@ -28,6 +35,9 @@ local M = {}
 ---@class silcrow.State
 ---@field conversation_id? string Conversation the chat follows
 ---@field pending? silcrow.Pending The running `silcrow/prompt`
+---@field starting? table Set while a question waits for the daemon to start
+---@field error_turn? string Turn whose `error` event the chat already shows
+---@field held? {text: string, failed: boolean}[] Daemon messages held until the running question ends
 ---@field running? string Turn id seen running (from events) in the followed conversation
 ---@field last_result? table Result of the latest `silcrow/prompt`
 ---@field last_cancel? table Result of the latest `silcrow/cancel`
@@ -35,9 +45,39 @@ M.state = {}
 
 local TERMINAL = { ["end"] = true, cancelled = true, error = true }
 
+---Shows a message of the daemon's (`window/showMessage`): held while a
+---question runs (the turn's own `error` event usually says the same, and the
+---message is then dropped), else in the chat when it is visible, else `vim.notify`.
+---@param text string
+---@param failed boolean
+function M.message(text, failed)
+  text = text:gsub("^Silcrow: ", "")
+  if M.state.pending or M.state.starting then
+    M.state.held = M.state.held or {}
+    table.insert(M.state.held, { text = text, failed = failed })
+  elseif chat.win() then
+    chat.note(text, failed)
+  else
+    vim.notify("Silcrow: " .. text, failed and vim.log.levels.WARN or vim.log.levels.INFO)
+  end
+end
+
+---Shows the held daemon messages the chat does not already show.
+local function release_held()
+  local held = M.state.held or {}
+  M.state.held = nil
+  for _, message in ipairs(held) do
+    if not vim.list_contains(chat.lines(), "✗ " .. message.text) then
+      M.message(message.text, message.failed)
+    end
+  end
+end
+
 ---@param reason? string
 local function finish(reason)
   M.state.pending = nil
+  M.state.starting = nil
+  release_held()
   M.state.running = nil
   chat.busy(nil, reason and reason ~= "end" and reason or "")
 end
@@ -61,6 +101,8 @@ function M.on_event(event)
   if event.type == "user" then
     state.running = event.turnId
     chat.busy("working")
+  elseif event.type == "error" then
+    state.error_turn = event.turnId
   end
   chat.apply(event)
   if TERMINAL[event.type] and event.turnId == state.running then
@@ -80,7 +122,7 @@ local function on_prompt_reply(err, result, request_id)
     return -- a turn the user already stopped
   end
   if err then
-    chat.note("Silcrow: " .. (err.message or vim.inspect(err)), true)
+    chat.note(err.message or vim.inspect(err), true)
     finish("error")
     return
   end
@@ -88,8 +130,9 @@ local function on_prompt_reply(err, result, request_id)
   if result and result.conversationId then
     M.state.conversation_id = result.conversationId
   end
-  if result and result.error then
-    chat.note("Silcrow: " .. tostring(result.error), true)
+  -- the daemon's `error` event already says it; the reply repeats it for plain clients
+  if result and result.error and result.turnId ~= M.state.error_turn then
+    chat.note(tostring(result.error), true)
   end
   finish(result and result.stopReason)
 end
@@ -99,13 +142,19 @@ end
 ---@param context? table[] `{uri, range?, text?}` items
 ---@param bufnr? integer Buffer whose client runs the turn (default: current)
 function M.ask(text, context, bufnr)
-  if M.state.pending or M.state.running then
+  if M.state.pending or M.state.running or M.state.starting then
     vim.notify("Silcrow: a turn is running; :SilcrowStop it first", vim.log.levels.WARN)
     return
   end
   chat.open()
   chat.busy("starting")
+  local starting = {}
+  M.state.starting = starting
   client.with_client(bufnr, function(c)
+    if M.state.starting ~= starting then
+      return -- stopped while the daemon was starting
+    end
+    M.state.starting = nil
     local params = {
       text = text,
       conversationId = M.state.conversation_id,
@@ -117,18 +166,27 @@ function M.ask(text, context, bufnr)
       on_prompt_reply(err, result, id)
     end, bufnr)
     if not id then
-      chat.note("Silcrow: the daemon has stopped; try again to restart it", true)
+      chat.note("the daemon has stopped; ask again to restart it", true)
       finish("error")
       return
     end
     M.state.pending = { client_id = c.id, request_id = id }
     chat.busy("working")
+  end, function(message)
+    if M.state.starting == starting then
+      chat.note(message, true)
+      finish("daemon not running")
+    end
   end)
 end
 
 ---Cancels the running turn and resets the UI at once.
 function M.stop()
   local state = M.state
+  if state.starting then
+    finish("cancelled")
+    return
+  end
   if not state.pending and not state.running then
     vim.notify("Silcrow: nothing is running", vim.log.levels.INFO)
     return
@@ -139,7 +197,7 @@ function M.stop()
     client.request(c, "silcrow/cancel", { conversationId = state.conversation_id }, function(err, result)
       state.last_cancel = result
       if err then
-        chat.note("Silcrow: cancel failed: " .. (err.message or vim.inspect(err)), true)
+        chat.note("cancel failed: " .. (err.message or vim.inspect(err)), true)
       end
     end)
   elseif c and pending then

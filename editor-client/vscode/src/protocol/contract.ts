@@ -78,6 +78,11 @@ export interface PromptResult {
   error?: string;
 }
 
+/** `workspace/executeCommand`'s answer for the code-action commands: sent at once, the turn streams on. */
+export interface CommandResult {
+  conversationId: string;
+}
+
 export type EventType =
   | 'user'
   | 'think'

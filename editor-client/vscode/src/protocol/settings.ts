@@ -15,8 +15,8 @@
  *    (run `<python> -m silcrow serve`) wins when set, else
  *    `silcrow.server.command` (default `["silcrow", "serve"]`). A malformed
  *    value is reported with the setting's name and the fix.
- * 3. `startFailureMessage` turns a spawn failure into a message that says
- *    which setting to change.
+ * 3. `startFailureMessage` turns a failed start (spawn error, or the exit
+ *    code and last stderr line) into one message that says which setting to change.
  *
  * Pure: no `vscode` import.
  */
@@ -97,14 +97,25 @@ export function serverCommand(raw: { python?: unknown; command?: unknown }): Ser
   return { command: program, args };
 }
 
-/** A message for a daemon that could not start: what happened and which setting fixes it. */
-export function startFailureMessage(server: ServerCommand, cause: unknown): string {
+/** What is known of a daemon process that stopped: its last stderr line and exit code. */
+export interface ProcessReport {
+  readonly lastError?: string;
+  readonly exitCode?: number | null;
+}
+
+/**
+ * A message for a daemon that could not start: what happened (the spawn error, else the
+ * process's exit code and last stderr line) and which setting fixes it.
+ */
+export function startFailureMessage(server: ServerCommand, cause: unknown, process?: ProcessReport): string {
   const line = [server.command, ...server.args].join(' ');
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  const missing = /ENOENT|not found/i.test(reason);
+  const error = cause instanceof Error ? cause.message : String(cause);
+  const missing = /ENOENT|not found/i.test(error);
+  const exited = process?.exitCode !== undefined && process.exitCode !== null ? `it exited with code ${process.exitCode}` : 'it stopped';
+  const reason = missing ? `"${server.command}" was not found` : `${exited}${process?.lastError ? `: ${process.lastError}` : ` (${error})`}`;
   const fix = missing
-    ? `"${server.command}" was not found. Install Silcrow (pip install silcrow) in the environment on your PATH, ` +
+    ? 'Install Silcrow from its repository (pipx install /path/to/silcrow) so that "silcrow" is on your PATH, ' +
       'or set silcrow.server.python to a Python interpreter that has it, or silcrow.server.command to the full command.'
-    : 'Check the Silcrow output channel for the daemon\'s log, and silcrow.server.command / silcrow.server.python.';
+    : 'Check silcrow.server.command / silcrow.server.python; the daemon\'s output is in the Silcrow log.';
   return `Silcrow could not start its daemon (${line}): ${reason}. ${fix}`;
 }

@@ -13,11 +13,17 @@
  *    newline), Stop, New conversation, History, a permission choice.
  * 4. After every change the view saves `{draft, conversationId, events}`
  *    through the host, so it can be rebuilt when the webview is re-created.
+ * 5. The transcript follows the newest line while the user is at the bottom
+ *    (a growing answer stays in sight); scrolling up stops that until the
+ *    user scrolls back down.
+ * 6. The empty chat shows the first-run welcome (`welcome`): store a key for
+ *    a provider, or try the offline demo.
  */
 import type { SilcrowEvent } from '../protocol/contract';
 import { applyEvent, titleOf, transcriptOf, type Item, type TranscriptState } from '../protocol/transcript';
-import { el, renderConversations, renderItem, renderPermission } from './render';
-import type { FromWebview, ToWebview } from './messages';
+import { codeActionOf } from './code';
+import { el, renderConversations, renderItem, renderPermission, renderWelcome } from './render';
+import type { FromWebview, NoticeAction, ToWebview, Welcome } from './messages';
 
 export interface SavedState {
   draft: string;
@@ -36,6 +42,8 @@ export class ChatView {
   private events: SilcrowEvent[];
   private title: string | undefined;
   private busy = false;
+  private following = true;
+  private welcome: Welcome | undefined;
   private readonly nodes = new Map<string, HTMLElement>();
   private readonly log: HTMLElement;
   private readonly input: HTMLTextAreaElement;
@@ -55,6 +63,15 @@ export class ChatView {
     this.titleNode = el('div', { className: 'title' });
     this.historyPanel = el('nav', { className: 'history', hidden: true, ariaLabel: 'Past conversations' });
     this.log = el('main', { className: 'transcript', role: 'log', ariaLive: 'polite' });
+    this.log.addEventListener('scroll', () => {
+      this.following = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
+    });
+    this.log.addEventListener('click', (event) => {
+      const code = codeActionOf(event.target);
+      if (code) {
+        this.host.post({ type: code.action, text: code.text });
+      }
+    });
     this.input = el('textarea', {
       className: 'input',
       rows: 3,
@@ -93,7 +110,11 @@ export class ChatView {
         this.historyPanel.hidden = false;
         break;
       case 'notice':
-        this.append(el('div', { className: `item ${message.level === 'error' ? 'error' : 'notice'}`, textContent: message.text, role: message.level === 'error' ? 'alert' : 'status' }));
+        this.append(this.notice(message.level, message.text, message.actions ?? []));
+        break;
+      case 'welcome':
+        this.welcome = message.welcome;
+        this.log.querySelector('.welcome')?.replaceWith(renderWelcome(this.welcome, (m) => this.host.post(m)));
         break;
       case 'focusInput':
         this.input.focus();
@@ -139,6 +160,22 @@ export class ChatView {
     this.input.value = '';
     this.host.post({ type: 'send', text });
     this.persist();
+  }
+
+  private notice(level: 'error' | 'info', text: string, actions: NoticeAction[]): HTMLElement {
+    const labels: Record<NoticeAction, string> = { openSettings: 'Open Settings', showLog: 'Show Log' };
+    const buttons = actions.map((action) => {
+      const button = el('button', { className: `notice-action ${action}`, textContent: labels[action] });
+      button.addEventListener('click', () => this.host.post({ type: 'action', action }));
+      return button;
+    });
+    const node = el('div', { className: `item ${level === 'error' ? 'error' : 'notice'}`, role: level === 'error' ? 'alert' : 'status' }, [
+      el('span', { textContent: text }),
+    ]);
+    if (buttons.length > 0) {
+      node.append(el('div', { className: 'options' }, buttons));
+    }
+    return node;
   }
 
   private openConversation(conversationId: string): void {
@@ -203,7 +240,7 @@ export class ChatView {
     this.titleNode.textContent = this.title ?? 'New conversation';
     this.transcript.items.forEach((item) => this.renderItemById(item.id));
     if (this.transcript.items.length === 0) {
-      this.log.append(el('p', { className: 'empty', textContent: 'Ask about your code, or select code and use "Ask Silcrow about this…".' }));
+      this.log.append(renderWelcome(this.welcome, (message) => this.host.post(message)));
     }
   }
 
@@ -218,15 +255,20 @@ export class ChatView {
       old.replaceWith(fresh);
     } else {
       this.log.querySelector('.empty')?.remove();
-      this.append(fresh);
+      this.log.append(fresh);
     }
     this.nodes.set(id, fresh);
+    this.follow();
   }
 
   private append(node: HTMLElement): void {
-    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
     this.log.append(node);
-    if (atBottom) {
+    this.follow();
+  }
+
+  /** Keep the newest line in sight while the user has not scrolled up. */
+  private follow(): void {
+    if (this.following) {
       this.log.scrollTop = this.log.scrollHeight;
     }
   }

@@ -4,6 +4,18 @@
  */
 import type { Conversation, PermissionRequest, SilcrowEvent } from '../protocol/contract';
 
+/** What a notice's buttons do (handled by the extension host). */
+export type NoticeAction = 'openSettings' | 'showLog';
+
+/** Vendors whose key the first-run walkthrough stores in SecretStorage. */
+export type KeyProvider = 'openai' | 'anthropic' | 'gemini';
+
+/** The empty chat's first-run state: whether questions get the offline demo, and the provider in use. */
+export interface Welcome {
+  demo: boolean;
+  provider: string;
+}
+
 /** Extension host -> webview. */
 export type ToWebview =
   | { type: 'event'; event: SilcrowEvent }
@@ -12,7 +24,8 @@ export type ToWebview =
   | { type: 'permission'; requestId: string; request: PermissionRequest }
   | { type: 'permissionSettled'; requestId: string }
   | { type: 'conversations'; conversations: Conversation[] }
-  | { type: 'notice'; level: 'error' | 'info'; text: string }
+  | { type: 'notice'; level: 'error' | 'info'; text: string; actions?: NoticeAction[] }
+  | { type: 'welcome'; welcome: Welcome }
   | { type: 'focusInput' };
 
 /** Webview -> extension host. */
@@ -23,4 +36,9 @@ export type FromWebview =
   | { type: 'newConversation' }
   | { type: 'listConversations' }
   | { type: 'openConversation'; conversationId: string }
-  | { type: 'permission'; requestId: string; optionId: string };
+  | { type: 'permission'; requestId: string; optionId: string }
+  | { type: 'copy'; text: string }
+  | { type: 'insert'; text: string }
+  | { type: 'setKey'; provider: KeyProvider }
+  | { type: 'demo' }
+  | { type: 'action'; action: NoticeAction };

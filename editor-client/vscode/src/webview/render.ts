@@ -5,7 +5,9 @@
  * sanitises what it produces.
  */
 import type { Conversation, PermissionRequest } from '../protocol/contract';
+import type { FromWebview, KeyProvider, Welcome } from './messages';
 import type { Item } from '../protocol/transcript';
+import { decorateCodeBlocks } from './code';
 import { renderMarkdown } from './markdown';
 
 type Props = Record<string, string | number | boolean | undefined>;
@@ -68,6 +70,7 @@ function renderThink(text: string, streaming: boolean, previous?: HTMLElement): 
 function renderRespond(text: string, streaming: boolean): HTMLElement {
   const node = el('div', { className: `item respond markdown${streaming ? ' streaming' : ''}` });
   node.innerHTML = renderMarkdown(text);
+  decorateCodeBlocks(node);
   return node;
 }
 
@@ -150,4 +153,32 @@ export function renderConversations(conversations: Conversation[], open: (id: st
     return el('li', {}, [button]);
   });
   return el('ul', {}, items);
+}
+
+const KEY_PROVIDERS: [KeyProvider, string][] = [['openai', 'OpenAI'], ['anthropic', 'Anthropic'], ['gemini', 'Gemini']];
+
+/**
+ * The empty chat. On a first run (no provider configured, no key found) it is
+ * the walkthrough: store a key for a provider, or try the offline demo.
+ */
+export function renderWelcome(welcome: Welcome | undefined, post: (message: FromWebview) => void): HTMLElement {
+  const hint = el('p', { textContent: 'Ask about your code, or select code and use "Ask Silcrow about this…".' });
+  if (!welcome?.demo) {
+    return el('div', { className: 'empty welcome' }, [hint]);
+  }
+  const keys = KEY_PROVIDERS.map(([provider, label]) => {
+    const button = el('button', { className: `set-key ${provider}`, textContent: label });
+    button.addEventListener('click', () => post({ type: 'setKey', provider }));
+    return button;
+  });
+  const demo = el('button', { className: 'send try-demo', textContent: 'Try the offline demo' });
+  demo.addEventListener('click', () => post({ type: 'demo' }));
+  return el('div', { className: 'empty welcome first-run' }, [
+    el('h3', { textContent: 'Welcome to Silcrow' }),
+    el('p', { textContent: 'No model is configured yet. Pick a provider and paste its API key (kept in VS Code\'s secret storage, never in a settings file):' }),
+    el('div', { className: 'options' }, keys),
+    el('p', { textContent: 'Or see the whole loop first, with no account: a scripted demo that reads a file of this workspace.' }),
+    el('div', { className: 'options' }, [demo]),
+    hint,
+  ]);
 }

@@ -1,14 +1,16 @@
 // The packaged extension inside real VS Code (code-server 4.100.3, the VS Code
-// 1.100.3 web build), driven with headless Chromium: open the Silcrow view,
-// send a prompt to the daemon running the scripted fake provider, see the
-// streamed answer, see the written file in the editor and on disk. Saves
-// docs/screenshots/vscode-sidebar.png.
+// 1.100.3 web build), driven with headless Chromium: a first run with no key
+// (the welcome and the offline demo), then on the scripted fake provider: a
+// prompt with its streamed answer and the written file in the editor and on
+// disk, Explain, Ask on a real selection, the chat after a window reload, a
+// code block's Copy button. Saves docs/screenshots/vscode-first-run.png,
+// vscode-demo.png and vscode-sidebar.png.
 //
 // Environment: CODE_SERVER (entry.js), SILCROW_VSIX, SILCROW_SERVER_CMD
 // (default: the repository's .venv silcrow serve), CHROMIUM.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +25,9 @@ const CODE_SERVER = process.env.CODE_SERVER ?? join(EXT, '.cache', 'code-server'
 const VSIX = process.env.SILCROW_VSIX ?? join(EXT, 'dist', 'silcrow.vsix');
 const DAEMON = (process.env.SILCROW_SERVER_CMD ?? `${join(REPO, '.venv', 'bin', 'silcrow')} serve`).trim().split(/\s+/);
 const SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-sidebar.png');
+const FIRST_RUN_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-first-run.png');
+const DEMO_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-demo.png');
+const KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'SILCROW_PROVIDER', 'SILCROW_MODEL'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const STEP_MS = 60000;
 
@@ -34,6 +39,8 @@ const SCRIPT = {
     '§respond: This line prints a greeting.\n§end\n',
     '§call: ' + JSON.stringify({ name: 'shell', args: { command: 'echo owned > owned.txt' } }) + '\n§execute\n',
     '§respond: The shell step is over.\n§end\n',
+    '§respond: It prints a friendly greeting.\n§end\n',
+    '§respond: Use this:\n\n```python\nprint("copied")\n```\n§end\n',
   ],
   chunk: 6,
   delay: 0.01,
@@ -61,19 +68,23 @@ function codeServer(args, env) {
     '--extensions-dir', join(root, 'extensions'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function writeSettings() {
-  mkdirSync(join(root, 'user', 'User'), { recursive: true });
-  writeFileSync(join(root, 'user', 'User', 'settings.json'), JSON.stringify({
+/** The user's settings; `scripted` adds the fake provider and its script (without: a first run). */
+function userSettings(scripted) {
+  return JSON.stringify({
     'silcrow.server.command': DAEMON,
-    'silcrow.provider': 'fake',
-    'silcrow.fakeScript': SCRIPT,
+    ...(scripted ? { 'silcrow.provider': 'fake', 'silcrow.fakeScript': SCRIPT } : {}),
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'security.workspace.trust.enabled': false,
     'telemetry.telemetryLevel': 'off',
     'extensions.autoCheckUpdates': false,
     'update.mode': 'none',
-  }, null, 2));
+  }, null, 2);
+}
+
+function writeSettings(scripted) {
+  mkdirSync(join(root, 'user', 'User'), { recursive: true });
+  writeFileSync(join(root, 'user', 'User', 'settings.json'), userSettings(scripted));
 }
 
 async function waitForHttp(url) {
@@ -103,9 +114,10 @@ before(async () => {
   // What a model (or a cloned repository) could plant: a folder setting that allows every command.
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'silcrow.permissions': { shell: 'allow' } }));
-  writeSettings();
+  writeSettings(false);
   const env = { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data'), SILCROW_DB: join(root, 'silcrow.db') };
   delete env.SILCROW_FAKE_SCRIPT;
+  KEY_VARIABLES.forEach((name) => delete env[name]);
   const install = spawnSync(process.execPath, [CODE_SERVER, '--config', join(root, 'config.yaml'), '--user-data-dir', join(root, 'user'),
     '--extensions-dir', join(root, 'extensions'), '--install-extension', VSIX], { env, encoding: 'utf8', timeout: STEP_MS });
   assert.equal(install.status, 0, `installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
@@ -117,7 +129,7 @@ before(async () => {
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  page = await browser.newPage({ viewport: { width: 1400, height: 850 }, permissions: ['clipboard-read', 'clipboard-write'] });
   await page.goto(url);
   await page.waitForSelector('.monaco-workbench', { timeout: STEP_MS });
 });
@@ -149,6 +161,25 @@ async function withFailureShot(name, body) {
   }
 }
 
+/** Replace the user's settings.json in VS Code's own editor, as a user would (a file written behind VS Code's back may go unseen). */
+async function editUserSettings(text) {
+  await runCommand('Preferences: Open User Settings (JSON)');
+  const settings = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'silcrow.server.command' }).first();
+  await settings.click({ timeout: STEP_MS });
+  await page.keyboard.press('Control+a');
+  await page.evaluate((content) => navigator.clipboard.writeText(content), text);
+  await page.keyboard.press('Control+v');
+  await page.keyboard.press('Control+s');
+  await page.locator('.tabs-container .tab.active:not(.dirty)', { hasText: 'settings.json' }).waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Control+w');
+}
+
+/** Show the chat with its keyboard shortcut (focus chat: Ctrl+Alt+S); unlike the activity bar icon it never hides it. */
+async function showChat() {
+  await page.keyboard.press('Control+Alt+s');
+  await chat().locator('textarea.input').waitFor({ timeout: STEP_MS });
+}
+
 async function runCommand(title) {
   await page.keyboard.press('F1');
   const box = page.locator('.quick-input-widget input');
@@ -157,8 +188,30 @@ async function runCommand(title) {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().click({ timeout: STEP_MS });
 }
 
-test('the Silcrow view answers a prompt and the written file shows in the editor', () => withFailureShot('prompt', async () => {
+test('a first run with no key: the welcome offers keys and the offline demo answers', () => withFailureShot('first-run', async () => {
   await page.locator('.activitybar [aria-label^="Silcrow"]').first().click({ timeout: STEP_MS });
+  await page.mouse.move(700, 600); // no hover tooltip over the chat in the pictures
+  const welcome = chat().locator('.welcome.first-run');
+  await welcome.waitFor({ timeout: STEP_MS });
+  assert.equal(await welcome.locator('button.set-key').count(), 3, 'a key button per provider');
+  await page.locator('.workbench-hover').waitFor({ state: 'hidden', timeout: STEP_MS }).catch(() => undefined);
+  mkdirSync(dirname(FIRST_RUN_SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: FIRST_RUN_SCREENSHOT });
+  await welcome.locator('button.try-demo').click();
+  const answer = chat().locator('.item.respond', { hasText: 'offline demo' });
+  await answer.first().waitFor({ timeout: STEP_MS });
+  await chat().locator('button.send').waitFor({ timeout: STEP_MS });
+  await page.screenshot({ path: DEMO_SCREENSHOT });
+  // From here on the user has configured a (scripted) model, in a new conversation.
+  await editUserSettings(userSettings(true));
+  // a new daemon gets the new settings at initialize (a push would race the next prompt)
+  await runCommand('Silcrow: Restart the Daemon');
+  await chat().locator('button.new').click();
+  // once VS Code has read the new settings (and pushed them to the daemon), the empty chat is no first run
+  await chat().locator('.welcome:not(.first-run)').waitFor({ timeout: STEP_MS });
+}));
+
+test('the Silcrow view answers a prompt and the written file shows in the editor', () => withFailureShot('prompt', async () => {
   const input = chat().locator('textarea.input');
   await input.waitFor({ timeout: STEP_MS });
   await input.fill('Write a greet function in greet.py');
@@ -220,4 +273,84 @@ test('a folder settings file cannot allow shell commands: the command is still a
   await card.locator('button.option.reject').click();
   await chat().locator('.item.respond', { hasText: 'shell step is over' }).waitFor({ timeout: STEP_MS });
   assert.equal(existsSync(join(workspace, 'owned.txt')), false, 'the rejected command never ran');
+}));
+
+test('Ask Silcrow about this… on a real selection: the box keeps focus, the question carries the selection', () => withFailureShot('ask', async () => {
+  const main = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'print' }).first();
+  await main.click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Control+Alt+a');
+  const box = page.locator('.quick-input-widget input');
+  await box.waitFor({ timeout: STEP_MS });
+  assert.match(await page.locator('.quick-input-widget').textContent(), /main\.py, line 1/);
+  await page.keyboard.type('What does this print?');
+  assert.equal(await box.inputValue(), 'What does this print?', 'the typing went to the question box');
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: STEP_MS });
+  const asked = chat().locator('.item.user', { hasText: 'What does this print?' });
+  await asked.waitFor({ timeout: STEP_MS });
+  assert.match(await asked.locator('.context').textContent(), /1 selection/);
+  await chat().locator('.item.respond', { hasText: 'friendly greeting' }).waitFor({ timeout: STEP_MS });
+  assert.equal(await chat().locator('textarea.input').inputValue(), '', 'nothing went to the chat box');
+}));
+
+test("a code block's Copy button puts the code on the clipboard", () => withFailureShot('copy', async () => {
+  const input = chat().locator('textarea.input');
+  await input.fill('Show me code');
+  await input.press('Enter');
+  const block = chat().locator('.item.respond .code-block', { hasText: 'copied' });
+  await block.waitFor({ timeout: STEP_MS });
+  assert.ok(await block.locator('.hljs-built_in, .hljs-string').count() > 0, 'the code is highlighted');
+  await block.locator('button.code-copy').click();
+  const deadline = Date.now() + STEP_MS;
+  let text = '';
+  while (!text.includes('print("copied")') && Date.now() < deadline) {
+    text = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(text, 'print("copied")\n');
+}));
+
+test('after a window reload the chat shows the conversation again', () => withFailureShot('reload', async () => {
+  await chat().locator('button.send').waitFor({ timeout: STEP_MS });
+  // (a reload starts a new daemon, whose scripted replies start again from the first)
+  await page.reload();
+  await page.waitForSelector('.monaco-workbench', { timeout: STEP_MS });
+  const asked = chat().locator('.item.user', { hasText: 'What does this print?' });
+  await showChat();
+  await asked.waitFor({ timeout: STEP_MS });
+  await chat().locator('.item.respond', { hasText: 'friendly greeting' }).waitFor({ timeout: STEP_MS });
+  await chat().locator('.item.respond .code-block', { hasText: 'copied' }).waitFor({ timeout: STEP_MS });
+}));
+
+test('a daemon that cannot start: one message with the cause, and Open Settings shows the Silcrow settings', () => withFailureShot('start-failure', async () => {
+  const broken = JSON.parse(userSettings(true));
+  broken['silcrow.server.command'] = ['/nonexistent/silcrow', 'serve'];
+  await editUserSettings(JSON.stringify(broken, null, 2));
+  // the extension sees the new command and offers the reload that starts it
+  await page.locator('.notification-toast', { hasText: 'reload the window' }).waitFor({ timeout: STEP_MS });
+  await page.reload();
+  await page.waitForSelector('.monaco-workbench', { timeout: STEP_MS });
+  const failure = chat().locator('.item.error', { hasText: 'could not start its daemon' });
+  await showChat();
+  await failure.waitFor({ timeout: STEP_MS });
+  assert.match(await failure.textContent(), /"\/nonexistent\/silcrow" was not found.*pipx install/);
+  await page.locator('.statusbar-item', { hasText: 'Silcrow: error' }).waitFor({ timeout: STEP_MS });
+  const toasts = await page.locator('.notifications-toasts .notification-toast').allTextContents();
+  assert.deepEqual(toasts.filter((text) => /Pending response|connection to server|Silcrow/i.test(text)), [],
+    'no toast while the chat shows the failure, and none from the language client');
+  await failure.locator('button.notice-action.openSettings').click();
+  await page.locator('.settings-editor').waitFor({ timeout: STEP_MS });
+  assert.match(await page.locator('.settings-editor .suggest-input-container').first().textContent(), /@ext:silcrow\.silcrow/);
+  await page.locator('.settings-editor .setting-item-label', { hasText: 'Max Iterations' }).first().waitFor({ timeout: STEP_MS });
+  assert.match(await page.locator('.settings-editor .settings-count-widget').first().textContent(), /\d+ Settings? Found/);
+
+  // Deactivating after the failed start (a reload) leaves no unhandled rejection in the extension host's log.
+  await page.reload();
+  await page.waitForSelector('.monaco-workbench', { timeout: STEP_MS });
+  await page.locator('.statusbar-item', { hasText: 'Silcrow: error' }).waitFor({ timeout: STEP_MS });
+  const logs = readdirSync(join(root, 'user', 'logs'), { recursive: true }).filter((name) => /exthost\.log$/.test(String(name)));
+  assert.ok(logs.length >= 2, `extension host logs: ${logs.join(', ')}`);
+  const text = logs.map((name) => readFileSync(join(root, 'user', 'logs', String(name)), 'utf8')).join('\n');
+  assert.doesNotMatch(text, /rejected promise not handled|Client is not running/);
 }));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ChatController, type TurnState } from '../../src/chatController';
 import type { ToWebview } from '../../src/webview/messages';
-import { startDaemon, withTimeout, type Daemon } from './daemon';
+import { fileUri, startDaemon, withTimeout, type Daemon } from './daemon';
 
 const TURN_MS = 15000;
 
@@ -36,6 +36,8 @@ describe('chat controller', () => {
   let surface: Surface;
   let chat: ChatController;
   const states: TurnState[] = [];
+  const conversations: (string | undefined)[] = [];
+  const toasts: string[] = [];
   const shell = JSON.stringify({ name: 'shell', args: { command: 'echo from-the-shell' } });
   before(async () => {
     daemon = await startDaemon({
@@ -45,6 +47,7 @@ describe('chat controller', () => {
         '§respond: ran\n§end\n',
         `§respond: ${'slow '.repeat(300)}\n§end\n`,
         '§respond: continued\n§end\n',
+        `§respond: ${'explained '.repeat(40)}\n§end\n`,
       ],
       chunk: 3,
       delay: 0.01,
@@ -54,6 +57,13 @@ describe('chat controller', () => {
       chunks: () => true,
       askElsewhere: () => Promise.resolve(undefined),
       onState: (state) => states.push(state),
+      onConversation: (id) => conversations.push(id),
+      toast: (text) => toasts.push(text),
+      welcome: () => Promise.resolve({ demo: false, provider: 'fake' }),
+      copy: () => Promise.resolve(),
+      insert: () => Promise.resolve(),
+      setKey: () => Promise.resolve(),
+      action: () => Promise.resolve(),
     });
   });
   after(() => daemon.close());
@@ -67,6 +77,7 @@ describe('chat controller', () => {
     assert.ok(events.every((event) => event.conversationId === result?.conversationId));
     assert.deepEqual(surface.of('busy').map((m) => m.busy), [true, false]);
     assert.deepEqual(states.map((s) => s.state), ['working', 'idle']);
+    assert.deepEqual(conversations, [result?.conversationId], 'the host is told which conversation to reopen after a reload');
   });
 
   test('a permission request becomes a card; the answer from the view is sent back', async () => {
@@ -96,6 +107,12 @@ describe('chat controller', () => {
     await withTimeout(streaming, TURN_MS, 'first delta');
     assert.equal(await chat.send('interrupting'), undefined);
     assert.match(surface.of('notice').at(-1)?.text ?? '', /still working/);
+    assert.deepEqual(toasts, [], 'no toast while the chat is visible');
+    surface.visible = false;
+    await chat.send('interrupting again');
+    surface.visible = true;
+    assert.equal(toasts.length, 1, 'a toast when no chat is visible');
+    assert.match(toasts[0], /still working/);
     await chat.handle({ type: 'stop' });
     const result = await withTimeout(turn, TURN_MS, 'cancelled turn');
     assert.equal(result?.stopReason, 'cancelled');
@@ -114,7 +131,50 @@ describe('chat controller', () => {
     assert.equal(reset?.conversationId, old);
     assert.equal(reset?.title, 'hello');
     assert.ok((reset?.events.length ?? 0) > 5);
+    assert.equal(conversations.at(-1), old);
     const result = await withTimeout(chat.send('go on'), TURN_MS);
     assert.equal(result?.conversationId, old);
+  });
+
+  test('a code-action command is answered at once; its turn is over at its last event', async () => {
+    const busy = surface.of('busy').length;
+    const answers: unknown[] = [];
+    const result = await withTimeout(chat.runCommand(async (conversationId) => {
+      const answer = await daemon.connection.sendRequest('workspace/executeCommand', {
+        command: 'silcrow.explain',
+        arguments: [{ uri: fileUri(`${daemon.root}/a.py`), text: 'x = 1', conversationId }],
+      });
+      answers.push(answer);
+      return answer;
+    }), TURN_MS);
+    assert.deepEqual(answers, [{ conversationId: chat.currentConversation }], 'the daemon answers with the conversation only');
+    assert.equal(result?.stopReason, 'end');
+    const events = surface.of('event').map((m) => m.event);
+    assert.equal(events.at(-1)?.type, 'end', 'the turn resolved at its end event, not at the answer');
+    assert.match(events.filter((event) => event.type === 'respond').map((event) => event.content).join(''), /explained/);
+    assert.deepEqual(surface.of('busy').slice(busy).map((m) => m.busy), [true, false]);
+  });
+
+  test("the daemon's messages: information quietly in the chat, a warning also as a toast when no chat is visible", () => {
+    const before = toasts.length;
+    surface.visible = false;
+    chat.daemonMessage('Silcrow: live sessions are not available here (404); using replay', false);
+    chat.daemonMessage('Silcrow: shell commands run without a sandbox', true);
+    surface.visible = true;
+    const notices = surface.of('notice').slice(-2);
+    assert.deepEqual(notices.map((n) => [n.level, n.text]), [
+      ['info', 'live sessions are not available here (404); using replay'],
+      ['error', 'shell commands run without a sandbox'],
+    ]);
+    assert.deepEqual(toasts.slice(before), ['shell commands run without a sandbox'], 'only the warning is a toast');
+  });
+
+  test('a conversation the daemon no longer has is forgotten quietly after a reload', async () => {
+    await chat.handle({ type: 'newConversation' });
+    const notices = surface.of('notice').length;
+    await chat.restore('no-such-conversation');
+    assert.equal(surface.of('notice').length, notices, 'no error for the user');
+    assert.equal(conversations.at(-1), undefined, 'the stored id is dropped');
+    assert.equal(chat.currentConversation, undefined);
   });
 });

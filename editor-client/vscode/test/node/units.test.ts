@@ -14,6 +14,7 @@ import {
   startFailureMessage,
   userSettings,
 } from '../../src/protocol/settings';
+import { selectionLines } from '../../src/protocol/selectionRange';
 import { formatUsage, transcriptOf } from '../../src/protocol/transcript';
 
 let seq = 0;
@@ -122,8 +123,19 @@ describe('settings', () => {
 
   test('a missing program says how to install or point at it', () => {
     const message = startFailureMessage({ command: 'silcrow', args: ['serve'] }, new Error('spawn silcrow ENOENT'));
-    assert.match(message, /pip install silcrow/);
+    assert.match(message, /pipx install \/path\/to\/silcrow/);
+    assert.doesNotMatch(message, /pip install silcrow/, 'no package of that name exists');
     assert.match(message, /silcrow\.server\.python/);
+  });
+
+  test('a daemon that exits at once: the message carries its exit code and last stderr line, once', () => {
+    const message = startFailureMessage(
+      { command: '/usr/bin/python3', args: ['-m', 'silcrow', 'serve'] },
+      new Error('Pending response rejected since connection got disposed'),
+      { exitCode: 1, lastError: '/usr/bin/python3: No module named silcrow' },
+    );
+    assert.match(message, /python3 -m silcrow serve\): it exited with code 1: \/usr\/bin\/python3: No module named silcrow\./);
+    assert.doesNotMatch(message, /Pending response/, 'the cause, not the client library\'s symptom');
   });
 });
 
@@ -150,5 +162,19 @@ describe('edits', () => {
     applyToTexts(files, edit);
     assert.equal(files.get('file:///w/n.py'), 'x = 1\n');
     assert.deepEqual(editedUris(edit), ['file:///w/n.py']);
+  });
+});
+
+describe('selection lines', () => {
+  const range = (l1: number, c1: number, l2: number, c2: number) => ({ start: { line: l1, character: c1 }, end: { line: l2, character: c2 } });
+
+  test('a selection ending at column 0 does not count the line it ends on', () => {
+    assert.equal(selectionLines(range(2, 0, 5, 0)), 'lines 3-5');
+  });
+
+  test('a selection ending inside a line counts it; one line is "line N"', () => {
+    assert.equal(selectionLines(range(2, 0, 5, 3)), 'lines 3-6');
+    assert.equal(selectionLines(range(4, 2, 4, 9)), 'line 5');
+    assert.equal(selectionLines(range(4, 0, 5, 0)), 'line 5');
   });
 });

@@ -175,4 +175,49 @@ describe('chat webview', () => {
     assert.deepEqual((await posted()).at(-1), { type: 'newConversation' });
     assert.equal(await page.locator('.item').count(), 0);
   });
+
+  test('a code block is highlighted and its Copy / Insert at cursor buttons post the code', async () => {
+    const reply = (seq, type, content, payload) => ({ conversationId: 'c-code', turnId: 't-code', seq, type, content, payload, timestamp: seq });
+    await send([{ type: 'reset', conversationId: 'c-code', events: [
+      reply(1, 'user', 'show code'),
+      reply(2, 'respond', 'Here:\n\n```python\ndef greet(name):\n    return "hi " + name\n```\n'),
+    ] }]);
+    const block = page.locator('.item.respond .code-block');
+    await block.waitFor();
+    assert.ok(await block.locator('pre code .hljs-keyword').count() > 0, 'keywords are coloured');
+    await block.locator('button.code-copy').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'copy', text: 'def greet(name):\n    return "hi " + name\n' });
+    await block.locator('button.code-insert').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'insert', text: 'def greet(name):\n    return "hi " + name\n' });
+  });
+
+  test('a growing answer stays in sight while the reader is at the bottom, not after scrolling up', async () => {
+    const delta = (seq) => ({ type: 'event', event: { conversationId: 'c-code', turnId: 't-grow', seq, type: 'respond', content: 'more text\n\n'.repeat(20), payload: { delta: true }, timestamp: seq } });
+    const gap = () => page.evaluate(() => { const log = document.querySelector('.transcript'); return log.scrollHeight - log.scrollTop - log.clientHeight; });
+    for (let seq = 10; seq < 16; seq += 1) {
+      await send([delta(seq)]);
+    }
+    await page.waitForFunction(() => document.querySelector('.transcript').scrollHeight > document.querySelector('.transcript').clientHeight * 2);
+    assert.ok((await gap()) < 40, 'followed to the bottom');
+    await page.evaluate(() => { const log = document.querySelector('.transcript'); log.scrollTop = 0; log.dispatchEvent(new Event('scroll')); });
+    await send([delta(16)]);
+    await page.waitForFunction(() => document.querySelector('.transcript').textContent.length > 0);
+    assert.equal(await page.evaluate(() => document.querySelector('.transcript').scrollTop), 0, 'left where the reader scrolled');
+  });
+
+  test('the empty chat on a first run offers a key per provider and the offline demo', async () => {
+    await send([{ type: 'reset', events: [] }, { type: 'welcome', welcome: { demo: true, provider: 'auto' } }]);
+    await page.locator('.welcome.first-run').waitFor();
+    await page.click('button.set-key.anthropic');
+    assert.deepEqual((await posted()).at(-1), { type: 'setKey', provider: 'anthropic' });
+    await page.click('button.try-demo');
+    assert.deepEqual((await posted()).at(-1), { type: 'demo' });
+    await send([{ type: 'notice', level: 'error', text: 'Silcrow could not start its daemon', actions: ['openSettings', 'showLog'] }]);
+    await send([{ type: 'welcome', welcome: { demo: false, provider: 'openai' } }]);
+    assert.equal(await page.locator('.welcome.first-run').count(), 0, 'no walkthrough once a model is configured');
+    const notice = page.locator('.item.error', { hasText: 'could not start its daemon' });
+    assert.equal(await notice.count(), 1, 'a welcome update keeps the notice');
+    await notice.locator('button.notice-action.openSettings').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'action', action: 'openSettings' });
+  });
 });
