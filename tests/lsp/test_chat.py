@@ -170,7 +170,8 @@ def test_setting_words_speak_each_clients_language() -> None:
         == 'the setting silcrow.mode to "replay"'
     )
     assert (
-        setting_words("Neovim", "mode", "replay") == 'require("silcrow").setup({ mode = "replay" })'
+        setting_words("Neovim", "mode", "replay")
+        == 'require("silcrow").setup({ settings = { mode = "replay" } })'
     )
     assert setting_words("silcrow-chat", "mode", "replay") == "--mode replay"
     assert setting_words("Eglot", "mode", "replay") == 'initializationOptions {"mode": "replay"}'

@@ -21,7 +21,7 @@ def _text(events: list[dict[str, object]], kind: str) -> str:
     ("client", "hint"),
     [
         ("Visual Studio Code", "silcrow.provider"),
-        ("Neovim", 'require("silcrow").setup({ provider'),
+        ("Neovim", 'require("silcrow").setup({ settings = { provider'),
         ("Eglot", "initializationOptions"),
         (None, "initializationOptions"),
     ],

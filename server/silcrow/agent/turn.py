@@ -262,7 +262,9 @@ class TurnRunner:
                 try:
                     await session.truncate(kept[0].content if kept else "")
                     if acc.done == "end":  # no reply follows in this turn to carry its usage
-                        usage = (usage or Usage()) + await session.settle()
+                        owed = await session.settle()
+                        if owed != Usage():  # nothing owed (the demo bills nothing): no figures
+                            usage = (usage or Usage()) + owed
                 except ProviderError as exc:  # the reply is stored whole; reopen next cycle
                     log.info("live session lost after a complete reply: %s", exc)
                     await self.warm.close()

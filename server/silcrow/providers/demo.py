@@ -97,7 +97,7 @@ def setting_words(client: str | None, key: str, value: str) -> str:
         case "vscode":
             return f"the setting silcrow.{key} to {shown}"
         case "neovim":
-            return f'require("silcrow").setup({{ {key} = {shown} }})'
+            return f'require("silcrow").setup({{ settings = {{ {key} = {shown} }} }})'
         case "chat":
             return f"--{key} {value}" if key in ("provider", "model", "mode") else f"{key} {shown}"
         case "acp" | "lsp":
@@ -115,8 +115,8 @@ def configure_hint(client: str | None) -> str:
             )
         case "neovim":
             return (
-                'To use a real model, call require("silcrow").setup({ provider = "openai", '
-                f'model = "{EXAMPLE_MODEL}" }}) and set {KEY_VARS} before starting Neovim.'
+                'To use a real model, call require("silcrow").setup({ settings = { provider = "openai", '
+                f'model = "{EXAMPLE_MODEL}" }} }}) and set {KEY_VARS} before starting Neovim.'
             )
         case "chat":
             return (

@@ -151,7 +151,9 @@ function Transcript:_add_usage(ev, payload)
     local value = payload[key]
     if type(value) == "number" then
       self.usage[key] = self.usage[key] + value
-      self.usage_turn = ev.turnId
+      if key ~= "sent_bytes" then -- bytes alone (the offline demo) are no token figures
+        self.usage_turn = ev.turnId
+      end
     end
   end
 end
