@@ -345,8 +345,11 @@ async def test_through_the_daemon_no_apply_edit_leaves_the_root_and_the_store_is
     cycle_text = "".join(a.replace("§execute\n", "") for a in attempts) + "§execute\n"
     replies = [cycle_text, call("write", file="ok.txt", content="fine\n"), respond("done")]
     before = guarded(lay)
-    daemon = await start_daemon(
-        lay.root, db, settings={"fakeScript": {"replies": replies, "chunk": 4096}}
+    daemon = await start_daemon(  # an editor that saves: every write is an applyEdit
+        lay.root,
+        db,
+        settings={"fakeScript": {"replies": replies, "chunk": 4096}},
+        silcrow={"saveDocuments": True},
     )
     try:
         result = await daemon.prompt("tidy up")
