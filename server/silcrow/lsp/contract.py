@@ -1,8 +1,8 @@
 """The daemon's own JSON-RPC methods as typed messages (docs/protocol.md).
 
 Owns the params and results of ``silcrow/prompt``, ``silcrow/cancel``,
-``silcrow/conversations`` and ``silcrow/history`` as attrs classes, and
-how a request for one of them is checked.
+``silcrow/conversations``, ``silcrow/history`` and ``silcrow/mentions`` as
+attrs classes, and how a request for one of them is checked.
 
 Algorithm:
 1. ``MESSAGE_TYPES`` / ``RESULT_TYPES`` map each method to its request and
@@ -103,6 +103,31 @@ class HistoryResult:
 
 
 @attrs.define(frozen=True)
+class MentionsParams:
+    query: str
+    workspace_uri: str | None = None
+    limit: int | None = None
+
+
+MentionKind = Literal["file", "folder", "symbol"]
+
+
+@attrs.define(frozen=True)
+class Mention:
+    """One completion for an ``@`` mention: a file or folder (a symbol carries ``range``)."""
+
+    label: str
+    uri: str
+    kind: MentionKind
+    range: t.Range | None = None
+
+
+@attrs.define(frozen=True)
+class MentionsResult:
+    items: list[Mention]
+
+
+@attrs.define(frozen=True)
 class PromptRequest:
     id: int | str
     params: PromptParams
@@ -134,18 +159,28 @@ class HistoryRequest:
     jsonrpc: str = "2.0"
 
 
-Request = PromptRequest | CancelRequest | ConversationsRequest | HistoryRequest
+@attrs.define(frozen=True)
+class MentionsRequest:
+    id: int | str
+    params: MentionsParams
+    method: Literal["silcrow/mentions"] = "silcrow/mentions"
+    jsonrpc: str = "2.0"
+
+
+Request = PromptRequest | CancelRequest | ConversationsRequest | HistoryRequest | MentionsRequest
 MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/prompt": PromptRequest,
     "silcrow/cancel": CancelRequest,
     "silcrow/conversations": ConversationsRequest,
     "silcrow/history": HistoryRequest,
+    "silcrow/mentions": MentionsRequest,
 }
 RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/prompt": PromptResult,
     "silcrow/cancel": CancelResult,
     "silcrow/conversations": ConversationsResult,
     "silcrow/history": HistoryResult,
+    "silcrow/mentions": MentionsResult,
 }
 
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
@@ -197,6 +232,7 @@ _OURS = (  # inner classes first: an outer structure function captures the inner
     CancelParams,
     ConversationsParams,
     HistoryParams,
+    MentionsParams,
     *MESSAGE_TYPES.values(),
 )
 _CONVERTER = _strict_converter()

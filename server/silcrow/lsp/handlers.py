@@ -4,7 +4,8 @@ Standard methods: initialize, initialized, didChangeConfiguration,
 didChangeWorkspaceFolders, codeAction, shutdown (``workspace/executeCommand``
 is routed by ``SilcrowProtocol`` into ``execute_command`` below).
 Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
-``silcrow/conversations``, ``silcrow/history`` (see docs/protocol.md).
+``silcrow/conversations``, ``silcrow/history``, ``silcrow/mentions`` (see
+docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from silcrow.lsp.contract import (
     ConversationsResult,
     HistoryParams,
     HistoryResult,
+    MentionsParams,
+    MentionsResult,
     PromptParams,
     PromptResult,
 )
 from silcrow.lsp.daemon import Daemon
+from silcrow.lsp.mentions import mentions as find_mentions
 from silcrow.lsp.turns import UnknownConversationError
 
 if TYPE_CHECKING:
@@ -135,6 +139,10 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
             )
         events = await store.events(cid)
         return HistoryResult(conversation_info(conv), [e.to_json() for e in events])
+
+    @server.feature("silcrow/mentions")
+    def mentions(params: MentionsParams) -> MentionsResult:
+        return find_mentions(daemon.sessions, params)
 
 
 def _unreachable(*args: object) -> None:  # pragma: no cover - SilcrowProtocol intercepts

@@ -10,7 +10,8 @@ Algorithm:
    user data dir).
 2. ``WorkspaceSession.agent()`` builds the folder's ``Agent`` on first use
    (importing agent, providers and tools only then, so ``initialize`` stays
-   fast) with an ``EditorWorkspace``, the folder's permission policy, the
+   fast) with an ``EditorWorkspace`` (made, and its file index and watcher
+   started in the background, when the folder is added), the folder's permission policy, the
    editor's permission prompt and stale-file notices. Shell commands run in
    the bubblewrap sandbox (network per the ``network`` permission, extra
    variables per ``shellEnv``); ``sandbox_status()`` probes for it once per
@@ -219,6 +220,7 @@ class SessionManager:
                 asyncio.get_running_loop()
                 self.spawn(self.sandbox_status())  # at start-up, so the notice comes early
                 self.spawn(_warm_redaction())  # not on the first tool result
+                session.workspace().start()  # the file index builds in the background
         return session
 
     async def remove_folder(self, uri: str) -> None:
