@@ -44,6 +44,7 @@ Algorithm:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import stat
@@ -231,22 +232,38 @@ async def _confirmed(
     needle: LineMatcher,
     glob: Glob | None,
 ) -> AsyncGenerator[list[Hit], None]:
-    """Confirm candidates in worker threads, ``CONFIRM_WORKERS`` at a time, in rg's order."""
+    """Confirm candidates in worker threads, ``CONFIRM_WORKERS`` at a time, in rg's order.
+
+    A confirmed file is yielded as soon as it and those before it are done,
+    while the next candidates are still being awaited.
+    """
     pending: deque[asyncio.Future[list[Hit]]] = deque()
+    upcoming: asyncio.Future[str | None] | None = None
+    exhausted = False
     try:
-        async for rel in candidates:
-            if glob is not None and not glob.matches(rel):
-                continue
-            pending.append(asyncio.ensure_future(asyncio.to_thread(_confirm, scope, rel, needle)))
-            while pending and (len(pending) >= CONFIRM_WORKERS or pending[0].done()):
-                found = await pending.popleft()
+        while True:
+            if not exhausted and upcoming is None and len(pending) < CONFIRM_WORKERS:
+                upcoming = asyncio.ensure_future(anext(candidates, None))
+            waiting = [f for f in (upcoming, pending[0] if pending else None) if f is not None]
+            if not waiting:
+                return
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if pending and pending[0].done():
+                found = pending.popleft().result()
                 if found:
                     yield found
-        while pending:
-            found = await pending.popleft()
-            if found:
-                yield found
+            elif upcoming is not None and upcoming.done():
+                rel, upcoming = upcoming.result(), None
+                if rel is None:
+                    exhausted = True
+                elif glob is None or glob.matches(rel):
+                    work = asyncio.to_thread(_confirm, scope, rel, needle)
+                    pending.append(asyncio.ensure_future(work))
     finally:
+        if upcoming is not None:
+            upcoming.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await upcoming
         await candidates.aclose()
         for future in pending:
             future.cancel()
