@@ -5,8 +5,8 @@ into a fan-out of folders ten wide, with what real repositories hold and the
 search rules care about:
 
 * source-like text files (``.py``, ``.c``, ``.md``), a few kilobytes each;
-  one file in ``NEEDLE_EVERY`` holds ``NEEDLE`` (a literal to search for)
-  and functions named ``def name_7N(`` appear throughout (for a regex);
+  one file in ``NEEDLE_EVERY`` holds ``NEEDLE`` (a literal to search for),
+  one in ``REGEX_EVERY`` a line ``MATCH_REGEX`` matches;
 * a ``.gitignore`` at the root (``*.log``, ``build/``) and one in each top
   folder (``*.tmp``), with ignored files and folders that hold the needle;
 * a hidden folder (``.github/``) and a hidden file holding the needle;
@@ -27,20 +27,27 @@ from pathlib import Path
 NEEDLE = "silcrow_needle_token"
 NEEDLE_EVERY = 97
 NO_MATCH_REGEX = r"zq[0-9]{3}xv_nowhere"
-MATCH_REGEX = r"def \w+_7\d\("
+MATCH_REGEX = r"class Widget\d+Handler\b"
+REGEX_EVERY = 89
 SECURITY_SKIPPED = ("top0/.env", "top0/id_rsa", "top0/deploy_key.txt")
 WORDS = "alpha beta gamma delta value index buffer count result parse load store".split()
 
 
-def _body(rng: random.Random, n: int, needle: bool) -> str:
-    lines = []
-    for i in range(rng.randint(20, 80)):
-        word = rng.choice(WORDS)
-        lines.append(f"def {word}_{rng.randint(0, 99)}(x):")
-        lines.append(f"    return x + {i * n % 1000}  # {word} {rng.choice(WORDS)}")
-    if needle:
-        lines.insert(rng.randrange(len(lines)), f"    token = '{NEEDLE}'  # planted")
-    return "\n".join(lines) + "\n"
+VARIANTS = 64  # distinct file bodies; files reuse them (writing 100,000 files stays quick)
+
+
+def _bodies(rng: random.Random) -> list[tuple[str, str]]:
+    """(first half, second half) of each body; a planted needle goes between them."""
+    out = []
+    for _ in range(VARIANTS):
+        lines = []
+        for i in range(rng.randint(20, 80)):
+            word = rng.choice(WORDS)
+            lines.append(f"def {word}_{rng.randint(0, 99)}(x):")
+            lines.append(f"    return x + {i}  # {word} {rng.choice(WORDS)}")
+        half = len(lines) // 2
+        out.append(("\n".join(lines[:half]) + "\n", "\n".join(lines[half:]) + "\n"))
+    return out
 
 
 def _folders(files: int) -> list[str]:
@@ -61,14 +68,21 @@ def make_tree(root: Path, files: int, *, seed: int = 24) -> None:
     folders = _folders(files)
     per = max(1, files // len(folders))
     suffixes = (".py", ".c", ".md")
+    bodies = _bodies(rng)
+    planted = f"    token = '{NEEDLE}'  # planted\n"
     count = 0
     for folder in folders:
         where = root / folder
         where.mkdir(parents=True, exist_ok=True)
         for i in range(per):
             count += 1
-            name = f"f{i}{suffixes[i % 3]}"
-            (where / name).write_text(_body(rng, count, count % NEEDLE_EVERY == 0))
+            head, tail = bodies[count % VARIANTS]
+            middle = planted if count % NEEDLE_EVERY == 0 else ""
+            if count % REGEX_EVERY == 0:
+                middle += f"class Widget{count}Handler:\n"
+            body = head + middle + tail
+            with open(where / f"f{i}{suffixes[i % 3]}", "w") as out:
+                out.write(body)
     for top in sorted({f.split("/")[0] for f in folders}):
         (root / top / ".gitignore").write_text("*.tmp\n")
         (root / top / "scratch.tmp").write_text(f"{NEEDLE}\n")
