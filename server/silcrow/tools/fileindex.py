@@ -34,8 +34,10 @@ Algorithm:
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import threading
+from array import array
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,6 +62,11 @@ def _join(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
+def _key(folder: str, name: str) -> tuple[str, str, str]:
+    lower = name.lower()
+    return (name if lower == name else lower, folder, name)  # one string when already lower-case
+
+
 class FileIndex:
     """The file tree of ``root``, kept in memory (see the module docstring)."""
 
@@ -71,13 +78,13 @@ class FileIndex:
         self._ignore = GitIgnore(root)
         self._folders: dict[str, dict[str, Node]] = {}
         self._mtimes: dict[str, int] = {}
-        self._names: list[tuple[str, str]] = []  # (lower-case name, path) for every entry, sorted
+        # (lower-case name, folder, name) of every entry, sorted; the folder strings are shared
+        self._names: list[tuple[str, str, str]] = []
         self._entries = 0
         self._haystack: str | None = (
             None  # every path, lower-cased, one per line (substring search)
         )
-        self._hay_rels: list[str] = []
-        self._hay_starts: list[int] = []
+        self._hay_starts = array("q")  # where each entry of _names starts in the haystack
         self._lock = threading.RLock()
         self._stop = threading.Event()
 
@@ -142,26 +149,26 @@ class FileIndex:
         nodes, mtime = read
         for name, node in old.items():
             if name not in nodes or nodes[name].is_dir != node.is_dir:
-                self._forget(_join(folder, name), node)
+                self._forget(folder, node)
         fresh = []
         for name, node in nodes.items():
             if name not in old or old[name].is_dir != node.is_dir:
-                self._remember(_join(folder, name), node)
+                self._remember(folder, node)
                 fresh.append(node)
         self._folders[folder] = nodes
         self._mtimes[folder] = mtime
         return fresh
 
-    def _remember(self, rel: str, node: Node) -> None:
+    def _remember(self, folder: str, node: Node) -> None:
         if self.state == "building":  # sorted once at the end of the build
-            self._names.append((node.name.lower(), rel))
+            self._names.append(_key(folder, node.name))
         else:
-            bisect.insort(self._names, (node.name.lower(), rel))
+            bisect.insort(self._names, _key(folder, node.name))
         self._entries += 1
         self._haystack = None
 
-    def _forget(self, rel: str, node: Node) -> None:
-        key = (node.name.lower(), rel)
+    def _forget(self, folder: str, node: Node) -> None:
+        key = _key(folder, node.name)
         if self.state == "building":
             self._names.remove(key)
             self._entries -= 1
@@ -172,14 +179,14 @@ class FileIndex:
                 self._entries -= 1
         self._haystack = None
         if node.is_dir:
-            self._drop(rel)
+            self._drop(_join(folder, node.name))
 
     def _drop(self, folder: str) -> None:
         """Forget ``folder``'s scan and everything below it."""
         children = self._folders.pop(folder, None)
         self._mtimes.pop(folder, None)
-        for name, node in (children or {}).items():
-            self._forget(_join(folder, name), node)
+        for node in (children or {}).values():
+            self._forget(folder, node)
 
     # -- changes ----------------------------------------------------------------------------
     def changed(self, paths: Iterable[Path]) -> None:
@@ -265,29 +272,26 @@ class FileIndex:
     def _prefixed(self, needle: str) -> list[str]:
         """Paths whose name starts with ``needle``: a bisection, or a scan while still building."""
         if self.state == "building":  # the name list is sorted at the end of the build
-            return [rel for name, rel in self._names if name.startswith(needle)]
+            return [_join(f, n) for low, f, n in self._names if low.startswith(needle)]
         prefixed: list[str] = []
-        for i in range(bisect.bisect_left(self._names, (needle, "")), len(self._names)):
-            name, rel = self._names[i]
-            if not name.startswith(needle):
+        for i in range(bisect.bisect_left(self._names, (needle, "", "")), len(self._names)):
+            low, folder, name = self._names[i]
+            if not low.startswith(needle):
                 break
-            prefixed.append(rel)
+            prefixed.append(_join(folder, name))
         return prefixed
 
     def _holding(self, needle: str, most: int) -> list[str]:
         """Up to ``most`` paths that hold ``needle`` (lower-case), by ``str.find`` over one string."""
         if self._haystack is None:
-            self._hay_rels = [rel for _, rel in self._names]
-            self._hay_starts, at = [], 1
-            for rel in self._hay_rels:
-                self._hay_starts.append(at)
-                at += len(rel) + 1
-            self._haystack = "\n" + "\n".join(rel.lower() for rel in self._hay_rels) + "\n"
+            rels = [_join(folder, name).lower() for _, folder, name in self._names]
+            self._hay_starts = array("q", itertools.accumulate((len(r) + 1 for r in rels), initial=1))
+            self._haystack = "\n" + "\n".join(rels) + "\n"
         hay, pos = self._haystack, 0
         found: list[str] = []
         while len(found) < most and (at := hay.find(needle, pos)) >= 0:
-            line = bisect.bisect_right(self._hay_starts, at) - 1
-            found.append(self._hay_rels[line])
+            _, folder, name = self._names[bisect.bisect_right(self._hay_starts, at) - 1]
+            found.append(_join(folder, name))
             pos = hay.find("\n", at)
         return found
 

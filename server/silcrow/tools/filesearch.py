@@ -15,8 +15,9 @@ Algorithm:
    (``*.py``); one with ``/`` is matched, gitignore-style, on the path from
    the root (``src/**/test_*.py``). A simple name glob goes to rg as a file
    type (``--type-add``, which, unlike ``--glob``, keeps ``.gitignore`` in
-   force); every path rg lists is confirmed by the same glob on RE2
-   (``pathspec``), so the answer is the glob's, whatever rg's dialect.
+   force) and rg's answer is taken as is (a name of letters, digits and
+   ``. _ - * ? [ ]`` means the same to both); any other glob is checked on
+   every path rg lists, on RE2 (``pathspec``).
 3. Lines by text (``hits``). rg lists the files whose raw text matches
    (``--files-with-matches``; a literal with ``--fixed-strings``, a regular
    expression rewritten by ``silcrow.tools.rgpattern`` so rg finds at least
@@ -163,13 +164,15 @@ class _AboveStart:
 async def _rg_paths(scope: SearchScope, start: Path, flags: list[str]) -> AsyncGenerator[str, None]:
     assert scope.rg is not None
     where = relative(scope.root, start)
-    argv = [str(scope.rg), *tree_flags(scope.max_file_bytes), *flags, "--", where]
+    # no path for the root itself (stdin is /dev/null, so rg searches its working folder):
+    # rg then prints paths without a "./" to strip
+    argv = [str(scope.rg), *tree_flags(scope.max_file_bytes), *flags]
+    argv += [] if where == "." else ["--", where]
     above = _AboveStart(scope.root, start)
     async with aclosing(records(argv, scope.root)) as found:
         async for record in found:
             rel = os.fsdecode(record)
-            rel = rel[2:] if rel.startswith("./") else rel
-            if above.keeps(rel):
+            if not above.active or above.keeps(rel):
                 yield rel
 
 
@@ -180,9 +183,10 @@ async def files(scope: SearchScope, start: Path, glob: Glob) -> AsyncGenerator[s
             if glob.matches(rel):
                 yield rel
         return
-    async with aclosing(_rg_paths(scope, start, ["--files", *glob.rg_flags()])) as listed:
+    prefilter = glob.rg_flags()  # rg applies a simple name glob exactly: no second check
+    async with aclosing(_rg_paths(scope, start, ["--files", *prefilter])) as listed:
         async for rel in listed:
-            if glob.matches(rel):
+            if prefilter or glob.matches(rel):
                 yield rel
 
 
