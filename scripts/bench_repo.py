@@ -194,7 +194,7 @@ async def find_figures(root: Path, runs: int, glob: str) -> dict[str, Any]:
     ours, theirs, listed = [], [], []
     for n in range(runs + 1):
         started = time.perf_counter()
-        listed = [rel async for rel in files(scope, root, Glob(glob))]
+        listed = [rel async for batch in files(scope, root, Glob(glob)) for rel in batch]
         took = time.perf_counter() - started
         rg_took, plain = timed_run(argv, root)
         if n:  # the first round warms up

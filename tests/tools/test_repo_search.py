@@ -93,10 +93,10 @@ async def test_matches_are_rgs_apart_from_what_the_security_rules_skip(
 
 @needs_rg
 async def test_a_glob_lists_what_rg_lists_with_gitignore_in_force(tree: Path) -> None:
-    listed = [rel async for rel in files(scope(tree), tree, Glob("*.c"))]
+    listed = [rel async for batch in files(scope(tree), tree, Glob("*.c")) for rel in batch]
     expected = {rel for rel in rg_files(tree) if rel.endswith(".c")}
     assert set(listed) == expected and "build/out.c" not in expected
-    anchored = [rel async for rel in files(scope(tree), tree, Glob("top1/**/f1.c"))]
+    anchored = [r async for batch in files(scope(tree), tree, Glob("top1/**/f1.c")) for r in batch]
     assert anchored and all(r.startswith("top1/") and r.endswith("/f1.c") for r in anchored)
 
 

@@ -27,13 +27,16 @@ Algorithm:
    moment ago (before the watcher said so) are listed right.
 5. ``mentions(query, limit)`` answers ``silcrow/mentions``: entries whose
    name starts with the query (case-insensitive; a bisection in a sorted
-   name list kept up to date by every rescan), shortest path first, then, if
-   there is room, entries whose path holds the query.
+   name list kept up to date by every rescan), shortest path first (among
+   the first ``MAX_RANKED`` such names), then, if there is room, entries
+   whose path holds the query (``str.find`` over one lower-case string of
+   every path, rebuilt after a change).
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import os
 import threading
@@ -47,6 +50,7 @@ from typing import Literal
 from silcrow.tools.walk import SKIP_DIRS, GitIgnore
 
 DEFAULT_MAX_ENTRIES = 200_000
+MAX_RANKED = 20_000  # names ranked for one mentions query (a one-letter query matches thousands)
 State = Literal["cold", "building", "ready", "partial"]
 
 
@@ -259,9 +263,7 @@ class FileIndex:
         with self._lock:
             if not needle:
                 return []
-            prefixed = self._prefixed(needle)
-            prefixed.sort(key=lambda rel: (len(rel), rel))
-            found = prefixed[:limit]
+            found = [_join(f, n) for _, f, n in self._prefixed(needle, limit)]
             if len(found) < limit:
                 seen = set(found)
                 inside = [r for r in self._holding(needle, 4 * limit) if r not in seen]
@@ -269,23 +271,27 @@ class FileIndex:
                 found += inside[: limit - len(found)]
             return [(rel, self._is_folder(rel)) for rel in found]
 
-    def _prefixed(self, needle: str) -> list[str]:
-        """Paths whose name starts with ``needle``: a bisection, or a scan while still building."""
+    def _prefixed(self, needle: str, limit: int) -> list[tuple[str, str, str]]:
+        """The ``limit`` shortest paths among the first ``MAX_RANKED`` names starting with ``needle``."""
+        keys: Iterable[tuple[str, str, str]]
         if self.state == "building":  # the name list is sorted at the end of the build
-            return [_join(f, n) for low, f, n in self._names if low.startswith(needle)]
-        prefixed: list[str] = []
-        for i in range(bisect.bisect_left(self._names, (needle, "", "")), len(self._names)):
-            low, folder, name = self._names[i]
-            if not low.startswith(needle):
-                break
-            prefixed.append(_join(folder, name))
-        return prefixed
+            keys = (k for k in self._names if k[0].startswith(needle))
+        else:
+            at = bisect.bisect_left(self._names, (needle, "", ""))
+            keys = itertools.takewhile(
+                lambda k: k[0].startswith(needle), itertools.islice(self._names, at, None)
+            )
+        return heapq.nsmallest(
+            limit, itertools.islice(keys, MAX_RANKED), key=lambda k: (len(k[1]) + len(k[2]), k)
+        )
 
     def _holding(self, needle: str, most: int) -> list[str]:
         """Up to ``most`` paths that hold ``needle`` (lower-case), by ``str.find`` over one string."""
         if self._haystack is None:
             rels = [_join(folder, name).lower() for _, folder, name in self._names]
-            self._hay_starts = array("q", itertools.accumulate((len(r) + 1 for r in rels), initial=1))
+            self._hay_starts = array(
+                "q", itertools.accumulate((len(r) + 1 for r in rels), initial=1)
+            )
             self._haystack = "\n" + "\n".join(rels) + "\n"
         hay, pos = self._haystack, 0
         found: list[str] = []

@@ -161,7 +161,9 @@ class _AboveStart:
         return not self.active or not self.ignore.ignored(rel, False)
 
 
-async def _rg_paths(scope: SearchScope, start: Path, flags: list[str]) -> AsyncGenerator[str, None]:
+async def _rg_paths(
+    scope: SearchScope, start: Path, flags: list[str]
+) -> AsyncGenerator[list[str], None]:
     assert scope.rg is not None
     where = relative(scope.root, start)
     # no path for the root itself (stdin is /dev/null, so rg searches its working folder):
@@ -170,24 +172,20 @@ async def _rg_paths(scope: SearchScope, start: Path, flags: list[str]) -> AsyncG
     argv += [] if where == "." else ["--", where]
     above = _AboveStart(scope.root, start)
     async with aclosing(records(argv, scope.root)) as found:
-        async for record in found:
-            rel = os.fsdecode(record)
-            if not above.active or above.keeps(rel):
-                yield rel
+        async for batch in found:
+            yield [rel for rel in batch if above.keeps(rel)] if above.active else batch
 
 
-async def files(scope: SearchScope, start: Path, glob: Glob) -> AsyncGenerator[str, None]:
-    """Paths (from the root) of the files under ``start`` that ``glob`` matches (step 2)."""
+async def files(scope: SearchScope, start: Path, glob: Glob) -> AsyncGenerator[list[str], None]:
+    """Paths (from the root) of the files under ``start`` that ``glob`` matches, in batches (step 2)."""
     if scope.rg is None:
-        for rel in await asyncio.to_thread(_walked, scope, start):
-            if glob.matches(rel):
-                yield rel
+        walked = await asyncio.to_thread(_walked, scope, start)
+        yield [rel for rel in walked if glob.matches(rel)]
         return
     prefilter = glob.rg_flags()  # rg applies a simple name glob exactly: no second check
     async with aclosing(_rg_paths(scope, start, ["--files", *prefilter])) as listed:
-        async for rel in listed:
-            if prefilter or glob.matches(rel):
-                yield rel
+        async for batch in listed:
+            yield batch if prefilter else [rel for rel in batch if glob.matches(rel)]
 
 
 def _rg_text_flags(text: str, regex: bool) -> list[str]:
@@ -225,14 +223,13 @@ async def hits(
             yield found
 
 
-async def _listed(rels: list[str]) -> AsyncGenerator[str, None]:
-    for rel in rels:
-        yield rel
+async def _listed(rels: list[str]) -> AsyncGenerator[list[str], None]:
+    yield rels
 
 
 async def _confirmed(
     scope: SearchScope,
-    candidates: AsyncGenerator[str, None],
+    candidates: AsyncGenerator[list[str], None],
     needle: LineMatcher,
     glob: Glob | None,
 ) -> AsyncGenerator[list[Hit], None]:
@@ -242,11 +239,15 @@ async def _confirmed(
     while the next candidates are still being awaited.
     """
     pending: deque[asyncio.Future[list[Hit]]] = deque()
-    upcoming: asyncio.Future[str | None] | None = None
+    queued: deque[str] = deque()  # candidates read from rg, not yet handed to a worker
+    upcoming: asyncio.Future[list[str] | None] | None = None
     exhausted = False
     try:
         while True:
-            if not exhausted and upcoming is None and len(pending) < CONFIRM_WORKERS:
+            while queued and len(pending) < CONFIRM_WORKERS:
+                work = asyncio.to_thread(_confirm, scope, queued.popleft(), needle)
+                pending.append(asyncio.ensure_future(work))
+            if not exhausted and upcoming is None:  # keep reading, so rg never waits on us
                 upcoming = asyncio.ensure_future(anext(candidates, None))
             waiting = [f for f in (upcoming, pending[0] if pending else None) if f is not None]
             if not waiting:
@@ -256,13 +257,12 @@ async def _confirmed(
                 found = pending.popleft().result()
                 if found:
                     yield found
-            elif upcoming is not None and upcoming.done():
-                rel, upcoming = upcoming.result(), None
-                if rel is None:
+            if upcoming is not None and upcoming.done():
+                batch, upcoming = upcoming.result(), None
+                if batch is None:
                     exhausted = True
-                elif glob is None or glob.matches(rel):
-                    work = asyncio.to_thread(_confirm, scope, rel, needle)
-                    pending.append(asyncio.ensure_future(work))
+                else:
+                    queued.extend(r for r in batch if glob is None or glob.matches(r))
     finally:
         if upcoming is not None:
             upcoming.cancel()

@@ -17,9 +17,10 @@ Algorithm:
    No config file is read (``--no-config``), so no user setting changes the
    flags. Secret-looking files are the caller's to drop (``PathPolicy``):
    a glob would also hide a folder named like one.
-3. ``records(argv, cwd)`` runs rg in its own session and yields each
-   NUL-terminated record of its stdout (``--null``: one path per record) as
-   soon as it arrives, so the first results come before the walk ends. When
+3. ``records(argv, cwd)`` runs rg in its own session and yields the
+   NUL-terminated records of its stdout (``--null``: one path per record),
+   decoded as file names are (``os.fsdecode``), a batch per read as soon as
+   it arrives, so the first results come before the walk ends. When
    the consumer stops early (enough results, an error, a cancelled tool
    call), rg's process group is killed at once with SIGKILL and reaped.
    Exit 1 is "nothing found"; exit 2 with stderr is an ``RgError``
@@ -79,8 +80,8 @@ def tree_flags(max_bytes: int) -> list[str]:
     return flags
 
 
-async def records(argv: list[str], cwd: Path) -> AsyncGenerator[bytes, None]:
-    """Each NUL-terminated record rg writes, as it arrives; rg is killed when iteration stops."""
+async def records(argv: list[str], cwd: Path) -> AsyncGenerator[list[str], None]:
+    """The NUL-terminated records rg writes, a batch per read; rg is killed when iteration stops."""
     proc = await asyncio.create_subprocess_exec(
         *argv,
         cwd=cwd,
@@ -97,12 +98,12 @@ async def records(argv: list[str], cwd: Path) -> AsyncGenerator[bytes, None]:
         while chunk := await proc.stdout.read(READ_CHUNK):
             pending += chunk
             *done, pending = pending.split(b"\0")
-            for record in done:
+            if done:
                 produced = True
-                yield record
+                yield [os.fsdecode(record) for record in done]
         if pending:
             produced = True
-            yield pending
+            yield [os.fsdecode(pending)]
         errors = await proc.stderr.read()
         code = await proc.wait()
         complete = True

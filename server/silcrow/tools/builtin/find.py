@@ -125,8 +125,8 @@ class FindTool(BuiltinTool):
                         break
         elif glob is not None:
             async with aclosing(files(scope, start, glob)) as listed:
-                async for rel in listed:
-                    if not found.add(rel):
+                async for batch in listed:
+                    if not all(found.add(rel) for rel in batch):
                         complete = False
                         break
         return self._result(found, complete, scope.notes, pattern, text)
