@@ -6,7 +6,10 @@ Run through ``scripts/bench [--quick] --only repo`` or ``python scripts/bench_re
 
 * ``tree``: a generated 100,000-file tree (``tests/support/repotree.py``), made once;
 * ``kernel`` (full run only): Debian's ``linux-source-6.12`` package, fetched with
-  ``apt-get download`` and unpacked once (about 90,000 files).
+  ``apt-get download`` and unpacked once (about 87,000 files). The package's top
+  ``.gitignore`` ends with Debian's "ignore everything at the top level" (``/*``,
+  ``!/debian/``), which would hide the whole tree from every gitignore-aware tool;
+  those two lines are dropped, leaving the upstream kernel's rules.
 
 Figures, per tree (each side by side with ``rg`` in the same run, warm page cache, median
 of ``RUNS`` after one warm-up):
@@ -70,7 +73,7 @@ QUERIES = {  # per tree: (name, text, regex)
     ],
 }
 NO_MATCH = ("regex with no match", NO_MATCH_REGEX, True)
-GLOBS = {"tree": "*.c", "kernel": "*.rs"}
+GLOBS = {"tree": "*.c", "kernel": "*.h"}
 MENTION_QUERIES = {
     "tree": ["f1", "f42.", "leaf3", "mid", "f98.md", "top7", "scr", "f5"],
     "kernel": ["mm", "sched", "Makefile", "ext4", "Kconf", "main.c", "dma-", "i2c"],
@@ -88,11 +91,25 @@ def generated_tree() -> Path:
     return root
 
 
+DEBIAN_RULES = ("/*", "!/debian/")  # the package's own lines: "ignore everything at the top level"
+
+
+def upstream_gitignore(root: Path) -> None:
+    """Drop the Debian packaging lines from the top ``.gitignore``: they hide the whole tree,
+    which a kernel checkout's ``.gitignore`` does not."""
+    path = root / ".gitignore"
+    lines = path.read_text().splitlines()
+    kept = [line for line in lines if line.strip() not in DEBIAN_RULES]
+    if kept != lines:
+        path.write_text("\n".join(kept) + "\n")
+
+
 def kernel_tree() -> Path:
     """Debian's kernel source, downloaded and unpacked once into the cache."""
     where = CACHE / "kernel"
     found = sorted(where.glob(f"{KERNEL_PACKAGE}/Makefile"))
     if found and (where / ".complete").exists():
+        upstream_gitignore(found[0].parent)
         return found[0].parent
     where.mkdir(parents=True, exist_ok=True)
     subprocess.run(["apt-get", "download", KERNEL_PACKAGE], cwd=where, check=True)
@@ -100,6 +117,7 @@ def kernel_tree() -> Path:
     subprocess.run(["dpkg-deb", "-x", str(deb), "deb"], cwd=where, check=True)
     tarball = where / "deb" / "usr" / "src" / f"{KERNEL_PACKAGE}.tar.xz"
     subprocess.run(["tar", "-xJf", str(tarball), "-C", str(where)], check=True)
+    upstream_gitignore(where / KERNEL_PACKAGE)
     (where / ".complete").write_text("unpacked by scripts/bench_repo.py\n")
     return where / KERNEL_PACKAGE
 
