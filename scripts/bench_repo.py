@@ -321,7 +321,7 @@ async def warm_daemon_figures(root: Path, base: Path, tree: str, quick: bool) ->
 
 async def stale_figures(root: Path, changes: int) -> dict[str, float]:
     """Write a read file, time until stale-file awareness names it."""
-    target = root / "top3" / "stale-probe.py"
+    target = root / "stale-probe.py"
     target.write_text("x = 0\n")
     stale = StaleFiles(root)
     watcher = TreeWatcher(root, FileIndex(root), stale)
