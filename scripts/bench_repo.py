@@ -61,7 +61,7 @@ from support.repotree import MATCH_REGEX, NEEDLE, NO_MATCH_REGEX, make_tree
 
 CACHE = Path(os.environ.get("SILCROW_BENCH_CACHE", Path.home() / ".cache" / "silcrow-bench"))
 TREE_FILES = 100_000
-RUNS = {True: 3, False: 5}
+RUNS = {True: 2, False: 5}
 IDLE_SECONDS = {True: 10.0, False: 30.0}
 MAX_BYTES = 2 * 1024 * 1024
 KERNEL_PACKAGE = "linux-source-6.12"
