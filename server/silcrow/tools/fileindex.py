@@ -30,7 +30,8 @@ Algorithm:
    name list kept up to date by every rescan), shortest path first (among
    the first ``MAX_RANKED`` such names), then, if there is room, entries
    whose path holds the query (``str.find`` over one lower-case string of
-   every path, rebuilt after a change).
+   every path, built at the end of the build and after each batch of
+   changes, in the worker thread).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from typing import Literal
 from silcrow.tools.walk import SKIP_DIRS, GitIgnore
 
 DEFAULT_MAX_ENTRIES = 200_000
-MAX_RANKED = 20_000  # names ranked for one mentions query (a one-letter query matches thousands)
+MAX_RANKED = 2_000  # names ranked for one mentions query (a one-letter query matches thousands)
 State = Literal["cold", "building", "ready", "partial"]
 
 
@@ -100,6 +101,7 @@ class FileIndex:
         complete = self._scan_below("")
         with self._lock:
             self._names.sort()
+            self._haystack_now()
             self.state = "ready" if complete else "partial"
             if not complete:
                 self.notice = (
@@ -217,6 +219,9 @@ class FileIndex:
                     self._rescan_and_descend(folder)
         for folder in sorted(rules):
             self._scan_below(folder)
+        with self._lock:
+            if self._haystack is None and self.state != "building":
+                self._haystack_now()  # here, in the watcher's worker thread, not in a query
 
     def _rescan_and_descend(self, folder: str) -> None:
         for node in self._rescan(folder) or []:
@@ -285,14 +290,17 @@ class FileIndex:
             limit, itertools.islice(keys, MAX_RANKED), key=lambda k: (len(k[1]) + len(k[2]), k)
         )
 
+    def _haystack_now(self) -> None:
+        """Build the lower-case string of every path (the build and each change do, not a query)."""
+        rels = [_join(folder, name).lower() for _, folder, name in self._names]
+        self._hay_starts = array("q", itertools.accumulate((len(r) + 1 for r in rels), initial=1))
+        self._haystack = "\n" + "\n".join(rels) + "\n"
+
     def _holding(self, needle: str, most: int) -> list[str]:
         """Up to ``most`` paths that hold ``needle`` (lower-case), by ``str.find`` over one string."""
         if self._haystack is None:
-            rels = [_join(folder, name).lower() for _, folder, name in self._names]
-            self._hay_starts = array(
-                "q", itertools.accumulate((len(r) + 1 for r in rels), initial=1)
-            )
-            self._haystack = "\n" + "\n".join(rels) + "\n"
+            self._haystack_now()
+        assert self._haystack is not None
         hay, pos = self._haystack, 0
         found: list[str] = []
         while len(found) < most and (at := hay.find(needle, pos)) >= 0:
