@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchkit import ROOT, load, machine
 
 HERE = ROOT / "scripts"
-BENCHES = ("lexer", "cogency", "core", "store", "daemon", "pipeline", "tokens", "cost")
+BENCHES = ("lexer", "cogency", "core", "store", "daemon", "pipeline", "tokens", "cost", "repo")
 TIME_LIMIT = {True: 300.0, False: 3600.0}  # seconds per benchmark: quick, full
 
 Getter = Callable[[dict[str, Any]], Any]
@@ -90,12 +90,11 @@ def _rows() -> list[Row]:
     rows = [
         Row("lexer", "lexer throughput, 4-char chunks", key("mb_per_s_4_char_chunks"), "MB/s"),
         Row("lexer", "lexer cost per 4-char chunk", key("us_per_chunk_4_char_chunks"), "µs"),
-        Row(
+        Row(  # measured, no target: the provider and the tools dominate a turn's wall time
             "cogency",
             "lexer vs Cogency 3.2.0 parse_tokens, 4-char chunks (each as called)",
             key("target", "ratio"),
             "x",
-            Target(">=", 5),
         ),
         Row(
             "cogency",
@@ -327,6 +326,49 @@ def _rows() -> list[Row]:
         ),
         Row("store", "store read-back, 100,000 events", key("read_back_ms_100000"), "ms"),
     ]
+    return rows + _repo_rows()
+
+
+def _repo_rows() -> list[Row]:
+    """bench_repo: each tree's figures; ratios to ripgrep are the rows whose name ends "vs rg"."""
+    rows = []
+    for tree, label in (("tree", "100k-file tree"), ("kernel", "kernel tree")):
+        for search in ("literal", "regex", "regex_with_no_match"):
+            what = search.replace("_", " ")
+            rows += [
+                Row(
+                    "repo",
+                    f"search for a {what} ({label}) vs rg",
+                    key(tree, f"search_{search}", "vs_rg"),
+                    "x",
+                    Target("<=", 1.5),
+                ),
+                Row(
+                    "repo",
+                    f"search for a {what} ({label}): matches differing, security skips aside",
+                    key(tree, f"search_{search}", "differences"),
+                    "matches",
+                    Target("<=", 0),
+                ),
+            ]
+        rows += [
+            Row("repo", f"find by glob ({label}) vs rg", key(tree, "find", "vs_rg"), "x",
+                Target("<=", 1.5)),
+            Row("repo", f"list of the root, depth 2 ({label})", key(tree, "list_depth2_ms"), "ms",
+                Target("<=", 50)),
+            Row("repo", f"mentions query once warm, p99 ({label})", key(tree, "mentions_p99_ms"),
+                "ms", Target("<=", 30)),
+            Row("repo", f"initialize, {label} / empty folder", key(tree, "initialize_vs_empty"),
+                "x", Target("<=", 1.2)),
+            Row("repo", f"first prompt -> first event, {label} / empty folder",
+                key(tree, "first_event_vs_empty"), "x", Target("<=", 1.2)),
+            Row("repo", f"daemon RSS, {label} open and indexed", key(tree, "rss_indexed_mb"), "MB",
+                Target("<=", 120)),
+            Row("repo", f"daemon CPU while idle, watcher on ({label})",
+                key(tree, "idle_cpu_percent"), "% of a core", Target("<=", 1)),
+            Row("repo", f"file change seen by stale-file awareness, max ({label})",
+                key(tree, "stale_seen_max_ms"), "ms", Target("<=", 500)),
+        ]  # fmt: skip
     return rows
 
 

@@ -24,7 +24,8 @@ from silcrow.lsp.settings import (
     merge,
     parse_settings,
 )
-from silcrow.lsp.watch import StaleFiles
+from silcrow.lsp.watch import StaleFiles, TreeWatcher
+from silcrow.tools.fileindex import FileIndex
 
 
 def test_defaults_and_camel_case_names() -> None:
@@ -172,8 +173,10 @@ async def test_stale_files_tell_changes_to_files_read_and_not_open(tmp_path: Pat
     read.write_text("a = 1\n")
     other.write_text("b = 1\n")
     stale = StaleFiles(tmp_path)
+    watcher = TreeWatcher(tmp_path, FileIndex(tmp_path), stale)
     try:
         stale.record(read.resolve())
+        watcher.start()
         told: list[str] = []
         for n in range(1, 201):  # the watcher reports in the background, within ~10 s at most
             other.write_text(f"b = {n}\n")
@@ -189,7 +192,7 @@ async def test_stale_files_tell_changes_to_files_read_and_not_open(tmp_path: Pat
         stale.mark_changed(read.resolve())
         assert stale.notices(lambda p: True) == []  # open in the editor: the buffer is current
     finally:
-        await stale.aclose()
+        await watcher.aclose()
 
 
 def test_whole_range_counts_columns_in_the_negotiated_encoding() -> None:

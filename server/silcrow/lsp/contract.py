@@ -2,8 +2,8 @@
 
 Owns the params and results of ``silcrow/prompt``, ``silcrow/cancel``,
 ``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
-``silcrow/mcpServers`` and ``silcrow/mcpApprove`` as attrs classes, and how a
-request for one of them is checked.
+``silcrow/mcpServers``, ``silcrow/mcpApprove`` and ``silcrow/mentions`` as
+attrs classes, and how a request for one of them is checked.
 
 Algorithm:
 1. ``MESSAGE_TYPES`` / ``RESULT_TYPES`` map each method to its request and
@@ -162,6 +162,31 @@ class McpServersResult:
 
 
 @attrs.define(frozen=True)
+class MentionsParams:
+    query: str
+    workspace_uri: str | None = None
+    limit: int | None = None
+
+
+MentionKind = Literal["file", "folder", "symbol"]
+
+
+@attrs.define(frozen=True)
+class Mention:
+    """One completion for an ``@`` mention: a file or folder (a symbol carries ``range``)."""
+
+    label: str
+    uri: str
+    kind: MentionKind
+    range: t.Range | None = None
+
+
+@attrs.define(frozen=True)
+class MentionsResult:
+    items: list[Mention]
+
+
+@attrs.define(frozen=True)
 class PromptRequest:
     id: int | str
     params: PromptParams
@@ -190,6 +215,14 @@ class HistoryRequest:
     id: int | str
     params: HistoryParams
     method: Literal["silcrow/history"] = "silcrow/history"
+    jsonrpc: str = "2.0"
+
+
+@attrs.define(frozen=True)
+class MentionsRequest:
+    id: int | str
+    params: MentionsParams
+    method: Literal["silcrow/mentions"] = "silcrow/mentions"
     jsonrpc: str = "2.0"
 
 
@@ -225,6 +258,7 @@ Request = (
     | DoctorRequest
     | McpServersRequest
     | McpApproveRequest
+    | MentionsRequest
 )
 MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/prompt": PromptRequest,
@@ -234,6 +268,7 @@ MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/doctor": DoctorRequest,
     "silcrow/mcpServers": McpServersRequest,
     "silcrow/mcpApprove": McpApproveRequest,
+    "silcrow/mentions": MentionsRequest,
 }
 RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/prompt": PromptResult,
@@ -243,6 +278,7 @@ RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/doctor": DoctorResult,
     "silcrow/mcpServers": McpServersResult,
     "silcrow/mcpApprove": McpServersResult,
+    "silcrow/mentions": MentionsResult,
 }
 
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
@@ -297,6 +333,7 @@ _OURS = (  # inner classes first: an outer structure function captures the inner
     DoctorParams,
     McpServersParams,
     McpApproveParams,
+    MentionsParams,
     *MESSAGE_TYPES.values(),
 )
 _CONVERTER = _strict_converter()

@@ -5,7 +5,9 @@ Algorithm:
    ``LocalWorkspace``'s; only the I/O methods are overridden.
 2. ``load_text``: the open document's current text (unsaved changes
    included) when the file is open in the editor, else the disk. Every read
-   is recorded for stale-file notices.
+   is recorded for stale-file notices. The workspace keeps a file index
+   (``silcrow.tools.fileindex``) that ``start()`` builds and a watcher
+   keeps current (``silcrow.lsp.watch.TreeWatcher``).
 3. ``store_text``: a file is written once, by one party. Clients that
    declared ``saveDocuments`` (and ``workspace.applyEdit``) get one
    ``workspace/applyEdit``, so the change is visible and undoable there,
@@ -31,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from silcrow.lsp.editor import Editor
-from silcrow.lsp.watch import StaleFiles
+from silcrow.lsp.watch import StaleFiles, TreeWatcher
 from silcrow.tools.base import OutputSink, ShellOutcome, ToolError, ToolRejected
+from silcrow.tools.fileindex import FileIndex
 from silcrow.tools.local import LocalWorkspace, read_regular, write_atomic
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,14 @@ class EditorWorkspace(LocalWorkspace):
         super().__init__(root, **kwargs)
         self.editor = editor
         self.stale = StaleFiles(self.root)
+        self.files = FileIndex(self.root)
+        self.index = self.files
+        self.watcher = TreeWatcher(self.root, self.files, self.stale)
         self._shells: set[asyncio.Task[ShellOutcome]] = set()
+
+    def start(self) -> None:
+        """Build the file index and start watching, in the background."""
+        self.watcher.start()
 
     def notices(self) -> list[str]:
         return self.stale.notices(self.editor.is_open)
@@ -55,6 +65,7 @@ class EditorWorkspace(LocalWorkspace):
         else:
             text = await super().load_text(real, display)
         self.stale.record(real)
+        self.watcher.start()
         return text
 
     async def store_text(self, real: Path, text: str) -> None:
@@ -117,7 +128,7 @@ class EditorWorkspace(LocalWorkspace):
 
     async def aclose(self) -> None:
         await self.kill_shells()
-        await self.stale.aclose()
+        await self.watcher.aclose()
 
     def _rel(self, real: Path) -> str:
         try:

@@ -5,7 +5,8 @@ didChangeWorkspaceFolders, codeAction, shutdown (``workspace/executeCommand``
 is routed by ``SilcrowProtocol`` into ``execute_command`` below).
 Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
 ``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
-``silcrow/mcpServers``, ``silcrow/mcpApprove`` (see docs/protocol.md).
+``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions`` (see
+docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ from silcrow.lsp.contract import (
     McpApproveParams,
     McpServersParams,
     McpServersResult,
+    MentionsParams,
+    MentionsResult,
     PromptParams,
     PromptResult,
 )
 from silcrow.lsp.daemon import Daemon
+from silcrow.lsp.mentions import mentions as find_mentions
 from silcrow.lsp.sessions import UnknownWorkspace
 from silcrow.lsp.turns import UnknownConversationError, UnknownWorkspaceError
 
@@ -173,6 +177,10 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
         return McpServersResult(
             await daemon.sessions.mcp_approve(params.workspace_uri, params.name)
         )
+
+    @server.feature("silcrow/mentions")
+    def mentions(params: MentionsParams) -> MentionsResult:
+        return find_mentions(daemon.sessions, params)
 
 
 def _unreachable(*args: object) -> None:  # pragma: no cover - SilcrowProtocol intercepts

@@ -13,7 +13,8 @@ Algorithm:
    fast) on the provider ``provider_choice`` names (the rule every
    front-end shares, ``silcrow.providers.demo.choose_provider``: the
    configured provider, else the OFFLINE DEMO, worded for the client
-   ``clientInfo.name`` names), with an ``EditorWorkspace``, the folder's permission policy, the
+   ``clientInfo.name`` names), with an ``EditorWorkspace`` (made, and its file index and watcher
+   started in the background, when the folder is added), the folder's permission policy, the
    editor's permission prompt and stale-file notices. Shell commands run in
    the bubblewrap sandbox (network per the ``network`` permission, extra
    variables per ``shellEnv``); ``sandbox_status()`` probes for it once per
@@ -248,6 +249,7 @@ class SessionManager:
                 self.spawn(self.sandbox_status())  # at start-up, so the notice comes early
                 self.spawn(_warm_redaction())  # not on the first tool result
                 self.spawn(session.mcp.sync(session.settings))  # servers start with the folder
+                session.workspace().start()  # the file index builds in the background
         return session
 
     async def remove_folder(self, uri: str) -> None:

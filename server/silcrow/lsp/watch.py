@@ -1,12 +1,17 @@
-"""Stale files: which files the model has read changed on disk since.
+"""Watching a workspace: its file index kept warm, and which files the model read changed since.
 
 Algorithm:
 1. ``record(path)`` is called by the editor-backed workspace after the model
    reads or writes a file: it stores the file's disk signature (mtime_ns,
-   size) as the model knows it. The first record starts the watcher.
-2. The watcher (watchfiles, one task per workspace, ``.git`` and the usual
-   build/cache directories ignored by ``DefaultFilter``) only keeps paths that
-   were recorded: everything else in the tree is irrelevant to the model.
+   size) as the model knows it.
+2. ``TreeWatcher`` (watchfiles, one task per workspace, started with the
+   workspace's session, never awaited by ``initialize`` or a prompt) first
+   builds the workspace's ``FileIndex`` in a worker thread, then passes each
+   batch of changes (anything outside ``.git``) to ``StaleFiles.mark_changed``
+   (which keeps only recorded paths: everything else is irrelevant to the
+   model) and to ``FileIndex.changed`` (in a worker thread). A watcher that
+   fails (too many folders for inotify, say) is logged; the index still
+   answers, checking each folder's mtime before it lists it.
 3. ``notices(is_open)`` (called by the agent at the start of each model
    cycle) takes the changed paths, drops those open in the editor (the model
    reads the buffer, which the editor keeps current) and those whose
@@ -23,10 +28,14 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from silcrow.tools.fileindex import FileIndex
 
 log = logging.getLogger(__name__)
 
 Signature = tuple[int, int] | None
+GIT_PART = f"{os.sep}.git{os.sep}"
 
 
 def signature(path: Path) -> Signature:
@@ -42,14 +51,10 @@ class StaleFiles:
         self.root = root
         self._known: dict[Path, Signature] = {}
         self._changed: set[Path] = set()
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
 
     def record(self, path: Path) -> None:
         self._known[path] = signature(path)
         self._changed.discard(path)
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._watch())
 
     def mark_changed(self, path: Path) -> None:
         if path in self._known:
@@ -74,25 +79,52 @@ class StaleFiles:
         except ValueError:
             return str(path)
 
-    async def _watch(self) -> None:
-        from watchfiles import DefaultFilter, awatch
 
-        base = DefaultFilter()
+class TreeWatcher:
+    """The watch task of one workspace: builds its index, then feeds it and ``StaleFiles`` changes."""
 
+    def __init__(self, root: Path, index: FileIndex, stale: StaleFiles) -> None:
+        self.root = root
+        self.index = index
+        self.stale = stale
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    def start(self) -> None:
+        """Start (once) in the background; returns at once."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        from watchfiles import awatch
+
+        watching = asyncio.ensure_future(self._watch(awatch))
+        try:
+            await asyncio.to_thread(self.index.build)
+            if self.index.notice:
+                log.warning("%s: %s", self.root, self.index.notice)
+            await watching
+        finally:
+            watching.cancel()
+
+    async def _watch(self, awatch: Any) -> None:
         def wanted(change: object, name: str) -> bool:
-            return Path(name) in self._known and base(change, name)  # type: ignore[arg-type]
+            return GIT_PART not in name and not name.endswith("/.git")
 
         try:
             async for changes in awatch(
                 self.root, watch_filter=wanted, stop_event=self._stop, debounce=200, step=50
             ):
-                for _, name in changes:
-                    self.mark_changed(Path(name))
+                paths = [Path(name) for _, name in changes]
+                for path in paths:
+                    self.stale.mark_changed(path)
+                await asyncio.to_thread(self.index.changed, paths)
         except Exception:  # a watcher failure must not take the daemon down
             log.exception("file watcher for %s stopped", self.root)
 
     async def aclose(self) -> None:
         self._stop.set()
+        self.index.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from silcrow.tools.base import OutputSink, ShellOutcome, ToolError
 from silcrow.tools.beneath import SymlinkOnPath, lstat_in, open_file, parent_dir, replace_file
+from silcrow.tools.fileindex import FileIndex
 from silcrow.tools.paths import PathPolicy
 from silcrow.tools.process import run_shell, scrubbed_env
 from silcrow.tools.sandbox import Sandbox
@@ -173,6 +174,7 @@ class LocalWorkspace:
         self.shell_output_limit = shell_output_limit
         self.sandbox = sandbox
         self.shell_env = tuple(shell_env)
+        self.index: FileIndex | None = None  # the daemon's watched file index, when it keeps one
 
     def resolve(self, path: str) -> Path:
         return self.policy.resolve(path)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pathspec
 
@@ -93,15 +93,14 @@ class GitIgnore:
         self.notes.append(f"{where} not applied: {why}")
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
-        pure = PurePosixPath(rel)
+        parts = rel.split("/")
+        suffix = "/" if is_dir else ""
         verdict = False
-        parents = [*reversed(pure.parents)]  # "." first, nearest last
-        for parent in parents:
-            spec = self._spec("" if str(parent) == "." else str(parent))
+        for level in range(len(parts)):  # each folder above rel: the root first, nearest last
+            spec = self._spec("/".join(parts[:level]))
             if spec is None:
                 continue
-            sub = pure.relative_to(parent).as_posix() + ("/" if is_dir else "")
-            result = spec.check_file(sub)
+            result = spec.check_file("/".join(parts[level:]) + suffix)
             if result.include is not None:
                 verdict = result.include
         return verdict

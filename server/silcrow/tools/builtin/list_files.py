@@ -2,8 +2,11 @@
 
 Algorithm:
 1. Confine the path; it must be a directory.
-2. Walk ``depth`` levels (default 2) with ``silcrow.tools.walk`` (``.git``
-   skipped, ignored entries hidden, symlinked folders not entered).
+2. Take ``depth`` levels (default 2) from the workspace's file index
+   (``silcrow.tools.fileindex``) when it holds them, else walk them with
+   ``silcrow.tools.walk``; both skip ``.git``, hide ignored entries and do
+   not enter symlinked folders, and both list the same entries in the same
+   order.
 3. Show at most ``max_entries`` lines (folders end in ``/``, files carry a
    size); say how many more entries exist instead of showing them. A name
    that is not UTF-8 is shown with its odd bytes escaped (``bad\\xff.txt``).
@@ -20,18 +23,20 @@ from typing import ClassVar
 from silcrow.tools.base import ToolError, ToolResult, Workspace
 from silcrow.tools.builtin._base import BuiltinTool, arg_schema
 from silcrow.tools.deadline import off_loop
+from silcrow.tools.fileindex import Node
+from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.paths import relative
 from silcrow.tools.text import human_size
-from silcrow.tools.walk import Entry, GitIgnore, shown, walk
+from silcrow.tools.walk import GitIgnore, shown, walk
 
 DEFAULT_MAX_ENTRIES = 400
 
 
-def _line(entry: Entry) -> str:
-    name = shown(entry.rel)
-    if entry.is_link:
+def _line(rel: str, node: Node) -> str:
+    name = shown(rel)
+    if node.is_link:
         return f"{name} (symlink)"
-    return f"{name}/" if entry.is_dir else f"{name} ({human_size(entry.size)})"
+    return f"{name}/" if node.is_dir else f"{name} ({human_size(node.size)})"
 
 
 class ListTool(BuiltinTool):
@@ -70,18 +75,26 @@ class ListTool(BuiltinTool):
         if not start.is_dir():
             what = "does not exist" if not start.exists() else "is a file (use read)"
             raise ToolError(f"{path} {what}; list takes a folder")
-        lines: list[str] = []
-        total = 0
-        ignore = GitIgnore(root)
-        for entry in walk(root, start, depth=depth, ignore=ignore):
-            total += 1
-            if len(lines) < self.max_entries:
-                lines.append(_line(entry))
-        rel = shown(relative(root, start))
+        rel = relative(root, start)
+        index = self.workspace.index if isinstance(self.workspace, LocalWorkspace) else None
+        listed = index.listing("" if rel == "." else rel, depth) if index is not None else None
+        if listed is not None and index is not None:
+            notes = index.notes()
+        else:
+            ignore = GitIgnore(root)
+            listed = [
+                (e.rel, Node(e.path.name, e.is_dir, e.is_link, e.size))
+                for e in walk(root, start, depth=depth, ignore=ignore)
+            ]
+            partial = [index.notice] if index is not None and index.notice else []
+            notes = partial + ignore.notes
+        total = len(listed)
+        lines = [_line(name, node) for name, node in listed[: self.max_entries]]
+        rel = shown(rel)
         if total > len(lines):
             lines.append(
                 f"[{total - len(lines)} more entries not shown; list a subfolder or lower depth]"
             )
-        lines.extend(f"[note: {note}]" for note in ignore.notes)
+        lines.extend(f"[note: {note}]" for note in notes)
         body = "\n".join(lines) if lines else "(empty)"
         return ToolResult(f"Listed {rel} ({total} entries)", body)
