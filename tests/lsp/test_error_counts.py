@@ -100,7 +100,10 @@ async def test_rate_limited_is_one_error(tmp_path: Path, server: FakeHTTPServer)
 
 @pytest.mark.parametrize(
     ("client", "words"),
-    [("Visual Studio Code", 'silcrow.mode to "replay"'), ("Neovim", 'setup({ settings = { mode = "replay" } })')],
+    [
+        ("Visual Studio Code", 'silcrow.mode to "replay"'),
+        ("Neovim", 'setup({ settings = { mode = "replay" } })'),
+    ],
 )
 async def test_a_server_without_live_sessions_is_said_once_quietly(
     tmp_path: Path, server: FakeHTTPServer, client: str, words: str
