@@ -1,4 +1,4 @@
-"""The ``silcrow`` console script: ``silcrow serve [--tcp HOST:PORT]`` and ``silcrow chat``.
+"""The ``silcrow`` console script: ``silcrow serve [--tcp HOST:PORT]``, ``silcrow chat``, ``silcrow --version``.
 
 ``--tcp`` takes a loopback address only (``127.0.0.1``, ``::1``,
 ``localhost``); anything else is refused before the daemon starts. The
@@ -35,9 +35,12 @@ def _host_port(text: str) -> tuple[str, int]:
 def parser() -> argparse.ArgumentParser:
     from silcrow.providers.vendors import choices_text
 
+    from silcrow import __version__
+
     root = argparse.ArgumentParser(
         prog="silcrow", description="Silcrow: a coding agent served over LSP"
     )
+    root.add_argument("--version", action="version", version=f"silcrow {__version__}")
     sub = root.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument(

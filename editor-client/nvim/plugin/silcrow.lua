@@ -28,3 +28,11 @@ end, { desc = "Reopen a past Silcrow conversation" })
 vim.api.nvim_create_user_command("SilcrowNew", function()
   silcrow().new()
 end, { desc = "Start a new Silcrow conversation" })
+
+vim.api.nvim_create_user_command("SilcrowInstall", function(cmd)
+  require("silcrow.installer").install(cmd.args)
+end, {
+  nargs = "?",
+  complete = "file",
+  desc = "Install the Silcrow daemon into stdpath('data')/silcrow (from this checkout, or a wheel/folder/URL)",
+})
