@@ -21,7 +21,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "SILCROW_PROVIDER")
+KEYS = (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "SILCROW_PROVIDER",
+)
 
 
 def frame(message: dict[str, object]) -> bytes:
@@ -86,7 +92,9 @@ def main(bin_dir: str, version: str) -> None:
             timeout=120,
         )
         if chat.returncode != 0 or "OFFLINE DEMO" not in chat.stdout:
-            raise SystemExit(f"smoke: `silcrow chat --once` gave {chat.returncode}:\n{chat.stdout}{chat.stderr}")
+            raise SystemExit(
+                f"smoke: `silcrow chat --once` gave {chat.returncode}:\n{chat.stdout}{chat.stderr}"
+            )
         print("smoke: a first question answered by the offline demo")
 
 

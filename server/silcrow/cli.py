@@ -33,9 +33,8 @@ def _host_port(text: str) -> tuple[str, int]:
 
 
 def parser() -> argparse.ArgumentParser:
-    from silcrow.providers.vendors import choices_text
-
     from silcrow import __version__
+    from silcrow.providers.vendors import choices_text
 
     root = argparse.ArgumentParser(
         prog="silcrow", description="Silcrow: a coding agent served over LSP"

@@ -23,6 +23,10 @@
 
 local M = {}
 
+---The latest install's state (nil before the first).
+---@type silcrow.InstallState?
+M.state = nil
+
 ---@class silcrow.InstallState
 ---@field done boolean
 ---@field ok? boolean
@@ -63,8 +67,12 @@ end
 ---@return string? python, string? problem
 function M.find_python()
   local problems = {}
-  for _, candidate in ipairs({ vim.g.silcrow_python, "python3", "python" }) do
-    if type(candidate) == "string" and vim.fn.executable(candidate) == 1 then
+  local candidates = { "python3", "python" }
+  if type(vim.g.silcrow_python) == "string" then
+    table.insert(candidates, 1, vim.g.silcrow_python)
+  end
+  for _, candidate in ipairs(candidates) do
+    if vim.fn.executable(candidate) == 1 then
       local probe = vim.system({ candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])" }, { text = true }):wait()
       local major, minor = (probe.stdout or ""):match("^(%d+)%.(%d+)")
       if major and (tonumber(major) > 3 or (tonumber(major) == 3 and tonumber(minor) >= 11)) then
@@ -174,6 +182,7 @@ end
 ---@return silcrow.InstallState
 function M.install(arg)
   local state = { done = false } ---@type silcrow.InstallState
+  M.state = state
   local function finish(ok, message)
     state.done, state.ok, state.message = true, ok, message
     say(message, ok and vim.log.levels.INFO or vim.log.levels.ERROR)
