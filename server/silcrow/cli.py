@@ -1,5 +1,5 @@
 """The ``silcrow`` console script: ``serve [--tcp HOST:PORT]``, ``chat``, ``acp``, ``models``,
-``doctor``.
+``doctor``, ``--version``.
 
 ``models`` and ``doctor`` are ``silcrow.diagnostics``'s; ``acp`` is ``silcrow.acp``'s.
 
@@ -37,11 +37,13 @@ def _host_port(text: str) -> tuple[str, int]:
 
 def parser() -> argparse.ArgumentParser:
     from silcrow.diagnostics import add_commands
+    from silcrow import __version__
     from silcrow.providers.vendors import choices_text
 
     root = argparse.ArgumentParser(
         prog="silcrow", description="Silcrow: a coding agent served over LSP"
     )
+    root.add_argument("--version", action="version", version=f"silcrow {__version__}")
     sub = root.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument(

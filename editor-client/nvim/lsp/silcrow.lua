@@ -47,7 +47,8 @@ end
 
 ---@type vim.lsp.Config
 return {
-  cmd = { "silcrow", "serve" },
+  -- `silcrow` on $PATH, else the daemon `:SilcrowInstall` put in stdpath("data")
+  cmd = { require("silcrow.installer").daemon(), "serve" },
   -- No `filetypes`: Silcrow answers questions about any file.
   root_dir = root_dir,
   root_markers = root_markers,
@@ -56,6 +57,10 @@ return {
   before_init = settings_from_setup,
   on_init = function(client)
     client.settings = { silcrow = vim.deepcopy(require("silcrow.config").options.settings) }
+    local warning = require("silcrow.installer").version_warning((client.server_info or {}).version)
+    if warning then
+      vim.notify("Silcrow: " .. warning, vim.log.levels.WARN)
+    end
   end,
   capabilities = {
     experimental = {

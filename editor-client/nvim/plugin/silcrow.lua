@@ -32,3 +32,10 @@ end, { desc = "Start a new Silcrow conversation" })
 vim.api.nvim_create_user_command("SilcrowMcp", function()
   silcrow().mcp()
 end, { desc = "List Silcrow's MCP servers; approve one a workspace defines" })
+vim.api.nvim_create_user_command("SilcrowInstall", function(cmd)
+  require("silcrow.installer").install(cmd.args)
+end, {
+  nargs = "?",
+  complete = "file",
+  desc = "Install the Silcrow daemon into stdpath('data')/silcrow (from this checkout, or a wheel/folder/URL)",
+})

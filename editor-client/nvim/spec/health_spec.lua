@@ -38,6 +38,7 @@ end
 H.test("a missing daemon: the advice is the install command of this checkout and the cmd option", function()
   local text = checkhealth({ "/nonexistent/silcrow", "serve" })
   has(text, "daemon command not executable")
+  has(text, ":SilcrowInstall")
   has(text, "pipx install " .. H.repo)
   has(text, "setup({ cmd = {")
   H.eq(nil, text:find("pip install silcrow", 1, true), "no advice to install a package that does not exist")

@@ -6,7 +6,8 @@
  *
  * Algorithm:
  * 1. The process comes from `silcrow.server.python` / `silcrow.server.command`
- *    (protocol/settings.ts), the user's values only. The daemon's settings go
+ *    (protocol/settings.ts), the user's values only, or from the daemon the
+ *    extension installs itself (serverSetup.ts), read again at every start. The daemon's settings go
  *    as initializationOptions and as `didChangeConfiguration` pushes
  *    (`pushUserSettings`) with permissions, provider, model and endpoints
  *    from the user's settings only (`inspect().globalValue`: a workspace's
@@ -135,9 +136,11 @@ export function createClient(
   onServerCommand: ServerCommandHandler,
   environment: () => Promise<NodeJS.ProcessEnv>,
   onSpawn: (process: DaemonProcess) => void,
+  serverCommand: () => ProcessCommand = readServerCommand,
 ): LanguageClient {
-  const command = readServerCommand();
+  serverCommand(); // a malformed setting fails here, before anything starts
   const serverOptions: ServerOptions = async () => {
+    const command = serverCommand(); // read at every (re)start: the managed daemon may have been set up since
     const watch = new DaemonProcess(command);
     onSpawn(watch);
     const child = spawn(command.command, command.args, { env: await environment() });

@@ -6,19 +6,23 @@
  * A failed start is one message with its cause: in the chat (which keeps it
  * until the chat is opened) and as a toast only when no chat is visible. The
  * conversation the chat shows is remembered per workspace and reopened from
- * the daemon's history after a window reload.
+ * the daemon's history after a window reload. Before each start the daemon the
+ * extension brings along is set up or upgraded when it is the one to run
+ * (serverSetup.ts); a daemon of another minor version gets one warning.
  */
 import * as vscode from 'vscode';
 import { MessageType, type LanguageClient, type ShowMessageParams } from 'vscode-languageclient/node';
 import { ChatController } from './chatController';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
-import { createClient, DaemonProcess, pushUserSettings, readServerCommand, saveDocuments } from './daemon';
+import { createClient, DaemonProcess, pushUserSettings, saveDocuments } from './daemon';
 import { daemonEnvironment, setApiKey, welcomeState } from './keys';
 import { showMcpServers } from './mcpServers';
 import type { PermissionOptionId, PermissionRequest } from './protocol/contract';
 import { SilcrowSession } from './protocol/session';
+import { versionMismatch } from './protocol/serverInstall';
 import { startFailureMessage } from './protocol/settings';
 import { selectionCommands } from './selection';
+import { ManagedServer, SetupError } from './serverSetup';
 import { SilcrowStatus } from './statusBar';
 import type { NoticeAction } from './webview/messages';
 
@@ -53,12 +57,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   let daemon: DaemonProcess | undefined;
+  const managed = new ManagedServer(context, output);
   try {
     client = createClient(
       output,
       selectionCommands(() => controller, (focusInput) => view.reveal(focusInput)),
       () => daemonEnvironment(context.secrets),
       (process) => (daemon = process),
+      () => managed.command(),
     );
   } catch (error) {
     status.show({ state: 'stopped', message: (error as Error).message });
@@ -95,11 +101,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const start = async (): Promise<boolean> => {
     status.show({ state: 'starting' });
     try {
+      await managed.prepare();
       await running.start();
       status.show({ state: 'idle' });
+      const mismatch = versionMismatch(extensionVersion(context), running.initializeResult?.serverInfo?.version);
+      if (mismatch) {
+        output.appendLine(mismatch);
+        chat.notice(mismatch, ['showLog']);
+      }
       return true;
     } catch (error) {
-      const message = startFailureMessage(readServerCommand(), error, daemon);
+      const message = error instanceof SetupError ? `Silcrow: ${error.message}` : startFailureMessage(managed.command(), error, daemon);
       status.show({ state: 'stopped', message });
       chat.notice(message, ['openSettings', 'showLog']);
       return false;
@@ -120,6 +132,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('silcrow.restart', restart),
     vscode.commands.registerCommand('silcrow.mcpServers', () => showMcpServers(running)),
+    vscode.commands.registerCommand('silcrow.reinstallServer', async () => {
+      await stopClient(running);
+      try {
+        await managed.reinstall();
+      } catch (error) {
+        chat.notice(`Silcrow: ${(error as Error).message}`, ['showLog']);
+        return;
+      }
+      await start();
+    }),
     vscode.commands.registerCommand('silcrow.setApiKey', async () => {
       if (await setApiKey(context.secrets)) {
         await restart();
@@ -146,6 +168,10 @@ async function stopClient(running: LanguageClient): Promise<void> {
   if (running.needsStop()) {
     await running.stop().catch(() => undefined);
   }
+}
+
+function extensionVersion(context: vscode.ExtensionContext): string {
+  return (context.extension.packageJSON as { version: string }).version;
 }
 
 async function toast(message: string, actions: NoticeAction[]): Promise<void> {

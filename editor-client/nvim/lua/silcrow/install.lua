@@ -1,5 +1,6 @@
 -- What to tell a user whose daemon is missing or does not start: the install
--- command for the Silcrow checkout this plugin comes from (docs/nvim.md), the
+-- commands (`:SilcrowInstall`, silcrow.installer; `pipx install` of the Silcrow
+-- checkout this plugin comes from; docs/nvim.md), the
 -- `cmd` option, and where Neovim's LSP log is. Shared by the start-failure
 -- messages (client.lua) and `:checkhealth silcrow` (health.lua).
 
@@ -15,10 +16,11 @@ function M.repository()
   end
 end
 
----The command that installs the daemon so that `silcrow` is on $PATH.
+---The command that installs the daemon: `:SilcrowInstall` (into stdpath("data"),
+---found without $PATH), or `pipx install` of this checkout for a `silcrow` on $PATH.
 ---@return string
 function M.command()
-  return ("pipx install %s"):format(M.repository() or "/path/to/silcrow")
+  return (":SilcrowInstall (or in a shell: pipx install %s)"):format(M.repository() or "/path/to/silcrow")
 end
 
 ---The `setup()` call that points the plugin at a daemon outside $PATH.
@@ -41,7 +43,7 @@ function M.start_failure(cmd, reason)
   local line = type(cmd) == "table" and table.concat(vim.tbl_map(tostring, cmd), " ") or tostring(cmd)
   local advice
   if reason:find("not found", 1, true) or reason:find("not executable", 1, true) then
-    advice = ("Install Silcrow (`%s`) or set `cmd`: %s."):format(M.command(), M.cmd_option())
+    advice = ("Install the daemon with %s, or set `cmd`: %s."):format(M.command(), M.cmd_option())
   else
     advice = ("Its output is in %s; `:checkhealth silcrow` checks the setup."):format(M.log_path())
   end

@@ -114,8 +114,9 @@ export function startFailureMessage(server: ServerCommand, cause: unknown, proce
   const exited = process?.exitCode !== undefined && process.exitCode !== null ? `it exited with code ${process.exitCode}` : 'it stopped';
   const reason = missing ? `"${server.command}" was not found` : `${exited}${process?.lastError ? `: ${process.lastError}` : ` (${error})`}`;
   const fix = missing
-    ? 'Install Silcrow from its repository (pipx install /path/to/silcrow) so that "silcrow" is on your PATH, ' +
-      'or set silcrow.server.python to a Python interpreter that has it, or silcrow.server.command to the full command.'
+    ? 'Clear silcrow.server.command and silcrow.server.python to use the daemon this extension sets up ("Silcrow: Reinstall Server"), ' +
+      'or install Silcrow (pipx install silcrow-<version>-py3-none-any.whl) so that "silcrow" is on your PATH, ' +
+      'or set silcrow.server.command to the full command.'
     : 'Check silcrow.server.command / silcrow.server.python; the daemon\'s output is in the Silcrow log.';
   return `Silcrow could not start its daemon (${line}): ${reason}. ${fix}`;
 }

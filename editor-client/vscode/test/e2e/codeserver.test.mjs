@@ -1,13 +1,15 @@
 // The packaged extension inside real VS Code (code-server 4.100.3, the VS Code
-// 1.100.3 web build), driven with headless Chromium: a first run with no key
-// (the welcome and the offline demo), then on the scripted fake provider: a
+// 1.100.3 web build), driven with headless Chromium, in a fresh profile with no
+// `silcrow` on the PATH and no daemon setting: the extension offers to set up
+// its own daemon from the wheel in the .vsix (pip, with the package index
+// reachable) and it answers a first question with no key (the welcome and the
+// offline demo); then on the scripted fake provider: a
 // prompt with its streamed answer and the written file in the editor and on
 // disk, Explain, Ask on a real selection, the chat after a window reload, a
 // code block's Copy button. Saves docs/screenshots/vscode-first-run.png,
 // vscode-demo.png and vscode-sidebar.png.
 //
-// Environment: CODE_SERVER (entry.js), SILCROW_VSIX, SILCROW_SERVER_CMD
-// (default: the repository's .venv silcrow serve), CHROMIUM.
+// Environment: CODE_SERVER (entry.js), SILCROW_VSIX, CHROMIUM.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,13 +25,14 @@ const EXT = join(HERE, '..', '..');
 const REPO = join(EXT, '..', '..');
 const CODE_SERVER = process.env.CODE_SERVER ?? join(EXT, '.cache', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const VSIX = process.env.SILCROW_VSIX ?? join(EXT, 'dist', 'silcrow.vsix');
-const DAEMON = (process.env.SILCROW_SERVER_CMD ?? `${join(REPO, '.venv', 'bin', 'silcrow')} serve`).trim().split(/\s+/);
 const SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-sidebar.png');
 const FIRST_RUN_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-first-run.png');
 const DEMO_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-demo.png');
 const KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'SILCROW_PROVIDER', 'SILCROW_MODEL'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const STEP_MS = 60000;
+/** Creating the daemon's environment and installing its dependencies (pip) on a busy 2-core machine. */
+const SETUP_MS = 900000;
 
 const GREET = 'def greet(name):\n    return f"Hello, {name}!"\n';
 const SCRIPT = {
@@ -47,6 +50,8 @@ const SCRIPT = {
 };
 
 const root = mkdtempSync(join(tmpdir(), 'silcrow-code-server-'));
+/** Where the extension keeps the daemon it sets up (its global storage in this profile). */
+const MANAGED_DAEMON = join(root, 'user', 'User', 'globalStorage', 'silcrow.silcrow', 'venv', 'bin', 'silcrow');
 const workspace = join(root, 'ws');
 let server;
 let serverLog = '';
@@ -71,7 +76,6 @@ function codeServer(args, env) {
 /** The user's settings; `scripted` adds the fake provider and its script (without: a first run). */
 function userSettings(scripted) {
   return JSON.stringify({
-    'silcrow.server.command': DAEMON,
     ...(scripted ? { 'silcrow.provider': 'fake', 'silcrow.fakeScript': SCRIPT } : {}),
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
@@ -118,6 +122,8 @@ before(async () => {
   const env = { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data'), SILCROW_DB: join(root, 'silcrow.db') };
   delete env.SILCROW_FAKE_SCRIPT;
   KEY_VARIABLES.forEach((name) => delete env[name]);
+  // a machine where Silcrow was never installed: no directory on the PATH holds `silcrow`
+  env.PATH = (env.PATH ?? '').split(':').filter((dir) => dir && !existsSync(join(dir, 'silcrow'))).join(':');
   const install = spawnSync(process.execPath, [CODE_SERVER, '--config', join(root, 'config.yaml'), '--user-data-dir', join(root, 'user'),
     '--extensions-dir', join(root, 'extensions'), '--install-extension', VSIX], { env, encoding: 'utf8', timeout: STEP_MS });
   assert.equal(install.status, 0, `installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
@@ -164,7 +170,7 @@ async function withFailureShot(name, body) {
 /** Replace the user's settings.json in VS Code's own editor, as a user would (a file written behind VS Code's back may go unseen). */
 async function editUserSettings(text) {
   await runCommand('Preferences: Open User Settings (JSON)');
-  const settings = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'silcrow.server.command' }).first();
+  const settings = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'workbench.startupEditor' }).first();
   await settings.click({ timeout: STEP_MS });
   await page.keyboard.press('Control+a');
   await page.evaluate((content) => navigator.clipboard.writeText(content), text);
@@ -187,6 +193,18 @@ async function runCommand(title) {
   await box.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().click({ timeout: STEP_MS });
 }
+
+test('no silcrow anywhere: the extension sets up its own daemon from the bundled wheel', { timeout: SETUP_MS + STEP_MS }, () => withFailureShot('setup', async () => {
+  const offer = page.locator('.notification-toast', { hasText: 'Silcrow needs its daemon' });
+  await offer.waitFor({ timeout: STEP_MS });
+  await offer.locator('.monaco-button', { hasText: 'Set Up' }).click();
+  await page.locator('.notification-toast', { hasText: 'setting up the daemon' }).waitFor({ timeout: STEP_MS });
+  // the status bar's idle icon: the daemon from the new environment answered initialize
+  await page.locator('.statusbar-item', { has: page.locator('.codicon-comment-discussion') }).first().waitFor({ timeout: SETUP_MS });
+  assert.ok(existsSync(MANAGED_DAEMON), `the daemon is installed in the extension's global storage (${MANAGED_DAEMON})`);
+  const version = JSON.parse(readFileSync(join(EXT, 'package.json'), 'utf8')).version;
+  assert.equal(spawnSync(MANAGED_DAEMON, ['--version'], { encoding: 'utf8' }).stdout.trim(), `silcrow ${version}`);
+}));
 
 test('a first run with no key: the welcome offers keys and the offline demo answers', () => withFailureShot('first-run', async () => {
   await page.locator('.activitybar [aria-label^="Silcrow"]').first().click({ timeout: STEP_MS });

@@ -15,6 +15,16 @@ import {
   userSettings,
 } from '../../src/protocol/settings';
 import { selectionLines } from '../../src/protocol/selectionRange';
+import {
+  bundledWheel,
+  checkPython,
+  findOnPath,
+  manualCommands,
+  SetupError,
+  stampIsCurrent,
+  venvPaths,
+  versionMismatch,
+} from '../../src/protocol/serverInstall';
 import { formatUsage, transcriptOf } from '../../src/protocol/transcript';
 
 let seq = 0;
@@ -123,8 +133,9 @@ describe('settings', () => {
 
   test('a missing program says how to install or point at it', () => {
     const message = startFailureMessage({ command: 'silcrow', args: ['serve'] }, new Error('spawn silcrow ENOENT'));
-    assert.match(message, /pipx install \/path\/to\/silcrow/);
-    assert.doesNotMatch(message, /pip install silcrow/, 'no package of that name exists');
+    assert.match(message, /Silcrow: Reinstall Server/, 'the daemon the extension sets up itself');
+    assert.match(message, /pipx install silcrow-<version>-py3-none-any\.whl/);
+    assert.doesNotMatch(message, /pip install silcrow /, 'no package of that name exists on the index');
     assert.match(message, /silcrow\.server\.python/);
   });
 
@@ -176,5 +187,52 @@ describe('selection lines', () => {
     assert.equal(selectionLines(range(2, 0, 5, 3)), 'lines 3-6');
     assert.equal(selectionLines(range(4, 2, 4, 9)), 'line 5');
     assert.equal(selectionLines(range(4, 0, 5, 0)), 'line 5');
+  });
+});
+
+describe('the daemon the extension installs', () => {
+  test('the bundled wheel and its version; none or two is a clear error', () => {
+    assert.deepEqual(bundledWheel(['README.md', 'silcrow-0.2.0-py3-none-any.whl']), { file: 'silcrow-0.2.0-py3-none-any.whl', version: '0.2.0' });
+    assert.throws(() => bundledWheel(['silcrow-0.2.0.tar.gz']), (error: Error) => error instanceof SetupError && /carries no Silcrow wheel/.test(error.message));
+    assert.throws(() => bundledWheel(['silcrow-0.1.0-py3-none-any.whl', 'silcrow-0.2.0-py3-none-any.whl']), /2 Silcrow wheels/);
+  });
+
+  test('the environment lives in the global storage; Windows has Scripts\\', () => {
+    assert.deepEqual(venvPaths('/g', 'linux'), { dir: '/g/venv', python: '/g/venv/bin/python', silcrow: '/g/venv/bin/silcrow', stamp: '/g/installed.json' });
+    assert.match(venvPaths('/g', 'win32').silcrow, /Scripts.silcrow\.exe$/);
+  });
+
+  test('an environment from another wheel (an upgraded extension) is not current', () => {
+    assert.equal(stampIsCurrent(JSON.stringify({ wheel: 'silcrow-0.1.0-py3-none-any.whl' }), 'silcrow-0.1.0-py3-none-any.whl'), true);
+    assert.equal(stampIsCurrent(JSON.stringify({ wheel: 'silcrow-0.1.0-py3-none-any.whl' }), 'silcrow-0.2.0-py3-none-any.whl'), false);
+    assert.equal(stampIsCurrent('not json', 'silcrow-0.1.0-py3-none-any.whl'), false);
+    assert.equal(stampIsCurrent(undefined, 'silcrow-0.1.0-py3-none-any.whl'), false);
+  });
+
+  test('Python 3.11 or newer; an older one is named with its version', () => {
+    const probe = (version: number[]) => JSON.stringify({ version, executable: '/usr/bin/python3' });
+    assert.equal(checkPython('python3', probe([3, 12, 1])).executable, '/usr/bin/python3');
+    assert.throws(() => checkPython('python3', probe([3, 10, 4])), /"python3" is Python 3\.10\.4; Silcrow needs Python 3\.11 or newer/);
+    assert.throws(() => checkPython('python', 'Python 2.7'), /did not answer as a Python interpreter/);
+  });
+
+  test('the manual commands create the same environment and install the same wheel', () => {
+    assert.equal(
+      manualCommands('/usr/bin/python3', '/g', '/ext/server/silcrow-0.1.0-py3-none-any.whl', 'linux'),
+      '"/usr/bin/python3" -m venv "/g/venv" && "/g/venv/bin/python" -m pip install --upgrade "/ext/server/silcrow-0.1.0-py3-none-any.whl"',
+    );
+  });
+
+  test('silcrow on the PATH: the first directory that has it', () => {
+    const present = new Set(['/b/silcrow', '/c/silcrow']);
+    assert.equal(findOnPath('silcrow', '/a:/b:/c', (file) => present.has(file), 'linux'), '/b/silcrow');
+    assert.equal(findOnPath('silcrow', '/a', (file) => present.has(file), 'linux'), undefined);
+    assert.equal(findOnPath('silcrow', undefined, () => true, 'linux'), undefined);
+  });
+
+  test('a daemon of another minor version is warned about; a patch release is not', () => {
+    assert.equal(versionMismatch('0.1.0', '0.1.3'), undefined);
+    assert.equal(versionMismatch('0.1.0', undefined), undefined);
+    assert.match(versionMismatch('0.2.0', '0.1.0') ?? '', /daemon is version 0\.1\.0 but this extension is 0\.2\.0.*Reinstall Server/);
   });
 });
