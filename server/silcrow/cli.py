@@ -36,8 +36,8 @@ def _host_port(text: str) -> tuple[str, int]:
 
 
 def parser() -> argparse.ArgumentParser:
-    from silcrow.diagnostics import add_commands
     from silcrow import __version__
+    from silcrow.diagnostics import add_commands
     from silcrow.providers.vendors import choices_text
 
     root = argparse.ArgumentParser(
