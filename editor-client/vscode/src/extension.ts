@@ -16,6 +16,7 @@ import { ChatController } from './chatController';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
 import { createClient, DaemonProcess, pushUserSettings, saveDocuments } from './daemon';
 import { daemonEnvironment, setApiKey, welcomeState } from './keys';
+import { showDoctor } from './doctor';
 import { showMcpServers } from './mcpServers';
 import type { PermissionOptionId, PermissionRequest } from './protocol/contract';
 import { SilcrowSession } from './protocol/session';
@@ -132,6 +133,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('silcrow.restart', restart),
     vscode.commands.registerCommand('silcrow.mcpServers', () => showMcpServers(running)),
+    vscode.commands.registerCommand('silcrow.doctor', () => showDoctor(running)),
     vscode.commands.registerCommand('silcrow.reinstallServer', async () => {
       await stopClient(running);
       try {

@@ -17,7 +17,20 @@ export const Method = {
   saveDocuments: 'silcrow/saveDocuments',
   mcpServers: 'silcrow/mcpServers',
   mcpApprove: 'silcrow/mcpApprove',
+  doctor: 'silcrow/doctor',
 } as const;
+
+/** One check of `silcrow/doctor` (the same JSON as `silcrow doctor --json`). */
+export interface DoctorCheck {
+  name: 'key' | 'endpoint' | 'model' | 'live';
+  ok: boolean;
+  detail: string;
+  fix: string;
+}
+
+export interface DoctorResult {
+  checks: DoctorCheck[];
+}
 
 /** One MCP server of a workspace folder, as `silcrow/mcpServers` and `silcrow/mcpApprove` return it. */
 export interface McpServerInfo {

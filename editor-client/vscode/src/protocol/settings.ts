@@ -26,7 +26,7 @@
  * package.json): a workspace's `.vscode/settings.json` is a file the agent can write.
  */
 export const USER_ONLY_KEYS = [
-  'provider', 'model', 'apiKeyEnv', 'baseUrl', 'permissions', 'mcpServers', 'tools',
+  'provider', 'model', 'apiKeyEnv', 'baseUrl', 'permissions', 'mcpServers', 'tools', 'responsesStore',
 ] as const;
 /** Keys a workspace folder may set (the daemon's `FOLDER_SETTINGS`). */
 export const FOLDER_KEYS = ['mode', 'streaming', 'maxIterations', 'idleTimeout', 'fakeScript'] as const;
