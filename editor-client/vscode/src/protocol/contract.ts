@@ -69,6 +69,7 @@ export type EventType =
   | 'think'
   | 'call'
   | 'execute'
+  | 'output'
   | 'result'
   | 'respond'
   | 'end'
