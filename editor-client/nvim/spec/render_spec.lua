@@ -208,6 +208,17 @@ H.test("bad setup options are reported and defaults kept", function()
     "the layout problem names the option and the fix: " .. vim.inspect(problems))
 end)
 
+H.test("a daemon setting given at the top level of setup() is pointed to settings", function()
+  local config = require("silcrow.config")
+  H.after(function()
+    config.apply({})
+  end)
+  local options, problems = config.apply({ provider = "openai" })
+  H.eq({}, options.settings)
+  H.eq({ 'provider is a daemon setting: put it under settings, e.g. setup({ settings = { provider = "openai" } })' },
+    problems)
+end)
+
 H.test("a selection becomes a context item with an LSP range", function()
   local buf = vim.api.nvim_create_buf(true, false)
   vim.api.nvim_buf_set_name(buf, "/tmp/sel.py")

@@ -46,6 +46,20 @@ M.defaults = {
 ---@type silcrow.Options
 M.options = vim.deepcopy(M.defaults)
 
+---Keys of |silcrow.Settings|: given at the top level of `setup()`, they are pointed to `settings`.
+---@type table<string, true>
+M.daemon_settings = {
+  provider = true,
+  model = true,
+  mode = true,
+  apiKeyEnv = true,
+  baseUrl = true,
+  streaming = true,
+  permissions = true,
+  maxIterations = true,
+  idleTimeout = true,
+}
+
 ---@type table<string, fun(v: any): boolean, string>
 local checks = {
   cmd = function(v)
@@ -77,7 +91,13 @@ local checks = {
 ---@return string? problem What is wrong and how to fix it, or nil when the value is fine
 local function check(key, value)
   local default = M.defaults[key]
-  if default == nil then
+  if default == nil and M.daemon_settings[key] then
+    return ("%s is a daemon setting: put it under settings, e.g. setup({ settings = { %s = %s } })"):format(
+      key,
+      key,
+      vim.inspect(value)
+    )
+  elseif default == nil then
     return ("unknown option %q (known: %s)"):format(
       key,
       table.concat(vim.tbl_keys(M.defaults), ", ")

@@ -90,10 +90,10 @@ export async function startDaemon(script: FakeScript, settings: Record<string, u
   connection.onNotification('window/showMessage', () => undefined);
   connection.onNotification('$/progress', () => undefined);
   const session = new SilcrowSession(connection);
-  session.setSaveHandler(async (uris) => {
+  session.setSaveHandler((uris) => {
     const saved = uris.filter((uri) => files.has(uri));
     for (const uri of saved) writeFileSync(fileURLToPath(uri), files.get(uri) ?? '');
-    return saved;
+    return Promise.resolve(saved);
   });
   connection.listen();
   const rootUri = fileUri(root);
