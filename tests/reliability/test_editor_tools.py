@@ -169,10 +169,15 @@ async def test_cancel_sends_kill_and_the_command_is_gone_within_a_second(tmp_pat
                 await asyncio.wait_for(asyncio.shield(proc.wait()), 0.02)
         gone = time.monotonic() - sent
         result = await asyncio.wait_for(prompt, 10)
+        await asyncio.wait_for(asyncio.gather(*d._answering), 10)  # the late answer went out
+        await d.request("silcrow/conversations", {})  # and the daemon has read it
     finally:
         await d.close()
     assert result["stopReason"] == "cancelled"
     assert proc.returncode is not None and gone < GONE_LIMIT, f"still running after {gone:.2f}s"
+    # The answer that came after the kill is ignored: no error shown, nothing logged as one.
+    assert not [n for n in d.notifications if n["method"] == "window/showMessage"]
+    assert b"Traceback" not in d.stderr and b"ERROR" not in d.stderr, d.stderr.decode()[-2000:]
 
 
 async def test_a_client_that_never_answers_does_not_hang_the_turn(tmp_path: Path) -> None:

@@ -187,11 +187,12 @@ class Editor:
         """The client's text of ``path`` (``silcrow/readFile``), or None: read the disk instead."""
         if not self.flags.read_file:
             return None
+        request = self.server.protocol.send_request_async(
+            "silcrow/readFile", {"uri": path_uri(path)}
+        )
         try:
-            async with asyncio.timeout(READ_TIMEOUT):
-                result = await self.server.protocol.send_request_async(
-                    "silcrow/readFile", {"uri": path_uri(path)}
-                )
+            # Shielded: a late answer must find its request still waiting (it is then ignored).
+            result = await asyncio.wait_for(asyncio.shield(request), READ_TIMEOUT)
         except Exception as exc:  # an error answer, or none in time: the disk has it
             log.info("silcrow/readFile for %s failed (%s); reading the disk", path, exc)
             return None

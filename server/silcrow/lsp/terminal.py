@@ -115,6 +115,8 @@ class EditorTerminal:
         answer = asyncio.ensure_future(
             self.server.protocol.send_request_async("silcrow/terminal/run", params)
         )
+        # Never cancelled: a late answer must find its request still waiting, and is ignored.
+        answer.add_done_callback(_retrieve)
         exit_code: int | None = None
         timed_out = False
         try:
@@ -135,7 +137,6 @@ class EditorTerminal:
                 exit_code = _exit_code(result)
         finally:
             del self._runs[run_id]
-            answer.cancel()
             run.add("", final=True)
             run.queue.put_nowait(None)
             with contextlib.suppress(TimeoutError):
@@ -153,6 +154,11 @@ class EditorTerminal:
     async def aclose(self) -> None:
         for run_id in list(self._runs):
             self._kill(run_id)
+
+
+def _retrieve(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()  # an error answer after the run ended: nothing to do with it
 
 
 def _exit_code(result: object) -> int | None:

@@ -97,7 +97,8 @@ class Event:
     ``payload`` holds structured data: for ``call`` the call (``{"name",
     "args"}`` or ``{"raw", "error"}``), for ``result`` ``{"name", "outcome",
     "error"}``, for ``metric`` token and timing figures (or, with
-    ``aborted_cycle``, the record of a failed model cycle), for token-mode
+    ``aborted_cycle``, the record of a failed model cycle), for ``output``
+    (a piece of a running tool's output) ``{"name"}``, for token-mode
     ``think``/``respond`` deltas ``{"delta": true}``.
     """
 
