@@ -176,3 +176,18 @@ def test_setting_words_speak_each_clients_language() -> None:
     assert setting_words("silcrow-chat", "mode", "replay") == "--mode replay"
     assert setting_words("Eglot", "mode", "replay") == 'initializationOptions {"mode": "replay"}'
     assert setting_words(None, "mode", "replay") == 'initializationOptions {"mode": "replay"}'
+
+
+def test_renderer_shows_live_output_dimmed_and_escaped() -> None:
+    out = io.StringIO()
+    render = Renderer(out, color=False)
+    for ev in (
+        {"type": "call", "content": "", "payload": {"name": "shell", "args": {"command": "x"}}},
+        {"type": "output", "content": "one\n", "payload": {"name": "shell"}},
+        {"type": "output", "content": "two\x1b[2J\n", "payload": {"name": "shell"}},
+        {"type": "result", "content": "", "payload": {"outcome": "`x` exited 0", "error": False}},
+    ):
+        render.event(ev)
+    text = out.getvalue()
+    assert "\none\ntwo\\x1b[2J\n" in text and "\x1b" not in text
+    assert text.index("two") < text.index("✓ `x` exited 0")

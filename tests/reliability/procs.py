@@ -15,7 +15,9 @@ small client they use:
   each ``silcrow/prompt``'s text to its request id (to cancel it by id);
 * everything the daemon sends is kept: ``d.notifications`` (``{method,
   params}``), ``d.events`` (the ``silcrow/event`` params), ``d.requests``
-  (server -> client requests, answered by ``answer_server_request``) and
+  (server -> client requests, answered by ``answer_server_request``: a
+  value is the answer at once, an awaitable is awaited in a task of its own
+  and its value sent, or its ``RpcError`` sent as an error answer) and
   ``d.stderr``;
 * ``d.kill()`` freezes the daemon (SIGSTOP), notes its descendants, SIGKILLs
   it, then SIGKILLs the process groups of those descendants (shell commands
@@ -35,12 +37,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,6 +126,7 @@ class RawDaemon:
     _pending: dict[int, asyncio.Future[Any]] = field(default_factory=dict)
     _next_id: int = 0
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _answering: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod
     async def spawn(
@@ -241,6 +245,11 @@ class RawDaemon:
         elif "method" in message and "id" in message:
             self.requests.append(message)
             answer = self.answer_server_request(message["method"], message.get("params"))
+            if inspect.isawaitable(answer):
+                self._answering.add(
+                    asyncio.ensure_future(self._answer_later(message["id"], answer))
+                )
+                return
             with contextlib.suppress(ConnectionError, RuntimeError):
                 self.send({"id": message["id"], "result": answer})
         elif "method" in message:
@@ -254,6 +263,14 @@ class RawDaemon:
                     future.set_exception(RpcError(message["error"] or {}))
                 else:
                     future.set_result(message.get("result"))
+
+    async def _answer_later(self, msg_id: Any, answer: Awaitable[Any]) -> None:
+        try:
+            result: dict[str, Any] = {"result": await answer}
+        except RpcError as exc:
+            result = {"error": {"code": exc.code, "message": exc.message}}
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            self.send({"id": msg_id, **result})
 
     def _fail_pending(self) -> None:
         for future in self._pending.values():
@@ -285,6 +302,8 @@ class RawDaemon:
 
     async def wait(self, timeout: float = 10.0) -> int:  # noqa: ASYNC109 - bounded wait for exit
         code = await asyncio.wait_for(self.proc.wait(), timeout)
+        for task in self._answering:  # an answer still pending goes nowhere now
+            task.cancel()
         await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), timeout)
         return code
 

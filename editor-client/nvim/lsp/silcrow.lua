@@ -6,10 +6,11 @@
 -- file costs nothing until a client starts.
 
 ---@param name string
+---@param module? string default "silcrow.handlers"
 ---@return fun(...): any
-local function handler(name)
+local function handler(name, module)
   return function(...)
-    return require("silcrow.handlers")[name](...)
+    return require(module or "silcrow.handlers")[name](...)
   end
 end
 
@@ -64,13 +65,16 @@ return {
   end,
   capabilities = {
     experimental = {
-      silcrow = { permissions = true, saveDocuments = true },
+      silcrow = { permissions = true, saveDocuments = true, readFile = true, terminal = true },
     },
   },
   handlers = {
     ["silcrow/event"] = handler("event"),
     ["silcrow/requestPermission"] = handler("request_permission"),
     ["silcrow/saveDocuments"] = handler("save_documents"),
+    ["silcrow/readFile"] = handler("read_file", "silcrow.terminal"),
+    ["silcrow/terminal/run"] = handler("run", "silcrow.terminal"),
+    ["silcrow/terminal/kill"] = handler("kill", "silcrow.terminal"),
     ["window/showMessage"] = handler("show_message"),
   },
   commands = {

@@ -130,6 +130,43 @@ H.test("a permission request is answered through vim.ui.select", function()
   H.truthy(H.chat_line("Ran it."), "the turn went on to the answer")
 end)
 
+H.test("a shell command runs in a terminal split; its output streams into the chat", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE, ["notes.txt"] = "on disk\n" })
+  local call = vim.json.encode({ name = "shell", args = { command = "echo first; sleep 0.3; echo second; exit 4" } })
+  local read = vim.json.encode({ name = "read", args = { file = "notes.txt" } })
+  H.setup(root, script(
+    "§call: " .. call .. "\n§execute\n",
+    "§call: " .. read .. "\n§execute\n",
+    "§respond: Ran it.\n§end\n"
+  ), { permissions = { shell = "allow" } })
+  H.edit(root .. "/calc.py")
+  local notes = vim.fn.bufadd(root .. "/notes.txt") -- loaded without autocommands: no LSP client
+  vim.cmd("noautocmd call bufload(" .. notes .. ")")
+  vim.api.nvim_buf_set_lines(notes, 0, -1, false, { "from the Neovim buffer" })
+  local before = vim.api.nvim_get_current_win()
+  ask("SilcrowAsk Run it")
+  local result = H.wait_turn()
+  H.eq("end", result.stopReason)
+  local client = vim.lsp.get_clients({ name = "silcrow" })[1]
+  local history = client:request_sync("silcrow/history", { conversationId = result.conversationId }, H.timeout)
+  local read_result = vim.tbl_filter(function(ev)
+    return ev.type == "result" and ev.payload.name == "read"
+  end, history.result.events)[1]
+  H.truthy(read_result.content:find("from the Neovim buffer", 1, true), "the model got the buffer: " .. read_result.content)
+  local term = vim.tbl_filter(function(buf)
+    return vim.bo[buf].buftype == "terminal" and vim.b[buf].silcrow_run ~= nil
+  end, vim.api.nvim_list_bufs())
+  H.eq(1, #term, "one terminal buffer for the command")
+  local shown = table.concat(vim.api.nvim_buf_get_lines(term[1], 0, -1, false), "\n")
+  H.truthy(shown:find("first\n.*second") or shown:find("first.*second"), "the terminal shows the output: " .. shown)
+  H.truthy(vim.fn.bufwinid(term[1]) ~= -1, "the terminal is shown in a split")
+  H.eq(before, vim.api.nvim_get_current_win(), "focus stays where it was")
+  H.truthy(H.chat_line("  │ first"), "the output streamed into the chat")
+  H.truthy(H.chat_line_starting("← `echo first"), "the result is in the chat")
+  H.truthy(table.concat(H.chat_lines(), "\n"):find("exited 4", 1, true), "with the exit code")
+  H.truthy(H.chat_line("Ran it."), "the turn went on to the answer")
+end)
+
 H.test("settings set outside setup() (a project's config) cannot raise permissions", function()
   local root = H.workspace({ ["calc.py"] = SOURCE })
   local call = vim.json.encode({ name = "shell", args = { command = "echo owned > owned.txt" } })

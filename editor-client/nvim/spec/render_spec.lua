@@ -55,6 +55,16 @@ H.test("apply names the block to redraw; execute and metric redraw nothing", fun
   H.eq(2, t:apply(ev("call", "", { name = "read", args = { file = "a.py" } })))
 end)
 
+H.test("a running command's output pieces join into one indented block", function()
+  local t = render.new()
+  t:apply(ev("call", "", { name = "shell", args = { command = "make" } }))
+  t:apply(ev("execute"))
+  H.eq(2, t:apply(ev("output", "one\ntw", { name = "shell" })))
+  H.eq(2, t:apply(ev("output", "o\n", { name = "shell" })))
+  t:apply(ev("result", "", { name = "shell", outcome = "`make` exited 0" }))
+  H.eq({ '→ shell {"command":"make"}', "  │ one", "  │ two", "← `make` exited 0" }, t:lines())
+end)
+
 H.test("calls, results, errors and usage are rendered", function()
   local t = render.new()
   t:apply(ev("user", "go", { context = {

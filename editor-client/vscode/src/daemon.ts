@@ -13,8 +13,10 @@
  *    from the user's settings only (`inspect().globalValue`: a workspace's
  *    `.vscode/settings.json` never raises permissions); `workspace/configuration`
  *    for a folder is answered with the folder settings alone.
- * 2. `capabilities.experimental.silcrow` declares permissions and
- *    saveDocuments, so the daemon asks in the chat and lets VS Code save.
+ * 2. `capabilities.experimental.silcrow` declares permissions,
+ *    saveDocuments, readFile and terminal, so the daemon asks in the chat,
+ *    lets VS Code save, reads unopened files through `workspace.fs` and runs
+ *    shell commands in the "Silcrow" terminal (terminal.ts).
  * 3. `workspace/applyEdit` is applied by VS Code (undoable there) after a
  *    version check; an edited document that is not visible is shown beside
  *    the chat without taking focus.
@@ -53,6 +55,7 @@ import {
   type DaemonSettings,
   type ServerCommand as ProcessCommand,
 } from './protocol/settings';
+import { registerEditorTools } from './terminal';
 
 export type ServerCommandHandler = (
   command: ServerCommandName,
@@ -65,8 +68,8 @@ const SERVER_COMMANDS = new Set<string>(Object.values(ServerCommand));
 export const CLIENT_CAPABILITIES: SilcrowClientCapabilities = {
   permissions: true,
   saveDocuments: true,
-  readFile: false,
-  terminal: false,
+  readFile: true,
+  terminal: true,
 };
 
 /** The `silcrow` section for initializationOptions and pushes: user-only keys from the user's settings. */
@@ -197,6 +200,7 @@ export function createClient(
   });
   client.registerFeature(experimentalFeature());
   client.onRequest('workspace/applyEdit', (params: ApplyWorkspaceEditParams) => applyEdit(client, params));
+  registerEditorTools(client);
   return client;
 }
 

@@ -35,7 +35,8 @@ Algorithm (the same for replay, resume and auto):
    Store a ``metric`` event (provider usage, bytes sent, timings, the stop
    reason; ``usage_complete: false`` when the drain hit a bound).
 5. ``§execute``: run the pending calls one by one, storing each ``result``
-   before yielding it; next cycle. ``§end`` (or ``§execute`` with no call
+   before yielding it (while a call prints, its output is stored and yielded
+   as ``output`` events: ``silcrow.agent.output``); next cycle. ``§end`` (or ``§execute`` with no call
    pending): store ``end`` and stop.
 6. A provider failure mid-cycle stores a ``metric`` marked ``aborted_cycle``
    (with the reason) and is retried at most once (``recovery.cycle_failure``);
@@ -62,6 +63,7 @@ from silcrow.agent.accumulator import Accumulator
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor
 from silcrow.agent.handle import TurnSpec
+from silcrow.agent.output import Done, Sink, streamed
 from silcrow.agent.readahead import batches, drain
 from silcrow.agent.recovery import RunCall, cycle_failure, live_unavailable, settle
 from silcrow.agent.stopnotice import stop_notice
@@ -174,9 +176,8 @@ class TurnRunner:
                 for ev in await self._put(self._end(spec, "end")):
                     yield ev
                 return
-            run_call = self._caller(spec)
             for call in acc.pending:
-                for ev in await run_call(call, spec.turn_id, None):
+                async for ev in self._streamed_call(spec, call):
                     yield ev
         msg = f"Stopped after {self.max_iterations} model cycles without §end."
         for ev in await self._put(self._end(spec, "max_iterations", msg)):
@@ -322,13 +323,31 @@ class TurnRunner:
             )
         return out
 
-    def _caller(self, spec: TurnSpec) -> RunCall:
+    async def _streamed_call(self, spec: TurnSpec, call: CallToken) -> AsyncIterator[Event]:
+        """Run one call: ``output`` events while it prints, then its stored ``result``."""
+        name = call.call.name if call.call is not None else "call"
+
+        async def run(sink: Sink) -> list[Event]:
+            return await self._caller(spec, sink)(call, spec.turn_id, None)
+
+        async for item in streamed(run):
+            if isinstance(item, Done):
+                for ev in item.value:
+                    yield ev
+                continue
+            for ev in await self._put(spec.event("output", item, {"name": name})):
+                yield ev
+
+    def _caller(self, spec: TurnSpec, sink: Sink | None = None) -> RunCall:
+        extra: dict[str, Any] = {} if sink is None else {"on_output": sink}
+
         async def run_call(call: CallToken, turn_id: str, recovered: str | None) -> list[Event]:
             ctx = ToolContext(
                 conversation_id=spec.conversation_id,
                 user_id=spec.profile_user,
                 turn_id=turn_id,
                 given_user_id=spec.user_id,
+                extra=extra,
             )
             result = await self.executor.run(call, ctx)
             name = call.call.name if call.call is not None else "call"

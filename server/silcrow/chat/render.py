@@ -58,6 +58,9 @@ class Renderer:
             args = json.dumps(payload.get("args", {}), ensure_ascii=False)
             line = terminal_safe(f"→ {payload.get('name', '?')} {args}", keep_newlines=False)
             self.out.write(self._style(BOLD, line[:200]))
+        elif kind == "output":  # a running command's output, live (already escaped above)
+            self._switch("output")
+            self.out.write(self._style(DIM, content))
         elif kind == "result":
             self._switch("result")
             mark = self._style(RED, "✗") if payload.get("error") else "✓"

@@ -17,8 +17,13 @@ Algorithm:
    conversion), then applies the rules types cannot say (``text`` not
    blank). Anything wrong is a ``JsonRpcInvalidParams`` whose message
    names the field (``"context" is invalid: ...``).
+3. ``structure_notification(data)``: the same for the client's one
+   notification, ``silcrow/terminal/output``; a notification has no answer
+   to carry an error, so params that do not fit are logged (naming the
+   field) and arrive as ``None``, which the handler drops.
 """
 
+import logging
 import types
 import typing
 from typing import Literal
@@ -30,6 +35,8 @@ from cattrs.gen import AttributeOverride, make_dict_structure_fn, override  # ty
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.protocol import default_converter
+
+log = logging.getLogger(__name__)
 
 StopReason = Literal["end", "cancelled", "max_iterations", "error"]
 JSON = dict[str, object]
@@ -260,6 +267,26 @@ Request = (
     | McpApproveRequest
     | MentionsRequest
 )
+
+
+@attrs.define(frozen=True)
+class TerminalOutputParams:
+    """What a command run in the editor's terminal printed (``silcrow/terminal/output``)."""
+
+    run_id: str
+    data: str
+
+
+@attrs.define(frozen=True)
+class TerminalOutputNotification:
+    params: TerminalOutputParams | None  # None: params that did not fit (logged)
+    method: Literal["silcrow/terminal/output"] = "silcrow/terminal/output"
+    jsonrpc: str = "2.0"
+
+
+NOTIFICATION_TYPES: dict[str, type[TerminalOutputNotification]] = {
+    "silcrow/terminal/output": TerminalOutputNotification,
+}
 MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/prompt": PromptRequest,
     "silcrow/cancel": CancelRequest,
@@ -334,6 +361,7 @@ _OURS = (  # inner classes first: an outer structure function captures the inner
     McpServersParams,
     McpApproveParams,
     MentionsParams,
+    TerminalOutputParams,
     *MESSAGE_TYPES.values(),
 )
 _CONVERTER = _strict_converter()
@@ -358,6 +386,21 @@ def structure_request(data: JSON) -> Request:
     if isinstance(request, PromptRequest):
         _check_prompt(request.params)
     return request
+
+
+def structure_notification(data: JSON) -> TerminalOutputNotification:
+    """Step 3: the typed notification; params that do not fit are logged and become ``None``."""
+    method = str(data.get("method"))
+    raw = data.get("params")
+    try:
+        if not isinstance(raw, dict):
+            raise JsonRpcInvalidParams(
+                f"params of {method} must be an object; see docs/protocol.md"
+            )
+        return TerminalOutputNotification(_structure(raw, TerminalOutputParams, method, under=None))
+    except JsonRpcInvalidParams as exc:
+        log.warning("dropped a %s notification: %s", method, exc.message)
+        return TerminalOutputNotification(None)
 
 
 def prompt_params(raw: JSON, source: str) -> PromptParams:

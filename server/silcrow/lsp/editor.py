@@ -8,6 +8,12 @@ builds LSP messages by hand:
   (versioned for open documents, CreateFile + insert for new files); returns
   the editor's failure reason (an error answer counts as one) or None;
 * ``save(paths)``: ``silcrow/saveDocuments`` for clients that declared it;
+* ``read_file(path)``: ``silcrow/readFile`` for clients that declared
+  ``readFile``: the editor's text of a file it has not opened, or None
+  (not declared, an error answer, no answer within ``READ_TIMEOUT``, or not
+  ``{text: string}``; the caller then reads the disk);
+* ``terminal``: the ``EditorTerminal`` (``silcrow.lsp.terminal``) running
+  shell commands in the client's terminal, for clients that declared it;
 * ``ask(request)``: ``silcrow/requestPermission`` or ``window/showMessageRequest``;
   the summary goes out whole (the policy never cuts a shell command) with
   any control character escaped once more at this edge.
@@ -18,6 +24,7 @@ Capabilities come from ``initialize``; ``ClientFlags`` is the parsed view;
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +36,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from silcrow.lsp.plain import as_plain
+from silcrow.lsp.terminal import EditorTerminal
 from silcrow.tools.base import Decision, PermissionRequest
 from silcrow.tools.mcpnames import server_of
 from silcrow.tools.visible import terminal_safe
 
 log = logging.getLogger(__name__)
+
+READ_TIMEOUT = 10.0  # seconds a silcrow/readFile answer may take before the disk is read
 
 PERMISSION_OPTIONS: tuple[tuple[Decision, str], ...] = (
     ("allow_once", "Allow once"),
@@ -102,6 +112,7 @@ class Editor:
         self.server = server
         self.flags = ClientFlags()
         self.client_name: str | None = None  # initialize's clientInfo.name: its vocabulary
+        self.terminal = EditorTerminal(server)
 
     # -- buffers -------------------------------------------------------------
     def _documents(self) -> dict[str, Any]:
@@ -181,6 +192,25 @@ class Editor:
             return []
         saved = as_plain(result).get("saved") if isinstance(as_plain(result), dict) else None
         return [u for u in saved if isinstance(u, str)] if isinstance(saved, list) else []
+
+    async def read_file(self, path: Path) -> str | None:
+        """The client's text of ``path`` (``silcrow/readFile``), or None: read the disk instead."""
+        if not self.flags.read_file:
+            return None
+        request = self.server.protocol.send_request_async(
+            "silcrow/readFile", {"uri": path_uri(path)}
+        )
+        try:
+            # Shielded: a late answer must find its request still waiting (it is then ignored).
+            result = await asyncio.wait_for(asyncio.shield(request), READ_TIMEOUT)
+        except Exception as exc:  # an error answer, or none in time: the disk has it
+            log.info("silcrow/readFile for %s failed (%s); reading the disk", path, exc)
+            return None
+        text = as_plain(result).get("text") if isinstance(as_plain(result), dict) else None
+        if not isinstance(text, str):
+            log.warning('silcrow/readFile answered %r; expected {"text": string}', result)
+            return None
+        return text
 
     # -- permission ----------------------------------------------------------
     async def ask(self, request: PermissionRequest) -> Decision:

@@ -4,10 +4,13 @@ Algorithm:
 1. Path policy (confinement, protected and secret files) is
    ``LocalWorkspace``'s; only the I/O methods are overridden.
 2. ``load_text``: the open document's current text (unsaved changes
-   included) when the file is open in the editor, else the disk. Every read
-   is recorded for stale-file notices. The workspace keeps a file index
-   (``silcrow.tools.fileindex``) that ``start()`` builds and a watcher
-   keeps current (``silcrow.lsp.watch.TreeWatcher``).
+   included) when the file is open in the editor; else, for a client that
+   declared ``readFile``, the text it answers to ``silcrow/readFile`` (held
+   to the same size limit and binary check as a disk read; the path policy
+   before and the private-key check after apply as to any read); else the
+   disk. Every read is recorded for stale-file notices. The workspace keeps
+   a file index (``silcrow.tools.fileindex``) that ``start()`` builds and a
+   watcher keeps current (``silcrow.lsp.watch.TreeWatcher``).
 3. ``store_text``: a file is written once, by one party. Clients that
    declared ``saveDocuments`` (and ``workspace.applyEdit``) get one
    ``workspace/applyEdit``, so the change is visible and undoable there,
@@ -19,9 +22,13 @@ Algorithm:
    "create") gets no ``applyEdit``: the daemon writes the file itself and
    the editor reloads it from disk (said once in the log for new files).
 4. ``run``: before a shell command, ask a saveDocuments client to save open
-   buffers that differ from disk; the command runs locally in the root in its
-   own process group; running commands are tracked so the daemon can kill
-   them on exit.
+   buffers that differ from disk. A client that declared ``terminal`` runs
+   it (``run_process``): the whole line - ``cd``, the allowlisted
+   environment, the sandbox - is built here (``tools.termline``) and sent
+   with ``silcrow/terminal/run`` (``silcrow.lsp.terminal``); if the client
+   answers that it cannot, or for any other client, the command runs
+   locally in the root in its own process group. Running commands are
+   tracked so the daemon can kill them on exit.
 """
 
 from __future__ import annotations
@@ -33,10 +40,19 @@ from pathlib import Path
 from typing import Any
 
 from silcrow.lsp.editor import Editor
+from silcrow.lsp.terminal import TerminalUnavailable
 from silcrow.lsp.watch import StaleFiles, TreeWatcher
 from silcrow.tools.base import OutputSink, ShellOutcome, ToolError, ToolRejected
 from silcrow.tools.fileindex import FileIndex
-from silcrow.tools.local import LocalWorkspace, read_regular, write_atomic
+from silcrow.tools.local import (
+    BinaryFile,
+    LocalWorkspace,
+    read_regular,
+    too_large,
+    write_atomic,
+)
+from silcrow.tools.process import scrubbed_env
+from silcrow.tools.termline import terminal_line
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +76,11 @@ class EditorWorkspace(LocalWorkspace):
 
     async def load_text(self, real: Path, display: str) -> str:
         buffer = self.editor.buffer(real)
+        served = None if buffer is not None else await self.editor.read_file(real)
         if buffer is not None:
             text = buffer[0]
+        elif served is not None:
+            text = _checked(served, display, self.max_read_bytes)
         else:
             text = await super().load_text(real, display)
         self.stale.record(real)
@@ -109,6 +128,25 @@ class EditorWorkspace(LocalWorkspace):
         finally:
             self._shells.discard(task)
 
+    async def run_process(
+        self,
+        command: str,
+        *,
+        timeout: float,  # noqa: ASYNC109 - the port's signature
+        on_output: OutputSink | None = None,
+    ) -> ShellOutcome:
+        if self.editor.flags.terminal:
+            env = scrubbed_env(extra=self.shell_env)
+            line = terminal_line(command, cwd=self.root, env=env, sandbox=self.sandbox)
+            try:
+                return await self.editor.terminal.run(
+                    line, cwd=self.root, timeout=timeout, limit=self.shell_output_limit,
+                    on_output=on_output,
+                )  # fmt: skip
+            except TerminalUnavailable as exc:
+                log.info("the editor's terminal did not run the command (%s); running it here", exc)
+        return await super().run_process(command, timeout=timeout, on_output=on_output)
+
     def _dirty_buffers(self) -> list[Path]:
         dirty = []
         for path in self.editor.open_paths():
@@ -128,6 +166,7 @@ class EditorWorkspace(LocalWorkspace):
 
     async def aclose(self) -> None:
         await self.kill_shells()
+        await self.editor.terminal.aclose()
         await self.watcher.aclose()
 
     def _rel(self, real: Path) -> str:
@@ -135,6 +174,16 @@ class EditorWorkspace(LocalWorkspace):
             return real.relative_to(self.root).as_posix()
         except ValueError:
             return str(real)
+
+
+def _checked(text: str, display: str, max_bytes: int) -> str:
+    """Text the editor served, held to the rules of a disk read: size limit, no NUL bytes."""
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise too_large(display, size, max_bytes)
+    if "\x00" in text:
+        raise BinaryFile(display, size, "unknown binary data")
+    return text
 
 
 def _disk_text(real: Path, max_bytes: int) -> str | None:

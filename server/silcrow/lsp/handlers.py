@@ -5,8 +5,8 @@ didChangeWorkspaceFolders, codeAction, shutdown (``workspace/executeCommand``
 is routed by ``SilcrowProtocol`` into ``execute_command`` below).
 Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
 ``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
-``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions`` (see
-docs/protocol.md).
+``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions``, and the
+notification ``silcrow/terminal/output`` (see docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from silcrow.lsp.contract import (
     MentionsResult,
     PromptParams,
     PromptResult,
+    TerminalOutputParams,
 )
 from silcrow.lsp.daemon import Daemon
 from silcrow.lsp.mentions import mentions as find_mentions
@@ -137,6 +138,11 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
             found += await store.list_conversations(workspace=workspace, limit=limit)
         found.sort(key=lambda c: c.updated_at, reverse=True)
         return ConversationsResult([conversation_info(c) for c in found[:limit]])
+
+    @server.feature("silcrow/terminal/output")
+    def terminal_output(params: TerminalOutputParams | None) -> None:
+        if params is not None:
+            daemon.editor.terminal.output(params.run_id, params.data)
 
     @server.feature("silcrow/history")
     async def history(params: HistoryParams) -> HistoryResult:

@@ -118,6 +118,8 @@ class SilcrowProtocol(LanguageServerProtocol):
             and "jsonrpc" in data
         ):
             return contract.structure_request(data)  # InvalidParams that names the field
+        if isinstance(method, str) and method in contract.NOTIFICATION_TYPES and "id" not in data:
+            return contract.structure_notification(data)  # bad params logged, dropped
         return super().structure_message(data)
 
     @lsp_method(t.WORKSPACE_EXECUTE_COMMAND)

@@ -6,7 +6,8 @@ Two families live here:
   (``ThinkText``/``RespondText`` deltas, a ``CallToken`` for one parsed or
   malformed call, ``ExecuteToken``, ``EndToken``).
 * ``Event`` is the stored, user-visible record (``user``, ``think``, ``call``,
-  ``execute``, ``result``, ``respond``, ``end`` and the framework events
+  ``execute``, ``output`` (a running tool's partial output, for the user
+  only), ``result``, ``respond``, ``end`` and the framework events
   ``metric``, ``error``, ``cancelled``). It carries conversation id, turn id,
   a per-conversation ``seq`` and a timestamp once the store has accepted it.
 
@@ -23,13 +24,24 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
 EventType = Literal[
-    "user", "think", "call", "execute", "result", "respond", "end", "metric", "error", "cancelled"
+    "user",
+    "think",
+    "call",
+    "execute",
+    "output",
+    "result",
+    "respond",
+    "end",
+    "metric",
+    "error",
+    "cancelled",
 ]
 EVENT_TYPES: tuple[EventType, ...] = (
     "user",
     "think",
     "call",
     "execute",
+    "output",
     "result",
     "respond",
     "end",
@@ -89,7 +101,8 @@ class Event:
     ``payload`` holds structured data: for ``call`` the call (``{"name",
     "args"}`` or ``{"raw", "error"}``), for ``result`` ``{"name", "outcome",
     "error"}``, for ``metric`` token and timing figures (or, with
-    ``aborted_cycle``, the record of a failed model cycle), for token-mode
+    ``aborted_cycle``, the record of a failed model cycle), for ``output``
+    (a piece of a running tool's output) ``{"name"}``, for token-mode
     ``think``/``respond`` deltas ``{"delta": true}``.
     """
 

@@ -18,7 +18,9 @@ Algorithm:
 4. ``store_text`` writes a temporary file beside the target, fsyncs it and
    renames it over the target (keeping the old mode): durable and atomic;
    the parent folders are reached, and made, without following a symlink.
-5. ``run`` delegates to ``silcrow.tools.process.run_shell`` in the root,
+5. ``run`` delegates (through the overridable ``run_process``, which an
+   editor-backed workspace points at the editor's terminal) to
+   ``silcrow.tools.process.run_shell`` in the root,
    inside ``sandbox`` when one is set (the daemon sets it when bubblewrap
    works), with the allowlisted environment plus ``shell_env`` names. A
    protected path the command created (it did not exist, so it could not be
@@ -89,6 +91,14 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
+def too_large(display: str, size: int, max_bytes: int) -> ToolError:
+    """The error for a file over the read limit, saying how to see parts of it."""
+    return ToolError(
+        f"{display} is {human_size(size)}, over the {human_size(max_bytes)} read limit; "
+        "use find to search it or shell tools (head, sed -n) to view parts"
+    )
+
+
 def read_regular(real: Path, display: str, max_bytes: int) -> str:
     """Read a regular UTF-8 file without following a symlink or blocking on a FIFO or device."""
     try:
@@ -109,10 +119,7 @@ def read_regular(real: Path, display: str, max_bytes: int) -> str:
         raise ToolError(f"{display} is {file_kind(info.st_mode)}; only regular files are read")
     with os.fdopen(fd, "rb") as fh:
         if info.st_size > max_bytes:
-            raise ToolError(
-                f"{display} is {human_size(info.st_size)}, over the {human_size(max_bytes)} read limit; "
-                "use find to search it or shell tools (head, sed -n) to view parts"
-            )
+            raise too_large(display, info.st_size, max_bytes)
         data = fh.read(max_bytes + 1)
     if b"\x00" in data[:SNIFF_BYTES]:
         raise BinaryFile(display, len(data), guess_kind(real.name, data[:32]))
@@ -208,10 +215,7 @@ class LocalWorkspace:
     ) -> ShellOutcome:
         sandbox = self.sandbox
         absent = await asyncio.to_thread(sandbox.absent, self.root) if sandbox is not None else []
-        outcome = await run_shell(
-            command, cwd=self.root, timeout=timeout, limit=self.shell_output_limit, on_output=on_output,
-            env=scrubbed_env(extra=self.shell_env), sandbox=sandbox,
-        )  # fmt: skip
+        outcome = await self.run_process(command, timeout=timeout, on_output=on_output)
         created = await asyncio.to_thread(_created, self.root, absent) if absent else []
         if not created:
             return outcome
@@ -221,6 +225,19 @@ class LocalWorkspace:
         )
         log.warning("%s (command: %s)", note, command)
         return replace(outcome, output=f"{outcome.output.rstrip()}\n{note}\n")
+
+    async def run_process(
+        self,
+        command: str,
+        *,
+        timeout: float,  # noqa: ASYNC109 - the port's signature
+        on_output: OutputSink | None = None,
+    ) -> ShellOutcome:
+        """I/O only (override to run elsewhere, e.g. the editor's terminal): one command, sandboxed."""
+        return await run_shell(
+            command, cwd=self.root, timeout=timeout, limit=self.shell_output_limit, on_output=on_output,
+            env=scrubbed_env(extra=self.shell_env), sandbox=self.sandbox,
+        )  # fmt: skip
 
 
 def _created(root: Path, absent: list[Path]) -> list[str]:

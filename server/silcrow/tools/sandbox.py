@@ -26,7 +26,9 @@ Algorithm:
      at all, loopback included) unless ``network`` is true,
      ``--die-with-parent`` and ``--new-session`` (no terminal injection);
    - ``--info-fd`` reports (``parse_info``) the host pid of the namespace's init, through
-     which the runner kills the whole namespace.
+     which the runner kills the whole namespace (no ``info_fd``: a command
+     line run by the editor's terminal, which ends the namespace by ending
+     bubblewrap: ``--die-with-parent``).
 3. ``namespace_members(ns)`` lists the host pids inside a PID namespace (by
    ``/proc/<pid>/ns/pid``); the runner waits on it so nothing outlives a
    command.
@@ -87,7 +89,7 @@ class Sandbox:
     store_files: tuple[Path, ...] = ()
     runtime_dir: Path | None = None
 
-    def argv(self, command: str, root: Path, info_fd: int) -> list[str]:
+    def argv(self, command: str, root: Path, info_fd: int | None) -> list[str]:
         root = root.resolve()
         args = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                 "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--bind", str(root), str(root)]  # fmt: skip
@@ -108,9 +110,10 @@ class Sandbox:
         if not self.network:
             args.append("--unshare-net")
         args += ["--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-                 "--new-session", "--chdir", str(root), "--info-fd", str(info_fd),
-                 "--", "/bin/sh", "-c", command]  # fmt: skip
-        return args
+                 "--new-session", "--chdir", str(root)]  # fmt: skip
+        if info_fd is not None:
+            args += ["--info-fd", str(info_fd)]
+        return [*args, "--", "/bin/sh", "-c", command]
 
     def protected(self, root: Path) -> list[Path]:
         """The paths a command may not change (those that exist are mounted read-only)."""

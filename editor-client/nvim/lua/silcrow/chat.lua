@@ -34,6 +34,7 @@ function M.define_highlights()
     SilcrowThink = "Comment",
     SilcrowUser = "Title",
     SilcrowCall = "Function",
+    SilcrowOutput = "Comment",
     SilcrowResult = "Special",
     SilcrowStatus = "NonText",
     SilcrowError = "DiagnosticError",

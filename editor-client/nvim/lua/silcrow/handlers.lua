@@ -1,6 +1,7 @@
 -- Handlers for what the daemon sends: `silcrow/event` (shown in the chat),
 -- `silcrow/requestPermission` (asked with `vim.ui.select`),
 -- `silcrow/saveDocuments` (`:write` the listed buffers), `window/showMessage`
+-- (`silcrow/readFile` and `silcrow/terminal/*` are in `silcrow.terminal`)
 -- (into the chat, see `turn.message`), and the client-side `silcrow.ask`
 -- command of the code action (asks for the question first).
 --
@@ -32,7 +33,7 @@ end
 ---handler's coroutine until then.
 ---@param ask fun(done: fun(value: any))
 ---@return any
-local function await(ask)
+function M.await(ask)
   local co, is_main = coroutine.running()
   if not co or is_main then
     error("Silcrow: this handler must run inside the LSP client's coroutine")
@@ -73,7 +74,7 @@ function M.request_permission(_, params)
       { optionId = "reject", name = "Reject" },
     }
   end
-  local choice = await(function(done)
+  local choice = M.await(function(done)
     vim.ui.select(options, {
       prompt = "Silcrow: " .. (params.summary or params.tool or "run a tool?"),
       kind = "silcrow.permission",
@@ -88,7 +89,7 @@ end
 ---The loaded buffer showing `uri`, if any.
 ---@param uri string
 ---@return integer?
-local function loaded_buffer(uri)
+function M.loaded_buffer(uri)
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(buf) and vim.uri_from_bufnr(buf) == uri then
       return buf
@@ -104,7 +105,7 @@ end
 function M.save_documents(_, params)
   local saved = {}
   for _, uri in ipairs(params.uris or {}) do
-    local buf = loaded_buffer(uri)
+    local buf = M.loaded_buffer(uri)
     local ok, problem = true, nil
     if buf and vim.bo[buf].modified then
       ok, problem = pcall(vim.api.nvim_buf_call, buf, function()

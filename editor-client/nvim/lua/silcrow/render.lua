@@ -5,8 +5,9 @@
 -- Algorithm:
 -- 1. `Transcript:apply(event)` folds one event: `think`/`respond` deltas
 --    (`payload.delta`) extend the last block when it has the same kind and
---    turn; every other visible event opens a new block; `metric` adds to the
---    turn's token usage; `execute` shows nothing.
+--    turn; so do the `output` pieces of a running command (its output, live,
+--    shown indented under the call); every other visible event opens a new
+--    block; `metric` adds to the turn's token usage; `execute` shows nothing.
 -- 2. It returns the index of the first block whose lines changed (nil when
 --    none did), so the chat redraws only from there.
 -- 3. `Transcript:block_lines(i)` renders one block into lines plus the
@@ -34,7 +35,7 @@ M.max_args = 100
 ---@field sent_bytes integer
 
 ---@class silcrow.Block
----@field kind "user"|"think"|"respond"|"call"|"result"|"status"|"error"|"note"
+---@field kind "user"|"think"|"respond"|"call"|"output"|"result"|"status"|"error"|"note"
 ---@field text string
 ---@field turn? string
 ---@field failed? boolean
@@ -132,7 +133,7 @@ local builders = {
 ---@param payload table
 ---@return silcrow.Block
 local function build(ev, payload)
-  if ev.type == "think" or ev.type == "respond" then
+  if ev.type == "think" or ev.type == "respond" or ev.type == "output" then
     return { kind = ev.type, text = ev.content or "" }
   end
   local builder = builders[ev.type]
@@ -175,7 +176,8 @@ function Transcript:apply(ev)
     self.usage = zero_usage()
   end
   local last = self.blocks[#self.blocks]
-  if payload.delta and last and last.kind == ev.type and last.turn == ev.turnId then
+  local joins = payload.delta or ev.type == "output"
+  if joins and last and last.kind == ev.type and last.turn == ev.turnId then
     last.text = last.text .. (ev.content or "")
     return #self.blocks
   end
@@ -193,6 +195,7 @@ local highlight_of = {
   user = "SilcrowUser",
   think = "SilcrowThink",
   call = "SilcrowCall",
+  output = "SilcrowOutput",
   result = "SilcrowResult",
   status = "SilcrowStatus",
   error = "SilcrowError",
@@ -226,6 +229,10 @@ function Transcript:block_lines(i)
     end
   elseif block.kind == "status" then
     lines = { "── " .. table.concat(lines, " ") }
+  elseif block.kind == "output" then
+    for j = 1, #lines do
+      lines[j] = "  │ " .. lines[j]
+    end
   end
   local hl = highlight_of[block.kind]
   if block.kind == "result" and block.failed then

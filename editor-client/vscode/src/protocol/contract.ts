@@ -101,6 +101,7 @@ export type EventType =
   | 'think'
   | 'call'
   | 'execute'
+  | 'output'
   | 'result'
   | 'respond'
   | 'end'

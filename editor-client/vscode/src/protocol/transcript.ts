@@ -10,7 +10,9 @@
  *    in the same turn; any other event closes it. A semantic block is a new,
  *    closed item.
  * 3. `call` opens a tool item (running, or failed for a malformed call);
- *    `result` completes the first open tool item of its turn, matching by name.
+ *    `output` (a running command's output, live) appends to the newest open
+ *    tool item of its turn with that name; `result` completes the first open
+ *    tool item of its turn, matching by name.
  * 4. `end`, `cancelled` and `error` close everything still open in the turn;
  *    cancelled, max_iterations and errors add a visible note.
  * 5. A `user` event with `payload.notice` is the daemon telling the model
@@ -35,6 +37,7 @@ export type Item =
       status: ToolStatus;
       outcome: string;
       result: string;
+      live: string;
     }
   | { kind: 'error'; id: string; turnId: string; text: string }
   | { kind: 'notice'; id: string; turnId: string; text: string };
@@ -87,6 +90,8 @@ function fold(state: TranscriptState, event: SilcrowEvent): string[] {
       return foldText(state, event, id);
     case 'call':
       return foldCall(state, event, id);
+    case 'output':
+      return foldOutput(state, event);
     case 'result':
       return foldResult(state, event, id);
     case 'metric':
@@ -142,7 +147,21 @@ function foldCall(state: TranscriptState, event: SilcrowEvent, id: string): stri
     status: malformed ? 'failed' : 'running',
     outcome: malformed ? String(payload.error) : '',
     result: '',
+    live: '',
   });
+}
+
+function foldOutput(state: TranscriptState, event: SilcrowEvent): string[] {
+  const name = typeof event.payload?.name === 'string' ? event.payload.name : undefined;
+  const tool = [...state.items].reverse().find(
+    (item): item is Extract<Item, { kind: 'tool' }> =>
+      item.kind === 'tool' && item.turnId === event.turnId && item.status === 'running' && (!name || item.name === name),
+  );
+  if (!tool) {
+    return [];
+  }
+  tool.live += event.content;
+  return [tool.id];
 }
 
 function foldResult(state: TranscriptState, event: SilcrowEvent, id: string): string[] {
@@ -157,7 +176,7 @@ function foldResult(state: TranscriptState, event: SilcrowEvent, id: string): st
   if (!tool) {
     return push(state, {
       kind: 'tool', id, turnId: event.turnId, name: name ?? 'tool', args: {},
-      status: failed ? 'failed' : 'ok', outcome, result: event.content,
+      status: failed ? 'failed' : 'ok', outcome, result: event.content, live: '',
     });
   }
   tool.status = failed ? 'failed' : 'ok';

@@ -82,7 +82,9 @@ const STATUS_LABEL: Record<string, string> = {
 };
 
 function renderTool(item: Extract<Item, { kind: 'tool' }>, previous?: HTMLElement): HTMLElement {
-  const open = previous instanceof HTMLDetailsElement ? previous.open : false;
+  // A command printing while it runs is shown open, so its output is seen live.
+  const live = item.status === 'running' && item.live !== '';
+  const open = previous instanceof HTMLDetailsElement ? previous.open || live : live;
   const summary = el('summary', {}, [
     el('span', { className: 'status', textContent: STATUS_LABEL[item.status], title: item.status }),
     el('span', { className: 'tool-name', textContent: item.name }),
@@ -92,7 +94,7 @@ function renderTool(item: Extract<Item, { kind: 'tool' }>, previous?: HTMLElemen
   if (item.outcome) {
     body.push(el('div', { className: 'outcome', textContent: item.outcome }));
   }
-  body.push(el('pre', { className: 'tool-result', textContent: item.result || '(no output yet)' }));
+  body.push(el('pre', { className: 'tool-result', textContent: item.result || item.live || '(no output yet)' }));
   return el('details', { className: `item tool ${item.status}`, open }, [summary, ...body]);
 }
 

@@ -28,6 +28,7 @@ const VSIX = process.env.SILCROW_VSIX ?? join(EXT, 'dist', 'silcrow.vsix');
 const SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-sidebar.png');
 const FIRST_RUN_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-first-run.png');
 const DEMO_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-demo.png');
+const TERMINAL_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-terminal.png');
 const KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'SILCROW_PROVIDER', 'SILCROW_MODEL'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const STEP_MS = 60000;
@@ -42,6 +43,8 @@ const SCRIPT = {
     '§respond: This line prints a greeting.\n§end\n',
     '§call: ' + JSON.stringify({ name: 'shell', args: { command: 'echo owned > owned.txt' } }) + '\n§execute\n',
     '§respond: The shell step is over.\n§end\n',
+    '§call: ' + JSON.stringify({ name: 'shell', args: { command: 'echo from-the-terminal; sleep 0.5; echo second-line' } }) + '\n§execute\n',
+    '§respond: The terminal step is over.\n§end\n',
     '§respond: It prints a friendly greeting.\n§end\n',
     '§respond: Use this:\n\n```python\nprint("copied")\n```\n§end\n',
   ],
@@ -83,6 +86,8 @@ function userSettings(scripted) {
     'telemetry.telemetryLevel': 'off',
     'extensions.autoCheckUpdates': false,
     'update.mode': 'none',
+    'terminal.integrated.gpuAcceleration': 'off', // the DOM renderer: the terminal's text is in the page
+    'terminal.integrated.enablePersistentSessions': false,
   }, null, 2);
 }
 
@@ -282,15 +287,37 @@ test('"Explain this" on a selection runs a turn shown in the sidebar', () => wit
   assert.match(await users.nth(1).locator('.context').textContent(), /1 selection/);
 }));
 
-test('a folder settings file cannot allow shell commands: the command is still asked', () => withFailureShot('scope', async () => {
+/** Send `prompt`, answer the permission card naming `command` with `option`, wait for the reply holding `reply`. */
+async function answerShellStep(prompt, command, option, reply) {
   const input = chat().locator('textarea.input');
-  await input.fill('Run the shell step');
+  await input.fill(prompt);
   await input.press('Enter');
-  const card = chat().locator('.item.permission', { hasText: 'echo owned' });
+  const card = chat().locator('.item.permission', { hasText: command });
   await card.waitFor({ timeout: STEP_MS });
-  await card.locator('button.option.reject').click();
-  await chat().locator('.item.respond', { hasText: 'shell step is over' }).waitFor({ timeout: STEP_MS });
+  await card.locator(`button.option.${option}`).click();
+  await chat().locator('.item.respond', { hasText: reply }).waitFor({ timeout: STEP_MS });
+}
+
+test('a folder settings file cannot allow shell commands: the command is still asked', () => withFailureShot('scope', async () => {
+  await answerShellStep('Run the shell step', 'echo owned', 'reject', 'shell step is over');
   assert.equal(existsSync(join(workspace, 'owned.txt')), false, 'the rejected command never ran');
+}));
+
+test('an allowed shell command runs in the Silcrow terminal; its output and result show in the chat', () => withFailureShot('terminal', async () => {
+  await answerShellStep('Run it in the terminal', 'from-the-terminal', 'allow_once', 'terminal step is over');
+  const tool = chat().locator('.item.tool', { hasText: 'from-the-terminal' }).last();
+  assert.match(await tool.locator('.outcome').textContent(), /exited 0/);
+  assert.match(await tool.locator('.tool-result').textContent({ timeout: STEP_MS }), /from-the-terminal\s+second-line/);
+  // The command ran in VS Code's terminal, where the user sees it: a "Silcrow" terminal with the output.
+  await page.locator('.terminal-tab, .single-terminal-tab, .tabs-list .terminal-tabs-entry', { hasText: 'Silcrow' }).first()
+    .waitFor({ timeout: STEP_MS });
+  await page.locator('.xterm-rows', { hasText: 'second-line' }).first().waitFor({ timeout: STEP_MS });
+  await page.screenshot({ path: TERMINAL_SCREENSHOT });
+  // The later tests need the room, and a reload must not bring the terminal back.
+  await runCommand('View: Hide Panel');
+  await page.locator('.part.panel').waitFor({ state: 'hidden', timeout: STEP_MS });
+  await runCommand('Terminal: Kill All Terminals');
+  await page.locator('.xterm-rows').first().waitFor({ state: 'detached', timeout: STEP_MS });
 }));
 
 test('Ask Silcrow about this… on a real selection: the box keeps focus, the question carries the selection', () => withFailureShot('ask', async () => {

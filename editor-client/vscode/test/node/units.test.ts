@@ -70,6 +70,25 @@ describe('transcript', () => {
     assert.equal(items[items.length - 1].kind, 'notice');
   });
 
+  test('live output grows the running shell item; its result then replaces it', () => {
+    const state = transcriptOf([
+      ev('call', '', { name: 'shell', args: { command: 'make' } }),
+      ev('execute'),
+      ev('output', 'one\n', { name: 'shell' }),
+      ev('output', 'two\n', { name: 'shell' }),
+    ]);
+    const tool = state.items.find((item) => item.kind === 'tool');
+    assert.equal(tool?.kind === 'tool' && tool.status, 'running');
+    assert.equal(tool?.kind === 'tool' && tool.live, 'one\ntwo\n');
+    const done = transcriptOf([
+      ...[ev('call', '', { name: 'shell', args: { command: 'make' } }), ev('output', 'x\n', { name: 'shell' })],
+      ev('result', 'x\n[exit code 0]', { name: 'shell', outcome: '`make` exited 0', error: false }),
+      ev('output', 'late\n', { name: 'shell' }),
+    ]).items.find((item) => item.kind === 'tool');
+    assert.equal(done?.kind === 'tool' && done.status, 'ok');
+    assert.equal(done?.kind === 'tool' && done.live, 'x\n');
+  });
+
   test('a malformed call fails at once; an error ending the turn is an error item', () => {
     const items = transcriptOf([ev('call', '{bad', { raw: '{bad', error: 'not JSON' }), ev('error', 'key missing', { stopReason: 'error' })]).items;
     assert.equal(items[0].kind === 'tool' && items[0].status, 'failed');
