@@ -251,8 +251,10 @@ class GeminiLiveSession(LiveSessionBase):
         with self._guard():
             if self._inflight is not None:
                 await self._interrupt(kept)
-            elif self._last is not None and not holds(self._last, kept):
-                await self._restate(kept)
+            elif (
+                self._last is not None and not self._realtime_input and not holds(self._last, kept)
+            ):
+                await self._restate(kept)  # a realtimeInput model keeps the reply as generated
 
     # --- steps ---------------------------------------------------------------
 
