@@ -10,18 +10,28 @@ is rejected too. ``gemini_body`` checks the top-level keys against the REST
 ``GenerateContentRequest`` fields and validates ``contents`` /
 ``systemInstruction`` / ``generationConfig`` with google-genai's models,
 which forbid unknown keys themselves.
+
+The live transports' WebSocket client frames are validated the same way:
+``realtime_client_event`` against the openai SDK's ``RealtimeClientEventParam``
+and ``responses_client_event`` against its ``ResponsesClientEventParam``
+(Responses WebSocket mode), both closed and discriminated by ``type``;
+``gemini_live_message`` against google-genai's ``LiveClientMessage`` with
+camelCase aliases only (the wire spelling) and exactly one member of its
+oneof set.
 Each raises ``pydantic.ValidationError`` or ``ValueError`` naming the path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, get_args, get_type_hints
+from typing import Annotated, Any, get_args, get_type_hints
 
 from anthropic.types.message_create_params import MessageCreateParamsStreaming
 from google.genai import types as genai_types
 from openai.types.chat.completion_create_params import CompletionCreateParamsStreaming
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from openai.types.realtime.realtime_client_event_param import RealtimeClientEventParam
+from openai.types.responses.responses_client_event_param import ResponsesClientEventParam
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import is_typeddict
 
 Validator = Callable[[Any], Any]
@@ -74,6 +84,8 @@ def closed(tp: Any) -> Validator:
 
 openai_chat_body = closed(CompletionCreateParamsStreaming)
 anthropic_messages_body = closed(MessageCreateParamsStreaming)
+realtime_client_event = closed(Annotated[RealtimeClientEventParam, Field(discriminator="type")])
+responses_client_event = closed(Annotated[ResponsesClientEventParam, Field(discriminator="type")])
 
 
 def gemini_body(doc: dict[str, Any]) -> None:
@@ -88,3 +100,11 @@ def gemini_body(doc: dict[str, Any]) -> None:
         genai_types.Content.model_validate(doc["systemInstruction"])
     if "generationConfig" in doc:
         genai_types.GenerationConfig.model_validate(doc["generationConfig"])
+
+
+def gemini_live_message(frame: dict[str, Any]) -> None:
+    """One Gemini Live client frame: a ``LiveClientMessage`` spelt as on the wire."""
+    members = [k for k, v in frame.items() if v is not None]
+    if len(members) != 1:
+        raise ValueError(f"a LiveClientMessage sets exactly one member, not {sorted(members)}")
+    genai_types.LiveClientMessage.model_validate(frame, by_alias=True, by_name=False)

@@ -34,8 +34,8 @@ Algorithm:
    generated before the interruption landed) followed by the corrected one:
    close, not exact. On a ``realtimeInput`` model neither the interruption
    nor the correction can be sent (both are ``clientContent``): the reply
-   is drained whole and stays in the server's history as generated. Replay
-   (Gemini's default) is exact.
+   is drained whole and, like one truncated after it was read, stays in the
+   server's history as generated. Replay (Gemini's default) is exact.
 4. Between turns, a ``goAway`` or a closed socket means: reconnect with the
    latest resumable ``sessionResumptionUpdate.newHandle``; the server restores
    the history and nothing is re-sent. A connection that dies before any text
@@ -251,8 +251,10 @@ class GeminiLiveSession(LiveSessionBase):
         with self._guard():
             if self._inflight is not None:
                 await self._interrupt(kept)
-            elif self._last is not None and not holds(self._last, kept):
-                await self._restate(kept)
+            elif (
+                self._last is not None and not self._realtime_input and not holds(self._last, kept)
+            ):
+                await self._restate(kept)  # a realtimeInput model keeps the reply as generated
 
     # --- steps ---------------------------------------------------------------
 

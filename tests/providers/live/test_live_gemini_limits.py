@@ -73,3 +73,20 @@ async def test_a_turn_complete_that_never_comes_after_an_interruption_is_not_awa
     assert text == FINAL
     history = server.conns[0].state.transcript()
     assert history[-3:] == [("model", kept), ("user", "§result: ok"), ("model", FINAL)]
+
+
+async def test_a_realtime_input_model_keeps_a_read_reply_that_is_truncated(ws_fake) -> None:
+    server = await ws_fake([call_reply(1), FINAL], gemini_history_only={"gemini-3.8-live"})
+    session = await open_session(server, KIND)
+    text, _ = await read_all(session, "fix it")  # 1007, resumed as realtimeInput
+    await session.truncate(text[: text.index("§execute") + len("§execute")])
+    assert (await read_all(session, "§result: ok"))[0] == FINAL  # no 1007: nothing was restated
+    assert [f for f in server.conns[1].frames if "setup" not in f] == [
+        {"realtimeInput": {"text": "fix it"}},
+        {"realtimeInput": {"text": "§result: ok"}},
+    ]
+    assert server.conns[1].state.transcript()[-3:] == [
+        ("model", text),
+        ("user", "§result: ok"),
+        ("model", FINAL),
+    ]
