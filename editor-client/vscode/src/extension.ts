@@ -104,6 +104,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     try {
       await managed.prepare();
       await running.start();
+      // A settings change while the daemon was starting found no client to tell; tell it now.
+      await pushUserSettings(running);
       status.show({ state: 'idle' });
       const mismatch = versionMismatch(extensionVersion(context), running.initializeResult?.serverInfo?.version);
       if (mismatch) {
