@@ -172,17 +172,39 @@ async function withFailureShot(name, body) {
   }
 }
 
-/** Replace the user's settings.json in VS Code's own editor, as a user would (a file written behind VS Code's back may go unseen). */
+/**
+ * Replace the user's settings.json in VS Code's own editor, as a user would (a file written
+ * behind VS Code's back may go unseen). The paste goes through the clipboard, which an earlier
+ * scenario may still hold (the Copy button's test): the saved file is read back and the edit
+ * repeated until it holds exactly the settings asked for.
+ */
 async function editUserSettings(text) {
-  await runCommand('Preferences: Open User Settings (JSON)');
-  const settings = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'workbench.startupEditor' }).first();
-  await settings.click({ timeout: STEP_MS });
-  await page.keyboard.press('Control+a');
-  await page.evaluate((content) => navigator.clipboard.writeText(content), text);
-  await page.keyboard.press('Control+v');
-  await page.keyboard.press('Control+s');
-  await page.locator('.tabs-container .tab.active:not(.dirty)', { hasText: 'settings.json' }).waitFor({ timeout: STEP_MS });
-  await page.keyboard.press('Control+w');
+  const file = join(root, 'user', 'User', 'settings.json');
+  for (let attempt = 1; ; attempt += 1) {
+    await runCommand('Preferences: Open User Settings (JSON)');
+    const settings = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'workbench.startupEditor' }).first();
+    await settings.click({ timeout: STEP_MS });
+    await page.keyboard.press('Control+a');
+    await page.evaluate((content) => navigator.clipboard.writeText(content), text);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text, 'the clipboard holds the new settings');
+    await page.keyboard.press('Control+v');
+    await page.keyboard.press('Control+s');
+    await page.locator('.tabs-container .tab.active:not(.dirty)', { hasText: 'settings.json' }).waitFor({ timeout: STEP_MS });
+    await page.keyboard.press('Control+w');
+    const saved = readFileSync(file, 'utf8');
+    if (sameJson(saved, text)) {
+      return;
+    }
+    assert.ok(attempt < 3, `settings.json was not saved as asked after ${attempt} tries:\n${saved}`);
+  }
+}
+
+function sameJson(a, b) {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
 }
 
 /** Show the chat with its keyboard shortcut (focus chat: Ctrl+Alt+S); unlike the activity bar icon it never hides it. */
