@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -46,7 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tokens import KEYS, replies, run_agent
-from benchkit import arguments
+from benchkit import arguments, environment
 from fakes.http_server import FakeHTTPServer
 from fakes.ws_server import FakeWSServer
 from silcrow.providers.registry import make_provider
@@ -137,10 +136,8 @@ def cost_row(bills: Sequence[Bill], price: Price, *, writes: bool) -> dict[str, 
 
 async def measure_async(quick: bool = False) -> dict[str, Any]:
     table = prices()
-    saved = {k: os.environ.get(k) for k in KEYS_ALL}
-    os.environ.update(KEYS_ALL)
     out: dict[str, Any] = {"prices": str(PRICES.name), "prefix": {}, "cost": {}}
-    try:
+    with environment(KEYS_ALL):
         for cycles in (8,) if quick else (8, 16, 32):
             task = f"1x{cycles}"
             for vendor in REPLAY:
@@ -168,12 +165,6 @@ async def measure_async(quick: bool = False) -> dict[str, Any]:
             v: min(t["min_share"] for t in out["prefix"][v].values()) for v in REPLAY
         }
         return out
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def measure(quick: bool = False) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -40,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import benchkit  # noqa: F401  (puts tests/ on sys.path for fakes.*)
+from benchkit import environment  # also puts tests/ on sys.path for fakes.*
 from fakes.http_server import FakeHTTPServer
 from fakes.ws_server import FakeWSServer
 from silcrow.agent import Agent
@@ -262,9 +261,7 @@ def summarise(transport: str, runs: dict[str, dict[str, Run]]) -> dict[str, Any]
 async def measure_async(
     quick: bool = False, transports: Sequence[str] = tuple(TRANSPORTS)
 ) -> dict[str, Any]:
-    saved = {k: os.environ.get(k) for k in KEYS}
-    os.environ.update(KEYS)
-    try:
+    with environment(KEYS):
         out: dict[str, Any] = {}
         for transport in transports:
             with tempfile.TemporaryDirectory() as d:
@@ -273,12 +270,6 @@ async def measure_async(
                 )
             out[transport] = summarise(transport, runs)
         return out
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def measure(quick: bool = False) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, overload
+from typing import Any, Literal, get_args, overload
 
 EventType = Literal[
     "user",
@@ -36,19 +36,7 @@ EventType = Literal[
     "error",
     "cancelled",
 ]
-EVENT_TYPES: tuple[EventType, ...] = (
-    "user",
-    "think",
-    "call",
-    "execute",
-    "output",
-    "result",
-    "respond",
-    "end",
-    "metric",
-    "error",
-    "cancelled",
-)
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 
 @dataclass(frozen=True, slots=True)
