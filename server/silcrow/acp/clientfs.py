@@ -110,15 +110,16 @@ class ClientWorkspace(LocalWorkspace):
         except Exception:  # the old text only feeds the diff view; the write goes on
             return None
 
-    async def run(
+    async def run_process(
         self,
         command: str,
         *,
         timeout: float,  # noqa: ASYNC109 - the port's signature
         on_output: OutputSink | None = None,
     ) -> ShellOutcome:
+        """The client's terminal when it offers one (``run`` still checks protected files after)."""
         if not self.abilities.terminal:
-            return await super().run(command, timeout=timeout, on_output=on_output)
+            return await super().run_process(command, timeout=timeout, on_output=on_output)
         created = await self.client.create_terminal(
             session_id=self.session_id,
             command="/bin/sh",
