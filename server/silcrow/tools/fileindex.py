@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from silcrow.tools.walk import SKIP_DIRS, GitIgnore
+from silcrow.tools.walk import SKIP_DIRS, GitIgnore, dirent_facts
 
 DEFAULT_MAX_ENTRIES = 200_000
 MAX_RANKED = 2_000  # names ranked for one mentions query (a one-letter query matches thousands)
@@ -325,10 +325,5 @@ class FileIndex:
 
 
 def _node(item: os.DirEntry[str]) -> Node | None:
-    try:
-        is_link = item.is_symlink()
-        is_dir = item.is_dir(follow_symlinks=False)
-        size = 0 if is_dir else item.stat(follow_symlinks=False).st_size
-    except OSError:
-        return None
-    return Node(item.name, is_dir, is_link, size)
+    facts = dirent_facts(item)
+    return None if facts is None else Node(item.name, *facts)

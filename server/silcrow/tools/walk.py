@@ -131,12 +131,20 @@ def _walk(
             yield from _walk(root, entry.path, depth, ignore, level + 1)
 
 
-def _entry(root: Path, item: os.DirEntry[str]) -> Entry | None:
+def dirent_facts(item: os.DirEntry[str]) -> tuple[bool, bool, int] | None:
+    """``(is_dir, is_link, size)`` of a directory entry, never following a link; None if it vanished."""
     try:
         is_link = item.is_symlink()
         is_dir = item.is_dir(follow_symlinks=False)
         size = 0 if is_dir else item.stat(follow_symlinks=False).st_size
     except OSError:
         return None
+    return is_dir, is_link, size
+
+
+def _entry(root: Path, item: os.DirEntry[str]) -> Entry | None:
+    facts = dirent_facts(item)
+    if facts is None:
+        return None
     path = Path(item.path)
-    return Entry(path.relative_to(root).as_posix(), path, is_dir, is_link, size)
+    return Entry(path.relative_to(root).as_posix(), path, *facts)
