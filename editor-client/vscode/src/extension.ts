@@ -30,7 +30,7 @@ import type { NoticeAction } from './webview/messages';
 /** `workspaceState` key of the conversation the chat shows. */
 const CONVERSATION_KEY = 'silcrow.conversationId';
 /** How long a message waits for the chat to come into view (a window being restored) before it becomes a toast. */
-const TOAST_GRACE_MS = 3000;
+const TOAST_GRACE_MS = 10_000;
 /** The Settings editor filtered to this extension's settings. */
 const SETTINGS_QUERY = '@ext:silcrow.silcrow';
 
