@@ -348,3 +348,22 @@ async def test_review_auto_applies_at_once_for_a_client_with_the_capability(
         await d.close()
     assert not editor.reviews
     assert (root / "n.py").read_text() == "n = 1\n"
+
+
+async def test_a_sensitive_write_is_still_asked_before_its_review(tmp_path: Path) -> None:
+    editor = FakeEditor(lambda p: {"files": []})  # then rejected in the review
+    d = await start(
+        tmp_path,
+        [
+            call("write", file=".envrc", content="export A=1\n") + "§execute\n",
+            "§respond: ok\n§end\n",
+        ],
+        editor,
+    )
+    try:
+        await d.request("silcrow/prompt", {"text": "add it"})
+    finally:
+        await d.close()
+    methods = [r["method"] for r in d.requests if r["method"].startswith("silcrow/")]
+    assert methods.index("silcrow/requestPermission") < methods.index("silcrow/review")
+    assert not (tmp_path / "ws" / ".envrc").exists()
