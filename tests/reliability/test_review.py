@@ -198,6 +198,9 @@ async def test_a_cancel_during_a_pending_review_rejects_everything(tmp_path: Pat
     assert "rejected and the file is unchanged" in res["content"]
     assert res["payload"]["error"] is True
     assert d.events[-1]["type"] == "cancelled"
+    (review,) = [r for r in d.requests if r["method"] == "silcrow/review"]
+    cancels = [n["params"] for n in d.notifications if n["method"] == "$/cancelRequest"]
+    assert cancels == [{"id": review["id"]}]  # the client is told to close its review
 
 
 async def test_revert_across_two_turns_restores_every_file_and_tells_the_model(
