@@ -64,7 +64,9 @@ class EditorReviewer:
             # Shielded: a late answer must find its request still waiting (it is then ignored).
             raw = await asyncio.shield(pending)
         except asyncio.CancelledError:
-            protocol.notify("$/cancelRequest", t.CancelParams(id=msg_id))  # the client closes its review
+            protocol.notify(
+                "$/cancelRequest", t.CancelParams(id=msg_id)
+            )  # the client closes its review
             raise
         verdicts = review_answer(as_plain(raw), [f.uri for f in files])
         return {p.path: verdicts[f.uri] for p, f in zip(request.files, files, strict=True)}
