@@ -139,6 +139,9 @@ class TurnChanges:
         """Run one tool call with this gate set; yields the files it left held."""
         touched: set[Path] = set()
         self._touched = touched  # calls of a turn run one at a time
+        if self.control.checkpoints is None and not self.reviewing:
+            yield touched  # nothing to record or review: the workspace writes as it always did
+            return
         token = GATE.set(self)
         try:
             yield touched
