@@ -99,6 +99,9 @@ class Verdict:
     failure: str | None = None  # the accepted text could not be applied (the editor declined)
 
 
+Verdicts = Mapping[Path, Verdict]
+
+
 @dataclass(slots=True)
 class _Held:
     old: str | None
