@@ -32,3 +32,14 @@ def test_a_malformed_answer_rejects_every_file(answer: object) -> None:
 def test_a_file_that_was_not_asked_is_ignored() -> None:
     answer = {"files": [{"uri": "file:///etc/passwd", "newText": "root"}]}
     assert review_answer(answer, ASKED) == {ASKED[0]: None, ASKED[1]: None}
+
+
+def test_the_review_setting_is_checked_and_a_workspace_cannot_turn_it_off() -> None:
+    from silcrow.lsp.settings import folder_layer, parse_settings
+
+    assert parse_settings({})[0].review == "ask"
+    assert parse_settings({"review": "auto"})[0].review == "auto"
+    settings, issues = parse_settings({"review": "never"})
+    assert settings.review == "ask" and issues and "review" in issues[0].message("ask")
+    kept, dropped = folder_layer({"silcrow": {"review": "auto"}})
+    assert kept == {} and dropped == {"review": "auto"}  # files the agent can write: ignored
