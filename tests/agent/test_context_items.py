@@ -87,3 +87,11 @@ def test_a_rules_file_linked_from_outside_the_workspace_is_not_read(tmp_path: Pa
     (tmp_path / "elsewhere.md").write_text("outside text\n")
     (root / "AGENTS.md").symlink_to(tmp_path / "elsewhere.md")
     assert ProjectRules(root)() == ""
+
+
+def test_an_item_sent_with_its_text_keeps_it(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("on disk\n")
+    (item,) = resolved(
+        tmp_path, {"kind": "file", "uri": (tmp_path / "a.py").as_uri(), "text": "sent"}
+    )
+    assert item["text"] == "sent"
