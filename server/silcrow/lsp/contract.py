@@ -3,8 +3,10 @@
 Owns the params and results of ``silcrow/prompt``, ``silcrow/cancel``,
 ``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
 ``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions``,
-``silcrow/checkpoints`` and ``silcrow/revert`` (the last two defined in
-``silcrow.lsp.review_contract``) as attrs classes, and how a request for one of them is checked.
+``silcrow/models``, ``silcrow/checkpoints`` and ``silcrow/revert`` as attrs
+classes (the context items, chat modes and model types live in
+``silcrow.lsp.contract_context``, checkpoints and revert in
+``silcrow.lsp.review_contract``), and how a request for one of them is checked.
 
 Algorithm:
 1. ``MESSAGE_TYPES`` / ``RESULT_TYPES`` map each method to its request and
@@ -16,8 +18,9 @@ Algorithm:
    message with a strict converter (a copy of pygls', where a string,
    boolean or integer field takes only that JSON type, never a
    conversion), then applies the rules types cannot say (``text`` not
-   blank). Anything wrong is a ``JsonRpcInvalidParams`` whose message
-   names the field (``"context" is invalid: ...``).
+   blank, each context item complete: ``check_context``). Anything wrong
+   is a ``JsonRpcInvalidParams`` whose message names the field
+   (``"context" is invalid: ...``).
 3. ``structure_notification(data)``: the same for the client's one
    notification, ``silcrow/terminal/output``; a notification has no answer
    to carry an error, so params that do not fit are logged (naming the
@@ -37,6 +40,13 @@ from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.protocol import default_converter
 
+from silcrow.lsp.contract_context import (
+    ChatMode,
+    ContextItem,
+    ModelsParams,
+    ModelsResult,
+    check_context,
+)
 from silcrow.lsp.review_contract import (
     CheckpointsParams,
     CheckpointsRequest,
@@ -53,15 +63,6 @@ JSON = dict[str, object]
 
 
 @attrs.define(frozen=True)
-class ContextItem:
-    """A selection or file the user attached: ``{uri, range?, text?}``."""
-
-    uri: str
-    range: t.Range | None = None
-    text: str | None = None
-
-
-@attrs.define(frozen=True)
 class PromptParams:
     text: str
     conversation_id: str | None = None
@@ -69,6 +70,8 @@ class PromptParams:
     chunks: bool | None = None
     workspace_uri: str | None = None
     work_done_token: int | str | None = None
+    chat_mode: ChatMode | None = None  # None: "agent"
+    model: str | None = None  # None: the conversation's last choice, else the setting
 
 
 @attrs.define(frozen=True)
@@ -267,6 +270,14 @@ class McpApproveRequest:
     jsonrpc: str = "2.0"
 
 
+@attrs.define(frozen=True)
+class ModelsRequest:
+    id: int | str
+    params: ModelsParams = attrs.field(factory=ModelsParams)
+    method: Literal["silcrow/models"] = "silcrow/models"
+    jsonrpc: str = "2.0"
+
+
 Request = (
     PromptRequest
     | CancelRequest
@@ -278,6 +289,7 @@ Request = (
     | MentionsRequest
     | CheckpointsRequest
     | RevertRequest
+    | ModelsRequest
 )
 
 
@@ -310,6 +322,7 @@ MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/mentions": MentionsRequest,
     "silcrow/checkpoints": CheckpointsRequest,
     "silcrow/revert": RevertRequest,
+    "silcrow/models": ModelsRequest,
 }
 RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/prompt": PromptResult,
@@ -322,6 +335,7 @@ RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/mentions": MentionsResult,
     "silcrow/checkpoints": CheckpointsResult,
     "silcrow/revert": RevertResult,
+    "silcrow/models": ModelsResult,
 }
 
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
@@ -377,6 +391,7 @@ _OURS = (  # inner classes first: an outer structure function captures the inner
     McpServersParams,
     McpApproveParams,
     MentionsParams,
+    ModelsParams,
     TerminalOutputParams,
     CheckpointsParams,
     RevertParams,
@@ -443,6 +458,10 @@ def _structure(data: JSON, kind: type[_K], source: str, *, under: str | None) ->
 def _check_prompt(params: PromptParams) -> None:
     if not params.text.strip():
         raise JsonRpcInvalidParams('"text" is required: a non-empty string (the user\'s message)')
+    try:
+        check_context(params.context)
+    except ValueError as exc:
+        raise JsonRpcInvalidParams(str(exc)) from None
 
 
 def _explain(method: str, exc: ClassValidationError, under: str | None) -> str:

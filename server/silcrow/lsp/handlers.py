@@ -6,7 +6,8 @@ is routed by ``SilcrowProtocol`` into ``execute_command`` below).
 Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
 ``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
 ``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions``,
-``silcrow/checkpoints``, ``silcrow/revert`` (``silcrow.lsp.review``), and the
+``silcrow/models``, ``silcrow/checkpoints``, ``silcrow/revert``
+(``silcrow.lsp.review``), and the
 notification ``silcrow/terminal/output`` (see docs/protocol.md).
 """
 
@@ -40,8 +41,10 @@ from silcrow.lsp.contract import (
     PromptResult,
     TerminalOutputParams,
 )
+from silcrow.lsp.contract_context import ModelsParams, ModelsResult
 from silcrow.lsp.daemon import Daemon
 from silcrow.lsp.mentions import mentions as find_mentions
+from silcrow.lsp.modellist import models_for
 from silcrow.lsp.review_contract import (
     CheckpointsParams,
     CheckpointsResult,
@@ -116,7 +119,7 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
         if source is None:  # never opened by the client: no actions, and no read from disk
             return []
         text = codeactions.selected_text(source, params.range)
-        return codeactions.actions_for(uri, params.range, text)
+        return codeactions.actions_for(uri, params.range, text, params.context.diagnostics)
 
     for name in codeactions.COMMANDS:
         # Registered so initialize advertises them; SilcrowProtocol runs them.
@@ -202,6 +205,14 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
     @server.feature("silcrow/revert")
     async def revert(params: RevertParams) -> RevertResult:
         return await review.revert(daemon, params)
+
+    @server.feature("silcrow/models")
+    async def models(params: ModelsParams) -> ModelsResult:
+        try:
+            s = daemon.sessions.settings_for(params.workspace_uri)
+        except UnknownWorkspace as exc:
+            raise UnknownWorkspaceError(str(exc)) from None
+        return await models_for(s)
 
 
 def _unreachable(*args: object) -> None:  # pragma: no cover - SilcrowProtocol intercepts
