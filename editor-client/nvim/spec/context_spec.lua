@@ -9,6 +9,17 @@ local modes = require("silcrow.modes")
 
 local SOURCE = "def add(a, b):\n    return a - b\n\n\nprint(add(1, 2))\n"
 
+---Replaces vim.ui.select for the test.
+---@param name "select"|"input"
+---@param fn function
+local function override_ui(name, fn)
+  local original = vim.ui[name]
+  vim.ui[name] = fn
+  H.after(function()
+    vim.ui[name] = original
+  end)
+end
+
 ---Puts the chat back in agent mode with the daemon's model after a test.
 local function reset_modes()
   modes.state.mode = "agent"
@@ -235,6 +246,66 @@ H.test("/ at the start of the chat input completes the commands; /help lists the
   child.input("/frobnicate<CR>")
   child.wait([[return vim.list_contains(require("silcrow.chat").lines(), "✗ unknown command /frobnicate; /help lists the commands")]],
     "an unknown command to say so")
+end)
+
+H.test(":Silcrow ask sends ask mode: the model is offered no write tool and a write is refused", function()
+  H.after(reset_modes)
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  local write = vim.json.encode({ name = "write", args = { file = "calc.py", content = "x = 1\n" } })
+  local requests = model_server(root, { "§call: " .. write .. "\n§execute\n", "§respond: I may not write here.\n§end\n" })
+  H.edit(root .. "/calc.py")
+  vim.cmd("Silcrow ask")
+  H.truthy(require("silcrow").statusline():find("ask", 1, true), "the status shows the mode")
+  turn.state.last_result = nil
+  vim.cmd("SilcrowAsk Rewrite calc.py")
+  H.eq("end", H.wait_turn().stopReason)
+  H.eq(SOURCE, H.read_file(root .. "/calc.py"), "the file is untouched")
+  H.truthy(H.chat_line_starting("← refused"), "the refusal is shown")
+  local first = requests()[1]
+  local system = said(first, "system")
+  H.truthy(system:find("\nread", 1, true), "read is offered:\n" .. system)
+  H.truthy(not system:find("\nwrite", 1, true) and not system:find("\nshell", 1, true), "write and shell are not:\n" .. system)
+  H.truthy(said(first, "user"):find("return a - b", 1, true), "the current file is in the user message")
+  H.eq("ask", stored_user_events()[1].payload.chatMode, "the daemon stored the mode")
+end)
+
+H.test("/plan asks for a plan; /agent alone then runs it in agent mode with the chosen model", function()
+  H.after(reset_modes)
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  local requests = model_server(root, { "§respond: 1. Fix the operator.\n§end\n", "§respond: Done.\n§end\n" })
+  H.edit(root .. "/calc.py")
+  override_ui("select", function(items, opts, on_choice)
+    H.eq("test-model", opts.format_item(items[1]):match("^%S+"), "the model in use is listed first")
+    on_choice({ id = "other-model" })
+  end)
+  vim.cmd("SilcrowModel")
+  H.wait(function()
+    return modes.state.model == "other-model"
+  end, "the chosen model")
+  turn.state.last_result = nil
+  vim.cmd("SilcrowAsk /plan How do I fix add?")
+  H.eq("end", H.wait_turn().stopReason)
+  turn.state.last_result = nil
+  vim.cmd("SilcrowAsk /agent")
+  H.eq("end", H.wait_turn().stopReason)
+  local users = stored_user_events()
+  H.eq({ "How do I fix add?", require("silcrow.commands").RUN_PLAN }, { users[1].content, users[2].content })
+  H.eq({ "plan", vim.NIL }, { users[1].payload.chatMode, users[2].payload.chatMode or vim.NIL })
+  local sent = requests()
+  H.eq({ "other-model", "other-model" }, { sent[1].model, sent[2].model }, "the chosen model answered both")
+  H.truthy(not said(sent[1], "system"):find("\nwrite", 1, true), "plan mode offers no write tool")
+  H.truthy(said(sent[2], "system"):find("\nwrite", 1, true), "agent mode does")
+end)
+
+H.test("the question's line in the chat names each context item", function()
+  local t = require("silcrow.render").new()
+  local range = { start = { line = 1, character = 0 }, ["end"] = { line = 3, character = 0 } }
+  t:apply({ conversationId = "c", turnId = "t", seq = 1, type = "user", content = "go", payload = { context = {
+    { kind = "file", uri = "file:///w/a.py" },
+    { kind = "symbol", uri = "file:///w/a.py", range = range, name = "add" },
+    { kind = "diagnostics", uri = "file:///w/a.py", diagnostics = { { message = "x", range = range } } },
+  } } })
+  H.eq({ "» go", "  (with a.py, add (a.py:2-3), 1 problem in a.py)" }, t:lines())
 end)
 
 H.run()
