@@ -9,16 +9,7 @@ local modes = require("silcrow.modes")
 
 local SOURCE = "def add(a, b):\n    return a - b\n\n\nprint(add(1, 2))\n"
 
----Replaces vim.ui.select for the test.
----@param name "select"|"input"
----@param fn function
-local function override_ui(name, fn)
-  local original = vim.ui[name]
-  vim.ui[name] = fn
-  H.after(function()
-    vim.ui[name] = original
-  end)
-end
+local override_ui = H.override_ui
 
 ---Puts the chat back in agent mode with the daemon's model after a test.
 local function reset_modes()
@@ -306,6 +297,21 @@ H.test("the question's line in the chat names each context item", function()
     { kind = "diagnostics", uri = "file:///w/a.py", diagnostics = { { message = "x", range = range } } },
   } } })
   H.eq({ "» go", "  (with a.py, add (a.py:2-3), 1 problem in a.py)" }, t:lines())
+end)
+
+H.test("an @word is a mention only at the start of a word; sentence punctuation is not part of a path", function()
+  local mentions = require("silcrow.mentions")
+  H.eq({ 4, "src/a" }, { mentions.token("see @src/a", 10) })
+  H.eq({ 0, "" }, { mentions.token("@", 1) })
+  H.eq({}, { mentions.token("mail me@example.com", 19) }, "an address is not a mention")
+  H.eq({}, { mentions.token("@a.py now", 9) }, "the cursor is past the word")
+  local root = H.workspace({ ["a.py"] = "", ["b c.py"] = "" })
+  H.after(H.reset)
+  vim.cmd.edit(root .. "/a.py")
+  local buf = vim.api.nvim_get_current_buf()
+  H.eq({ { kind = "file", uri = vim.uri_from_fname(root .. "/a.py") } },
+    mentions.context_items("Is @a.py, or @missing.py, right? See @a.py.", {}, buf),
+    "a typed path of an existing file counts once; a missing one is left as text")
 end)
 
 H.run()

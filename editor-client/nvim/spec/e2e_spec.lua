@@ -13,16 +13,7 @@ local function ask(cmd)
   vim.cmd(cmd)
 end
 
----Replaces vim.ui.select / vim.ui.input for the test.
----@param name "select"|"input"
----@param fn function
-local function override_ui(name, fn)
-  local original = vim.ui[name]
-  vim.ui[name] = fn
-  H.after(function()
-    vim.ui[name] = original
-  end)
-end
+local override_ui = H.override_ui
 
 ---@param reply string
 ---@param ... string

@@ -88,7 +88,9 @@ function M.pick_model(on_done)
       local entries = vim.tbl_filter(function(entry)
         return entry.id ~= current
       end, result.models or {})
-      table.insert(entries, 1, { id = current, label = "in use" })
+      if current and current ~= "" then
+        table.insert(entries, 1, { id = current, label = "in use" })
+      end
       vim.ui.select(entries, {
         prompt = ("Silcrow model (%s)"):format(result.provider),
         kind = "silcrow.model",
@@ -109,6 +111,9 @@ end
 ---@param reason? string The turn's stop reason
 function M.turn_ended(reason)
   M.state.planned = M.state.mode == "plan" and reason == "end"
+  if M.state.planned then
+    require("silcrow.chat").note("/agent (alone) runs this plan in agent mode")
+  end
 end
 
 return M
