@@ -67,6 +67,17 @@ local function said(request, role)
   return table.concat(parts, "\n")
 end
 
+---Context items without the `text` the daemon stores with each (what the model got).
+---@param items table[]
+---@return table[]
+local function without_text(items)
+  return vim.tbl_map(function(item)
+    local copy = vim.deepcopy(item)
+    copy.text = nil
+    return copy
+  end, items)
+end
+
 ---The stored `user` events of the conversation the chat follows.
 ---@return table[]
 local function stored_user_events()
@@ -179,7 +190,9 @@ H.test(":SilcrowAsk without a range sends the current file", function()
   turn.state.last_result = nil
   vim.cmd("SilcrowAsk What is this?")
   H.eq("end", H.wait_turn().stopReason)
-  H.eq({ { kind = "file", uri = vim.uri_from_fname(root .. "/calc.py") } }, stored_user_events()[1].payload.context)
+  local context = stored_user_events()[1].payload.context
+  H.eq(SOURCE, context[1].text, "the daemon read the file for the model")
+  H.eq({ { kind = "file", uri = vim.uri_from_fname(root .. "/calc.py") } }, without_text(context))
 end)
 
 H.test("@ in the chat input offers files, symbols and @problems; the chosen ones go as context", function()
@@ -217,11 +230,19 @@ H.test("@ in the chat input offers files, symbols and @problems; the chosen ones
   local context = child_user_events(child)[1].payload.context
   H.eq({ "" }, child.lua("return vim.api.nvim_buf_get_lines(0, 0, -1, false)"), "the input is empty again")
   H.eq({
+    SOURCE,
+    "def add(a, b):\n    return a - b",
+    "calc.py:2:12 warning add subtracts\n    return a - b",
+    "",
+  }, vim.tbl_map(function(item)
+    return item.text
+  end, context), "what the model got of each item")
+  H.eq({
     { kind = "file", uri = calc },
     { kind = "symbol", uri = calc, range = add_range, name = "calculate" },
     { kind = "diagnostics", uri = calc, diagnostics = context[3] and context[3].diagnostics },
     { kind = "file", uri = vim.uri_from_fname(root .. "/other.py") },
-  }, context, "the current file, then the mentions in order")
+  }, without_text(context), "the current file, then the mentions in order")
   H.eq("add subtracts", context[3].diagnostics[1].message)
 end)
 
@@ -251,7 +272,7 @@ H.test(":Silcrow ask sends ask mode: the model is offered no write tool and a wr
   vim.cmd("SilcrowAsk Rewrite calc.py")
   H.eq("end", H.wait_turn().stopReason)
   H.eq(SOURCE, H.read_file(root .. "/calc.py"), "the file is untouched")
-  H.truthy(H.chat_line_starting("← refused"), "the refusal is shown")
+  H.truthy(H.chat_line("← write is not available in ask mode"), "the refusal is shown")
   local first = requests()[1]
   local system = said(first, "system")
   H.truthy(system:find("\nread", 1, true), "read is offered:\n" .. system)
