@@ -15,8 +15,9 @@
 --    silcrow.mentions for items and a `/word` at the start of the input
 --    completes the command names (silcrow.commands); `CompleteDone` records
 --    the mentions chosen.
--- 3. `submit()` empties the input, closes the menu and hands the text, the
---    origin and the chosen mentions to `commands.submit`.
+-- 3. `submit()` empties the input and hands the text, the origin and the
+--    chosen mentions to `commands.submit`; while a turn runs a question stays
+--    in the input (a `/` command still runs).
 
 local chat = require("silcrow.chat")
 local client = require("silcrow.client")
@@ -68,6 +69,11 @@ end
 function M.submit()
   local buf = assert(M.state.bufnr)
   local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n")
+  local running = require("silcrow.turn").state
+  if not vim.startswith(vim.trim(text), "/") and (running.pending or running.running or running.starting) then
+    vim.notify("Silcrow: a turn is running; your question stays in the input (:SilcrowStop or wait)", vim.log.levels.WARN)
+    return
+  end
   local question = M.state.question
   -- the file stays for the next question; a selection and mentions go with this one
   M.state.question = { bufnr = question.bufnr, chosen = {} }
