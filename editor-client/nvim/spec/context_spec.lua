@@ -260,6 +260,21 @@ H.test("/ at the start of the chat input completes the commands; /help lists the
     "an unknown command to say so")
 end)
 
+H.test(":'<,'>SilcrowAsk without a question opens the chat input; the selection goes with what is typed", function()
+  local root = H.workspace({ ["calc.py"] = SOURCE })
+  local child = child_editing(root, "calc.py", { "§respond: Subtraction.\n§end\n" })
+  child.lua("vim.cmd('1,2SilcrowAsk')")
+  child.wait("return vim.bo.filetype == 'silcrowinput' and vim.fn.mode() == 'i'", "the chat input")
+  H.truthy(child.lua("return vim.wo.winbar"):find("calc.py:1-2", 1, true), "the input says what the question is about")
+  child.input("What does it do?<CR>")
+  local users = child_user_events(child)
+  H.eq("What does it do?", users[1].content)
+  H.eq({ { kind = "selection", uri = vim.uri_from_fname(root .. "/calc.py"),
+    range = { start = { line = 0, character = 0 }, ["end"] = { line = 2, character = 0 } } } },
+    without_text(users[1].payload.context))
+  H.eq({ "" }, child.lua("return vim.api.nvim_buf_get_lines(0, 0, -1, false)"), "the input is empty again")
+end)
+
 H.test(":Silcrow ask sends ask mode: the model is offered no write tool and a write is refused", function()
   H.after(reset_modes)
   local root = H.workspace({ ["calc.py"] = SOURCE })

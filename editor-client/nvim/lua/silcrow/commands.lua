@@ -6,7 +6,7 @@
 --   /plan [text]    plan mode (read-only, ends with a numbered plan)
 --   /agent [text]   agent mode; right after a plan, `/agent` alone runs it
 --   /model [name]   choose the model (a list from the daemon, or the name given)
---   /clear          empty the chat window; the conversation goes on
+--   /clear          the same as /new (as in the other Silcrow clients)
 --   /help           list these commands in the chat
 --
 -- Algorithm:
@@ -104,9 +104,9 @@ M.COMMANDS = {
   },
   {
     name = "clear",
-    help = "empty the chat window (the conversation goes on)",
+    help = "clear the chat: a new conversation (as /new)",
     run = function()
-      require("silcrow.chat").reset()
+      require("silcrow.turn").new()
     end,
   },
   {
