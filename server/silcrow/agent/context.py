@@ -20,6 +20,8 @@ Algorithm:
    * ``diagnostics``: one line each, ``path:line:col severity [source code]
      message`` (1-based), with the source line under it when it can be read;
    * ``image``: kept as sent (``mimeType``, ``data``).
+   An item that came with its ``text`` (an open buffer's selection, an ACP
+   embedded resource) keeps it: that is what the user saw.
    An item without ``kind`` (the first contract) is a ``selection`` when it
    has a range, else a ``file``.
 2. ``uri_to_path`` turns a ``file:`` uri into a path; anything else is
@@ -67,8 +69,8 @@ async def _resolve(item: Item, workspace: Workspace) -> Item:
     kind = kind_of(item)
     if kind == "image":
         return item
-    if kind in ("selection", "symbol") and isinstance(item.get("text"), str):
-        return item
+    if kind != "diagnostics" and isinstance(item.get("text"), str):
+        return item  # the editor sent the text: what the user saw
     try:
         text = await workspace.read_text(str(uri_to_path(str(item.get("uri", "")))))
     except (ToolError, OSError, ValueError) as exc:
