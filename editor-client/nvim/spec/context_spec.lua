@@ -322,6 +322,8 @@ H.test("/plan asks for a plan; /agent alone then runs it in agent mode with the 
   H.eq({ "other-model", "other-model" }, { sent[1].model, sent[2].model }, "the chosen model answered both")
   H.truthy(not said(sent[1], "system"):find("\nwrite", 1, true), "plan mode offers no write tool")
   H.truthy(said(sent[2], "system"):find("\nwrite", 1, true), "agent mode does")
+  H.truthy(vim.json.encode(sent[1].messages):find("numbered plan", 1, true), "plan mode asks for a numbered plan")
+  H.truthy(not vim.json.encode(sent[2].messages[1]):find("numbered plan", 1, true), "agent mode does not")
 end)
 
 H.test("the question's line in the chat names each context item", function()
