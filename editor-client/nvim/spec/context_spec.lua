@@ -343,13 +343,13 @@ H.test("an @word is a mention only at the start of a word; sentence punctuation 
   H.eq({ 0, "" }, { mentions.token("@", 1) })
   H.eq({}, { mentions.token("mail me@example.com", 19) }, "an address is not a mention")
   H.eq({}, { mentions.token("@a.py now", 9) }, "the cursor is past the word")
-  local root = H.workspace({ ["a.py"] = "", ["b c.py"] = "" })
+  local root = H.workspace({ ["a.py"] = "", ["b.py"] = "" })
   H.after(H.reset)
   vim.cmd.edit(root .. "/a.py")
   local buf = vim.api.nvim_get_current_buf()
   H.eq({ { kind = "file", uri = vim.uri_from_fname(root .. "/a.py") } },
-    mentions.context_items("Is @a.py, or @missing.py, right? See @a.py.", {}, buf),
-    "a typed path of an existing file counts once; a missing one is left as text")
+    mentions.context_items("Is @a.py, or @missing.py, right? See @a.py. Mail x@b.py", {}, buf),
+    "a typed path of an existing file counts once; a missing one, or one inside a word, is left as text")
 end)
 
 H.run()

@@ -166,7 +166,7 @@ end
 ---@return table[]
 function M.context_items(text, chosen, bufnr)
   local items, seen = {}, {}
-  for word in text:gmatch("@[^%s@]+") do
+  for word in (" " .. text):gmatch("%s(@[^%s@]+)") do -- at the start of a word, as `token`
     word = word:gsub("[%.,;:!?%)]+$", function(tail)
       return chosen[word] and tail or "" -- a sentence's punctuation is not part of a path
     end)
