@@ -34,7 +34,7 @@ async def models_for(settings: Settings) -> ModelsResult:
         found = await list_models(cfg)
     except ProviderError as err:
         return ModelsResult(cfg.name, cfg.model, _only(cfg.model), str(err))
-    models = [ModelEntry(m.id, m.label or None) for m in found]
+    models = [ModelEntry(m.id, m.label or None, m.context_window) for m in found]
     if not models:
         return ModelsResult(cfg.name, cfg.model, _only(cfg.model), "the vendor listed no models")
     return ModelsResult(cfg.name, cfg.model, models)
