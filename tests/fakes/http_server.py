@@ -22,7 +22,8 @@ list (``GET /v1/models``, ``GET /v1beta/models``; shapes in
 model gets the vendor's 404 "model not found".
 Run ``PYTHONPATH=tests python -m fakes.http_server --script replies.json``
 for a demo server (the file holds a list of replies, or ``{"replies": [...],
-"chunk": n, "delay": s}``).
+"chunk": n, "delay": s}``); ``--record requests.jsonl`` appends each model
+request's body there (what an editor test checks the model received).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class FakeHTTPServer:
         models: list[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        record: Path | None = None,
     ) -> None:
         self.script = script or Script()
         self.models = models  # None: any model is served (and listed as the only one asked for)
@@ -80,6 +82,7 @@ class FakeHTTPServer:
         self._faults: deque[Fault] = deque()
         self._again: str | None = None  # reply to serve again after a cut response
         self._runner: web.AppRunner | None = None
+        self.record = record  # a file each model request's JSON body is appended to, one a line
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> FakeHTTPServer:
@@ -201,6 +204,9 @@ class FakeHTTPServer:
                 fault,
             )
         )
+        if self.record is not None:
+            with self.record.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(_loads(body)) + "\n")
         if refused is not None:
             return self._error(wire, *refused)
         if fault is not None and fault.kind == "status":
@@ -286,8 +292,8 @@ def _script_from_file(path: Path) -> Script:
     raise SystemExit(f'{path}: expected a JSON list of replies or {{"replies": [...]}}')
 
 
-async def _serve(script: Script, port: int, api_key: str | None) -> None:
-    async with FakeHTTPServer(script, api_key=api_key, port=port) as server:
+async def _serve(script: Script, port: int, api_key: str | None, record: Path | None) -> None:
+    async with FakeHTTPServer(script, api_key=api_key, port=port, record=record) as server:
         for vendor in _BASES:
             print(f"{vendor}: {server.base_url(vendor)}", flush=True)
         await asyncio.Event().wait()
@@ -300,10 +306,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
     parser.add_argument("--script", type=Path, help="JSON file with the replies to serve")
     parser.add_argument("--api-key", default="test-key", help="key to require ('' for none)")
+    parser.add_argument(
+        "--record", type=Path, help="append each model request's JSON body to this file, one a line"
+    )
     args = parser.parse_args(argv)
     script = _script_from_file(args.script) if args.script else Script()
     try:
-        asyncio.run(_serve(script, args.port, args.api_key or None))
+        asyncio.run(_serve(script, args.port, args.api_key or None, args.record))
     except KeyboardInterrupt:
         pass
 

@@ -8,14 +8,31 @@ local function silcrow()
   return require("silcrow")
 end
 
-vim.api.nvim_create_user_command("Silcrow", function()
+vim.api.nvim_create_user_command("Silcrow", function(cmd)
+  if cmd.args ~= "" then
+    silcrow().mode(cmd.args)
+  end
   silcrow().open()
-end, { desc = "Open the Silcrow chat split" })
+end, {
+  nargs = "?",
+  complete = function()
+    return { "agent", "ask", "plan" }
+  end,
+  desc = "Open the Silcrow chat split (with a mode: agent, ask or plan)",
+})
 
 vim.api.nvim_create_user_command("SilcrowAsk", function(cmd)
   local range = cmd.range > 0 and { line1 = cmd.line1, line2 = cmd.line2 } or nil
   silcrow().ask(cmd.args, range)
-end, { nargs = "*", range = true, desc = "Ask Silcrow (the selected lines go along as context)" })
+end, {
+  nargs = "*",
+  range = true,
+  desc = "Ask Silcrow (the file or selected lines and their diagnostics go along as context)",
+})
+
+vim.api.nvim_create_user_command("SilcrowModel", function()
+  silcrow().model()
+end, { desc = "Choose the model Silcrow's next questions use" })
 
 vim.api.nvim_create_user_command("SilcrowStop", function()
   silcrow().stop()

@@ -13,16 +13,7 @@ local function ask(cmd)
   vim.cmd(cmd)
 end
 
----Replaces vim.ui.select / vim.ui.input for the test.
----@param name "select"|"input"
----@param fn function
-local function override_ui(name, fn)
-  local original = vim.ui[name]
-  vim.ui[name] = fn
-  H.after(function()
-    vim.ui[name] = original
-  end)
-end
+local override_ui = H.override_ui
 
 ---@param reply string
 ---@param ... string
@@ -78,9 +69,10 @@ H.test(":SilcrowStop cancels a running turn; the UI resets and the daemon report
   H.setup(root, script(long, "§respond: Still here.\n§end\n"), nil, { chunk = 8, delay = 0.02 })
   H.edit(root .. "/calc.py")
   ask("SilcrowAsk Talk for a long time")
+  local answer -- the answer's line (after the question and its "(with calc.py)")
   H.wait(function()
-    local text = H.chat_lines()[2] or ""
-    return text:find("streaming words streaming", 1, true)
+    answer = H.chat_line_starting("streaming words streaming")
+    return answer
   end, "the answer to start streaming")
   H.truthy(require("silcrow").statusline():find("working", 1, true), "the status shows the turn running")
   vim.cmd("SilcrowStop")
@@ -90,7 +82,7 @@ H.test(":SilcrowStop cancels a running turn; the UI resets and the daemon report
     return H.chat_line("── cancelled")
   end, "the daemon's cancelled event")
   H.eq({ cancelled = true }, turn.state.last_cancel, "silcrow/cancel stopped a running turn")
-  local streamed = #H.chat_lines()[2]
+  local streamed = #H.chat_lines()[answer]
   H.truthy(streamed < #long, "the answer was cut short")
   ask("SilcrowAsk Are you there?")
   H.eq("end", H.wait_turn().stopReason, "the conversation takes the next question")

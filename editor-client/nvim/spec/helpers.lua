@@ -96,6 +96,17 @@ function H.truthy(value, what)
   end
 end
 
+---Replaces vim.ui.select / vim.ui.input for the current test.
+---@param name "select"|"input"
+---@param fn function
+function H.override_ui(name, fn)
+  local original = vim.ui[name]
+  vim.ui[name] = fn
+  H.after(function()
+    vim.ui[name] = original
+  end)
+end
+
 ---The chat buffer's lines.
 ---@return string[]
 function H.chat_lines()

@@ -76,7 +76,7 @@ function M.map_keys(buf)
     vim.keymap.set("n", lhs, rhs, { buffer = buf, nowait = true, desc = desc })
   end
   local function ask()
-    require("silcrow").ask()
+    require("silcrow.input").open()
   end
   map("i", ask, "Ask Silcrow")
   map("<CR>", ask, "Ask Silcrow")
@@ -212,7 +212,7 @@ end
 ---@return string
 function M.status()
   local usage = M.transcript.usage
-  local parts = { "Silcrow" }
+  local parts = { "Silcrow", unpack(require("silcrow.modes").describe()) }
   if timer then
     parts[#parts + 1] = config.options.spinner[frame] .. " " .. status
   elseif status ~= "" then

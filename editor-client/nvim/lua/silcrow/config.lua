@@ -40,6 +40,7 @@ local M = {}
 ---@field follow boolean Scroll the chat window to the newest line as events arrive
 ---@field spinner string[] Frames of the "working" indicator
 ---@field history_limit integer How many conversations `:SilcrowHistory` lists
+---@field send_current_file boolean A question asked from a file sends the file (a selection: the lines) as context
 
 ---@type silcrow.Options
 M.defaults = {
@@ -54,6 +55,7 @@ M.defaults = {
   follow = true,
   spinner = { "⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏" },
   history_limit = 50,
+  send_current_file = true,
 }
 
 ---@type silcrow.Options

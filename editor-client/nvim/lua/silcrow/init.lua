@@ -3,6 +3,7 @@
 --   require("silcrow").setup({ settings = { provider = "openai" } })
 --   require("silcrow").setup({ mcpServers = { time = { command = "uvx", args = { "mcp-server-time" } } } })
 --   require("silcrow").ask("Why does this fail?", { line1 = 3, line2 = 9 })
+--   require("silcrow").mode("plan")
 --
 -- Everything else (client, chat, turns, handlers) lives in the submodules.
 
@@ -42,29 +43,8 @@ function M.register_commands()
   end
 end
 
----Length of `line` in UTF-16 code units (LSP's default position encoding).
----@param line string
----@return integer
-local function utf16_len(line)
-  return vim.str_utfindex(line, "utf-16")
-end
-
 ---The lines `line1`..`line2` (1-based, inclusive) of `bufnr` as a context item.
----@param bufnr integer
----@param line1 integer
----@param line2 integer
----@return {uri: string, range: lsp.Range, text: string}
-function M.selection(bufnr, line1, line2)
-  local lines = vim.api.nvim_buf_get_lines(bufnr, line1 - 1, line2, false)
-  local last = vim.api.nvim_buf_line_count(bufnr)
-  local finish = line2 < last and { line = line2, character = 0 }
-    or { line = line2 - 1, character = utf16_len(lines[#lines] or "") }
-  return {
-    uri = vim.uri_from_bufnr(bufnr),
-    range = { start = { line = line1 - 1, character = 0 }, ["end"] = finish },
-    text = table.concat(lines, "\n"),
-  }
-end
+M.selection = require("silcrow.context").selection
 
 ---Opens the chat split and moves into it.
 function M.open()
@@ -76,26 +56,32 @@ end
 ---@field line1 integer First selected line (1-based)
 ---@field line2 integer Last selected line (1-based, inclusive)
 
----Asks a question, with the given lines as context. Without a question the
----user is asked for one with `vim.ui.input`.
----@param question? string
+---Asks a question about the current file (or the given lines), with the
+---diagnostics under them. Without a question the chat input opens for one.
+---@param question? string A question, or a `/` command
 ---@param range? silcrow.AskRange
 function M.ask(question, range)
-  local bufnr = vim.api.nvim_get_current_buf()
-  local context
-  if range then
-    bufnr = range.bufnr or bufnr
-    context = { M.selection(bufnr, range.line1, range.line2) }
-  end
+  local q = {
+    bufnr = range and range.bufnr or require("silcrow.context").origin(),
+    range = range and { line1 = range.line1, line2 = range.line2 } or nil,
+    diagnostics = true,
+  }
   if question and vim.trim(question) ~= "" then
-    turn.ask(question, context, bufnr)
-    return
+    require("silcrow.commands").submit(question, q)
+  else
+    require("silcrow.input").open(q)
   end
-  vim.ui.input({ prompt = "Ask Silcrow: " }, function(input)
-    if input and vim.trim(input) ~= "" then
-      turn.ask(input, context, bufnr)
-    end
-  end)
+end
+
+---Sets the chat mode: "agent", "ask" (read-only) or "plan" (read-only, ends with a plan).
+---@param mode string
+function M.mode(mode)
+  require("silcrow.modes").set_mode(mode)
+end
+
+---Lists the provider's models and uses the chosen one for the next questions.
+function M.model()
+  require("silcrow.modes").pick_model()
 end
 
 M.stop = turn.stop

@@ -83,6 +83,13 @@ local function describe_context(context)
       end
       name = ("%s:%d-%d"):format(name, range.start.line + 1, last + 1)
     end
+    if item.kind == "symbol" and type(item.name) == "string" then
+      name = ("%s (%s)"):format(item.name, name)
+    elseif item.kind == "diagnostics" and type(item.diagnostics) == "table" then
+      name = ("%d problem%s in %s"):format(#item.diagnostics, #item.diagnostics == 1 and "" or "s", name)
+    elseif item.kind == "image" then
+      name = "an image"
+    end
     parts[#parts + 1] = name
   end
   return "with " .. table.concat(parts, ", ")

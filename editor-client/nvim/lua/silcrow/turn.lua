@@ -80,6 +80,7 @@ local function finish(reason)
   release_held()
   M.state.running = nil
   chat.busy(nil, reason and reason ~= "end" and reason or "")
+  require("silcrow.modes").turn_ended(reason)
 end
 
 ---Shows an event if it belongs to the conversation the chat follows.
@@ -139,7 +140,7 @@ end
 
 ---Sends a question (with optional context) in the followed conversation.
 ---@param text string
----@param context? table[] `{uri, range?, text?}` items
+---@param context? table[] Context items (silcrow.context)
 ---@param bufnr? integer Buffer whose client runs the turn (default: current)
 function M.ask(text, context, bufnr)
   if M.state.pending or M.state.running or M.state.starting then
@@ -155,12 +156,12 @@ function M.ask(text, context, bufnr)
       return -- stopped while the daemon was starting
     end
     M.state.starting = nil
-    local params = {
+    local params = vim.tbl_extend("error", {
       text = text,
       conversationId = M.state.conversation_id,
       context = context,
       chunks = config.options.chunks,
-    }
+    }, require("silcrow.modes").params())
     local id
     id = client.request(c, "silcrow/prompt", params, function(err, result)
       on_prompt_reply(err, result, id)
