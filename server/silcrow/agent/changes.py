@@ -151,10 +151,6 @@ class TurnChanges:
         finally:
             GATE.reset(token)
 
-    @property
-    def holding(self) -> bool:
-        return bool(self._held)
-
     async def review(self) -> dict[Path, Verdict]:
         """Step 4: one review of every held file; apply exactly what was accepted."""
         held = dict(self._held)  # kept until answered: a cancel rejects them (``cancelled``)
@@ -237,14 +233,14 @@ def reviewed(
     if not notes:
         return result
     word = next(iter(states)) if len(states) == 1 else "partly accepted"
-    content = "\n".join([result.content, *notes]).strip()
+    content = "\n".join([f"Proposed for the user's review: {result.content}", *notes]).strip()
     return ToolResult(f"{result.outcome}: {word}", content, error=states == {"rejected"})
 
 
 def _verdict_note(name: str, verdict: Verdict) -> tuple[str, str]:
     if verdict.cancelled:
         return "rejected", (
-            f"The turn was stopped while the user was reviewing your change to {name}: "
+            f"The turn was stopped before the user accepted your change to {name}: "
             "it was rejected and the file is unchanged."
         )
     if verdict.failure is not None:
