@@ -40,6 +40,7 @@ local M = {}
 ---@field follow boolean Scroll the chat window to the newest line as events arrive
 ---@field spinner string[] Frames of the "working" indicator
 ---@field history_limit integer How many conversations `:SilcrowHistory` lists
+---@field review "ask"|"auto" Show every change as a diff to accept or reject first, or apply it at once
 
 ---@type silcrow.Options
 M.defaults = {
@@ -54,6 +55,7 @@ M.defaults = {
   follow = true,
   spinner = { "⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏" },
   history_limit = 50,
+  review = "ask",
 }
 
 ---@type silcrow.Options
@@ -103,6 +105,9 @@ local checks = {
   end,
   spinner = function(v)
     return type(v) == "table" and #v > 0, "a non-empty list of strings"
+  end,
+  review = function(v)
+    return v == "ask" or v == "auto", '"ask" (review each change as a diff) or "auto" (apply at once)'
   end,
   history_limit = function(v)
     return type(v) == "number" and v >= 1, "a number >= 1"
@@ -156,6 +161,9 @@ function M.apply(opts)
   end
   if next(merged.mcpServers) then -- the top-level option is the daemon's setting mcpServers
     merged.settings = vim.tbl_extend("force", merged.settings, { mcpServers = merged.mcpServers })
+  end
+  if (opts or {}).review ~= nil and merged.review == opts.review then -- the daemon's setting review
+    merged.settings = vim.tbl_extend("force", merged.settings, { review = merged.review })
   end
   M.options = merged
   return merged, problems

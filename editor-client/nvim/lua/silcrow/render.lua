@@ -34,8 +34,10 @@ M.max_args = 100
 ---@field output_tokens integer
 ---@field sent_bytes integer
 
+---@alias silcrow.BlockKind "user"|"think"|"respond"|"call"|"output"|"result"|"status"|"error"|"note"|"diff"
+
 ---@class silcrow.Block
----@field kind "user"|"think"|"respond"|"call"|"output"|"result"|"status"|"error"|"note"
+---@field kind silcrow.BlockKind
 ---@field text string
 ---@field turn? string
 ---@field failed? boolean
@@ -212,10 +214,23 @@ local function split(text)
   return lines
 end
 
----Renders block `i` as lines and the highlight group that covers them.
+---Highlight groups of a diff block's lines: its header, then by first character.
+---@param lines string[]
+---@return string[]
+local function diff_highlights(lines)
+  local by_sign = { ["+"] = "SilcrowAdded", ["-"] = "SilcrowRemoved", ["@"] = "SilcrowStatus" }
+  local groups = { "SilcrowDiffHeader" }
+  for j = 2, #lines do
+    groups[j] = by_sign[lines[j]:sub(1, 1)] or "SilcrowOutput"
+  end
+  return groups
+end
+
+---Renders block `i` as lines and the highlight group that covers them (a
+---diff block: one group per line).
 ---@param i integer
 ---@return string[] lines
----@return string? hl_group
+---@return string|string[]|nil hl_group
 function Transcript:block_lines(i)
   local block = self.blocks[i]
   local lines = split(block.text)
@@ -233,6 +248,9 @@ function Transcript:block_lines(i)
     for j = 1, #lines do
       lines[j] = "  │ " .. lines[j]
     end
+  end
+  if block.kind == "diff" then
+    return lines, diff_highlights(lines)
   end
   local hl = highlight_of[block.kind]
   if block.kind == "result" and block.failed then
