@@ -9,7 +9,8 @@
 --    through `workspace/applyEdit` and answers `{reverted: [uri...]}`.
 -- 3. Files changed since (by you) are not overwritten silently: the answer
 --    lists them as conflicts, `vim.ui.select` asks whether to overwrite them,
---    and only then is the revert sent again with `overwrite` set.
+--    and only then is the revert sent again with `force: true` (the daemon
+--    restores all or nothing).
 -- 4. The chat gets one line saying what was restored.
 
 local chat = require("silcrow.chat")
@@ -24,7 +25,7 @@ local M = {}
 
 ---@class silcrow.RevertResult
 ---@field reverted string[]
----@field conflicts? string[] Files changed since the turn, left alone
+---@field conflicts? string[] Files changed since the turn (then nothing was restored)
 
 ---@param uri string
 ---@return string
@@ -100,7 +101,7 @@ end
 
 ---Sends `silcrow/revert`; on conflicts asks whether to overwrite them.
 ---@param c vim.lsp.Client
----@param params {conversationId: string, turnId: string, overwrite?: boolean}
+---@param params {conversationId: string, turnId: string, force?: boolean}
 ---@param on_done? fun(result: silcrow.RevertResult)
 local function revert(c, params, on_done)
   client.request(c, "silcrow/revert", params, function(err, result)
@@ -109,14 +110,14 @@ local function revert(c, params, on_done)
     end
     ---@cast result silcrow.RevertResult
     local conflicts = result.conflicts or {}
-    if #conflicts > 0 and not params.overwrite then
+    if #conflicts > 0 and not params.force then
       local choices = { "Overwrite my changes", "Keep them (revert nothing)" }
       vim.ui.select(choices, {
         prompt = ("Silcrow: changed since that turn: %s"):format(names(conflicts)),
         kind = "silcrow.revert_conflict",
       }, function(choice)
         if choice == choices[1] then
-          revert(c, vim.tbl_extend("force", params, { overwrite = true }), on_done)
+          revert(c, vim.tbl_extend("force", params, { force = true }), on_done)
         else
           tell("revert cancelled: " .. names(conflicts) .. " changed since")
         end

@@ -107,6 +107,15 @@ end
 ---@type table<string, fun(ev: silcrow.Event, payload: table): silcrow.Block?>
 local builders = {
   user = function(ev, payload)
+    if payload.notice then -- the daemon's note to the model, e.g. files restored by a revert
+      local files = type(payload.revert) == "table" and payload.revert.files
+      local text = type(files) == "table"
+          and ("↺ restored to before a turn: " .. table.concat(vim.tbl_map(function(uri)
+            return vim.fn.fnamemodify(vim.uri_to_fname(uri), ":t")
+          end, files), ", "))
+        or (ev.content or "")
+      return { kind = "note", text = text }
+    end
     local text = ev.content or ""
     local ctx = describe_context(payload.context)
     return { kind = "user", text = ctx and (text .. "\n(" .. ctx .. ")") or text }

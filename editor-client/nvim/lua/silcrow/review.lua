@@ -354,12 +354,13 @@ local function review_file(file, turn_id, position)
   end)
 end
 
----The answer for one file: the text to apply, or `null` for rejected.
+---The answer for one file: the text to apply, or `null` for rejected. (The
+---contract reserves "delete" and has no answer that accepts one: `null`.)
 ---@param file silcrow.ReviewFile
 ---@param text string|false
 ---@return {uri: string, newText: string|vim.NIL}
 local function answer(file, text)
-  if text == false or file.kind == "delete" and text ~= "" then
+  if text == false or file.kind == "delete" then
     return { uri = file.uri, newText = vim.NIL }
   end
   return { uri = file.uri, newText = text }
