@@ -11,16 +11,17 @@ local NEW = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a 
 
 ---Calls the handler as the LSP client does; returns a function giving its answer.
 ---@param files table[]
+---@param turn_id? string default "t1"
 ---@return fun(): table?
-local function request(files)
+local function request(files, turn_id)
   local answer
   local co = coroutine.create(function()
-    answer = review.request(nil, { conversationId = "c1", turnId = "t1", files = files })
+    answer = review.request(nil, { conversationId = "c1", turnId = turn_id or "t1", files = files })
   end)
   local ok, err = coroutine.resume(co)
   assert(ok, err)
   H.after(function()
-    review.decide_turn("t1", false)
+    review.decide_turn(turn_id or "t1", false)
     review.decided = {}
     vim.cmd("silent! tabonly!")
     require("silcrow.chat").reset()
@@ -106,6 +107,35 @@ H.test("closing the review tab, or the turn ending, rejects", function()
   H.eq({ vim.NIL, vim.NIL }, vim.tbl_map(function(f)
     return f.newText
   end, wait_answer(answer).files))
+end)
+
+H.test("a review that arrives while another is open waits for it", function()
+  local first = request({ file("a.py", OLD, NEW) }, "t1")
+  local second = request({ file("b.py", nil, "x = 1\n", "create") }, "t2")
+  H.truthy(review.active().file.uri:find("a.py", 1, true), "the first stays on screen")
+  vim.cmd("SilcrowAccept")
+  H.eq(NEW, wait_answer(first).files[1].newText)
+  H.wait(function()
+    local s = review.active()
+    return s and s.file.uri:find("b.py", 1, true)
+  end, "the second review to open")
+  vim.cmd.normal("gr") -- the only change of a new file: nothing of it
+  H.eq(vim.NIL, wait_answer(second).files[1].newText, "a rejected new file is null, not an empty file")
+end)
+
+H.test("the daemon's revert notice is a note in the chat and starts no turn", function()
+  local turn = require("silcrow.turn")
+  turn.state.conversation_id = "c1"
+  H.after(function()
+    turn.state.conversation_id = nil
+    require("silcrow.chat").reset()
+  end)
+  local uri = vim.uri_from_fname("/tmp/r18n/calc.py")
+  turn.on_event({ conversationId = "c1", turnId = "n1", seq = 9, type = "user", content = "(files restored)",
+    payload = { notice = true, revert = { turnId = "t1", files = { uri } } } })
+  H.eq({ "↺ restored to before a turn: calc.py" }, H.chat_lines())
+  H.eq(false, require("silcrow.chat").is_busy(), "no spinner")
+  H.eq(nil, turn.state.running)
 end)
 
 H.test("the chat shows each proposed diff with +/- counts and the outcome", function()

@@ -57,7 +57,7 @@ M.max_chat_lines = 80
 
 ---@type silcrow.ReviewSession?
 local active
----@type {turn_id: string, start: fun()}[] Reviews waiting for the one on screen
+---@type fun()[] Reviews waiting for the one on screen (each opens when called)
 local waiting = {}
 local counter = 0
 ---A file's review is on screen or about to open (the next waits for it).
@@ -107,10 +107,20 @@ local function accepted_text(session)
   local new_lines, new_eol = hunks.lines(file.newText)
   if vim.deep_equal(lines, new_lines) then
     return file.newText or ""
-  elseif file.oldText ~= nil and vim.deep_equal(lines, old_lines) then
-    return false
+  elseif vim.deep_equal(lines, old_lines) then
+    return false -- (for a new file: nothing of it)
   end
   return hunks.text(lines, file.newText ~= nil and new_eol or old_eol)
+end
+
+---Lets the next waiting review open (or marks the screen free).
+local function release()
+  local next_review = table.remove(waiting, 1)
+  if next_review then
+    vim.schedule(next_review) -- hands `busy` over
+  else
+    busy = false
+  end
 end
 
 ---@param session silcrow.ReviewSession
@@ -137,12 +147,7 @@ local function finish(session, text)
     end
   end
   session.done(text)
-  local next_review = table.remove(waiting, 1)
-  if next_review then
-    vim.schedule(next_review.start) -- hands `busy` over
-  else
-    busy = false
-  end
+  release()
 end
 
 ---The hunks between the two sides now.
@@ -329,6 +334,18 @@ local function report(file, text)
   chat.note(("%s %s"):format(display_name(file.uri), what))
 end
 
+---The answer already given for every pending file of `turn_id`, if any:
+---the proposal (accepted) or false (rejected).
+---@param file silcrow.ReviewFile
+---@param turn_id string
+---@return string|false|nil
+local function decided_text(file, turn_id)
+  local accept = M.decided[turn_id]
+  if accept ~= nil then
+    return accept and (file.newText or "")
+  end
+end
+
 ---Reviews one file (waiting for the review on screen first) and returns
 ---the accepted text, or false.
 ---@param file silcrow.ReviewFile
@@ -337,16 +354,21 @@ end
 ---@return string|false
 local function review_file(file, turn_id, position)
   local await = require("silcrow.handlers").await
-  if M.decided[turn_id] == nil and busy then
-    await(function(resume)
-      waiting[#waiting + 1] = { turn_id = turn_id, start = function()
-        resume(true)
-      end }
-    end)
+  local decided = decided_text(file, turn_id) -- the turn ended, or "accept/reject all" was given
+  if decided ~= nil then
+    return decided
   end
-  local decided = M.decided[turn_id]
-  if decided ~= nil then -- the turn ended, or "accept/reject all" was given
-    return decided and (file.newText or "")
+  if busy then
+    await(function(resume)
+      waiting[#waiting + 1] = function()
+        resume(true)
+      end
+    end)
+    decided = decided_text(file, turn_id) -- decided while it waited
+    if decided ~= nil then
+      release()
+      return decided
+    end
   end
   busy = true
   return await(function(done)
