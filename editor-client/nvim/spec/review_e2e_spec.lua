@@ -57,10 +57,6 @@ local function buffer_text(buf)
   return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n") .. "\n"
 end
 
-H.after(function()
-  review.decided = {}
-end)
-
 H.test("accepting the change under the cursor of two: the buffer and disk hold exactly that", function()
   local root = H.workspace({ ["calc.py"] = OLD })
   H.setup(root, { call("write", { file = "calc.py", content = NEW }), "§respond: Done.\n§end\n" })

@@ -149,6 +149,21 @@ H.test("the chat shows each proposed diff with +/- counts and the outcome", func
   H.eq("calc.py accepted", lines[#lines])
 end)
 
+H.test("option review: ask or auto, sent as the daemon's setting when set", function()
+  local config = require("silcrow.config")
+  H.after(function()
+    config.apply({})
+  end)
+  local options, problems = config.apply({ review = "auto" })
+  H.eq({}, problems)
+  H.eq("auto", options.settings.review)
+  options, problems = config.apply({ review = "sometimes" })
+  H.eq({ 'option review must be "ask" (review each change as a diff) or "auto" (apply at once), got "sometimes"' },
+    problems)
+  H.eq("ask", options.review)
+  H.eq(nil, options.settings.review, "the default is the daemon's own")
+end)
+
 H.test("a malformed request is refused with what to fix", function()
   local result, err
   coroutine.resume(coroutine.create(function()
