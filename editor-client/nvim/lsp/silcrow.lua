@@ -76,6 +76,7 @@ return {
     ["silcrow/terminal/run"] = handler("run", "silcrow.terminal"),
     ["silcrow/terminal/kill"] = handler("kill", "silcrow.terminal"),
     ["silcrow/review"] = handler("request", "silcrow.review"),
+    ["workspace/applyEdit"] = handler("handler", "silcrow.apply_edit"),
     ["window/showMessage"] = handler("show_message"),
   },
   commands = {

@@ -96,6 +96,19 @@ H.test(":SilcrowReject leaves the file alone and the model is told", function()
   H.truthy(told:find("rejected", 1, true), "the model is told: " .. told)
 end)
 
+H.test("an accepted new file holds exactly the proposed text", function()
+  local root = H.workspace({ ["calc.py"] = OLD })
+  H.setup(root, { call("write", { file = "notes.md", content = "# Notes\n\nadd and sub\n" }), "§respond: Done.\n§end\n" })
+  H.edit(root .. "/calc.py")
+  ask("SilcrowAsk Write notes")
+  local session = wait_review()
+  H.eq("create", session.file.kind)
+  H.eq(nil, H.read_file(root .. "/notes.md"), "not created before the answer")
+  vim.cmd("SilcrowAccept")
+  H.eq("end", H.wait_turn().stopReason)
+  H.eq("# Notes\n\nadd and sub\n", H.read_file(root .. "/notes.md"))
+end)
+
 H.test(":SilcrowStop while a review is open closes it and nothing is written", function()
   local root = H.workspace({ ["calc.py"] = OLD })
   H.setup(root, { call("write", { file = "calc.py", content = NEW }), "§respond: never\n§end\n" })
@@ -107,7 +120,7 @@ H.test(":SilcrowStop while a review is open closes it and nothing is written", f
     return review.active() == nil
   end, "the review to close")
   H.wait(function()
-    return H.chat_line("── cancelled")
+    return H.chat_line_starting("── cancelled")
   end, "the cancelled turn")
   H.eq(OLD, H.read_file(root .. "/calc.py"))
   H.eq(1, #vim.api.nvim_list_tabpages(), "the review tab is gone")
@@ -127,7 +140,7 @@ H.test(":SilcrowRevert 1 restores the files of that turn and every later one", f
   ask("SilcrowAsk Write notes")
   H.wait_turn()
   H.eq(NEW, H.read_file(root .. "/calc.py"))
-  H.eq("# Notes\n", H.read_file(root .. "/notes.md"))
+  H.eq("# Notes\n", H.read_file(root .. "/notes.md"), "the later turn created notes.md")
   local reverted
   require("silcrow.checkpoints").revert("1", function(result)
     reverted = result

@@ -164,6 +164,20 @@ H.test("option review: ask or auto, sent as the daemon's setting when set", func
   H.eq(nil, options.settings.review, "the default is the daemon's own")
 end)
 
+H.test("an insert into an empty document reaches line 1 (no extra empty line); elsewhere it is kept", function()
+  local fix = require("silcrow.apply_edit").fix_empty_inserts
+  H.write_file("/tmp/r18n/full.py", "x = 1\n")
+  local function insert(uri)
+    return { textDocument = { uri = uri, version = vim.NIL }, edits = { {
+      range = { start = { line = 0, character = 0 }, ["end"] = { line = 0, character = 0 } }, newText = "a\n" } } }
+  end
+  local new, full = vim.uri_from_fname("/tmp/r18n/new.py"), vim.uri_from_fname("/tmp/r18n/full.py")
+  local edit = { documentChanges = { { kind = "create", uri = new }, insert(new), insert(full) } }
+  fix(edit)
+  H.eq({ line = 1, character = 0 }, edit.documentChanges[2].edits[1].range["end"], "the new file")
+  H.eq({ line = 0, character = 0 }, edit.documentChanges[3].edits[1].range["end"], "a file with text")
+end)
+
 H.test("a malformed request is refused with what to fix", function()
   local result, err
   coroutine.resume(coroutine.create(function()
