@@ -282,10 +282,9 @@ local function open(file, turn_id, position, done)
     end)
   end
   local keys = M.keys
-  local help = ("%s/%s accept/reject change · %s/%s file · ]c next"):format(
-    keys.accept_hunk, keys.reject_hunk, keys.accept_file, keys.reject_file)
-  winbar(left_win, ("Review %s · %s (%s) · to apply · %s"):format(position, name, file.kind, help))
-  winbar(right_win, "Proposed by Silcrow")
+  winbar(left_win, ("Review %s · %s (%s) · what will be applied"):format(position, name, file.kind))
+  winbar(right_win, ("Proposed · %s/%s accept/reject change · %s/%s file · ]c next"):format(
+    keys.accept_hunk, keys.reject_hunk, keys.accept_file, keys.reject_file))
   ---@type silcrow.ReviewSession
   local session = { file = file, turn_id = turn_id, left = left, right = right, tab = tab, done = done }
   vim.api.nvim_create_autocmd("BufWriteCmd", {
