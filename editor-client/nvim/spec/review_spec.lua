@@ -63,6 +63,20 @@ H.test("accepting the change under the cursor, rejecting the other, answers exac
   H.eq(1, #vim.api.nvim_list_tabpages(), "its tab is gone")
 end)
 
+H.test("an added block and a removed block are each taken with the cursor next to them", function()
+  local old = "a\nb\nc\nd\n"
+  local new = "a\nnew 1\nnew 2\nb\nd\n" -- two lines added after a, c removed
+  local answer = request({ file("abc.txt", old, new) })
+  local session = assert(review.active())
+  vim.api.nvim_win_set_cursor(0, { 1, 0 }) -- on "a": the added lines show below it
+  vim.cmd.normal("ga")
+  H.eq({ "a", "new 1", "new 2", "b", "c", "d" }, vim.api.nvim_buf_get_lines(session.left, 0, -1, false))
+  vim.api.nvim_set_current_win(vim.fn.bufwinid(session.right))
+  vim.api.nvim_win_set_cursor(0, { 4, 0 }) -- on "b" of the proposal: c was removed after it
+  vim.cmd.normal("ga")
+  H.eq(new, wait_answer(answer).files[1].newText)
+end)
+
 H.test("do and dp move a change as in a diff; gA accepts the rest", function()
   local answer = request({ file("calc.py", OLD, NEW) })
   local session = assert(review.active())
