@@ -141,18 +141,19 @@ H.test(":SilcrowRevert 1 restores the files of that turn and every later one", f
   H.wait_turn()
   H.eq(NEW, H.read_file(root .. "/calc.py"))
   H.eq("# Notes\n", H.read_file(root .. "/notes.md"), "the later turn created notes.md")
-  local reverted
-  require("silcrow.checkpoints").revert("1", function(result)
-    reverted = result
-  end)
+  vim.cmd("SilcrowRevert 1")
   H.wait(function()
-    return reverted
+    return H.chat_line_starting("restored to before that turn: ")
   end, "the revert")
-  H.eq(2, #reverted.reverted, "both files: " .. vim.inspect(reverted))
   H.eq(OLD, H.read_file(root .. "/calc.py"), "calc.py is back")
   H.eq(OLD, buffer_text(buf), "in its buffer too")
   H.eq(nil, H.read_file(root .. "/notes.md"), "the file the later turn created is gone")
-  H.truthy(H.chat_line_starting("restored to before that turn: "), "the chat says what was restored")
+  local said = H.chat_lines()[H.chat_line_starting("restored to before that turn: ")]
+  H.truthy(said:find("calc.py", 1, true) and said:find("notes.md", 1, true), "both files are named: " .. said)
+  H.wait(function()
+    return H.chat_line_starting("↺ restored to before a turn: ")
+  end, "the daemon's revert notice, as a note")
+  H.eq(false, require("silcrow.chat").is_busy(), "the notice starts no turn")
 end)
 
 H.test("a file changed since the turn is only overwritten when the user says so", function()
