@@ -63,6 +63,17 @@ H.test("accepting the change under the cursor, rejecting the other, answers exac
   H.eq(1, #vim.api.nvim_list_tabpages(), "its tab is gone")
 end)
 
+H.test("deciding returns to the tab the review was opened from", function()
+  vim.cmd("tabnew")
+  local origin = vim.api.nvim_get_current_tabpage()
+  vim.cmd("tabnew") -- a tab after it, where Neovim would otherwise land
+  vim.api.nvim_set_current_tabpage(origin)
+  local answer = request({ file("calc.py", OLD, NEW) })
+  vim.cmd("SilcrowAccept")
+  wait_answer(answer)
+  H.eq(origin, vim.api.nvim_get_current_tabpage())
+end)
+
 H.test("an added block and a removed block are each taken with the cursor next to them", function()
   local old = "a\nb\nc\nd\n"
   local new = "a\nnew 1\nnew 2\nb\nd\n" -- two lines added after a, c removed

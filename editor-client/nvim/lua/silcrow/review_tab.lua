@@ -40,6 +40,7 @@ M.keys = {
 ---@field left integer Buffer with the text to apply
 ---@field right integer Buffer with the proposal
 ---@field tab integer
+---@field origin integer Tab page the review was opened from (focus returns there)
 ---@field on_done fun(text: string|false) Called once: the accepted text, or false for rejected
 ---@field finished? boolean
 local Tab = {}
@@ -106,7 +107,11 @@ function Tab:finish(text)
     end
   end
   if vim.api.nvim_tabpage_is_valid(self.tab) and #vim.api.nvim_list_tabpages() > 1 then
+    local was_current = vim.api.nvim_get_current_tabpage() == self.tab
     vim.cmd.tabclose(vim.api.nvim_tabpage_get_number(self.tab))
+    if was_current and vim.api.nvim_tabpage_is_valid(self.origin) then
+      vim.api.nvim_set_current_tabpage(self.origin)
+    end
   end
   for _, buf in ipairs({ self.left, self.right }) do
     if vim.api.nvim_buf_is_valid(buf) then
@@ -216,6 +221,7 @@ function M.open(file, turn_id, position, on_done)
   local right = scratch(("silcrow-review://%d/%s (proposed)"):format(counter, name), (hunks.lines(file.newText)), path)
   vim.bo[right].modifiable = false
   vim.bo[left].buftype = "acwrite" -- :write applies it as it is
+  local origin = vim.api.nvim_get_current_tabpage()
   vim.cmd.tabnew()
   local tab = vim.api.nvim_get_current_tabpage()
   local scratch_buf = vim.api.nvim_get_current_buf()
@@ -235,7 +241,7 @@ function M.open(file, turn_id, position, on_done)
   winbar(right_win, ("Proposed · %s/%s accept/reject change · %s/%s file · ]c next"):format(
     keys.accept_hunk, keys.reject_hunk, keys.accept_file, keys.reject_file))
   local self = setmetatable(
-    { file = file, turn_id = turn_id, left = left, right = right, tab = tab, on_done = on_done },
+    { file = file, turn_id = turn_id, left = left, right = right, tab = tab, origin = origin, on_done = on_done },
     Tab
   )
   vim.api.nvim_create_autocmd("BufWriteCmd", {
