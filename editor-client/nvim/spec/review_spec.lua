@@ -203,6 +203,13 @@ H.test("an insert into an empty document reaches line 1 (no extra empty line); e
   H.eq({ line = 0, character = 0 }, edit.documentChanges[3].edits[1].range["end"], "a file with text")
 end)
 
+H.test("a proposed deletion is kept (the contract has no answer that accepts one), and said so", function()
+  local answer = request({ file("old.py", OLD, nil, "delete") })
+  H.eq({ files = { { uri = vim.uri_from_fname("/tmp/r18n/old.py"), newText = vim.NIL } } }, wait_answer(answer))
+  H.eq(nil, review.active(), "no review tab for it")
+  H.eq("old.py: deleting a file cannot be accepted yet; it is kept", H.chat_lines()[#H.chat_lines()])
+end)
+
 H.test("a malformed request is refused with what to fix", function()
   local result, err
   coroutine.resume(coroutine.create(function()

@@ -131,16 +131,12 @@ local function review_file(file, turn_id, position)
   end)
 end
 
----The answer for one file: the text to apply, or `null` for rejected. (The
----contract reserves "delete" and has no answer that accepts one: `null`.)
+---The answer for one file: the text to apply, or `null` for rejected.
 ---@param file silcrow.ReviewFile
 ---@param text string|false
 ---@return {uri: string, newText: string|vim.NIL}
 local function answer(file, text)
-  if text == false or file.kind == "delete" then
-    return { uri = file.uri, newText = vim.NIL }
-  end
-  return { uri = file.uri, newText = text }
+  return { uri = file.uri, newText = text == false and vim.NIL or text }
 end
 
 ---Checks the request's shape; returns a message saying what is wrong.
@@ -179,8 +175,13 @@ function M.request(_, params)
   end
   local files = {}
   for i, file in ipairs(params.files) do
-    local text = review_file(file, params.turnId, ("%d/%d"):format(i, #params.files))
-    report(file, text)
+    local text = false
+    if file.kind == "delete" then -- reserved in the contract: no answer accepts a deletion
+      chat.note(display_name(file.uri) .. ": deleting a file cannot be accepted yet; it is kept")
+    else
+      text = review_file(file, params.turnId, ("%d/%d"):format(i, #params.files))
+      report(file, text)
+    end
     files[#files + 1] = answer(file, text)
   end
   return { files = files }
