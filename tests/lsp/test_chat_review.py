@@ -120,3 +120,42 @@ def test_the_terminal_client_shows_the_diff_before_anything_is_written(
     assert done.returncode == 0, done.stderr
     assert "-x = 1\n+x = 2\n" in done.stdout  # the unified diff
     assert (tmp_path / "a.py").read_text() == expected  # rejected without a terminal
+
+
+@pytest.mark.slow  # the terminal client and a daemon on a pseudo-terminal: about 5 s
+async def test_on_a_terminal_the_user_keeps_one_hunk_of_two(tmp_path: Path) -> None:
+    import asyncio
+    import pty
+
+    (tmp_path / "a.py").write_text("x = 1\ny = 2\nz = 3\n")
+    call = {"name": "write", "args": {"file": "a.py", "content": "x = 10\ny = 2\nz = 30\n"}}
+    script = {"replies": [f"§call: {json.dumps(call)}\n§execute\n", "§respond: ok\n§end\n"]}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SILCROW_")}
+    env.update(
+        SILCROW_DB=str(tmp_path / "chat.db"),
+        SILCROW_PROVIDER="fake",
+        SILCROW_FAKE_SCRIPT=json.dumps(script),
+    )
+    leader, follower = pty.openpty()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "silcrow.cli", "chat", "--once", "change it",
+        cwd=tmp_path, env=env, stdin=follower, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(follower)
+    assert proc.stdout is not None
+    shown = ""
+    answers = {"[h]unks? ": "h", "keep hunk 1? [y/n] ": "y", "keep hunk 2? [y/n] ": "n"}
+    try:
+        while answers:
+            chunk = await asyncio.wait_for(proc.stdout.read(4096), 60)
+            assert chunk, f"the client ended before it asked: {shown}"
+            shown += chunk.decode()
+            for prompt in [p for p in answers if shown.endswith(p)]:
+                os.write(leader, (answers.pop(prompt) + "\n").encode())
+        await asyncio.wait_for(proc.wait(), 60)
+    finally:
+        os.close(leader)
+        if proc.returncode is None:
+            proc.kill()
+    assert (tmp_path / "a.py").read_text() == "x = 10\ny = 2\nz = 3\n"  # exactly the kept hunk
