@@ -65,7 +65,7 @@ return {
   end,
   capabilities = {
     experimental = {
-      silcrow = { permissions = true, saveDocuments = true, readFile = true, terminal = true },
+      silcrow = { permissions = true, saveDocuments = true, readFile = true, terminal = true, review = true },
     },
   },
   handlers = {
@@ -75,6 +75,8 @@ return {
     ["silcrow/readFile"] = handler("read_file", "silcrow.terminal"),
     ["silcrow/terminal/run"] = handler("run", "silcrow.terminal"),
     ["silcrow/terminal/kill"] = handler("kill", "silcrow.terminal"),
+    ["silcrow/review"] = handler("request", "silcrow.review"),
+    ["workspace/applyEdit"] = handler("handler", "silcrow.apply_edit"),
     ["window/showMessage"] = handler("show_message"),
   },
   commands = {

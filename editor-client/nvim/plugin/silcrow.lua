@@ -46,6 +46,18 @@ vim.api.nvim_create_user_command("SilcrowNew", function()
   silcrow().new()
 end, { desc = "Start a new Silcrow conversation" })
 
+vim.api.nvim_create_user_command("SilcrowAccept", function(cmd)
+  require("silcrow.review").accept(cmd.bang)
+end, { bang = true, desc = "Accept the rest of the file under review (!: and the turn's other files)" })
+
+vim.api.nvim_create_user_command("SilcrowReject", function(cmd)
+  require("silcrow.review").reject(cmd.bang)
+end, { bang = true, desc = "Reject the file under review (!: and the turn's other files)" })
+
+vim.api.nvim_create_user_command("SilcrowRevert", function(cmd)
+  require("silcrow.checkpoints").revert(cmd.args)
+end, { nargs = "?", desc = "Restore the files to before a turn of the conversation (and undo later turns)" })
+
 vim.api.nvim_create_user_command("SilcrowMcp", function()
   silcrow().mcp()
 end, { desc = "List Silcrow's MCP servers; approve one a workspace defines" })

@@ -1,6 +1,7 @@
 -- Neovim config for the screenshot demo (scripts/screenshot.sh): the plugin
 -- from this checkout, the real daemon on the fake provider, a scripted reply
--- that reads the file, fixes it with a write and explains.
+-- that reads the file, fixes it with a write and explains
+-- ($SILCROW_DEMO_REVIEW=ask: the write is shown for review first).
 local plugin_dir = vim.fs.dirname(vim.fs.dirname(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p")))
 vim.opt.runtimepath:prepend(plugin_dir)
 vim.g.loaded_python3_provider = 0
@@ -16,6 +17,8 @@ local write = vim.json.encode({ name = "write", args = { file = "calc.py", conte
 require("silcrow").setup({
   cmd = { vim.env.SILCROW_BIN or "silcrow", "serve" },
   width = 70,
+  -- the `chat` scene shows the fix applied; the `review` scene its review tab
+  review = vim.env.SILCROW_DEMO_REVIEW == "ask" and "ask" or "auto",
   settings = {
     provider = "fake",
     fakeScript = {

@@ -5,7 +5,9 @@
 #   chat       the fake provider fixes a file (demo_init.lua; the default)
 #   first-run  the documented setup with no provider and no API key: the
 #              daemon's offline demo (first_run_init.lua)
-# Usage: editor-client/nvim/scripts/screenshot.sh [chat|first-run] [out.png]
+#   review     the same fix as `chat`, with review = "ask": the review tab
+#              (the diff of the proposal) before anything is applied
+# Usage: editor-client/nvim/scripts/screenshot.sh [chat|first-run|review] [out.png]
 # Needs: tmux, aha, chromium (Debian packages) and the project venv.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -13,8 +15,10 @@ ROOT="$(cd "$HERE/../../.." && pwd)"
 SCENE="${1:-chat}"
 case "$SCENE" in
   chat) INIT="$HERE/demo_init.lua"; QUESTION="Why does add(1, 2) print -1?"; DEFAULT_OUT=nvim-chat.png ;;
+  review) INIT="$HERE/demo_init.lua"; QUESTION="Why does add(1, 2) print -1?"; DEFAULT_OUT=nvim-review.png
+    export SILCROW_DEMO_REVIEW=ask ;;
   first-run) INIT="$HERE/first_run_init.lua"; QUESTION="What can you do?"; DEFAULT_OUT=nvim-first-run.png ;;
-  *) echo "screenshot: unknown scene $SCENE (chat or first-run)" >&2; exit 2 ;;
+  *) echo "screenshot: unknown scene $SCENE (chat, first-run or review)" >&2; exit 2 ;;
 esac
 OUT="${2:-$ROOT/docs/screenshots/$DEFAULT_OUT}"
 NVIM="${NVIM:-$ROOT/.venv/bin/nvim}"
@@ -38,12 +42,15 @@ tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" -c "$WORK/proj" \
 sleep 1
 tmux send-keys -t "$SESSION" ":1,2SilcrowAsk $QUESTION" Enter
 
-# Wait (failure guard, not a timing) for the end-of-turn line in the pane.
+# Wait (failure guard, not a timing) for the end-of-turn line in the pane
+# (the review scene: for the review tab).
+WANT="── done"
+[ "$SCENE" = review ] && WANT="Review 1/1"
 for _ in $(seq 1 300); do
-  if tmux capture-pane -t "$SESSION" -p | grep -q "── done"; then break; fi
+  if tmux capture-pane -t "$SESSION" -p | grep -q "$WANT"; then break; fi
   sleep 0.1
 done
-tmux capture-pane -t "$SESSION" -p | grep -q "── done" || { echo "screenshot: the turn never ended" >&2; exit 1; }
+tmux capture-pane -t "$SESSION" -p | grep -q "$WANT" || { echo "screenshot: \"$WANT\" never showed" >&2; exit 1; }
 sleep 0.3
 
 tmux capture-pane -t "$SESSION" -e -p > "$WORK/pane.ansi"

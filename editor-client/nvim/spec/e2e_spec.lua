@@ -44,14 +44,14 @@ H.test("asking about a selection streams the answer into the chat", function()
   H.eq(result.conversationId, turn.state.conversation_id)
 end)
 
-H.test("a write by the model lands in the open buffer and on disk", function()
+H.test("with review = auto a write by the model lands in the open buffer and on disk", function()
   local root = H.workspace({ ["calc.py"] = SOURCE })
   local fixed = SOURCE:gsub("a %- b", "a + b")
   local call = vim.json.encode({ name = "write", args = { file = "calc.py", content = fixed } })
   H.setup(root, script(
     "§call: " .. call .. "\n§execute\n",
     "§respond: Fixed.\n§end\n"
-  ))
+  ), { review = "auto" })
   local buf = H.edit(root .. "/calc.py")
   ask("2SilcrowAsk Fix it")
   H.eq("end", H.wait_turn().stopReason)

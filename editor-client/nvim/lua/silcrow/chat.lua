@@ -38,6 +38,9 @@ function M.define_highlights()
     SilcrowResult = "Special",
     SilcrowStatus = "NonText",
     SilcrowError = "DiagnosticError",
+    SilcrowDiffHeader = "Title",
+    SilcrowAdded = "Added",
+    SilcrowRemoved = "Removed",
   }
   for group, target in pairs(links) do
     vim.api.nvim_set_hl(0, group, { link = target, default = true })
@@ -147,9 +150,9 @@ function M.redraw(from)
   for i = from, #M.transcript.blocks do
     local block_lines, hl = M.transcript:block_lines(i)
     counts[i] = #block_lines
-    for _, line in ipairs(block_lines) do
+    for j, line in ipairs(block_lines) do
       lines[#lines + 1] = line
-      hls[#hls + 1] = hl or false
+      hls[#hls + 1] = (type(hl) == "table" and hl[j]) or (type(hl) == "string" and hl) or false
     end
   end
   local win = M.win()
@@ -186,9 +189,16 @@ end
 ---@param text string
 ---@param failed? boolean
 function M.note(text, failed)
-  local blocks = M.transcript.blocks
   text = text:gsub("^Silcrow: ", "")
-  blocks[#blocks + 1] = { kind = failed and "error" or "note", text = failed and ("✗ " .. text) or text }
+  M.block(failed and "error" or "note", failed and ("✗ " .. text) or text)
+end
+
+---Adds a block of the plugin's own, e.g. a proposed change's diff.
+---@param kind silcrow.BlockKind
+---@param text string
+function M.block(kind, text)
+  local blocks = M.transcript.blocks
+  blocks[#blocks + 1] = { kind = kind, text = text }
   M.redraw(#blocks)
 end
 

@@ -41,6 +41,7 @@ local M = {}
 ---@field spinner string[] Frames of the "working" indicator
 ---@field history_limit integer How many conversations `:SilcrowHistory` lists
 ---@field send_current_file boolean A question asked from a file sends the file (a selection: the lines) as context
+---@field review "ask"|"auto" Show every change as a diff to accept or reject first, or apply it at once
 
 ---@type silcrow.Options
 M.defaults = {
@@ -56,6 +57,7 @@ M.defaults = {
   spinner = { "⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏" },
   history_limit = 50,
   send_current_file = true,
+  review = "ask",
 }
 
 ---@type silcrow.Options
@@ -105,6 +107,9 @@ local checks = {
   end,
   spinner = function(v)
     return type(v) == "table" and #v > 0, "a non-empty list of strings"
+  end,
+  review = function(v)
+    return v == "ask" or v == "auto", '"ask" (review each change as a diff) or "auto" (apply at once)'
   end,
   history_limit = function(v)
     return type(v) == "number" and v >= 1, "a number >= 1"
@@ -158,6 +163,9 @@ function M.apply(opts)
   end
   if next(merged.mcpServers) then -- the top-level option is the daemon's setting mcpServers
     merged.settings = vim.tbl_extend("force", merged.settings, { mcpServers = merged.mcpServers })
+  end
+  if (opts or {}).review ~= nil and merged.review == opts.review then -- the daemon's setting review
+    merged.settings = vim.tbl_extend("force", merged.settings, { review = merged.review })
   end
   M.options = merged
   return merged, problems

@@ -1,7 +1,8 @@
 -- Handlers for what the daemon sends: `silcrow/event` (shown in the chat),
 -- `silcrow/requestPermission` (asked with `vim.ui.select`),
 -- `silcrow/saveDocuments` (`:write` the listed buffers), `window/showMessage`
--- (`silcrow/readFile` and `silcrow/terminal/*` are in `silcrow.terminal`)
+-- (`silcrow/readFile` and `silcrow/terminal/*` are in `silcrow.terminal`,
+-- `silcrow/review` in `silcrow.review`)
 -- (into the chat, see `turn.message`), and the client-side `silcrow.ask`
 -- command of the code action (asks for the question first).
 --
@@ -15,6 +16,9 @@ local M = {}
 function M.event(_, event)
   if type(event) == "table" and type(event.type) == "string" then
     require("silcrow.turn").on_event(event)
+    if package.loaded["silcrow.review"] then -- a turn that ends rejects its pending review
+      require("silcrow.review").on_event(event)
+    end
   end
 end
 

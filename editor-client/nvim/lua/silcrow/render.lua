@@ -34,8 +34,10 @@ M.max_args = 100
 ---@field output_tokens integer
 ---@field sent_bytes integer
 
+---@alias silcrow.BlockKind "user"|"think"|"respond"|"call"|"output"|"result"|"status"|"error"|"note"|"diff"
+
 ---@class silcrow.Block
----@field kind "user"|"think"|"respond"|"call"|"output"|"result"|"status"|"error"|"note"
+---@field kind silcrow.BlockKind
 ---@field text string
 ---@field turn? string
 ---@field failed? boolean
@@ -112,6 +114,15 @@ end
 ---@type table<string, fun(ev: silcrow.Event, payload: table): silcrow.Block?>
 local builders = {
   user = function(ev, payload)
+    if payload.notice then -- the daemon's note to the model, e.g. files restored by a revert
+      local files = type(payload.revert) == "table" and payload.revert.files
+      local text = type(files) == "table"
+          and ("↺ restored to before a turn: " .. table.concat(vim.tbl_map(function(uri)
+            return vim.fn.fnamemodify(vim.uri_to_fname(uri), ":t")
+          end, files), ", "))
+        or (ev.content or "")
+      return { kind = "note", text = text }
+    end
     local text = ev.content or ""
     local ctx = describe_context(payload.context)
     return { kind = "user", text = ctx and (text .. "\n(" .. ctx .. ")") or text }
@@ -219,10 +230,23 @@ local function split(text)
   return lines
 end
 
----Renders block `i` as lines and the highlight group that covers them.
+---Highlight groups of a diff block's lines: its header, then by first character.
+---@param lines string[]
+---@return string[]
+local function diff_highlights(lines)
+  local by_sign = { ["+"] = "SilcrowAdded", ["-"] = "SilcrowRemoved", ["@"] = "SilcrowStatus" }
+  local groups = { "SilcrowDiffHeader" }
+  for j = 2, #lines do
+    groups[j] = by_sign[lines[j]:sub(1, 1)] or "SilcrowOutput"
+  end
+  return groups
+end
+
+---Renders block `i` as lines and the highlight group that covers them (a
+---diff block: one group per line).
 ---@param i integer
 ---@return string[] lines
----@return string? hl_group
+---@return string|string[]|nil hl_group
 function Transcript:block_lines(i)
   local block = self.blocks[i]
   local lines = split(block.text)
@@ -240,6 +264,9 @@ function Transcript:block_lines(i)
     for j = 1, #lines do
       lines[j] = "  │ " .. lines[j]
     end
+  end
+  if block.kind == "diff" then
+    return lines, diff_highlights(lines)
   end
   local hl = highlight_of[block.kind]
   if block.kind == "result" and block.failed then

@@ -87,8 +87,10 @@ end
 ---@param event silcrow.Event
 function M.on_event(event)
   local state = M.state
+  local notice = type(event.payload) == "table" and event.payload.notice -- e.g. a revert: no turn runs
   if event.conversationId ~= state.conversation_id then
     local adopt = event.type == "user"
+      and not notice
       and (state.conversation_id == nil or (state.pending == nil and state.running == nil))
     if not adopt then
       return
@@ -99,7 +101,7 @@ function M.on_event(event)
     state.conversation_id = event.conversationId
     chat.open()
   end
-  if event.type == "user" then
+  if event.type == "user" and not notice then
     state.running = event.turnId
     chat.busy("working")
   elseif event.type == "error" then
