@@ -2,8 +2,9 @@
 
 Owns the params and results of ``silcrow/prompt``, ``silcrow/cancel``,
 ``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
-``silcrow/mcpServers``, ``silcrow/mcpApprove`` and ``silcrow/mentions`` as
-attrs classes, and how a request for one of them is checked.
+``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions``,
+``silcrow/checkpoints`` and ``silcrow/revert`` (the last two defined in
+``silcrow.lsp.review_contract``) as attrs classes, and how a request for one of them is checked.
 
 Algorithm:
 1. ``MESSAGE_TYPES`` / ``RESULT_TYPES`` map each method to its request and
@@ -35,6 +36,15 @@ from cattrs.gen import AttributeOverride, make_dict_structure_fn, override  # ty
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.protocol import default_converter
+
+from silcrow.lsp.review_contract import (
+    CheckpointsParams,
+    CheckpointsRequest,
+    CheckpointsResult,
+    RevertParams,
+    RevertRequest,
+    RevertResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +276,8 @@ Request = (
     | McpServersRequest
     | McpApproveRequest
     | MentionsRequest
+    | CheckpointsRequest
+    | RevertRequest
 )
 
 
@@ -296,6 +308,8 @@ MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/mcpServers": McpServersRequest,
     "silcrow/mcpApprove": McpApproveRequest,
     "silcrow/mentions": MentionsRequest,
+    "silcrow/checkpoints": CheckpointsRequest,
+    "silcrow/revert": RevertRequest,
 }
 RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/prompt": PromptResult,
@@ -306,6 +320,8 @@ RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/mcpServers": McpServersResult,
     "silcrow/mcpApprove": McpServersResult,
     "silcrow/mentions": MentionsResult,
+    "silcrow/checkpoints": CheckpointsResult,
+    "silcrow/revert": RevertResult,
 }
 
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
@@ -362,6 +378,8 @@ _OURS = (  # inner classes first: an outer structure function captures the inner
     McpApproveParams,
     MentionsParams,
     TerminalOutputParams,
+    CheckpointsParams,
+    RevertParams,
     *MESSAGE_TYPES.values(),
 )
 _CONVERTER = _strict_converter()

@@ -68,10 +68,12 @@ class ClientFlags:
     save_documents: bool = False
     read_file: bool = False
     terminal: bool = False
+    review: bool = False  # ``silcrow/review`` before every file change (setting ``review``)
     apply_edit: bool = False
     configuration: bool = False
     progress: bool = False
     create_files: bool = False  # ``workspaceEdit.resourceOperations`` has "create"
+    delete_files: bool = False  # ... has "delete" (a revert removing a file a turn created)
 
     @classmethod
     def from_capabilities(cls, caps: t.ClientCapabilities | None) -> ClientFlags:
@@ -91,10 +93,12 @@ class ClientFlags:
             save_documents=ours.get("saveDocuments") is True,
             read_file=ours.get("readFile") is True,
             terminal=ours.get("terminal") is True,
+            review=ours.get("review") is True,
             apply_edit=bool(ws and ws.apply_edit),
             configuration=bool(ws and ws.configuration),
             progress=bool(win and win.work_done_progress),
             create_files="create" in operations,
+            delete_files="delete" in operations,
         )
 
 

@@ -74,6 +74,8 @@ class Settings:
     api_key_env: str = ""
     base_url: str = ""
     streaming: Literal["token", "semantic"] = "token"
+    # "ask": clients that declared experimental.silcrow.review see every file change first.
+    review: Literal["ask", "auto"] = "ask"
     permissions: Permissions = field(default_factory=Permissions)
     max_iterations: int = 10
     idle_timeout: float = 300.0
