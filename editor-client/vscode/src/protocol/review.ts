@@ -1,7 +1,7 @@
 /**
- * Review before apply, as data: the `silcrow/review` request and its answer,
- * checkpoints and revert (docs/protocol.md), and the per-hunk decisions of
- * one proposed file.
+ * Review before apply, as data: checking a `silcrow/review` request, and
+ * the per-hunk decisions of one proposed file and the answer they make
+ * (the wire types are in contract.ts).
  *
  * Algorithm (FileReview):
  * 1. The proposal is split into hunks by jsdiff's line diff (`diffLines`):
@@ -13,60 +13,14 @@
  *    the diff editor shows what would still be applied.
  * 3. The answer is the old text with exactly the accepted hunks applied;
  *    a file with no accepted hunk is left out of the answer (rejected).
- *    An accepted delete is `newText: null`.
+ *    An accepted delete is answered `newText: null`, which the contract also
+ *    reads as a rejection: deletes are reserved there (no tool deletes yet).
  *
  * Pure: no `vscode` import.
  */
 import { diffLines } from 'diff';
-
-export type ReviewKind = 'create' | 'edit' | 'delete';
-
-/** One file of a `silcrow/review` request. */
-export interface ReviewFile {
-  uri: string;
-  kind: ReviewKind;
-  oldText: string | null;
-  newText: string | null;
-}
-
-export interface ReviewParams {
-  conversationId: string;
-  turnId: string;
-  files: ReviewFile[];
-}
-
-/** One file of the answer: the text the user accepted (`null` for an accepted delete). */
-export interface ReviewAnswerFile {
-  uri: string;
-  newText: string | null;
-}
-
-export interface ReviewResult {
-  files: ReviewAnswerFile[];
-}
-
-export interface Checkpoint {
-  turnId: string;
-  time: number;
-  files: string[];
-}
-
-export interface CheckpointsResult {
-  checkpoints: Checkpoint[];
-}
-
-export interface RevertParams {
-  conversationId: string;
-  turnId: string;
-  /** Overwrite files the user changed since the turn (after the user agreed). */
-  force?: boolean;
-}
-
-export interface RevertResult {
-  reverted: string[];
-  /** Files changed since the turn; nothing was reverted when this is not empty (unless `force`). */
-  conflicts?: string[];
-}
+import type { ReviewAnswerFile, ReviewFile, ReviewParams } from './contract';
+import type { CardFile } from '../webview/reviewMessages';
 
 export type Decision = 'pending' | 'accepted' | 'rejected';
 
@@ -233,4 +187,18 @@ export class FileReview {
       .map((segment) => ('common' in segment ? segment.common : take(segment.hunk) ? this.hunks[segment.hunk].after : this.hunks[segment.hunk].before))
       .join('');
   }
+}
+
+/** How the chat card shows `file` (`path`: relative to the workspace). */
+export function cardFile(file: FileReview, path: string): CardFile {
+  const starts = file.hunkStarts('old');
+  return {
+    uri: file.uri,
+    path,
+    kind: file.file.kind,
+    added: file.added,
+    removed: file.removed,
+    state: file.state,
+    hunks: file.hunks.map((_, i) => ({ line: starts[i] + 1, lines: file.patchLines(i), state: file.decisions[i] })),
+  };
 }

@@ -4,7 +4,8 @@
  * whole after every decision) and what its buttons and a turn's
  * "Restore to before this turn" post back.
  */
-import type { Decision, ReviewKind } from '../protocol/review';
+import type { ReviewKind } from '../protocol/contract';
+import type { Decision } from '../protocol/review';
 
 /** One hunk as the card shows it: its first line in the file (1-based) and its `-`/`+` lines. */
 export interface CardHunk {
