@@ -35,7 +35,7 @@ export function showReviewCard(log: HTMLElement, card: ReviewCard, post: Post): 
 
 export function renderReviewCard(card: ReviewCard, post: Post, opened: ReadonlySet<string | undefined> = new Set()): HTMLElement {
   const count = card.files.length;
-  const heading = card.cancelled ? 'Review withdrawn: the turn stopped, nothing was applied' : `Review ${count} change${count === 1 ? '' : 's'}`;
+  const heading = card.cancelled ? 'Review withdrawn: the turn stopped, nothing was applied' : `Proposed changes to ${count} file${count === 1 ? '' : 's'}`;
   const head = el('div', { className: 'review-head' }, [el('span', { className: 'review-title', textContent: heading })]);
   if (!card.settled) {
     head.append(
