@@ -49,6 +49,7 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 
+from silcrow.agent.changes import ChangeControl
 from silcrow.agent.errors import ConversationBusy
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor, Policy
@@ -97,6 +98,7 @@ class Agent:
         notices: Callable[[], list[str]] | None = None,
         workspace_id: str = "",
         mcp_servers: Mapping[str, object] | McpManager | None = None,
+        changes: ChangeControl | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -116,6 +118,7 @@ class Agent:
         self.learn_every = learn_every
         self.permissions = permissions
         self.ask = ask
+        self.changes = changes or ChangeControl()  # checkpoints and review (agent.changes)
         self.notices = notices
         self.workspace_id = workspace_id
         self._wanted: list[Tool | Builtin] | None = list(tools) if tools is not None else None
@@ -291,6 +294,8 @@ class Agent:
             history_window=self.history_window,
             warm=self._warm,
             notices=self._all_notices,
+            changes=self.changes,
+            root=self._workspace.root if self._workspace is not None else None,
         )
 
     async def _system(self, log_: EventLog, user_id: str, tools: Sequence[Tool]) -> str:

@@ -9,7 +9,8 @@ Algorithm:
    (``silcrow.tools.custom``).
 2. The permission policy decides allow / ask / deny for the tool's category;
    "ask" goes to the ``ask`` callback (the editor or terminal); "allow
-   always" is remembered by the policy; a rejection or denial is an error
+   always" is remembered by the policy; an ``edit`` call the user will
+   review (the turn's change gate is reviewing) is not asked first; a rejection or denial is an error
    result the model sees, and the tool does not run. With nobody to ask (no
    ``ask`` callback: a library agent), a ``custom`` tool runs, as in
    Cogency: whoever wrote it is the one running it.
@@ -48,6 +49,7 @@ from silcrow.tools.base import (
     ToolRejected,
     ToolResult,
 )
+from silcrow.tools.changes import GATE
 from silcrow.tools.custom import arg_spec, context_args
 from silcrow.tools.deadline import DEADLINE, Deadline, deadline_message
 from silcrow.tools.redact import redact
@@ -172,6 +174,9 @@ class Executor:
         verdict = self.policy.check(tool, args)
         if verdict == "allow":
             return None
+        gate = GATE.get()
+        if verdict == "ask" and tool.category == "edit" and gate is not None and gate.reviewing:
+            return None  # the user reviews the change itself: that is the approval
         if verdict == "deny":
             return _error(
                 f"{tool.name} denied by policy",

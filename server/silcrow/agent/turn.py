@@ -34,8 +34,13 @@ Algorithm (the same for replay, resume and auto):
    the user (``stopnotice``); after them only the metric records it.
    Store a ``metric`` event (provider usage, bytes sent, timings, the stop
    reason; ``usage_complete: false`` when the drain hit a bound).
-5. ``§execute``: run the pending calls one by one, storing each ``result``
-   before yielding it (while a call prints, its output is stored and yielded
+5. ``§execute``: run the pending calls one by one, each with the turn's
+   change gate set (``silcrow.agent.changes``: checkpoints, review), storing
+   each ``result`` before yielding it. When the user reviews changes, the
+   results of calls that proposed one (and of every call after them) are
+   held until one review of the cycle's files, which comes at the cycle's
+   end or before a call that could see the disk (``sees_disk``); a
+   cancelled review stores them rejected (while a call prints, its output is stored and yielded
    as ``output`` events: ``silcrow.agent.output``); next cycle. ``§end`` (or ``§execute`` with no call
    pending): store ``end`` and stop.
 6. A provider failure mid-cycle stores a ``metric`` marked ``aborted_cycle``
@@ -52,14 +57,17 @@ Algorithm (the same for replay, resume and auto):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, assert_never
 
 from silcrow.agent.accumulator import Accumulator
+from silcrow.agent.changes import ChangeControl, Held, Review, TurnChanges, reviewed, sees_disk
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor
 from silcrow.agent.handle import TurnSpec
@@ -80,7 +88,7 @@ from silcrow.providers.base import (
     TextDelta,
     Usage,
 )
-from silcrow.tools.base import ToolContext
+from silcrow.tools.base import ToolContext, ToolResult
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +126,8 @@ class TurnRunner:
     live_failed: bool = field(default=False)
     drain_chars: int = 16_384  # text read after §end/§execute, looking for usage
     drain_seconds: float = 10.0
+    changes: ChangeControl = field(default_factory=ChangeControl)  # checkpoints, review
+    root: Path | None = None  # the workspace's, for file names in review results
     _opening: bool = field(default=False)
 
     async def _put(self, *events: Event) -> list[Event]:
@@ -141,6 +151,7 @@ class TurnRunner:
             yield ev
         for ev in await self._put(spec.user_event()):
             yield ev
+        changes = TurnChanges(self.changes, spec.conversation_id, spec.turn_id, self.root)
         retried = False
         cycle = 0
         while cycle < self.max_iterations:
@@ -176,9 +187,8 @@ class TurnRunner:
                 for ev in await self._put(self._end(spec, "end")):
                     yield ev
                 return
-            for call in acc.pending:
-                async for ev in self._streamed_call(spec, call):
-                    yield ev
+            async for ev in self._run_calls(spec, acc.pending, changes):
+                yield ev
         msg = f"Stopped after {self.max_iterations} model cycles without §end."
         for ev in await self._put(self._end(spec, "max_iterations", msg)):
             yield ev
@@ -323,12 +333,46 @@ class TurnRunner:
             )
         return out
 
-    async def _streamed_call(self, spec: TurnSpec, call: CallToken) -> AsyncIterator[Event]:
+    async def _run_calls(
+        self, spec: TurnSpec, calls: Sequence[CallToken], changes: TurnChanges
+    ) -> AsyncIterator[Event]:
+        """Step 5: the cycle's calls; results of reviewed changes wait for the review."""
+        held: list[Held] = []
+        for call in calls:
+            if held and sees_disk(self.executor.tool_for(call)):
+                async for ev in self._settle_review(spec, changes, held):
+                    yield ev
+            async for ev in self._streamed_call(spec, call, (changes, held)):
+                yield ev
+        async for ev in self._settle_review(spec, changes, held):
+            yield ev
+
+    async def _settle_review(
+        self, spec: TurnSpec, changes: TurnChanges, held: list[Held]
+    ) -> AsyncIterator[Event]:
+        """Review the held changes, then store the held results, told what was accepted."""
+        if not held:
+            return
+        stopped: asyncio.CancelledError | None = None
+        try:
+            verdicts = await changes.review()
+        except asyncio.CancelledError as exc:  # everything pending is rejected, and said so
+            verdicts, stopped = changes.cancelled(), exc
+        events = [self._result(spec, c, reviewed(r, t, verdicts, changes)) for c, r, t in held]
+        held.clear()
+        for ev in await self._put(*events):
+            yield ev
+        if stopped is not None:
+            raise stopped
+
+    async def _streamed_call(
+        self, spec: TurnSpec, call: CallToken, review: Review | None = None
+    ) -> AsyncIterator[Event]:
         """Run one call: ``output`` events while it prints, then its stored ``result``."""
         name = call.call.name if call.call is not None else "call"
 
         async def run(sink: Sink) -> list[Event]:
-            return await self._caller(spec, sink)(call, spec.turn_id, None)
+            return await self._caller(spec, sink, review)(call, spec.turn_id, None)
 
         async for item in streamed(run):
             if isinstance(item, Done):
@@ -338,7 +382,9 @@ class TurnRunner:
             for ev in await self._put(spec.event("output", item, {"name": name})):
                 yield ev
 
-    def _caller(self, spec: TurnSpec, sink: Sink | None = None) -> RunCall:
+    def _caller(
+        self, spec: TurnSpec, sink: Sink | None = None, review: Review | None = None
+    ) -> RunCall:
         extra: dict[str, Any] = {} if sink is None else {"on_output": sink}
 
         async def run_call(call: CallToken, turn_id: str, recovered: str | None) -> list[Event]:
@@ -349,16 +395,31 @@ class TurnRunner:
                 given_user_id=spec.user_id,
                 extra=extra,
             )
-            result = await self.executor.run(call, ctx)
-            name = call.call.name if call.call is not None else "call"
-            payload: dict[str, Any] = {
-                "name": name,
-                "outcome": result.outcome,
-                "error": result.error,
-            }
-            if recovered is not None:
-                payload["recovered"] = recovered
-            event = Event("result", result.content, payload, spec.conversation_id, turn_id)
-            return await self._put(event)
+            if review is None:
+                result = await self.executor.run(call, ctx)
+                return await self._put(self._result(spec, call, result, turn_id, recovered))
+            changes, held = review
+            with changes.call() as touched:
+                result = await self.executor.run(call, ctx)
+            if touched or held:  # results stay in call order: later ones wait too
+                held.append((call, result, touched))
+                return []
+            return await self._put(self._result(spec, call, result))
 
         return run_call
+
+    def _result(
+        self,
+        spec: TurnSpec,
+        call: CallToken,
+        result: ToolResult,
+        turn_id: str | None = None,
+        recovered: str | None = None,
+    ) -> Event:
+        name = call.call.name if call.call is not None else "call"
+        payload: dict[str, Any] = {"name": name, "outcome": result.outcome, "error": result.error}
+        if recovered is not None:
+            payload["recovered"] = recovered
+        return Event(
+            "result", result.content, payload, spec.conversation_id, turn_id or spec.turn_id
+        )

@@ -7,6 +7,8 @@ builds LSP messages by hand:
 * ``apply_write(path, text, old_text)``: one ``workspace/applyEdit``
   (versioned for open documents, CreateFile + insert for new files); returns
   the editor's failure reason (an error answer counts as one) or None;
+* ``apply_delete(path)``: one ``workspace/applyEdit`` with a ``DeleteFile``
+  (a revert removing a file a turn created);
 * ``save(paths)``: ``silcrow/saveDocuments`` for clients that declared it;
 * ``read_file(path)``: ``silcrow/readFile`` for clients that declared
   ``readFile``: the editor's text of a file it has not opened, or None
@@ -167,6 +169,21 @@ class Editor:
         params = t.ApplyWorkspaceEditParams(
             edit=t.WorkspaceEdit(document_changes=changes), label=f"Silcrow: write {path.name}"
         )
+        return await self._apply(params)
+
+    async def apply_delete(self, path: Path) -> str | None:
+        """Delete a file as one applyEdit (``DeleteFile``); the failure reason, or None."""
+        change = t.DeleteFile(
+            uri=path_uri(path), options=t.DeleteFileOptions(ignore_if_not_exists=True)
+        )
+        return await self._apply(
+            t.ApplyWorkspaceEditParams(
+                edit=t.WorkspaceEdit(document_changes=[change]),
+                label=f"Silcrow: delete {path.name}",
+            )
+        )
+
+    async def _apply(self, params: t.ApplyWorkspaceEditParams) -> str | None:
         try:
             result = await self.server.workspace_apply_edit_async(params)
         except Exception as exc:  # an error answer: the editor declined it

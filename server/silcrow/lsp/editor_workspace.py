@@ -21,7 +21,10 @@ Algorithm:
    the client did not advertise ``workspaceEdit.resourceOperations``
    "create") gets no ``applyEdit``: the daemon writes the file itself and
    the editor reloads it from disk (said once in the log for new files).
-4. ``run``: before a shell command, ask a saveDocuments client to save open
+4. ``remove`` (a revert deleting a file a turn created): a ``DeleteFile``
+   applyEdit for a saveDocuments client that lists "delete" in
+   ``workspaceEdit.resourceOperations``, else the daemon deletes it.
+5. ``run``: before a shell command, ask a saveDocuments client to save open
    buffers that differ from disk. A client that declared ``terminal`` runs
    it (``run_process``): the whole line - ``cd``, the allowlisted
    environment, the sandbox - is built here (``tools.termline``) and sent
@@ -111,6 +114,22 @@ class EditorWorkspace(LocalWorkspace):
                 return
             log.warning("the editor did not save %s; writing it to disk", self._rel(real))
         await asyncio.to_thread(write_atomic, real, text)
+        self.stale.record(real)
+
+    async def exists(self, real: Path) -> bool:
+        return self.editor.is_open(real) or await super().exists(real)
+
+    async def remove(self, real: Path) -> None:
+        flags = self.editor.flags
+        if flags.apply_edit and flags.save_documents and flags.delete_files:
+            failure = await self.editor.apply_delete(real)
+            if failure is None:
+                self.stale.record(real)
+                return
+            log.warning(
+                "the editor did not delete %s (%s); deleting it here", self._rel(real), failure
+            )
+        await super().remove(real)
         self.stale.record(real)
 
     async def run(

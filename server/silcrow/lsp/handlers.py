@@ -5,7 +5,8 @@ didChangeWorkspaceFolders, codeAction, shutdown (``workspace/executeCommand``
 is routed by ``SilcrowProtocol`` into ``execute_command`` below).
 Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
 ``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
-``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions``, and the
+``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions``,
+``silcrow/checkpoints``, ``silcrow/revert`` (``silcrow.lsp.review``), and the
 notification ``silcrow/terminal/output`` (see docs/protocol.md).
 """
 
@@ -17,7 +18,7 @@ from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
-from silcrow.lsp import codeactions
+from silcrow.lsp import codeactions, review
 from silcrow.lsp.contract import (
     CancelParams,
     CancelResult,
@@ -41,6 +42,12 @@ from silcrow.lsp.contract import (
 )
 from silcrow.lsp.daemon import Daemon
 from silcrow.lsp.mentions import mentions as find_mentions
+from silcrow.lsp.review_contract import (
+    CheckpointsParams,
+    CheckpointsResult,
+    RevertParams,
+    RevertResult,
+)
 from silcrow.lsp.sessions import UnknownWorkspace
 from silcrow.lsp.turns import UnknownConversationError, UnknownWorkspaceError
 
@@ -187,6 +194,14 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
     @server.feature("silcrow/mentions")
     def mentions(params: MentionsParams) -> MentionsResult:
         return find_mentions(daemon.sessions, params)
+
+    @server.feature("silcrow/checkpoints")
+    async def checkpoints(params: CheckpointsParams) -> CheckpointsResult:
+        return await review.checkpoints(daemon, params.conversation_id)
+
+    @server.feature("silcrow/revert")
+    async def revert(params: RevertParams) -> RevertResult:
+        return await review.revert(daemon, params)
 
 
 def _unreachable(*args: object) -> None:  # pragma: no cover - SilcrowProtocol intercepts

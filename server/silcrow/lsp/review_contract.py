@@ -93,7 +93,7 @@ class RevertResult:
     """``reverted``: every file restored; ``conflicts``: files left alone (nothing restored)."""
 
     reverted: list[str]
-    conflicts: list[str] = attrs.field(factory=list)
+    conflicts: list[str]
 
 
 @attrs.define(frozen=True)

@@ -151,7 +151,9 @@ class WorkspaceSession:
         return self._agent
 
     async def _build(self) -> Agent:
+        from silcrow.agent.changes import ChangeControl
         from silcrow.agent.workspace_agent import AgentOptions, workspace_agent
+        from silcrow.lsp.review import EditorReviewer
 
         settings = self.settings
         client = self.manager.editor.client_name
@@ -181,6 +183,10 @@ class WorkspaceSession:
             ask=self.manager.editor.ask,
             notices=workspace.notices,
             workspace_id=self.uri,
+            changes=ChangeControl(
+                checkpoints=store.checkpoints,
+                reviewer=EditorReviewer(self.manager.editor, lambda: self.settings.review),
+            ),
         )
 
     def workspace(self) -> EditorWorkspace:

@@ -136,3 +136,21 @@ async def migrate(db: Database) -> list[str]:
             )
             applied.append(fn.__name__)
     return applied
+
+
+@migration
+async def m003_checkpoints(w: Writer) -> None:
+    """Per turn and file: the text before the turn's first change, and what it left."""
+    await _run(
+        w,
+        """CREATE TABLE checkpoints (
+            id INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            turn_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            before TEXT,
+            after TEXT,
+            time REAL NOT NULL,
+            UNIQUE (conversation_id, turn_id, path)
+        )""",
+    )

@@ -27,6 +27,7 @@ from typing import Any
 
 from silcrow.protocol.events import Event
 from silcrow.store import recall
+from silcrow.store.checkpoints import Checkpoints
 from silcrow.store.db import Database, Durability, Writer, conditions, where
 from silcrow.store.migrations import migrate
 from silcrow.store.paths import resolve_db_path
@@ -52,6 +53,7 @@ class EventStore:
     def __init__(self, db: Database, path: str) -> None:
         self._db = db
         self.path = path
+        self.checkpoints = Checkpoints(db)  # the files each turn changed (store.checkpoints)
 
     @classmethod
     async def open(

@@ -6,7 +6,10 @@ Algorithm:
    ``check_write`` adds the protected-path rules.
 2. ``read_text``/``write_text`` apply the policy, then call the overridable
    I/O methods ``load_text``/``store_text`` with the resolved path (a text
-   holding a private key is refused after loading). An
+   holding a private key is refused after loading). While a turn's change
+   gate is set (``silcrow.tools.changes``), a write goes through it with
+   the file's current text (checkpoint, review) and a read sees what it
+   holds. An
    editor-backed workspace overrides only those two (buffers instead of disk)
    and keeps the policy.
 3. ``load_text`` opens the resolved path with no symlink followed at any step
@@ -40,6 +43,7 @@ from pathlib import Path
 
 from silcrow.tools.base import OutputSink, ShellOutcome, ToolError
 from silcrow.tools.beneath import SymlinkOnPath, lstat_in, open_file, parent_dir, replace_file
+from silcrow.tools.changes import ABSENT, GATE
 from silcrow.tools.fileindex import FileIndex
 from silcrow.tools.paths import PathPolicy
 from silcrow.tools.process import run_shell, scrubbed_env
@@ -193,10 +197,36 @@ class LocalWorkspace:
         return self.policy.for_write(path)
 
     async def read_text(self, path: str) -> str:
-        return self.policy.check_content(path, await self.load_text(self.check_read(path), path))
+        real = self.check_read(path)
+        gate = GATE.get()
+        held = gate.held(real) if gate is not None else ABSENT
+        text = held if isinstance(held, str) else await self.load_text(real, path)
+        return self.policy.check_content(path, text)
 
     async def write_text(self, path: str, text: str) -> None:
-        await self.store_text(self.check_write(path), text)
+        real = self.check_write(path)
+        gate = GATE.get()
+        if gate is None:
+            await self.store_text(real, text)
+            return
+        try:
+            old = await self.load_text(real, path) if await self.exists(real) else None
+        except ToolError:
+            if gate.reviewing:
+                raise ToolError(
+                    f"{path} is not a text file Silcrow can show for review; it is unchanged"
+                ) from None
+            await self.store_text(real, text)  # nothing to checkpoint: not text
+            return
+        await gate.write(real, old, text, self.store_text)
+
+    async def exists(self, real: Path) -> bool:
+        """Whether a checked path has a file (an editor-backed workspace: or an open buffer)."""
+        return await asyncio.to_thread(real.exists)
+
+    async def remove(self, real: Path) -> None:
+        """I/O only (override for editor edits): delete a checked file (a revert of a creation)."""
+        await asyncio.to_thread(real.unlink, missing_ok=True)
 
     async def load_text(self, real: Path, display: str) -> str:
         """I/O only (override for editor buffers): the text of a checked path."""
