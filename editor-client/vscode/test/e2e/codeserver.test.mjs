@@ -419,18 +419,20 @@ test('review in the diff editor: accept one hunk of two with its shortcut, rejec
   const modified = page.locator('.editor-group-container .monaco-diff-editor .editor.modified');
   const firstHunk = modified.locator('.view-line', { hasText: 'def mean(xs: list[float])' });
   await firstHunk.waitFor({ timeout: STEP_MS });
-  await chat().locator('.item.review', { hasText: 'stats.py' }).waitFor({ timeout: STEP_MS });
+  const card = chat().locator('.item.review', { hasText: 'stats.py' });
+  await card.waitFor({ timeout: STEP_MS });
   await page.mouse.move(700, 600);
   await page.screenshot({ path: REVIEW_SCREENSHOT });
   await firstHunk.click();
   // the diff editor's title actions appear once the editor shows a file under review (the shortcuts' `when`)
   await page.locator('.editor-actions [aria-label^="Accept Change at Cursor"]').first().waitFor({ timeout: STEP_MS });
   await page.keyboard.press('Control+Alt+y');
-  await chat().locator('.item.review .hunk.accepted').waitFor({ timeout: STEP_MS });
+  await card.locator('.hunk.accepted').waitFor({ timeout: STEP_MS });
   assert.equal(readFileSync(join(workspace, 'stats.py'), 'utf8'), STATS, 'nothing is written before the whole review is answered');
   await page.keyboard.press('Control+Alt+Shift+n');
-  await chat().locator('.item.review.settled', { hasText: 'stats.py' }).waitFor({ timeout: STEP_MS });
-  assert.equal(await chat().locator('.item.review.settled summary .review-state').last().textContent(), 'partly accepted');
+  const settled = chat().locator('.item.review.settled', { hasText: 'stats.py' });
+  await settled.waitFor({ timeout: STEP_MS });
+  assert.equal(await settled.locator('summary .review-state').textContent(), 'partly accepted');
   await chat().locator('.item.respond', { hasText: 'Typed the stats module' }).waitFor({ timeout: STEP_MS });
   await waitForDisk('stats.py', STATS_FIRST_HUNK);
 }));
