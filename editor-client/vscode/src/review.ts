@@ -63,7 +63,9 @@ export class ReviewController implements vscode.Disposable {
     requests: ReviewRequests,
     private readonly post: (message: ToWebview) => void,
   ) {
-    const decide = (accept: boolean, scope: 'change' | 'file') => (target?: Target) => this.decideCommand(accept, scope, target);
+    // A CodeLens passes its Target; an editor title action passes the editor's URI (then the cursor decides).
+    const decide = (accept: boolean, scope: 'change' | 'file') => (target?: unknown) =>
+      this.decideCommand(accept, scope, isTarget(target) ? target : undefined);
     this.disposables.push(
       this.changed,
       this.lensesChanged,
@@ -315,4 +317,8 @@ export class ReviewController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'silcrow.reviewing', reviewing);
     void vscode.commands.executeCommand('setContext', 'silcrow.reviewEditor', Boolean(found && !found.review.settled));
   }
+}
+
+function isTarget(value: unknown): value is Target {
+  return typeof value === 'object' && value !== null && typeof (value as Target).reviewId === 'string' && typeof (value as Target).uri === 'string';
 }

@@ -427,7 +427,7 @@ test('review in the diff editor: accept one hunk of two with its shortcut, rejec
   // the diff editor's title actions appear once the editor shows a file under review (the shortcuts' `when`)
   await page.locator('.editor-actions [aria-label^="Accept Change at Cursor"]').first().waitFor({ timeout: STEP_MS });
   await page.keyboard.press('Control+Alt+y');
-  await card.locator('.hunk.accepted').waitFor({ timeout: STEP_MS });
+  await card.locator('.hunk.accepted').waitFor({ state: 'attached', timeout: STEP_MS }); // in the card's collapsed file
   assert.equal(readFileSync(join(workspace, 'stats.py'), 'utf8'), STATS, 'nothing is written before the whole review is answered');
   await page.keyboard.press('Control+Alt+Shift+n');
   const settled = chat().locator('.item.review.settled', { hasText: 'stats.py' });
