@@ -9,6 +9,7 @@
  * the daemon's history after a window reload. Before each start the daemon the
  * extension brings along is set up or upgraded when it is the one to run
  * (serverSetup.ts); a daemon of another minor version gets one warning.
+ * The chat's review and restore messages go to review.ts and checkpoints.ts.
  */
 import * as vscode from 'vscode';
 import { MessageType, type LanguageClient, type ShowMessageParams } from 'vscode-languageclient/node';
