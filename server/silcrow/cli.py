@@ -61,7 +61,11 @@ def parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--workspace", default=".", help="workspace folder (default: current directory)"
     )
-    chat.add_argument("--yes", action="store_true", help="allow every tool without asking")
+    chat.add_argument(
+        "--yes",
+        action="store_true",
+        help="allow every tool and accept every file change without asking",
+    )
     chat.add_argument(
         "--mcp-config",
         metavar="FILE",

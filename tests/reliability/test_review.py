@@ -92,6 +92,20 @@ def results(d: RawDaemon) -> list[dict[str, Any]]:
     return [e for e in d.events if e["type"] == "result"]
 
 
+WRITE_A = [call("write", file="a.py", content=PROPOSED) + "§execute\n", "§respond: ok\n§end\n"]
+
+
+def accept_all(params: dict[str, Any]) -> dict[str, Any]:
+    return {"files": [{"uri": f["uri"], "newText": f["newText"]} for f in params["files"]]}
+
+
+def workspace_with_a(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "a.py").write_text(ORIGINAL)
+    return root
+
+
 def whole(uri: str, params: dict[str, Any]) -> dict[str, Any]:
     return next(f for f in params["files"] if f["uri"] == uri)
 
@@ -99,9 +113,7 @@ def whole(uri: str, params: dict[str, Any]) -> dict[str, Any]:
 async def test_nothing_lands_before_the_answer_and_only_the_accepted_text_is_applied(
     tmp_path: Path,
 ) -> None:
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "a.py").write_text(ORIGINAL)
+    root = workspace_with_a(tmp_path)
     accepted = "x = 10\ny = 2\nz = 3\n"  # the first hunk only
     seen_on_disk: list[tuple[str, bool]] = []
     editor = FakeEditor()
@@ -150,13 +162,11 @@ async def test_nothing_lands_before_the_answer_and_only_the_accepted_text_is_app
 async def test_edit_permission_ask_is_not_asked_twice_when_the_user_reviews(
     tmp_path: Path,
 ) -> None:
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "a.py").write_text(ORIGINAL)
-    editor = FakeEditor(lambda p: {"files": [{"uri": p["files"][0]["uri"], "newText": PROPOSED}]})
+    root = workspace_with_a(tmp_path)
+    editor = FakeEditor(accept_all)
     d = await start(
         tmp_path,
-        [call("write", file="a.py", content=PROPOSED) + "§execute\n", "§respond: ok\n§end\n"],
+        WRITE_A,
         editor,
         settings={"permissions": {"edit": "ask"}},
     )
@@ -172,9 +182,7 @@ async def test_edit_permission_ask_is_not_asked_twice_when_the_user_reviews(
 
 
 async def test_a_cancel_during_a_pending_review_rejects_everything(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "a.py").write_text(ORIGINAL)
+    root = workspace_with_a(tmp_path)
     never = asyncio.Event()
 
     async def decide(_params: dict[str, Any]) -> dict[str, Any]:
@@ -198,17 +206,16 @@ async def test_a_cancel_during_a_pending_review_rejects_everything(tmp_path: Pat
     assert "rejected and the file is unchanged" in res["content"]
     assert res["payload"]["error"] is True
     assert d.events[-1]["type"] == "cancelled"
+    (review,) = [r for r in d.requests if r["method"] == "silcrow/review"]
+    cancels = [n["params"] for n in d.notifications if n["method"] == "$/cancelRequest"]
+    assert cancels == [{"id": review["id"]}]  # the client is told to close its review
 
 
 async def test_revert_across_two_turns_restores_every_file_and_tells_the_model(
     tmp_path: Path,
 ) -> None:
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "a.py").write_text(ORIGINAL)
-    editor = FakeEditor(
-        lambda p: {"files": [{"uri": f["uri"], "newText": f["newText"]} for f in p["files"]]}
-    )
+    root = workspace_with_a(tmp_path)
+    editor = FakeEditor(accept_all)
     replies = [
         call("edit", file="a.py", old="x = 1\n", new="x = 10\n") + "§execute\n",
         "§respond: one\n§end\n",
@@ -251,15 +258,8 @@ async def test_revert_across_two_turns_restores_every_file_and_tells_the_model(
 
 
 async def test_revert_after_a_daemon_crash(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "a.py").write_text(ORIGINAL)
-    editor = FakeEditor(lambda p: {"files": [{"uri": p["files"][0]["uri"], "newText": PROPOSED}]})
-    d = await start(
-        tmp_path,
-        [call("write", file="a.py", content=PROPOSED) + "§execute\n", "§respond: ok\n§end\n"],
-        editor,
-    )
+    root = workspace_with_a(tmp_path)
+    d = await start(tmp_path, WRITE_A, FakeEditor(accept_all))
     try:
         turn = await d.request("silcrow/prompt", {"text": "change it"})
     finally:
@@ -278,15 +278,8 @@ async def test_revert_after_a_daemon_crash(tmp_path: Path) -> None:
 
 
 async def test_a_file_the_user_changed_since_is_a_conflict_until_forced(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "a.py").write_text(ORIGINAL)
-    editor = FakeEditor(lambda p: {"files": [{"uri": p["files"][0]["uri"], "newText": PROPOSED}]})
-    d = await start(
-        tmp_path,
-        [call("write", file="a.py", content=PROPOSED) + "§execute\n", "§respond: ok\n§end\n"],
-        editor,
-    )
+    root = workspace_with_a(tmp_path)
+    d = await start(tmp_path, WRITE_A, FakeEditor(accept_all))
     try:
         turn = await d.request("silcrow/prompt", {"text": "change it"})
         (root / "a.py").write_text(PROPOSED + "# mine\n")  # the user's own change
@@ -306,12 +299,10 @@ async def test_a_file_the_user_changed_since_is_a_conflict_until_forced(tmp_path
 async def test_a_client_without_the_capability_is_unchanged_and_still_gets_checkpoints(
     tmp_path: Path,
 ) -> None:
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "a.py").write_text(ORIGINAL)
+    root = workspace_with_a(tmp_path)
     d = await start(
         tmp_path,
-        [call("write", file="a.py", content=PROPOSED) + "§execute\n", "§respond: ok\n§end\n"],
+        WRITE_A,
         FakeEditor(),
         caps={"workspace": {"applyEdit": True}},
     )
@@ -348,3 +339,22 @@ async def test_review_auto_applies_at_once_for_a_client_with_the_capability(
         await d.close()
     assert not editor.reviews
     assert (root / "n.py").read_text() == "n = 1\n"
+
+
+async def test_a_sensitive_write_is_still_asked_before_its_review(tmp_path: Path) -> None:
+    editor = FakeEditor(lambda p: {"files": []})  # then rejected in the review
+    d = await start(
+        tmp_path,
+        [
+            call("write", file=".envrc", content="export A=1\n") + "§execute\n",
+            "§respond: ok\n§end\n",
+        ],
+        editor,
+    )
+    try:
+        await d.request("silcrow/prompt", {"text": "add it"})
+    finally:
+        await d.close()
+    methods = [r["method"] for r in d.requests if r["method"].startswith("silcrow/")]
+    assert methods.index("silcrow/requestPermission") < methods.index("silcrow/review")
+    assert not (tmp_path / "ws" / ".envrc").exists()

@@ -99,6 +99,9 @@ class Verdict:
     failure: str | None = None  # the accepted text could not be applied (the editor declined)
 
 
+Verdicts = Mapping[Path, Verdict]
+
+
 @dataclass(slots=True)
 class _Held:
     old: str | None
@@ -139,15 +142,14 @@ class TurnChanges:
         """Run one tool call with this gate set; yields the files it left held."""
         touched: set[Path] = set()
         self._touched = touched  # calls of a turn run one at a time
+        if self.control.checkpoints is None and not self.reviewing:
+            yield touched  # nothing to record or review: the workspace writes as it always did
+            return
         token = GATE.set(self)
         try:
             yield touched
         finally:
             GATE.reset(token)
-
-    @property
-    def holding(self) -> bool:
-        return bool(self._held)
 
     async def review(self) -> dict[Path, Verdict]:
         """Step 4: one review of every held file; apply exactly what was accepted."""
@@ -231,14 +233,14 @@ def reviewed(
     if not notes:
         return result
     word = next(iter(states)) if len(states) == 1 else "partly accepted"
-    content = "\n".join([result.content, *notes]).strip()
+    content = "\n".join([f"Proposed for the user's review: {result.content}", *notes]).strip()
     return ToolResult(f"{result.outcome}: {word}", content, error=states == {"rejected"})
 
 
 def _verdict_note(name: str, verdict: Verdict) -> tuple[str, str]:
     if verdict.cancelled:
         return "rejected", (
-            f"The turn was stopped while the user was reviewing your change to {name}: "
+            f"The turn was stopped before the user accepted your change to {name}: "
             "it was rejected and the file is unchanged."
         )
     if verdict.failure is not None:

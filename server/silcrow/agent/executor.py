@@ -10,7 +10,8 @@ Algorithm:
 2. The permission policy decides allow / ask / deny for the tool's category;
    "ask" goes to the ``ask`` callback (the editor or terminal); "allow
    always" is remembered by the policy; an ``edit`` call the user will
-   review (the turn's change gate is reviewing) is not asked first; a rejection or denial is an error
+   review (the turn's change gate is reviewing) is not asked first, unless
+   it is a sensitive write (always asked, ``silcrow.tools.sensitive``); a rejection or denial is an error
    result the model sees, and the tool does not run. With nobody to ask (no
    ``ask`` callback: a library agent), a ``custom`` tool runs, as in
    Cogency: whoever wrote it is the one running it.
@@ -73,6 +74,8 @@ class Policy(Protocol):
     def request(
         self, tool: Tool, args: dict[str, Any], conversation_id: str
     ) -> PermissionRequest: ...
+
+    def sensitive(self, tool: Tool, args: dict[str, Any]) -> str | None: ...
 
 
 def _error(outcome: str, content: str) -> ToolResult:
@@ -175,7 +178,8 @@ class Executor:
         if verdict == "allow":
             return None
         gate = GATE.get()
-        if verdict == "ask" and tool.category == "edit" and gate is not None and gate.reviewing:
+        reviewed = tool.category == "edit" and gate is not None and gate.reviewing
+        if verdict == "ask" and reviewed and not self.policy.sensitive(tool, args):
             return None  # the user reviews the change itself: that is the approval
         if verdict == "deny":
             return _error(

@@ -129,6 +129,6 @@ async def _current(workspace: LocalWorkspace, path: Path) -> str | _Outside | No
             return _OUTSIDE
         if not await workspace.exists(real):
             return None
-        return await workspace.load_text(real, str(path))
+        return await workspace.current_text(real, str(path))
     except ToolError:
         return _OUTSIDE

@@ -36,13 +36,10 @@ Algorithm (the same for replay, resume and auto):
    reason; ``usage_complete: false`` when the drain hit a bound).
 5. ``§execute``: run the pending calls one by one, each with the turn's
    change gate set (``silcrow.agent.changes``: checkpoints, review), storing
-   each ``result`` before yielding it. When the user reviews changes, the
-   results of calls that proposed one (and of every call after them) are
-   held until one review of the cycle's files, which comes at the cycle's
-   end or before a call that could see the disk (``sees_disk``); a
-   cancelled review stores them rejected (while a call prints, its output is stored and yielded
-   as ``output`` events: ``silcrow.agent.output``); next cycle. ``§end`` (or ``§execute`` with no call
-   pending): store ``end`` and stop.
+   each ``result`` before yielding it (results held for a review wait for
+   it: ``silcrow.agent.cyclecalls``); while a call prints, its output is
+   stored and yielded as ``output`` events (``silcrow.agent.output``); next
+   cycle. ``§end`` (or ``§execute`` with no call pending): store ``end``.
 6. A provider failure mid-cycle stores a ``metric`` marked ``aborted_cycle``
    (with the reason) and is retried at most once (``recovery.cycle_failure``);
    otherwise it ends the turn with stop reason ``error``: one ``error`` event
@@ -57,7 +54,6 @@ Algorithm (the same for replay, resume and auto):
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -67,7 +63,8 @@ from pathlib import Path
 from typing import Any, Literal, assert_never
 
 from silcrow.agent.accumulator import Accumulator
-from silcrow.agent.changes import ChangeControl, Held, Review, TurnChanges, reviewed, sees_disk
+from silcrow.agent.changes import ChangeControl, Review, TurnChanges
+from silcrow.agent.cyclecalls import run_calls
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor
 from silcrow.agent.handle import TurnSpec
@@ -333,37 +330,21 @@ class TurnRunner:
             )
         return out
 
-    async def _run_calls(
+    def _run_calls(
         self, spec: TurnSpec, calls: Sequence[CallToken], changes: TurnChanges
     ) -> AsyncIterator[Event]:
         """Step 5: the cycle's calls; results of reviewed changes wait for the review."""
-        held: list[Held] = []
-        for call in calls:
-            if held and sees_disk(self.executor.tool_for(call)):
-                async for ev in self._settle_review(spec, changes, held):
-                    yield ev
-            async for ev in self._streamed_call(spec, call, (changes, held)):
-                yield ev
-        async for ev in self._settle_review(spec, changes, held):
-            yield ev
 
-    async def _settle_review(
-        self, spec: TurnSpec, changes: TurnChanges, held: list[Held]
-    ) -> AsyncIterator[Event]:
-        """Review the held changes, then store the held results, told what was accepted."""
-        if not held:
-            return
-        stopped: asyncio.CancelledError | None = None
-        try:
-            verdicts = await changes.review()
-        except asyncio.CancelledError as exc:  # everything pending is rejected, and said so
-            verdicts, stopped = changes.cancelled(), exc
-        events = [self._result(spec, c, reviewed(r, t, verdicts, changes)) for c, r, t in held]
-        held.clear()
-        for ev in await self._put(*events):
-            yield ev
-        if stopped is not None:
-            raise stopped
+        async def store(results: Sequence[tuple[CallToken, ToolResult]]) -> list[Event]:
+            return await self._put(*(self._result(spec, call, result) for call, result in results))
+
+        return run_calls(
+            calls,
+            changes,
+            tool_for=self.executor.tool_for,
+            run_one=lambda call, review: self._streamed_call(spec, call, review),
+            store=store,
+        )
 
     async def _streamed_call(
         self, spec: TurnSpec, call: CallToken, review: Review | None = None

@@ -13,10 +13,13 @@ Algorithm:
 3. ``silcrow/event`` notifications go to ``render.Renderer`` as they
    stream. Permission requests are asked on the terminal (or rejected when
    stdin is not a terminal, unless ``--yes``); their summary is escaped
-   like every daemon text.
+   like every daemon text. File changes come as ``silcrow/review``: a
+   unified diff per file, accepted, rejected or taken hunk by hunk
+   (``chat.review``; rejected without a terminal, accepted with ``--yes``).
 4. Ctrl-C during a turn sends ``silcrow/cancel``; a second Ctrl-C (or one at
    the prompt) exits. ``/new``, ``/history``, ``/resume N``, ``/mcp``
-   (``chat.mcp``: servers, ``/mcp approve NAME``), ``/quit``.
+   (``chat.mcp``: servers, ``/mcp approve NAME``), ``/checkpoints`` and
+   ``/revert N`` (``chat.review``), ``/quit``.
    ``--mcp-config FILE`` adds its servers to the settings.
    ``--once QUESTION`` asks one question and exits (0 when the turn ended
    normally).
@@ -34,6 +37,7 @@ from typing import Any
 
 from silcrow.chat.mcp import McpConfigFileError, config_servers, mcp_command
 from silcrow.chat.render import Renderer
+from silcrow.chat.review import Ask, answer_review, checkpoints_command, revert_command
 from silcrow.lsp.plain import as_plain as plain
 from silcrow.providers.demo import CHAT_CLIENT, DEMO_LABEL, ProviderChoice, choose_provider
 from silcrow.tools.visible import terminal_safe
@@ -55,6 +59,17 @@ async def ask_permission(params: dict[str, Any], allow_all: bool) -> dict[str, s
     return {"optionId": keys.get(answer[:1], "reject")}
 
 
+def _terminal_input() -> Ask | None:
+    """``input`` in a thread on a terminal; None without one (nobody to ask)."""
+    if not sys.stdin.isatty():
+        return None
+
+    async def ask(prompt: str) -> str:
+        return await asyncio.to_thread(input, prompt)
+
+    return ask
+
+
 class ChatSession:
     """One daemon, one terminal: send prompts, render events, handle Ctrl-C."""
 
@@ -67,6 +82,7 @@ class ChatSession:
         self.render = Renderer()
         self.conversation: str | None = None
         self.listed: list[dict[str, Any]] = []
+        self.marks: list[dict[str, Any]] = []  # the last /checkpoints, for /revert N
         self.turn: asyncio.Future[Any] | None = None
         self.cancelling = False
         self.quit = asyncio.Event()
@@ -83,6 +99,10 @@ class ChatSession:
         @self.client.feature("silcrow/requestPermission")  # type: ignore[untyped-decorator]  # pygls client API is untyped
         async def on_permission(params: Any) -> dict[str, str]:
             return await ask_permission(plain(params), self.args.yes)
+
+        @self.client.feature("silcrow/review")  # type: ignore[untyped-decorator]  # pygls client API is untyped
+        async def on_review(params: Any) -> dict[str, Any]:
+            return await answer_review(plain(params), _terminal_input(), self.args.yes)
 
         @self.client.feature("window/showMessage")  # type: ignore[untyped-decorator]  # pygls client API is untyped
         def on_message(params: Any) -> None:
@@ -110,7 +130,7 @@ class ChatSession:
         server = self.client._server
         if server is not None and server.stderr is not None:
             self._drain = asyncio.ensure_future(_drain(server.stderr))
-        caps = t.ClientCapabilities(experimental={"silcrow": {"permissions": True}})
+        caps = t.ClientCapabilities(experimental={"silcrow": {"permissions": True, "review": True}})
         await self.client.initialize_async(
             t.InitializeParams(
                 capabilities=caps,
@@ -175,8 +195,17 @@ class ChatSession:
             await self.resume(self.listed[int(rest) - 1]["id"])
         elif word == "/mcp":
             await mcp_command(self._request, rest)
+        elif word == "/checkpoints":
+            self.marks = await checkpoints_command(self._request, self.conversation)
+        elif word == "/revert" and rest.strip().isdigit() and 0 < int(rest) <= len(self.marks):
+            turn = str(self.marks[int(rest) - 1]["turnId"])
+            await revert_command(self._request, self.conversation, turn, _terminal_input())
+            self.marks = []
         else:
-            print("commands: /new  /history  /resume N  /mcp [approve NAME]  /quit")
+            print(
+                "commands: /new  /history  /resume N  /mcp [approve NAME]  /checkpoints  "
+                "/revert N (after /checkpoints)  /quit"
+            )
 
     async def _request(self, method: str, params: dict[str, Any]) -> Any:
         try:

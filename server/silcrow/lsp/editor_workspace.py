@@ -116,6 +116,12 @@ class EditorWorkspace(LocalWorkspace):
         await asyncio.to_thread(write_atomic, real, text)
         self.stale.record(real)
 
+    async def current_text(self, real: Path, display: str) -> str:
+        buffer = self.editor.buffer(real)  # never silcrow/readFile: only what a change replaces
+        if buffer is not None:
+            return buffer[0]
+        return await LocalWorkspace.load_text(self, real, display)  # the disk
+
     async def exists(self, real: Path) -> bool:
         return self.editor.is_open(real) or await super().exists(real)
 

@@ -6,8 +6,9 @@ Owns:
   ``active()`` when the client declared ``experimental.silcrow.review`` and
   the folder's ``review`` setting is "ask"; ``review(request)`` sends one
   ``silcrow/review`` and reads the answer (``review_answer``: anything
-  malformed rejects all). Cancelling the turn cancels the wait: pygls then
-  tells the client with ``$/cancelRequest``.
+  malformed rejects all). Cancelling the turn stops the wait and sends the
+  client ``$/cancelRequest`` with the review's id, so it closes its review
+  UI; a late answer is ignored.
 * ``checkpoints(...)`` / ``revert(...)``: the two requests, on the store's
   ``checkpoints`` table and ``silcrow.agent.revert`` (a revert while the
   conversation has a running turn is refused: cancel it first).
@@ -15,10 +16,13 @@ Owns:
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 
 from silcrow.agent.changes import ReviewRequest
@@ -53,7 +57,17 @@ class EditorReviewer:
     async def review(self, request: ReviewRequest) -> Mapping[Path, str | None]:
         files = [ReviewFile(path_uri(p.path), p.kind, p.old, p.new) for p in request.files]
         params = ReviewParams(request.conversation_id, request.turn_id, files)
-        raw = await self.editor.server.protocol.send_request_async(REVIEW_METHOD, to_json(params))
+        protocol = self.editor.server.protocol
+        msg_id = f"review-{uuid.uuid4().hex}"
+        pending = protocol.send_request_async(REVIEW_METHOD, to_json(params), msg_id=msg_id)
+        try:
+            # Shielded: a late answer must find its request still waiting (it is then ignored).
+            raw = await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            protocol.notify(
+                "$/cancelRequest", t.CancelParams(id=msg_id)
+            )  # the client closes its review
+            raise
         verdicts = review_answer(as_plain(raw), [f.uri for f in files])
         return {p.path: verdicts[f.uri] for p, f in zip(request.files, files, strict=True)}
 

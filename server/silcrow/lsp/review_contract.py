@@ -12,7 +12,7 @@ Algorithm:
 2. ``review_answer(raw, asked)`` reads the answer: per asked URI the text
    the user accepted, or ``None`` for rejected (``null``, a file left out,
    a URI that was not asked, an answer that is not ``{files: [...]}``, an
-   error answer). A malformed answer is logged naming what is wrong and
+   error answer). URIs are compared unescaped (``%3A`` and ``:`` alike). A malformed answer is logged naming what is wrong and
    rejects everything: nothing the user did not accept is ever written.
 3. ``CheckpointsParams`` / ``RevertParams`` arrive through
    ``silcrow.lsp.contract`` (registered in its ``MESSAGE_TYPES``), so they
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from typing import Literal
+from urllib.parse import unquote
 
 import attrs
 
@@ -118,6 +119,7 @@ REVIEW_METHOD = "silcrow/review"
 def review_answer(raw: object, asked: list[str]) -> dict[str, str | None]:
     """Step 2: per asked URI the accepted text or ``None``; anything malformed rejects all."""
     verdicts: dict[str, str | None] = dict.fromkeys(asked)
+    spelled = {unquote(uri): uri for uri in asked}  # a client may escape a URI differently
     files = raw.get("files") if isinstance(raw, dict) else None
     if not isinstance(files, list):
         log.warning(
@@ -135,8 +137,8 @@ def review_answer(raw: object, asked: list[str]) -> dict[str, str | None]:
                 entry,
             )
             return dict.fromkeys(asked)
-        if uri not in verdicts:
+        if unquote(uri) not in spelled:
             log.warning("%s answered for %s, which was not asked; ignored", REVIEW_METHOD, uri)
             continue
-        verdicts[uri] = text
+        verdicts[spelled[unquote(uri)]] = text
     return verdicts

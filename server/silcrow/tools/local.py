@@ -210,7 +210,7 @@ class LocalWorkspace:
             await self.store_text(real, text)
             return
         try:
-            old = await self.load_text(real, path) if await self.exists(real) else None
+            old = await self.current_text(real, path) if await self.exists(real) else None
         except ToolError:
             if gate.reviewing:
                 raise ToolError(
@@ -219,6 +219,10 @@ class LocalWorkspace:
             await self.store_text(real, text)  # nothing to checkpoint: not text
             return
         await gate.write(real, old, text, self.store_text)
+
+    async def current_text(self, real: Path, display: str) -> str:
+        """The text a change would replace (an editor-backed workspace: the open buffer, else disk)."""
+        return await self.load_text(real, display)
 
     async def exists(self, real: Path) -> bool:
         """Whether a checked path has a file (an editor-backed workspace: or an open buffer)."""
