@@ -14,9 +14,10 @@
  *    `.vscode/settings.json` never raises permissions); `workspace/configuration`
  *    for a folder is answered with the folder settings alone.
  * 2. `capabilities.experimental.silcrow` declares permissions,
- *    saveDocuments, readFile and terminal, so the daemon asks in the chat,
- *    lets VS Code save, reads unopened files through `workspace.fs` and runs
- *    shell commands in the "Silcrow" terminal (terminal.ts).
+ *    saveDocuments, readFile, terminal and review, so the daemon asks in the
+ *    chat, lets VS Code save, reads unopened files through `workspace.fs`,
+ *    runs shell commands in the "Silcrow" terminal (terminal.ts) and shows
+ *    every change for review first (review.ts).
  * 3. `workspace/applyEdit` is applied by VS Code (undoable there) after a
  *    version check; an edited document that is not visible is shown beside
  *    the chat without taking focus.
@@ -70,6 +71,7 @@ export const CLIENT_CAPABILITIES: SilcrowClientCapabilities = {
   saveDocuments: true,
   readFile: true,
   terminal: true,
+  review: true,
 };
 
 /** The `silcrow` section for initializationOptions and pushes: user-only keys from the user's settings. */

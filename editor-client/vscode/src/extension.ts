@@ -9,10 +9,12 @@
  * the daemon's history after a window reload. Before each start the daemon the
  * extension brings along is set up or upgraded when it is the one to run
  * (serverSetup.ts); a daemon of another minor version gets one warning.
+ * The chat's review and restore messages go to review.ts and checkpoints.ts.
  */
 import * as vscode from 'vscode';
 import { MessageType, type LanguageClient, type ShowMessageParams } from 'vscode-languageclient/node';
 import { ChatController } from './chatController';
+import { restoreTurn } from './checkpoints';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
 import { createClient, DaemonProcess, pushUserSettings, saveDocuments } from './daemon';
 import { daemonEnvironment, setApiKey, welcomeState } from './keys';
@@ -23,9 +25,11 @@ import { SilcrowSession } from './protocol/session';
 import { versionMismatch } from './protocol/serverInstall';
 import { startFailureMessage } from './protocol/settings';
 import { selectionCommands } from './selection';
+import { ReviewController } from './review';
 import { ManagedServer, SetupError } from './serverSetup';
 import { SilcrowStatus } from './statusBar';
-import type { NoticeAction } from './webview/messages';
+import type { FromWebview, NoticeAction } from './webview/messages';
+import { isReviewMessage } from './webview/reviewMessages';
 
 /** `workspaceState` key of the conversation the chat shows. */
 const CONVERSATION_KEY = 'silcrow.conversationId';
@@ -94,7 +98,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     action: runNoticeAction,
   });
   controller = chat;
-  view.connect((message) => void chat.handle(message));
+  const review = new ReviewController(running, (message) => view.post(message));
+  session.onEvent((event) => review.onEvent(event));
+  view.connect((message: FromWebview) => {
+    if (message.type === 'restore') {
+      void restoreTurn(running, chat.currentConversation, message.turnId, {
+        info: (text) => chat.daemonMessage(text, false),
+        error: (text) => chat.notice(text),
+      });
+    } else if (isReviewMessage(message)) {
+      void review.handle(message);
+    } else {
+      void chat.handle(message);
+      if (message.type === 'ready') {
+        review.refresh();
+      }
+    }
+  });
   // the daemon's own messages go where the user is looking (not vscode-languageclient's toasts)
   running.onNotification('window/showMessage', (params: ShowMessageParams) =>
     chat.daemonMessage(params.message, params.type === MessageType.Error || params.type === MessageType.Warning));
@@ -126,6 +146,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   context.subscriptions.push(
     session,
+    review,
     { dispose: () => void stopClient(running) },
     vscode.commands.registerCommand('silcrow.newConversation', () => chat.newConversation()),
     vscode.commands.registerCommand('silcrow.stop', () => chat.stop()),

@@ -18,6 +18,9 @@ export const Method = {
   mcpServers: 'silcrow/mcpServers',
   mcpApprove: 'silcrow/mcpApprove',
   doctor: 'silcrow/doctor',
+  review: 'silcrow/review',
+  checkpoints: 'silcrow/checkpoints',
+  revert: 'silcrow/revert',
 } as const;
 
 /** One check of `silcrow/doctor` (the same JSON as `silcrow doctor --json`). */
@@ -179,6 +182,57 @@ export interface SilcrowClientCapabilities {
   saveDocuments?: boolean;
   readFile?: boolean;
   terminal?: boolean;
+  review?: boolean;
+}
+
+/** `kind` of a file in `silcrow/review`: `oldText` is null for create, `newText` for delete. */
+export type ReviewKind = 'create' | 'edit' | 'delete';
+
+/** One file of a `silcrow/review` request. */
+export interface ReviewFile {
+  uri: string;
+  kind: ReviewKind;
+  oldText: string | null;
+  newText: string | null;
+}
+
+export interface ReviewParams {
+  conversationId: string;
+  turnId: string;
+  files: ReviewFile[];
+}
+
+/** One file of the answer: the text the user accepted (`null` for an accepted delete). */
+export interface ReviewAnswerFile {
+  uri: string;
+  newText: string | null;
+}
+
+export interface ReviewResult {
+  files: ReviewAnswerFile[];
+}
+
+export interface Checkpoint {
+  turnId: string;
+  time: number;
+  files: string[];
+}
+
+export interface CheckpointsResult {
+  checkpoints: Checkpoint[];
+}
+
+export interface RevertParams {
+  conversationId: string;
+  turnId: string;
+  /** Overwrite files the user changed since the turn (after the user agreed). */
+  force?: boolean;
+}
+
+export interface RevertResult {
+  reverted: string[];
+  /** Files the user changed since the turn; when not empty nothing was restored (ask, then send `force`). */
+  conflicts?: string[];
 }
 
 export const STOP_EVENT_TYPES: ReadonlySet<EventType> = new Set(['end', 'cancelled', 'error']);

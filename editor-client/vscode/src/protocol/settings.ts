@@ -7,7 +7,7 @@
  *    empty values, so the daemon's own defaults apply to anything unset.
  *    `userSettings(user, effective)` is what the daemon gets as
  *    initializationOptions and in configuration pushes: the `USER_ONLY_KEYS`
- *    (permissions, provider, model, endpoints, MCP servers, custom tools) from the user's own settings
+ *    (permissions, provider, model, endpoints, MCP servers, custom tools, review) from the user's own settings
  *    only, never a workspace's, and the `FOLDER_KEYS` as in effect.
  *    `folderSettings(effective)` answers `workspace/configuration` for a
  *    folder with the `FOLDER_KEYS` alone (the daemon ignores the rest there).
@@ -26,7 +26,7 @@
  * package.json): a workspace's `.vscode/settings.json` is a file the agent can write.
  */
 export const USER_ONLY_KEYS = [
-  'provider', 'model', 'apiKeyEnv', 'baseUrl', 'permissions', 'mcpServers', 'tools', 'responsesStore',
+  'provider', 'model', 'apiKeyEnv', 'baseUrl', 'permissions', 'mcpServers', 'tools', 'responsesStore', 'review',
 ] as const;
 /** Keys a workspace folder may set (the daemon's `FOLDER_SETTINGS`). */
 export const FOLDER_KEYS = ['mode', 'streaming', 'maxIterations', 'idleTimeout', 'fakeScript'] as const;

@@ -24,6 +24,8 @@ import { applyEvent, titleOf, transcriptOf, type Item, type TranscriptState } fr
 import { codeActionOf } from './code';
 import { el, renderConversations, renderItem, renderPermission, renderWelcome } from './render';
 import type { FromWebview, NoticeAction, ToWebview, Welcome } from './messages';
+import { restoreTurnOf } from './restore';
+import { showReviewCard } from './review';
 
 export interface SavedState {
   draft: string;
@@ -70,6 +72,10 @@ export class ChatView {
       const code = codeActionOf(event.target);
       if (code) {
         this.host.post({ type: code.action, text: code.text });
+      }
+      const turnId = restoreTurnOf(event.target);
+      if (turnId) {
+        this.host.post({ type: 'restore', turnId });
       }
     });
     this.input = el('textarea', {
@@ -118,6 +124,10 @@ export class ChatView {
         break;
       case 'focusInput':
         this.input.focus();
+        break;
+      case 'review':
+        showReviewCard(this.log, message.card, (m) => this.host.post(m));
+        this.follow();
         break;
     }
   }

@@ -3,6 +3,7 @@
  * Each has a `type` discriminator; both sides handle them in a `switch`.
  */
 import type { Conversation, PermissionRequest, SilcrowEvent } from '../protocol/contract';
+import type { ReviewFromWebview, ReviewToWebview } from './reviewMessages';
 
 /** What a notice's buttons do (handled by the extension host). */
 export type NoticeAction = 'openSettings' | 'showLog';
@@ -26,7 +27,8 @@ export type ToWebview =
   | { type: 'conversations'; conversations: Conversation[] }
   | { type: 'notice'; level: 'error' | 'info'; text: string; actions?: NoticeAction[] }
   | { type: 'welcome'; welcome: Welcome }
-  | { type: 'focusInput' };
+  | { type: 'focusInput' }
+  | ReviewToWebview;
 
 /** Webview -> extension host. */
 export type FromWebview =
@@ -41,4 +43,5 @@ export type FromWebview =
   | { type: 'insert'; text: string }
   | { type: 'setKey'; provider: KeyProvider }
   | { type: 'demo' }
-  | { type: 'action'; action: NoticeAction };
+  | { type: 'action'; action: NoticeAction }
+  | ReviewFromWebview;

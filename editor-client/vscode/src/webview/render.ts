@@ -9,6 +9,7 @@ import type { FromWebview, KeyProvider, Welcome } from './messages';
 import type { Item } from '../protocol/transcript';
 import { decorateCodeBlocks } from './code';
 import { renderMarkdown } from './markdown';
+import { restoreButton } from './restore';
 
 type Props = Record<string, string | number | boolean | undefined>;
 
@@ -37,7 +38,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function renderItem(item: Item, previous?: HTMLElement): HTMLElement {
   switch (item.kind) {
     case 'user':
-      return renderUser(item.text, item.context);
+      return renderUser(item.text, item.context, item.turnId);
     case 'think':
       return renderThink(item.text, item.open, previous);
     case 'respond':
@@ -51,11 +52,12 @@ export function renderItem(item: Item, previous?: HTMLElement): HTMLElement {
   }
 }
 
-function renderUser(text: string, context: number): HTMLElement {
+function renderUser(text: string, context: number, turnId: string): HTMLElement {
   const children: HTMLElement[] = [el('div', { className: 'bubble', textContent: text })];
   if (context > 0) {
     children.push(el('div', { className: 'context', textContent: `with ${context} selection${context > 1 ? 's' : ''}` }));
   }
+  children.push(restoreButton(turnId));
   return el('div', { className: 'item user' }, children);
 }
 

@@ -4,10 +4,12 @@
 // its own daemon from the wheel in the .vsix (pip, with the package index
 // reachable) and it answers a first question with no key (the welcome and the
 // offline demo); then on the scripted fake provider: a
-// prompt with its streamed answer and the written file in the editor and on
-// disk, Explain, Ask on a real selection, the chat after a window reload, a
-// code block's Copy button. Saves docs/screenshots/vscode-first-run.png,
-// vscode-demo.png and vscode-sidebar.png.
+// prompt whose file is first proposed in the diff editor and accepted in the
+// chat card, with its streamed answer and the written file in the editor and on
+// disk, Explain, Ask on a real selection, a code block's Copy button, a review
+// where one hunk of two is accepted with its shortcut, Restore to before this
+// turn, the chat after a window reload. Saves docs/screenshots/vscode-first-run.png,
+// vscode-demo.png, vscode-sidebar.png and vscode-review.png.
 //
 // Environment: CODE_SERVER (entry.js), SILCROW_VSIX, CHROMIUM.
 import assert from 'node:assert/strict';
@@ -36,6 +38,11 @@ const STEP_MS = 60000;
 const SETUP_MS = 900000;
 
 const GREET = 'def greet(name):\n    return f"Hello, {name}!"\n';
+/** A file with two separate changes proposed: the review test accepts the first and rejects the second. */
+const STATS = 'def mean(xs):\n    total = sum(xs)\n    return total / len(xs)\n\n\ndef spread(xs):\n    return max(xs) - min(xs)\n';
+const STATS_PROPOSED = STATS.replace('def mean(xs):', 'def mean(xs: list[float]) -> float:').replace('def spread(xs):', 'def spread(xs: list[float]) -> float:');
+const STATS_FIRST_HUNK = STATS.replace('def mean(xs):', 'def mean(xs: list[float]) -> float:');
+const REVIEW_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-review.png');
 const SCRIPT = {
   replies: [
     '§think: I will write the function.\n§call: ' + JSON.stringify({ name: 'write', args: { file: 'greet.py', content: GREET } }) + '\n§execute\n',
@@ -47,6 +54,8 @@ const SCRIPT = {
     '§respond: The terminal step is over.\n§end\n',
     '§respond: It prints a friendly greeting.\n§end\n',
     '§respond: Use this:\n\n```python\nprint("copied")\n```\n§end\n',
+    '§call: ' + JSON.stringify({ name: 'write', args: { file: 'stats.py', content: STATS_PROPOSED } }) + '\n§execute\n',
+    '§respond: Typed the stats module.\n§end\n',
   ],
   chunk: 6,
   delay: 0.01,
@@ -120,6 +129,7 @@ before(async () => {
   assert.ok(existsSync(VSIX), `extension package missing at ${VSIX}; run scripts/test-vscode`);
   mkdirSync(workspace, { recursive: true });
   writeFileSync(join(workspace, 'main.py'), 'print("hi")\n');
+  writeFileSync(join(workspace, 'stats.py'), STATS);
   // What a model (or a cloned repository) could plant: a folder setting that allows every command.
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'silcrow.permissions': { shell: 'allow' } }));
@@ -262,6 +272,17 @@ test('the Silcrow view answers a prompt and the written file shows in the editor
   await input.fill('Write a greet function in greet.py');
   await input.press('Enter');
 
+  // Review before apply: the proposal opens in the diff editor and nothing is on disk until it is accepted.
+  await page.locator('.tabs-container .tab', { hasText: "greet.py (Silcrow's proposal)" }).waitFor({ timeout: STEP_MS });
+  await page.locator('.editor-group-container .monaco-diff-editor').first().waitFor({ timeout: STEP_MS });
+  const review = chat().locator('.item.review', { hasText: 'greet.py' });
+  await review.waitFor({ timeout: STEP_MS });
+  assert.equal(existsSync(join(workspace, 'greet.py')), false, 'nothing is written before the review is answered');
+  assert.deepEqual(await review.locator('summary .added, summary .removed').allTextContents(), ['+2', '\u22120']);
+  await review.locator('button.review-accept-all').click();
+  await chat().locator('.item.review.settled', { hasText: 'greet.py' }).waitFor({ timeout: STEP_MS });
+  await page.locator('.tabs-container .tab', { hasText: "Silcrow's proposal" }).waitFor({ state: 'detached', timeout: STEP_MS });
+
   const answer = chat().locator('.item.respond');
   await answer.filter({ hasText: 'with a greet function' }).waitFor({ timeout: STEP_MS });
   assert.equal(await answer.locator('strong').first().textContent(), 'greet.py');
@@ -376,6 +397,52 @@ test("a code block's Copy button puts the code on the clipboard", () => withFail
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.equal(text, 'print("copied")\n');
+}));
+
+/** Wait until `file` in the workspace holds `text`. */
+async function waitForDisk(file, text) {
+  const deadline = Date.now() + STEP_MS;
+  while (Date.now() < deadline) {
+    if (existsSync(join(workspace, file)) && readFileSync(join(workspace, file), 'utf8') === text) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(readFileSync(join(workspace, file), 'utf8'), text);
+}
+
+test('review in the diff editor: accept one hunk of two with its shortcut, reject the rest; the file holds exactly that hunk', () => withFailureShot('review', async () => {
+  const input = chat().locator('textarea.input');
+  await input.fill('Type the stats module');
+  await input.press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: "stats.py (Silcrow's proposal)" }).waitFor({ timeout: STEP_MS });
+  const modified = page.locator('.editor-group-container .monaco-diff-editor .editor.modified');
+  const firstHunk = modified.locator('.view-line', { hasText: 'def mean(xs: list[float])' });
+  await firstHunk.waitFor({ timeout: STEP_MS });
+  const card = chat().locator('.item.review', { hasText: 'stats.py' });
+  await card.waitFor({ timeout: STEP_MS });
+  await page.mouse.move(700, 600);
+  await page.screenshot({ path: REVIEW_SCREENSHOT });
+  await firstHunk.click();
+  // the diff editor's title actions appear once the editor shows a file under review (the shortcuts' `when`)
+  await page.locator('.editor-actions [aria-label^="Accept Change at Cursor"]').first().waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Control+Alt+y');
+  await card.locator('.hunk.accepted').waitFor({ state: 'attached', timeout: STEP_MS }); // in the card's collapsed file
+  assert.equal(readFileSync(join(workspace, 'stats.py'), 'utf8'), STATS, 'nothing is written before the whole review is answered');
+  await page.keyboard.press('Control+Alt+Shift+n');
+  const settled = chat().locator('.item.review.settled', { hasText: 'stats.py' });
+  await settled.waitFor({ timeout: STEP_MS });
+  assert.equal(await settled.locator('summary .review-state').textContent(), 'partly accepted');
+  await chat().locator('.item.respond', { hasText: 'Typed the stats module' }).waitFor({ timeout: STEP_MS });
+  await waitForDisk('stats.py', STATS_FIRST_HUNK);
+}));
+
+test('Restore to before this turn puts the file back as it was before the turn', () => withFailureShot('restore', async () => {
+  const turn = chat().locator('.item.user', { hasText: 'Type the stats module' });
+  await turn.hover();
+  await turn.locator('button.restore').click();
+  await waitForDisk('stats.py', STATS);
+  await chat().locator('.item.notice', { hasText: 'Restored to before this turn: stats.py' }).waitFor({ timeout: STEP_MS });
 }));
 
 test('after a window reload the chat shows the conversation again', () => withFailureShot('reload', async () => {

@@ -6,7 +6,8 @@
  * The connection plays a small editor: it answers `workspace/configuration`,
  * applies `workspace/applyEdit` to text held in memory (recording each edit),
  * saves that text to disk on `silcrow/saveDocuments` (as VS Code does), and
- * declares `experimental.silcrow.permissions` and `saveDocuments`.
+ * declares `experimental.silcrow.permissions` and `saveDocuments` (or the
+ * capabilities a test asks for).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { ApplyWorkspaceEditParams, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { applyToTexts } from '../../src/protocol/edits';
+import type { SilcrowClientCapabilities } from '../../src/protocol/contract';
 import { SilcrowSession } from '../../src/protocol/session';
 
 const REPO = resolve(__dirname, '..', '..', '..', '..');
@@ -55,7 +57,11 @@ export function fileUri(path: string): string {
 }
 
 /** Start a daemon on a fresh workspace with `script` as the fake model's replies. */
-export async function startDaemon(script: FakeScript, settings: Record<string, unknown> = {}): Promise<Daemon> {
+export async function startDaemon(
+  script: FakeScript,
+  settings: Record<string, unknown> = {},
+  silcrow: SilcrowClientCapabilities = { permissions: true, saveDocuments: true },
+): Promise<Daemon> {
   const root = mkdtempSync(join(tmpdir(), 'silcrow-vscode-'));
   const [command, ...args] = daemonCommand();
   const child = spawn(command, args, {
@@ -105,7 +111,7 @@ export async function startDaemon(script: FakeScript, settings: Record<string, u
     capabilities: {
       workspace: { applyEdit: true, configuration: true, workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } },
       window: { workDoneProgress: true },
-      experimental: { silcrow: { permissions: true, saveDocuments: true } },
+      experimental: { silcrow },
     },
   });
   await connection.sendNotification('initialized', {});

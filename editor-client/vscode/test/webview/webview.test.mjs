@@ -221,3 +221,69 @@ describe('chat webview', () => {
     assert.deepEqual((await posted()).at(-1), { type: 'action', action: 'openSettings' });
   });
 });
+
+describe('review card and restore', () => {
+  const REVIEW_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-review-card.png');
+  const card = (settled, states = ['pending', 'pending']) => ({
+    type: 'review',
+    card: {
+      reviewId: 'review-1',
+      settled,
+      files: [
+        { uri: 'file:///ws/stats.py', path: 'stats.py', kind: 'edit', added: 3, removed: 2, state: settled ? 'partial' : 'pending',
+          hunks: [
+            { line: 1, lines: ['-def mean(xs):', '+def mean(xs: list[float]) -> float:'], state: states[0] },
+            { line: 7, lines: ['-    return total', '+    return total / len(xs)', '+'], state: states[1] },
+          ] },
+        { uri: 'file:///ws/notes.md', path: 'notes.md', kind: 'create', added: 1, removed: 0, state: settled ? 'rejected' : 'pending',
+          hunks: [{ line: 1, lines: ['+# Notes'], state: settled ? 'rejected' : 'pending' }] },
+      ],
+    },
+  });
+  const user = { conversationId: 'c-review', turnId: 't-review', seq: 1, type: 'user', content: 'Type the stats module', timestamp: 1 };
+
+  test('each file is collapsed to its path and +/- counts; opening it shows the hunks', async () => {
+    await send([{ type: 'reset', conversationId: 'c-review', events: [user] }, card(false)]);
+    const review = page.locator('.item.review');
+    await review.waitFor();
+    const file = review.locator('details.review-file').first();
+    assert.equal(await file.evaluate((node) => node.open), false, 'collapsed');
+    assert.deepEqual(await file.locator('summary .added, summary .removed').allTextContents(), ['+3', '\u22122']);
+    assert.equal(await file.locator('.hunk-lines').first().isVisible(), false);
+    await file.locator('summary').click();
+    assert.equal(await file.locator('.hunk').count(), 2);
+    assert.match(await file.locator('.hunk-lines .add').first().textContent(), /^\+def mean\(xs: list\[float\]\)/);
+    assert.match(await file.locator('.hunk-lines .del').first().textContent(), /^-def mean\(xs\):/);
+  });
+
+  test('the buttons post a hunk, a file, all files or open the diff', async () => {
+    const review = page.locator('.item.review');
+    const file = review.locator('details.review-file').first();
+    await file.locator('.hunk').nth(1).locator('button.hunk-accept').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'reviewDecide', reviewId: 'review-1', uri: 'file:///ws/stats.py', hunk: 1, accept: true });
+    await file.locator('button.review-reject-file').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'reviewDecide', reviewId: 'review-1', uri: 'file:///ws/stats.py', accept: false });
+    await file.locator('button.review-open').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'reviewOpen', reviewId: 'review-1', uri: 'file:///ws/stats.py' });
+    await review.locator('button.review-accept-all').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'reviewDecide', reviewId: 'review-1', accept: true });
+    mkdirSync(dirname(REVIEW_SCREENSHOT), { recursive: true });
+    await review.screenshot({ path: REVIEW_SCREENSHOT });
+  });
+
+  test('an update replaces the card in place, keeps the opened file open, and a settled card has no decision buttons', async () => {
+    await send([card(true, ['rejected', 'accepted'])]);
+    await page.waitForSelector('.item.review.settled');
+    assert.equal(await page.locator('.item.review').count(), 1, 'one card per review');
+    const file = page.locator('.item.review details.review-file').first();
+    assert.equal(await file.evaluate((node) => node.open), true);
+    assert.equal(await page.locator('.item.review button.review-accept-all, .item.review button.hunk-accept, .item.review button.review-accept-file').count(), 0);
+    assert.deepEqual(await file.locator('.hunk-head .review-state').allTextContents(), ['rejected', 'accepted']);
+    assert.equal(await file.locator('summary .review-state').textContent(), 'partly accepted');
+  });
+
+  test("a user's message offers Restore to before this turn", async () => {
+    await page.locator('.item.user button.restore').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'restore', turnId: 't-review' });
+  });
+});
