@@ -13,6 +13,7 @@
 import * as vscode from 'vscode';
 import { MessageType, type LanguageClient, type ShowMessageParams } from 'vscode-languageclient/node';
 import { ChatController } from './chatController';
+import { EditorContext } from './context';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
 import { createClient, DaemonProcess, pushUserSettings, saveDocuments } from './daemon';
 import { daemonEnvironment, setApiKey, welcomeState } from './keys';
@@ -94,7 +95,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     action: runNoticeAction,
   });
   controller = chat;
-  view.connect((message) => void chat.handle(message));
+  const editorContext = new EditorContext(session, view, async (text, items, choice) => {
+    await view.reveal(false);
+    return chat.send(text, items, choice);
+  });
+  context.subscriptions.push(editorContext);
+  view.connect((message) => editorContext.handle(message) || void chat.handle(message));
   // the daemon's own messages go where the user is looking (not vscode-languageclient's toasts)
   running.onNotification('window/showMessage', (params: ShowMessageParams) =>
     chat.daemonMessage(params.message, params.type === MessageType.Error || params.type === MessageType.Warning));

@@ -214,7 +214,8 @@ function stopNote(event: SilcrowEvent): { kind: 'error' | 'notice'; text: string
   return undefined;
 }
 
-function usageOf(payload: Record<string, unknown>): Usage {
+/** The token figures of a `metric` event's payload. */
+export function usageOf(payload: Record<string, unknown>): Usage {
   const pick = (key: keyof Usage): number | undefined =>
     typeof payload[key] === 'number' ? (payload[key]) : undefined;
   return {
@@ -225,7 +226,8 @@ function usageOf(payload: Record<string, unknown>): Usage {
   };
 }
 
-function addUsage(total: Usage | undefined, more: Usage): Usage {
+/** The sum of two usages (a field missing from both stays missing). */
+export function addUsage(total: Usage | undefined, more: Usage): Usage {
   if (!total) {
     return more;
   }
@@ -248,7 +250,8 @@ export function formatUsage(usage: Usage | undefined): string {
   return `${compact(usage.input_tokens)} in${cached} · ${compact(usage.output_tokens ?? 0)} out`;
 }
 
-function compact(n: number): string {
+/** 1234 -> "1.2k". */
+export function compact(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }
 
