@@ -2,8 +2,10 @@
 
 Owns the params and results of ``silcrow/prompt``, ``silcrow/cancel``,
 ``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
-``silcrow/mcpServers``, ``silcrow/mcpApprove`` and ``silcrow/mentions`` as
-attrs classes, and how a request for one of them is checked.
+``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions`` and
+``silcrow/models`` as attrs classes (the context items, chat modes and model
+types live in ``silcrow.lsp.contract_context``), and how a request for one
+of them is checked.
 
 Algorithm:
 1. ``MESSAGE_TYPES`` / ``RESULT_TYPES`` map each method to its request and
@@ -15,8 +17,9 @@ Algorithm:
    message with a strict converter (a copy of pygls', where a string,
    boolean or integer field takes only that JSON type, never a
    conversion), then applies the rules types cannot say (``text`` not
-   blank). Anything wrong is a ``JsonRpcInvalidParams`` whose message
-   names the field (``"context" is invalid: ...``).
+   blank, each context item complete: ``check_context``). Anything wrong
+   is a ``JsonRpcInvalidParams`` whose message names the field
+   (``"context" is invalid: ...``).
 3. ``structure_notification(data)``: the same for the client's one
    notification, ``silcrow/terminal/output``; a notification has no answer
    to carry an error, so params that do not fit are logged (naming the
@@ -36,19 +39,18 @@ from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.protocol import default_converter
 
+from silcrow.lsp.contract_context import (
+    ChatMode,
+    ContextItem,
+    ModelsParams,
+    ModelsResult,
+    check_context,
+)
+
 log = logging.getLogger(__name__)
 
 StopReason = Literal["end", "cancelled", "max_iterations", "error"]
 JSON = dict[str, object]
-
-
-@attrs.define(frozen=True)
-class ContextItem:
-    """A selection or file the user attached: ``{uri, range?, text?}``."""
-
-    uri: str
-    range: t.Range | None = None
-    text: str | None = None
 
 
 @attrs.define(frozen=True)
@@ -59,6 +61,8 @@ class PromptParams:
     chunks: bool | None = None
     workspace_uri: str | None = None
     work_done_token: int | str | None = None
+    chat_mode: ChatMode | None = None  # None: "agent"
+    model: str | None = None  # None: the conversation's last choice, else the setting
 
 
 @attrs.define(frozen=True)
@@ -257,6 +261,14 @@ class McpApproveRequest:
     jsonrpc: str = "2.0"
 
 
+@attrs.define(frozen=True)
+class ModelsRequest:
+    id: int | str
+    params: ModelsParams = attrs.field(factory=ModelsParams)
+    method: Literal["silcrow/models"] = "silcrow/models"
+    jsonrpc: str = "2.0"
+
+
 Request = (
     PromptRequest
     | CancelRequest
@@ -266,6 +278,7 @@ Request = (
     | McpServersRequest
     | McpApproveRequest
     | MentionsRequest
+    | ModelsRequest
 )
 
 
@@ -296,6 +309,7 @@ MESSAGE_TYPES: dict[str, type[Request]] = {
     "silcrow/mcpServers": McpServersRequest,
     "silcrow/mcpApprove": McpApproveRequest,
     "silcrow/mentions": MentionsRequest,
+    "silcrow/models": ModelsRequest,
 }
 RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/prompt": PromptResult,
@@ -306,6 +320,7 @@ RESULT_TYPES: dict[str, type[object]] = {
     "silcrow/mcpServers": McpServersResult,
     "silcrow/mcpApprove": McpServersResult,
     "silcrow/mentions": MentionsResult,
+    "silcrow/models": ModelsResult,
 }
 
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
@@ -361,6 +376,7 @@ _OURS = (  # inner classes first: an outer structure function captures the inner
     McpServersParams,
     McpApproveParams,
     MentionsParams,
+    ModelsParams,
     TerminalOutputParams,
     *MESSAGE_TYPES.values(),
 )
@@ -425,6 +441,10 @@ def _structure(data: JSON, kind: type[_K], source: str, *, under: str | None) ->
 def _check_prompt(params: PromptParams) -> None:
     if not params.text.strip():
         raise JsonRpcInvalidParams('"text" is required: a non-empty string (the user\'s message)')
+    try:
+        check_context(params.context)
+    except ValueError as exc:
+        raise JsonRpcInvalidParams(str(exc)) from None
 
 
 def _explain(method: str, exc: ClassValidationError, under: str | None) -> str:

@@ -5,7 +5,8 @@ didChangeWorkspaceFolders, codeAction, shutdown (``workspace/executeCommand``
 is routed by ``SilcrowProtocol`` into ``execute_command`` below).
 Custom methods: ``silcrow/prompt``, ``silcrow/cancel``,
 ``silcrow/conversations``, ``silcrow/history``, ``silcrow/doctor``,
-``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions``, and the
+``silcrow/mcpServers``, ``silcrow/mcpApprove``, ``silcrow/mentions``,
+``silcrow/models``, and the
 notification ``silcrow/terminal/output`` (see docs/protocol.md).
 """
 
@@ -39,8 +40,10 @@ from silcrow.lsp.contract import (
     PromptResult,
     TerminalOutputParams,
 )
+from silcrow.lsp.contract_context import ModelsParams, ModelsResult
 from silcrow.lsp.daemon import Daemon
 from silcrow.lsp.mentions import mentions as find_mentions
+from silcrow.lsp.modellist import models_for
 from silcrow.lsp.sessions import UnknownWorkspace
 from silcrow.lsp.turns import UnknownConversationError, UnknownWorkspaceError
 
@@ -187,6 +190,14 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
     @server.feature("silcrow/mentions")
     def mentions(params: MentionsParams) -> MentionsResult:
         return find_mentions(daemon.sessions, params)
+
+    @server.feature("silcrow/models")
+    async def models(params: ModelsParams) -> ModelsResult:
+        try:
+            s = daemon.sessions.settings_for(params.workspace_uri)
+        except UnknownWorkspace as exc:
+            raise UnknownWorkspaceError(str(exc)) from None
+        return await models_for(s)
 
 
 def _unreachable(*args: object) -> None:  # pragma: no cover - SilcrowProtocol intercepts

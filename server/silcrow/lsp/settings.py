@@ -87,6 +87,8 @@ class Settings:
     # ("package.module:ToolClass", silcrow.tools.loader): both name code to run, user scope only.
     mcp_servers: dict[str, Any] = field(default_factory=dict)
     tools: list[str] = field(default_factory=list)
+    # The user's standing instructions, shown to the model with the project rules (user scope).
+    instructions: str = ""
 
     def agent_key(self) -> tuple[Any, ...]:
         """What the agent is built from; a change means a new agent."""
