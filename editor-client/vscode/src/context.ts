@@ -105,8 +105,8 @@ export class EditorContext implements vscode.Disposable {
 
   private async listModels(): Promise<void> {
     try {
-      const { models, current, provider } = await this.session.models();
-      this.surface.post({ type: 'models', models, current, provider });
+      const { models, current, provider, error } = await this.session.models();
+      this.surface.post({ type: 'models', models, current: current || undefined, provider, error });
     } catch (error) {
       this.surface.post({ type: 'models', models: [], error: error instanceof Error ? error.message : String(error) });
     }

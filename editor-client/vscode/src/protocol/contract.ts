@@ -127,7 +127,7 @@ export interface MentionsResult {
   items: Mention[];
 }
 
-/** One model of `silcrow/models` (the fields beyond `id` are shown when the daemon gives them). */
+/** One model of `silcrow/models` (`contextWindow`: its size in tokens, when known; the footer shows the fill). */
 export interface ModelInfo {
   id: string;
   label?: string;
@@ -135,11 +135,18 @@ export interface ModelInfo {
 }
 
 export interface ModelsResult {
+  /** e.g. `openai`, `anthropic`, `gemini`, `ollama`, `openai-compatible`, `fake`. */
+  provider: string;
+  /** The `model` setting's model: what turns use when a prompt names none. */
+  current: string;
   models: ModelInfo[];
-  /** The model turns use when a prompt names none. */
-  current?: string;
-  provider?: string;
+  /** Why the vendor's list could not be read (then `models` holds only `current`). */
+  error?: string;
 }
+
+/** Image types a context item may carry, and the largest decoded size (docs/protocol.md). */
+export const IMAGE_TYPES: readonly string[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 export type StopReason = 'end' | 'cancelled' | 'max_iterations' | 'error';
 

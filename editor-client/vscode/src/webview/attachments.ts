@@ -10,14 +10,12 @@
  * 3. `items()` is what the message carries: each shown chip's context item,
  *    in order, editor chips first.
  * 4. An image is read as base64 (FileReader); one larger than
- *    `MAX_IMAGE_BYTES` is refused with a message saying so.
+ *    `MAX_IMAGE_BYTES` (5 MiB) or of a type other than PNG, JPEG, GIF or
+ *    WebP is refused with a message saying so.
  */
-import type { ContextItem } from '../protocol/contract';
+import { IMAGE_TYPES, MAX_IMAGE_BYTES, type ContextItem } from '../protocol/contract';
 import type { Attachment, AttachmentIcon } from './messages';
 import { el } from './render';
-
-/** The largest image attached (5 MB: the smallest per-image limit of the vendors with image input). */
-export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 const ICONS: Record<AttachmentIcon, string> = {
   file: '📄',
@@ -59,8 +57,13 @@ export class AttachmentBar {
   addImages(files: Iterable<File>): number {
     const images = [...files].filter((file) => file.type.startsWith('image/'));
     for (const file of images) {
+      const name = file.name || 'The pasted image';
+      if (!IMAGE_TYPES.includes(file.type)) {
+        this.refuse(`${name} is ${file.type}; images can be PNG, JPEG, GIF or WebP.`);
+        continue;
+      }
       if (file.size > MAX_IMAGE_BYTES) {
-        this.refuse(`${file.name || 'The image'} is ${(file.size / 1048576).toFixed(1)} MB; images up to 5 MB can be sent.`);
+        this.refuse(`${name} is ${(file.size / 1048576).toFixed(1)} MB; images up to 5 MB can be sent.`);
         continue;
       }
       const reader = new FileReader();

@@ -94,7 +94,7 @@ export class ChatView {
     this.stopButton = el('button', { className: 'stop', textContent: 'Stop', title: 'Stop the turn', hidden: true });
     root.replaceChildren(this.toolbar(), this.historyPanel, this.log, this.composer());
     this.renderAll();
-    this.tools.showUsage(this.events);
+    this.tools.showConversation(this.events);
   }
 
   /** Handle one message from the extension host. */
@@ -166,6 +166,7 @@ export class ChatView {
     this.stopButton.addEventListener('click', () => this.host.post({ type: 'stop' }));
     const footer = el('footer', { className: 'composer' }, [
       ...this.tools.popups,
+      this.tools.planBar,
       this.tools.attachments.element,
       this.input,
       el('div', { className: 'buttons' }, [this.tools.pickers.element, this.sendButton, this.stopButton]),
@@ -247,7 +248,7 @@ export class ChatView {
       this.titleNode.textContent = this.title ?? '';
     }
     changed.forEach((id) => this.renderItemById(id));
-    this.tools.showUsage(this.events);
+    this.tools.showConversation(this.events);
     this.persist();
   }
 
@@ -256,7 +257,7 @@ export class ChatView {
     this.title = title ?? events.map(titleOf).find((line) => line !== undefined);
     this.transcript = transcriptOf(this.events, conversationId);
     this.renderAll();
-    this.tools.showUsage(this.events);
+    this.tools.showConversation(this.events);
     this.persist();
   }
 

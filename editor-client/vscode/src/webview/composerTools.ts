@@ -15,13 +15,16 @@
  *    sends `text`); otherwise it carries the chips' items, the mode and the
  *    model; mentions and images are then spent.
  * 4. The footer is recomputed from the conversation's events (usage.ts).
+ * 5. When the last turn was a plan (plan mode, ended normally), a button
+ *    offers to run it in agent mode: a new prompt with the plan as text.
  */
-import type { ChatMode, SilcrowEvent } from '../protocol/contract';
+import type { ChatMode, ContextItem, SilcrowEvent } from '../protocol/contract';
 import { AttachmentBar } from './attachments';
 import { CompletionList, type Choice } from './completion';
 import type { Attachment, FromWebview, ToWebview } from './messages';
 import { Pickers } from './pickers';
 import { el } from './render';
+import { planOf } from './plan';
 import { modeOf, parseSlash, slashChoices, slashHelp, type SlashCommand } from './slash';
 import { summarize, usageLine } from './usage';
 
@@ -49,6 +52,8 @@ export class ComposerTools {
   readonly attachments: AttachmentBar;
   readonly pickers: Pickers;
   readonly usage: HTMLElement;
+  readonly planBar: HTMLElement;
+  private plan: string | undefined;
   private readonly slashList: CompletionList<SlashChoice>;
   private readonly mentionList: CompletionList<MentionChoice>;
   private mentionRequest = 0;
@@ -62,8 +67,14 @@ export class ComposerTools {
     saved: ComposerState | undefined,
   ) {
     this.attachments = new AttachmentBar((text) => host.notice('error', text));
-    this.pickers = new Pickers(saved?.chatMode ?? 'agent', saved?.model, () => host.changed());
+    this.pickers = new Pickers(saved?.chatMode ?? 'agent', saved?.model, () => {
+      this.showConversation(this.events); // the footer's price and window are the model's
+      host.changed();
+    });
     this.usage = el('div', { className: 'usage', role: 'status', ariaLabel: 'Token use' });
+    const runPlan = el('button', { className: 'run-plan', textContent: 'Run this plan in agent mode' });
+    runPlan.addEventListener('click', () => this.runPlan());
+    this.planBar = el('div', { className: 'plan-bar', hidden: true }, [runPlan]);
     this.slashList = new CompletionList<SlashChoice>('commands', (choice) => this.pickCommand(choice.command));
     this.mentionList = new CompletionList<MentionChoice>('mentions', (choice) => this.pickMention(choice.attachment));
     input.addEventListener('input', () => this.onInput());
@@ -123,7 +134,7 @@ export class ComposerTools {
         if (message.error) {
           this.pickers.modelSelect.title = `Could not list the models: ${message.error}`;
         }
-        this.showUsage(this.events);
+        this.showConversation(this.events);
         return true;
       default:
         return false;
@@ -156,15 +167,38 @@ export class ComposerTools {
     }
     const context = this.attachments.items();
     this.attachments.clearAdded();
-    return { type: 'send', text: body, context: context.length > 0 ? context : undefined, chatMode: this.pickers.mode, model: this.pickers.chosenModel };
+    return this.sendMessage(body, this.pickers.mode, context);
   }
 
-  /** Recompute the footer from the conversation's events. */
-  showUsage(events: readonly SilcrowEvent[]): void {
+  /** Recompute the footer and the plan button from the conversation's events. */
+  showConversation(events: readonly SilcrowEvent[]): void {
     this.events = events;
     const line = usageLine(summarize(events), this.pickers.effectiveModel, this.provider);
     this.usage.textContent = line;
     this.usage.hidden = line === '';
+    this.plan = planOf(events);
+    this.planBar.hidden = this.plan === undefined;
+  }
+
+  private runPlan(): void {
+    if (!this.plan) {
+      return;
+    }
+    this.pickers.mode = 'agent';
+    this.host.changed();
+    this.planBar.hidden = true;
+    this.host.post(this.sendMessage(`Carry out this plan:\n\n${this.plan}`, 'agent', []));
+  }
+
+  /** A `send` with only what differs from the daemon's defaults (agent mode, the `model` setting, no context). */
+  private sendMessage(text: string, chatMode: ChatMode, context: ContextItem[]): FromWebview {
+    return {
+      type: 'send',
+      text,
+      ...(context.length > 0 ? { context } : {}),
+      ...(chatMode !== 'agent' ? { chatMode } : {}),
+      ...(this.pickers.chosenModel ? { model: this.pickers.chosenModel } : {}),
+    };
   }
 
   private run(command: SlashCommand, rest: string): void {
@@ -194,7 +228,7 @@ export class ComposerTools {
     if (matches.length === 1) {
       this.host.changed();
       this.host.notice('info', `Model for this conversation: ${matches[0].id}`);
-      this.showUsage(this.events);
+      this.showConversation(this.events);
       return;
     }
     const offered = (matches.length > 1 ? matches.map((model) => model.id) : this.pickers.modelIds).join(', ');
