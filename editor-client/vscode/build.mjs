@@ -46,5 +46,6 @@ if (process.argv.includes('--tests')) {
     format: 'cjs',
     target: 'node20',
     outExtension: { '.js': '.cjs' },
+    plugins: [toml],
   });
 }

@@ -26,7 +26,7 @@ import type { SilcrowEvent, Usage } from './contract';
 export type ToolStatus = 'running' | 'ok' | 'failed' | 'interrupted';
 
 export type Item =
-  | { kind: 'user'; id: string; turnId: string; text: string; context: number }
+  | { kind: 'user'; id: string; turnId: string; text: string; context: string }
   | { kind: 'think' | 'respond'; id: string; turnId: string; text: string; open: boolean }
   | {
       kind: 'tool';
@@ -82,7 +82,7 @@ function fold(state: TranscriptState, event: SilcrowEvent): string[] {
       if (payload.notice === true) {
         return push(state, { kind: 'notice', id, turnId: event.turnId, text: event.content });
       }
-      const context = Array.isArray(payload.context) ? payload.context.length : 0;
+      const context = Array.isArray(payload.context) ? contextSummary(payload.context) : '';
       return push(state, { kind: 'user', id, turnId: event.turnId, text: event.content, context });
     }
     case 'think':
@@ -224,6 +224,21 @@ export function usageOf(payload: Record<string, unknown>): Usage {
     output_tokens: pick('output_tokens'),
     sent_bytes: pick('sent_bytes'),
   };
+}
+
+/**
+ * What a user message carried, by kind: "1 file, 2 selections" (an item without `kind` is the first
+ * contract's: a selection when it has a range, else a file); empty for none.
+ */
+export function contextSummary(items: unknown[]): string {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const fields = typeof item === 'object' && item !== null ? (item as { kind?: unknown; range?: unknown }) : {};
+    const kind = typeof fields.kind === 'string' ? fields.kind : fields.range ? 'selection' : 'file';
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const noun = (kind: string, n: number): string => (kind === 'diagnostics' ? `${n} diagnostics list${n > 1 ? 's' : ''}` : `${n} ${kind}${n > 1 ? 's' : ''}`);
+  return [...counts].map(([kind, n]) => noun(kind, n)).join(', ');
 }
 
 /** The sum of two usages (a field missing from both stays missing). */

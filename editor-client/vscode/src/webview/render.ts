@@ -51,10 +51,10 @@ export function renderItem(item: Item, previous?: HTMLElement): HTMLElement {
   }
 }
 
-function renderUser(text: string, context: number): HTMLElement {
+function renderUser(text: string, context: string): HTMLElement {
   const children: HTMLElement[] = [el('div', { className: 'bubble', textContent: text })];
-  if (context > 0) {
-    children.push(el('div', { className: 'context', textContent: `with ${context} selection${context > 1 ? 's' : ''}` }));
+  if (context) {
+    children.push(el('div', { className: 'context', textContent: `with ${context}` }));
   }
   return el('div', { className: 'item user' }, children);
 }
