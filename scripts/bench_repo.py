@@ -26,7 +26,10 @@ of ``RUNS`` after one warm-up):
    (ratio); ``silcrow/mentions`` p50/p99 over name prefixes once the index is warm; the
    daemon's RSS with the tree indexed; its CPU while idle with the watcher on, over
    ``IDLE_SECONDS``.
-5. Stale-file awareness: a ``TreeWatcher`` on the tree; a read file is changed and the
+5. ``mentions_50k``: ``silcrow/mentions`` on a generated 50,000-file workspace: the first
+   answer right after ``initialize`` (index still building) and p50/p99 once warm
+   (``python scripts/bench_repo.py --mentions`` runs only this).
+6. Stale-file awareness: a ``TreeWatcher`` on the tree; a read file is changed and the
    time until ``StaleFiles.notices`` names it is taken (p50 and max).
 """
 
@@ -61,6 +64,7 @@ from support.repotree import MATCH_REGEX, NEEDLE, NO_MATCH_REGEX, make_tree
 
 CACHE = Path(os.environ.get("SILCROW_BENCH_CACHE", Path.home() / ".cache" / "silcrow-bench"))
 TREE_FILES = 100_000
+MENTIONS_FILES = 50_000
 RUNS = {True: 2, False: 5}
 IDLE_SECONDS = {True: 10.0, False: 30.0}
 MAX_BYTES = 2 * 1024 * 1024
@@ -81,12 +85,12 @@ MENTION_QUERIES = {
 
 
 # -- the trees -----------------------------------------------------------------------------
-def generated_tree() -> Path:
-    root = CACHE / f"tree-{TREE_FILES}-v1"
+def generated_tree(count: int = TREE_FILES) -> Path:
+    root = CACHE / f"tree-{count}-v1"
     stamp = root / ".complete"
     if not stamp.exists():
         shutil.rmtree(root, ignore_errors=True)
-        make_tree(root, TREE_FILES)
+        make_tree(root, count)
         stamp.write_text("made by scripts/bench_repo.py\n")
     return root
 
@@ -295,12 +299,7 @@ async def warm_daemon_figures(root: Path, base: Path, tree: str, quick: bool) ->
         await daemon.initialize([root])
         await until_quiet(daemon.pid)  # the index is built: the daemon's CPU has gone quiet
         warm_s = time.perf_counter() - started
-        samples = []
-        for _ in range(25 if quick else 100):
-            for query in MENTION_QUERIES[tree]:
-                t0 = time.perf_counter()
-                await daemon.request("silcrow/mentions", {"workspaceUri": uri, "query": query})
-                samples.append(time.perf_counter() - t0)
+        samples = await mention_samples(daemon, uri, MENTION_QUERIES[tree], 25 if quick else 100)
         rss = rss_mb(daemon.pid)
         cpu0, t0 = cpu_seconds(daemon.pid), time.perf_counter()
         await asyncio.sleep(IDLE_SECONDS[quick])
@@ -308,14 +307,62 @@ async def warm_daemon_figures(root: Path, base: Path, tree: str, quick: bool) ->
         await daemon.close()
     finally:
         daemon.kill()
-    ordered = sorted(samples)
     return {
         "index_warm_s": round(warm_s, 2),
-        "mentions_p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
-        "mentions_p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 2),
-        "mentions_queries": len(samples),
+        **percentiles("mentions", samples),
         "rss_indexed_mb": rss,
         "idle_cpu_percent": round(idle, 2),
+    }
+
+
+async def mention_samples(
+    daemon: RawDaemon, uri: str, queries: list[str], rounds: int
+) -> list[float]:
+    """Seconds per ``silcrow/mentions`` request, ``rounds`` times over ``queries``."""
+    samples = []
+    for _ in range(rounds):
+        for query in queries:
+            t0 = time.perf_counter()
+            await daemon.request("silcrow/mentions", {"workspaceUri": uri, "query": query})
+            samples.append(time.perf_counter() - t0)
+    return samples
+
+
+def percentiles(name: str, samples: list[float]) -> dict[str, Any]:
+    ordered = sorted(samples)
+    return {
+        f"{name}_p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
+        f"{name}_p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 2),
+        f"{name}_queries": len(samples),
+    }
+
+
+async def mentions_figures(quick: bool) -> dict[str, Any]:
+    """``@`` completion on a ``MENTIONS_FILES``-file workspace (issue 19's figure).
+
+    The first answer right after ``initialize`` (the index is still being built: the
+    request never waits for it) and its size, then p50/p99 once the index is warm.
+    """
+    root = await asyncio.to_thread(generated_tree, MENTIONS_FILES)
+    queries = MENTION_QUERIES["tree"]
+    with tempfile.TemporaryDirectory(prefix="silcrow-bench-mentions-") as tmp:
+        daemon = await RawDaemon.spawn(Path(tmp) / "mentions.db", cwd=Path(tmp))
+        uri = root.as_uri()
+        try:
+            await daemon.initialize([root])
+            t0 = time.perf_counter()
+            first = await daemon.request("silcrow/mentions", {"workspaceUri": uri, "query": "f1"})
+            first_ms = round((time.perf_counter() - t0) * 1000, 2)
+            await until_quiet(daemon.pid)
+            samples = await mention_samples(daemon, uri, queries, 25 if quick else 100)
+            await daemon.close()
+        finally:
+            daemon.kill()
+    return {
+        "files": MENTIONS_FILES,
+        "first_after_initialize_ms": first_ms,
+        "first_items": len((first or {}).get("items", [])),
+        **percentiles("warm", samples),
     }
 
 
@@ -369,23 +416,29 @@ async def tree_figures(name: str, root: Path, quick: bool) -> dict[str, Any]:
     return out
 
 
-async def measure_async(quick: bool = False) -> dict[str, Any]:
+async def measure_async(quick: bool = False, *, mentions_only: bool = False) -> dict[str, Any]:
+    if mentions_only:
+        return {"mentions_50k": await mentions_figures(quick)}
     await asyncio.to_thread(warm_up)
     figures: dict[str, Any] = {"tree": await tree_figures("tree", generated_tree(), quick)}
+    figures["mentions_50k"] = await mentions_figures(quick)
     if not quick:
         figures["kernel"] = await tree_figures("kernel", kernel_tree(), quick)
     return figures
 
 
-def measure(quick: bool = False) -> dict[str, Any]:
-    return asyncio.run(measure_async(quick))
+def measure(quick: bool = False, *, mentions_only: bool = False) -> dict[str, Any]:
+    return asyncio.run(measure_async(quick, mentions_only=mentions_only))
 
 
 def main() -> None:
+    mentions_only = "--mentions" in sys.argv  # only the 50,000-file mentions figure
+    if mentions_only:
+        sys.argv.remove("--mentions")
     args = arguments(__doc__ or "", "generated 100k-file tree only (no download)")
     import json
 
-    figures = measure(args.quick)
+    figures = measure(args.quick, mentions_only=mentions_only)
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:

@@ -84,3 +84,22 @@ def test_an_image_over_the_limit_is_refused_with_the_limit() -> None:
 def test_an_unknown_chat_mode_is_invalid_params() -> None:
     with pytest.raises(JsonRpcInvalidParams, match='"chatMode"'):
         prompt(chatMode="yolo")
+
+
+def test_fix_this_carries_the_diagnostics_of_the_code_action_request() -> None:
+    from lsprotocol import types as t
+
+    from silcrow.lsp.codeactions import actions_for, command_request
+
+    rng = t.Range(start=t.Position(line=1, character=0), end=t.Position(line=2, character=0))
+    diag = t.Diagnostic(
+        range=rng, message="undefined name 'x'", severity=t.DiagnosticSeverity.Error, source="ruff"
+    )
+    fix = next(
+        a for a in actions_for("file:///w/a.py", rng, "x\n", [diag]) if a.title == "Fix this"
+    )
+    assert fix.command is not None and fix.command.arguments is not None
+    request = command_request("silcrow.fix", fix.command.arguments)
+    selection, problems = request.context
+    assert selection.effective_kind == "selection" and selection.text == "x\n"
+    assert problems.effective_kind == "diagnostics" and problems.diagnostics == [diag]

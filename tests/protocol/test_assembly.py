@@ -14,7 +14,7 @@ from silcrow.protocol.assembly import (
 )
 from silcrow.protocol.events import Event
 from silcrow.protocol.lexer import Lexer
-from silcrow.protocol.messages import Message
+from silcrow.protocol.messages import Image, Message
 
 
 def ev(type_: str, content: str = "", payload: dict | None = None, turn: str = "t1") -> Event:
@@ -156,8 +156,24 @@ def test_context_items_and_notices_are_rendered() -> None:
         [ev("user", "explain", {"context": ctx}), ev("user", "a.py changed", {"notice": True})]
     )
     assert len(msgs) == 1
-    assert "[context: file:///a.py lines 3-5]" in msgs[0].content and "x = 1" in msgs[0].content
+    assert "[selection: file:///a.py lines 3-5]" in msgs[0].content and "x = 1" in msgs[0].content
     assert "§notice: a.py changed" in msgs[0].content
+
+
+def test_every_context_kind_is_rendered_and_images_ride_on_the_message() -> None:
+    rng = {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}
+    ctx = [
+        {"kind": "file", "uri": "file:///w/big.py", "text": "a = 1\n", "note": "cut at line 1"},
+        {"kind": "symbol", "uri": "file:///w/a.py", "range": rng, "name": "f", "text": "def f()"},
+        {"kind": "diagnostics", "uri": "file:///w/a.py", "text": "a.py:1:1 error boom"},
+        {"kind": "image", "mimeType": "image/png", "data": "iVBO"},
+    ]
+    first, second = ev("user", "look", {"context": ctx}), ev("user", "again", {"context": ctx[3:]})
+    (msg,) = assemble([first, second])
+    assert "[file: file:///w/big.py]\n(cut at line 1)\n```\na = 1\n```" in msg.content
+    assert "[symbol f: file:///w/a.py lines 1-2]\n```\ndef f()\n```" in msg.content
+    assert "a.py:1:1 error boom" in msg.content and "[image: image/png, attached]" in msg.content
+    assert msg.images == (Image("image/png", "iVBO"), Image("image/png", "iVBO"))
 
 
 def test_window_never_starts_with_a_result_or_assistant() -> None:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from providers.sdk_types import anthropic_messages_body, gemini_body, openai_chat_body
 from silcrow.providers.anthropic import messages_request
-from silcrow.providers.base import Message
+from silcrow.providers.base import Image, Message
 from silcrow.providers.config import ProviderConfig
 from silcrow.providers.gemini import gemini_request
 from silcrow.providers.http import HttpRequest
@@ -102,3 +102,33 @@ def test_gemini_bodies_are_sdk_models(ms: list[Message], stop: list[str]) -> Non
 def test_the_validators_reject_an_unknown_key(validate: Any, doc: dict[str, Any]) -> None:
     with pytest.raises(ValueError):  # pydantic.ValidationError is a ValueError
         validate(doc)
+
+
+IMAGE = Image("image/png", "iVBORw0KGgo=")
+WITH_IMAGES = [
+    Message("system", "sys"),
+    Message("user", "what is this?", (IMAGE,)),
+    Message("assistant", "§respond: a logo\n§end"),
+    Message("user", "and this one?", (Image("image/jpeg", "/9j/4AAQ"),)),
+]
+
+
+def test_images_are_sdk_content_parts_for_every_replay_adapter() -> None:
+    chat = body(chat_request(CHAT_CONFIGS[0], WITH_IMAGES, [], send_stop=False))
+    openai_chat_body(chat)
+    assert chat["messages"][1]["content"][1] == {
+        "type": "image_url",
+        "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="},
+    }
+    claude = body(messages_request(cfg("anthropic", "claude-sonnet-4-6"), WITH_IMAGES, []))
+    anthropic_messages_body(claude)
+    assert claude["messages"][0]["content"][-1]["source"] == {
+        "type": "base64",
+        "media_type": "image/png",
+        "data": "iVBORw0KGgo=",
+    }
+    gemini = body(gemini_request(cfg("gemini", "gemini-3-flash"), WITH_IMAGES, []))
+    gemini_body(gemini)
+    assert gemini["contents"][2]["parts"][-1] == {
+        "inlineData": {"mimeType": "image/jpeg", "data": "/9j/4AAQ"}
+    }

@@ -34,10 +34,20 @@ Algorithm:
 5. After each turn, every ``learn_every`` user messages, the profile is
    updated in a background task (failures are logged, never raised).
 6. ``aclose()`` (or ``async with Agent(...)``) releases the live session,
-   the provider and a store the agent opened. A script that never calls it
+   the providers and a store the agent opened. A script that never calls it
    still exits cleanly: the first ``ready()`` starts a keeper task that
    waits forever and releases everything when it is cancelled, which
    ``asyncio.run`` does to every task before it closes the loop.
+7. Each turn's system prompt is built when it starts: the tools its chat
+   mode offers (``chat_mode``: ``silcrow.protocol.modes``; the executor
+   refuses the others), ``instructions`` (plus the plan instruction in
+   ``plan`` mode), and ``rules()`` when given (the front-end's project
+   rules, read fresh).
+8. ``model=`` on ``start`` chooses the turn's model (``silcrow.agent.models``:
+   a turn that names none keeps its conversation's last choice; the
+   provider of a chosen model is built once, by ``models(name)`` or from
+   the ``llm`` vendor name); the agent, its permissions ("allow always")
+   and tools stay as they are.
 """
 
 from __future__ import annotations
@@ -47,17 +57,21 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from silcrow.agent.context import resolve_context
 from silcrow.agent.errors import ConversationBusy
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.executor import Executor, Policy
 from silcrow.agent.handle import DEFAULT_USER, TurnHandle, TurnSpec
+from silcrow.agent.models import ModelProviders, chosen_model
 from silcrow.agent.setup import Security, check_storage, resolve_tools, workspace_for
 from silcrow.agent.turn import Mode, TurnRunner, WarmSession
 from silcrow.mcp.manager import McpManager
 from silcrow.protocol.assembly import build_system
 from silcrow.protocol.events import Event
+from silcrow.protocol.modes import CHAT_MODES, PLAN_INSTRUCTION, ChatMode
 from silcrow.providers.base import Provider
 from silcrow.tools.base import AskFn, Tool, Workspace
 from silcrow.tools.catalogue import Builtin
@@ -97,6 +111,8 @@ class Agent:
         notices: Callable[[], list[str]] | None = None,
         workspace_id: str = "",
         mcp_servers: Mapping[str, object] | McpManager | None = None,
+        rules: Callable[[], str] | None = None,
+        models: Callable[[str], Provider | None] | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -118,6 +134,8 @@ class Agent:
         self.ask = ask
         self.notices = notices
         self.workspace_id = workspace_id
+        self.rules = rules  # the project rules, read when each turn starts (step 7)
+        self._models = ModelProviders(models, llm if isinstance(llm, str) else None)
         self._wanted: list[Tool | Builtin] | None = list(tools) if tools is not None else None
         self._tools: list[Tool] | None = None
         self._workspace = workspace
@@ -229,12 +247,18 @@ class Agent:
         user_id: str | None = None,
         chunks: bool = False,
         context: list[dict[str, object]] | None = None,
+        chat_mode: ChatMode = "agent",
+        model: str | None = None,
     ) -> TurnHandle:
         """Start a turn in a task of its own; raises ``ConversationBusy`` if one is running."""
         conv_id = conversation_id or uuid.uuid4().hex
         if conv_id in self._running:
             raise ConversationBusy(f"conversation {conv_id} already has a turn running")
-        spec = TurnSpec(conv_id, uuid.uuid4().hex, user_id, query, context, chunks)
+        if chat_mode not in CHAT_MODES:
+            raise ValueError(f"chat_mode must be one of {', '.join(CHAT_MODES)}, not {chat_mode!r}")
+        spec = TurnSpec(
+            conv_id, uuid.uuid4().hex, user_id, query, context, chunks, chat_mode, model or None
+        )
         handle = TurnHandle(spec, _Body(self, spec), self._finished)
         self._running[conv_id] = handle
         return handle
@@ -277,15 +301,22 @@ class Agent:
         folder = self._workspace.root if self._workspace is not None else self.security.folder()
         return {"sandbox_dir": str(folder), "access": self.security.access}
 
-    async def _runner(self, log_: EventLog, user_id: str) -> TurnRunner:
+    async def _runner(self, log_: EventLog, spec: TurnSpec, model: str | None) -> TurnRunner:
         assert self._provider is not None and self._tools is not None
-        tools = self._all_tools()  # one list for the prompt and the executor
-        executor = Executor(tools, policy=self.permissions, ask=self.ask, context=self._context())
+        executor = Executor(
+            self._all_tools(),
+            policy=self.permissions,
+            ask=self.ask,
+            context=self._context(),
+            mode=spec.chat_mode,
+        )
+        offered = set(executor.offered())  # one list for the prompt and the executor
+        tools = [tool for tool in executor.tools.values() if tool.name in offered]
         return TurnRunner(
             store=log_,
-            provider=self._provider,
+            provider=self._models.get(self._provider, model),
             executor=executor,
-            system=await self._system(log_, user_id, tools),
+            system=await self._system(log_, spec, tools),
             mode=self.mode,
             max_iterations=self.max_iterations,
             history_window=self.history_window,
@@ -293,21 +324,25 @@ class Agent:
             notices=self._all_notices,
         )
 
-    async def _system(self, log_: EventLog, user_id: str, tools: Sequence[Tool]) -> str:
+    async def _system(self, log_: EventLog, spec: TurnSpec, tools: Sequence[Tool]) -> str:
         from silcrow.tools.registry import describe_tools
 
         profile_text = ""
         if self.profile:
-            stored = await log_.get_profile(user_id)
+            stored = await log_.get_profile(spec.profile_user)
             if stored:
                 from silcrow.agent.profile import render_profile
 
                 profile_text = render_profile(stored)
+        instructions = self.instructions
+        if spec.chat_mode == "plan":
+            instructions = f"{instructions}\n\n{PLAN_INSTRUCTION}".strip()
         return build_system(
             identity=self.identity,
             tools=describe_tools(tools),
-            instructions=self.instructions,
+            instructions=instructions,
             profile=profile_text,
+            rules=self.rules() if self.rules is not None else "",
         )
 
     async def _conversation(self, spec: TurnSpec) -> EventLog:
@@ -393,6 +428,7 @@ class Agent:
         if self._provider is not None:
             with contextlib.suppress(Exception):
                 await self._provider.aclose()
+        await self._models.aclose()
         self._provider = None  # the next turn (in another event loop) builds it again
         self._tools = None
         if self._owns_store and self._store is not None:
@@ -411,7 +447,10 @@ class _Body:
         agent, spec = self._agent, self._spec
         await agent.ready()
         log_ = await agent._conversation(spec)
-        runner = await agent._runner(log_, spec.profile_user)
+        if spec.context:  # filled in once, stored with the user event (silcrow.agent.context)
+            spec = replace(spec, context=await resolve_context(spec.context, agent.workspace))
+        model = spec.model or await chosen_model(log_, spec.conversation_id)
+        runner = await agent._runner(log_, spec, model)
         async with contextlib.aclosing(runner.run(spec)) as events:
             async for event in events:
                 yield event

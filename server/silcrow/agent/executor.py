@@ -7,7 +7,9 @@ Algorithm:
    first (``silcrow.tools.aliases``); a custom tool whose ``execute`` names
    ``user_id``, ``sandbox_dir`` or ``access`` gets them from the agent
    (``silcrow.tools.custom``).
-2. The permission policy decides allow / ask / deny for the tool's category;
+2. A tool the chat mode withholds (``ask``/``plan``: only the read-only
+   tools, ``silcrow.protocol.modes``) is refused without running or asking.
+   The permission policy decides allow / ask / deny for the tool's category;
    "ask" goes to the ``ask`` callback (the editor or terminal); "allow
    always" is remembered by the policy; a rejection or denial is an error
    result the model sees, and the tool does not run. With nobody to ask (no
@@ -36,6 +38,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from silcrow.protocol.events import CallToken
+from silcrow.protocol.modes import ChatMode
+from silcrow.protocol.modes import offered as offered_names
+from silcrow.protocol.modes import refusal as mode_refusal
 from silcrow.tools.aliases import translate
 from silcrow.tools.base import (
     CURRENT,
@@ -93,8 +98,10 @@ class Executor:
         outcome_cap: int = 300,
         deadline: float = TOOL_DEADLINE,
         context: Mapping[str, object] | None = None,
+        mode: ChatMode = "agent",
     ) -> None:
         self.tools = {tool.name: tool for tool in tools}
+        self.mode = mode  # ask/plan: only the read-only tools run (step 2)
         self.context = dict(context or {})  # sandbox_dir, access: for custom tools that name them
         self.policy = policy
         self.ask = ask
@@ -121,7 +128,7 @@ class Executor:
             )
         tool = self.tools.get(call.name)
         if tool is None:
-            names = ", ".join(sorted(self.tools)) or "(none)"
+            names = ", ".join(sorted(self.offered())) or "(none)"
             return _error(
                 f"Unknown tool {call.name!r}", f"There is no tool {call.name!r}. Tools: {names}."
             )
@@ -129,6 +136,8 @@ class Executor:
             tool, args = translate(self.tools, tool, call.args)
         except ToolError as exc:
             return _error(f"Bad arguments for {tool.name}", str(exc))
+        if tool.name not in self.offered():
+            return _error(*mode_refusal(self.mode, tool.name))
         given = context_args(tool, {**self.context, "user_id": ctx.given_user_id})
         problem = _bad_arguments(tool, {**args, **given})
         if problem:
@@ -159,6 +168,12 @@ class Executor:
             deadline.abandon()
             DEADLINE.reset(token_deadline)
             CURRENT.reset(token_ctx)
+
+    def offered(self) -> list[str]:
+        """The names of the tools this turn's chat mode offers."""
+        names = list(self.tools)
+        kept = offered_names(self.mode, names)
+        return names if kept is None else kept
 
     def deadline_for(self, tool: Tool) -> float | None:
         """Seconds ``tool`` may run; ``None`` for tools that enforce their own timeout."""

@@ -54,6 +54,7 @@ from typing import Literal, Protocol
 
 from silcrow.agent.errors import ConversationBusy
 from silcrow.protocol.events import Event, EventType
+from silcrow.protocol.modes import ChatMode
 from silcrow.providers.base import ProviderError
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,8 @@ class TurnSpec:
     query: str
     context: list[dict[str, object]] | None
     chunks: bool
+    chat_mode: ChatMode = "agent"
+    model: str | None = None  # chosen for this turn (and, stored, for later ones)
 
     @property
     def profile_user(self) -> str:
@@ -129,12 +132,16 @@ class TurnSpec:
         return Event(type_, content, payload, self.conversation_id, self.turn_id)
 
     def user_event(self) -> Event:
-        """The turn's ``user`` event: the query, with its context items and user in the payload."""
+        """The turn's ``user`` event: the query; its context items, user, mode, model in the payload."""
         payload: dict[str, object] = {}
         if self.context:
             payload["context"] = self.context
         if self.user_id is not None:
             payload["user"] = self.user_id
+        if self.chat_mode != "agent":
+            payload["chatMode"] = self.chat_mode
+        if self.model:
+            payload["model"] = self.model
         return self.event("user", self.query, payload or None)
 
     def visible(self, events: Sequence[Event]) -> list[Event]:

@@ -9,16 +9,21 @@ Algorithm (the same for replay, resume and auto):
 0. Settle the previous tool run (``recovery.settle``): calls executed
    without a stored result get one now, under their own turn, before the
    new ``user`` event.
-1. Store the ``user`` event, yield it. ``mode="resume"`` with a provider
+1. Store the ``user`` event, yield it. A conversation holding images on a
+   provider without image input (``Capabilities.images``) ends here with an
+   ``error`` saying so. ``mode="resume"`` with a provider
    that has no live session is an error, never a silent replay (only
    ``auto`` falls back).
 2. Each cycle: store pending notices as user events; get a reply stream:
    (The history is the conversation's events the turn may see:
    ``TurnSpec.visible``, only the caller's turns when a user id is given.)
    * replay: assemble the context from the store and open one streaming
-     request with the stop sequence ``§execute``;
+     request with the stop sequence ``§execute``; a history holding images
+     (``Message.images``) always replays;
    * resume: reuse the warm ``LiveSession`` if it holds exactly the stored
-     history, else (re)open one with it; send only the newest user-role
+     history under the same system prompt and provider (a turn in another
+     chat mode, with other project rules or another model reopens it),
+     else (re)open one with it; send only the newest user-role
      message (the query, or the tool results).
 3. Feed each delta to the lexer; fold tokens with the accumulator; append
    the resulting events to the store in one transaction, then yield them
@@ -67,7 +72,7 @@ from silcrow.agent.output import Done, Sink, streamed
 from silcrow.agent.readahead import batches, drain
 from silcrow.agent.recovery import RunCall, cycle_failure, live_unavailable, settle
 from silcrow.agent.stopnotice import stop_notice
-from silcrow.protocol.assembly import assemble_history, frame
+from silcrow.protocol.assembly import assemble_history, context_images, frame
 from silcrow.protocol.events import CallToken, Event, EventType
 from silcrow.protocol.lexer import Lexer
 from silcrow.protocol.messages import Message
@@ -96,6 +101,7 @@ class WarmSession:
     conversation_id: str = ""
     messages: int = 0  # un-windowed history messages the session holds
     unavailable: str = ""  # why live sessions cannot be opened (auto mode stops trying)
+    opened_with: tuple[int, str] = (0, "")  # id of the provider, and the system prompt
 
     async def close(self) -> None:
         session, self.session = self.session, None
@@ -141,6 +147,15 @@ class TurnRunner:
             yield ev
         for ev in await self._put(spec.user_event()):
             yield ev
+        if not self.provider.capabilities.images and await self._has_images(spec):
+            refusal = (
+                f"The {self.provider.name} provider does not take images: start a new "
+                "conversation without the image, or choose a provider that accepts images "
+                "(OpenAI, Anthropic, Gemini)."
+            )
+            for ev in await self._put(self._end(spec, "error", refusal)):
+                yield ev
+            return
         retried = False
         cycle = 0
         while cycle < self.max_iterations:
@@ -183,6 +198,10 @@ class TurnRunner:
         for ev in await self._put(self._end(spec, "max_iterations", msg)):
             yield ev
 
+    async def _has_images(self, spec: TurnSpec) -> bool:
+        events = spec.visible(await self.store.events(spec.conversation_id))
+        return any(context_images(e) for e in events if e.type == "user")
+
     def _end(self, spec: TurnSpec, reason: str, message: str = "") -> Event:
         kind: EventType = "error" if reason == "error" else "end"
         return spec.event(kind, message, {"stopReason": reason})
@@ -198,6 +217,8 @@ class TurnRunner:
     ) -> AsyncIterator[Event]:
         started = time.perf_counter()
         history = assemble_history(spec.visible(await self.store.events(spec.conversation_id)))
+        if any(m.images for m in history):
+            live = False  # live sessions carry text only: a conversation with images replays
         if live:
             stream, session = await self._live_stream(spec, history)
         else:
@@ -292,6 +313,7 @@ class TurnRunner:
             and warm.session.alive
             and warm.conversation_id == spec.conversation_id
             and warm.messages == len(history) - 1
+            and warm.opened_with == (id(self.provider), self.system)
         )
         if not in_sync:
             await warm.close()
@@ -300,6 +322,7 @@ class TurnRunner:
             warm.session = await self.provider.open(earlier)
             self._opening = False
             warm.conversation_id = spec.conversation_id
+            warm.opened_with = (id(self.provider), self.system)
         assert warm.session is not None
         return warm.session.send(history[-1].content), warm.session
 

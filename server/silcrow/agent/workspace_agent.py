@@ -13,7 +13,10 @@ sandbox and the default tools are wired once:
    always" on a command prefix is off: it would cover what nothing
    confines) and returns the ``Agent`` with the default tools, then those
    ``more_tools`` adds to them (custom tools from settings), and the MCP servers
-   (``mcp_servers``: the common ``mcpServers`` shape or a manager). The provider
+   (``mcp_servers``: the common ``mcpServers`` shape or a manager), the
+   project rules of the root (``silcrow.agent.rules``) with the user's
+   ``instructions``, and ``models`` (the provider of a model a conversation
+   chooses). The provider
    is built by the agent on first use, so a missing key is that turn's
    error, never a crash of the front-end.
 3. ``unsandboxed_notice(reason)`` is the one sentence every front-end shows
@@ -27,12 +30,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from silcrow.agent.api import Agent, ProviderFactory
+from silcrow.agent.rules import ProjectRules
 from silcrow.agent.turn import Mode
 from silcrow.mcp.manager import McpManager
 from silcrow.tools.base import AskFn, Tool
 
 if TYPE_CHECKING:
     from silcrow.agent.eventlog import EventLog
+    from silcrow.providers.base import Provider
     from silcrow.tools.local import LocalWorkspace
     from silcrow.tools.sandbox import Sandbox
 
@@ -61,6 +66,8 @@ def workspace_agent(
     workspace_id: str,
     more_tools: Callable[[Sequence[Tool]], Sequence[Tool]] | None = None,
     mcp_servers: Mapping[str, object] | McpManager | None = None,
+    instructions: Callable[[], str] = str,
+    models: Callable[[str], Provider | None] | None = None,
 ) -> Agent:
     """The agent of one workspace (see the module's steps 1-2)."""
     from silcrow.tools.policy import PermissionPolicy
@@ -88,6 +95,8 @@ def workspace_agent(
         notices=notices,
         workspace_id=workspace_id,
         profile=options.profile,
+        rules=ProjectRules(workspace.root, instructions),
+        models=models,
     )
 
 

@@ -15,8 +15,11 @@ Algorithm:
    stdin is not a terminal, unless ``--yes``); their summary is escaped
    like every daemon text.
 4. Ctrl-C during a turn sends ``silcrow/cancel``; a second Ctrl-C (or one at
-   the prompt) exits. ``/new``, ``/history``, ``/resume N``, ``/mcp``
-   (``chat.mcp``: servers, ``/mcp approve NAME``), ``/quit``.
+   the prompt) exits. ``/new`` (``/clear`` also clears the screen),
+   ``/history``, ``/resume N``, ``/mcp`` (``chat.mcp``: servers, ``/mcp
+   approve NAME``), ``/quit``; ``/ask``, ``/plan``, ``/agent``, ``/model``
+   and ``@path`` mentions are ``chat.context``'s; anything else prints the
+   commands (``/help``).
    ``--mcp-config FILE`` adds its servers to the settings.
    ``--once QUESTION`` asks one question and exits (0 when the turn ended
    normally).
@@ -32,6 +35,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from silcrow.chat.context import HELP, ChatOptions, mentions
 from silcrow.chat.mcp import McpConfigFileError, config_servers, mcp_command
 from silcrow.chat.render import Renderer
 from silcrow.lsp.plain import as_plain as plain
@@ -67,6 +71,7 @@ class ChatSession:
         self.render = Renderer()
         self.conversation: str | None = None
         self.listed: list[dict[str, Any]] = []
+        self.options = ChatOptions()  # chat mode and model (chat.context)
         self.turn: asyncio.Future[Any] | None = None
         self.cancelling = False
         self.quit = asyncio.Event()
@@ -124,9 +129,14 @@ class ChatSession:
         self.client.initialized(t.InitializedParams())
 
     async def ask(self, text: str) -> str:
-        params: dict[str, Any] = {"text": text, "chunks": True}
+        params: dict[str, Any] = {"text": text, "chunks": True, **self.options.params()}
         if self.conversation:
             params["conversationId"] = self.conversation
+        items, skipped = mentions(text, self.root)
+        for note in skipped:
+            print(f"[not attached: {terminal_safe(note)}]")
+        if items:
+            params["context"] = items
         self.cancelling = False
         self.turn = asyncio.wrap_future(self.client.protocol.send_request("silcrow/prompt", params))
         try:
@@ -156,9 +166,12 @@ class ChatSession:
         word, _, rest = line.partition(" ")
         if word == "/quit":
             self.quit.set()
-        elif word == "/new":
+        elif word in ("/new", "/clear"):
             self.conversation = None
-            print("[new conversation]")
+            print(
+                ("\033[2J\033[H" if word == "/clear" and sys.stdout.isatty() else "")
+                + "[new conversation]"
+            )
         elif word == "/history":
             found = plain(
                 await self.client.protocol.send_request_async(
@@ -176,7 +189,11 @@ class ChatSession:
         elif word == "/mcp":
             await mcp_command(self._request, rest)
         else:
-            print("commands: /new  /history  /resume N  /mcp [approve NAME]  /quit")
+            handled, question = await self.options.command(word, rest, self._request)
+            if question:
+                await self.ask_safely(question)
+            elif not handled:
+                print(HELP)
 
     async def _request(self, method: str, params: dict[str, Any]) -> Any:
         try:

@@ -7,10 +7,12 @@
 * ``actions_for(uri, range, text)``: "Ask Silcrow about this…", "Explain
   this", "Fix this" (kind ``refactor``) for a non-empty selection, each a
   command ``silcrow.ask`` / ``silcrow.explain`` / ``silcrow.fix`` with one
-  argument ``{uri, range, text}``.
+  argument ``{uri, range, text, diagnostics?}``: the diagnostics the code
+  action request carried (the problems at the selection), when there are any.
 * ``command_request(command, arguments)``: the ``PromptParams`` a command
-  runs, with the selection as context. ``question`` in the argument becomes
-  the prompt; ``silcrow.ask`` without one asks for an explanation.
+  runs, with the selection (and its ``diagnostics`` item) as context.
+  ``question`` in the argument becomes the prompt; ``silcrow.ask`` without
+  one asks for an explanation; ``chatMode`` and ``model`` pass through.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from urllib.parse import unquote
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 
-from silcrow.lsp.contract import PromptParams, prompt_params
+from silcrow.lsp.contract import PromptParams, prompt_params, to_json
 
 ASK, EXPLAIN, FIX = "silcrow.ask", "silcrow.explain", "silcrow.fix"
 COMMANDS = (ASK, EXPLAIN, FIX)
@@ -70,10 +72,14 @@ def open_source(workspace: Any, uri: str) -> str | None:
     return None if doc is None else str(doc.source)
 
 
-def actions_for(uri: str, rng: t.Range, text: str) -> list[t.CodeAction]:
+def actions_for(
+    uri: str, rng: t.Range, text: str, diagnostics: Sequence[t.Diagnostic] = ()
+) -> list[t.CodeAction]:
     if is_empty(rng):
         return []
-    argument = {"uri": uri, "range": range_json(rng), "text": text}
+    argument: dict[str, object] = {"uri": uri, "range": range_json(rng), "text": text}
+    if diagnostics:  # the problems the editor reports at the selection go with it
+        argument["diagnostics"] = [to_json(d) for d in diagnostics]
     return [
         t.CodeAction(
             title=_TITLES[name],
@@ -93,10 +99,14 @@ def command_request(command: str, arguments: Sequence[object] | None) -> PromptP
             f"{command} takes one argument {{uri, range, text, question?}} (the selection)"
         )
     selection = {k: arg[k] for k in ("uri", "range", "text") if arg.get(k) is not None}
+    context: list[object] = [selection]
+    if arg.get("diagnostics"):
+        context.append(
+            {"kind": "diagnostics", "uri": arg["uri"], "diagnostics": arg["diagnostics"]}
+        )
     question = arg.get("question")
     text = question if isinstance(question, str) and question.strip() else _PROMPTS[command]
-    raw: dict[str, object] = {"text": text, "context": [selection]}
-    raw |= {
-        k: arg[k] for k in ("conversationId", "chunks", "workspaceUri") if arg.get(k) is not None
-    }
+    raw: dict[str, object] = {"text": text, "context": context}
+    passed = ("conversationId", "chunks", "workspaceUri", "chatMode", "model")
+    raw |= {k: arg[k] for k in passed if arg.get(k) is not None}
     return prompt_params(raw, command)

@@ -24,9 +24,9 @@ from typing import Literal
 import attrs
 from lsprotocol import types as t
 
+from silcrow.protocol.modes import ChatMode as ChatMode  # re-exported for contract.py
+
 ContextKind = Literal["file", "selection", "diagnostics", "symbol", "image"]
-ChatMode = Literal["agent", "ask", "plan"]
-CHAT_MODES: tuple[ChatMode, ...] = ("agent", "ask", "plan")
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # the smallest per-image limit of the vendors (Anthropic)
 

@@ -112,7 +112,7 @@ def register(server: LanguageServer, daemon: Daemon) -> None:
         if source is None:  # never opened by the client: no actions, and no read from disk
             return []
         text = codeactions.selected_text(source, params.range)
-        return codeactions.actions_for(uri, params.range, text)
+        return codeactions.actions_for(uri, params.range, text, params.context.diagnostics)
 
     for name in codeactions.COMMANDS:
         # Registered so initialize advertises them; SilcrowProtocol runs them.

@@ -43,7 +43,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -181,6 +181,12 @@ class WorkspaceSession:
             ask=self.manager.editor.ask,
             notices=workspace.notices,
             workspace_id=self.uri,
+            instructions=lambda: self.settings.instructions,
+            models=lambda model: (
+                None  # the scripted fake and the demo have one model; their replies go on
+                if scripted(choice.name)
+                else build_provider(replace(settings, model=model), choice)
+            ),
         )
 
     def workspace(self) -> EditorWorkspace:

@@ -201,6 +201,8 @@ class TurnRegistry:
                 conversation_id=entry.conversation_id,
                 chunks=chunks,
                 context=context or None,
+                chat_mode=entry.params.chat_mode or "agent",
+                model=entry.params.model,
             )
         except ConversationBusy:
             await progress.finish("busy")

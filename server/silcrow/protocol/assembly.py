@@ -2,11 +2,13 @@
 
 Algorithm:
 1. The system message is identity + protocol instructions + tool
-   descriptions + instructions + profile, joined in that fixed order so the
+   descriptions + instructions + project rules (already headed) + profile,
+   joined in that fixed order so the
    prefix is byte-stable across cycles (provider prompt caches hit).
 2. Events fold into alternating messages:
    * ``user`` -> a user message (its ``payload.context`` items rendered as
-     fenced blocks after the text; ``payload.notice`` marks a system notice);
+     blocks after the text, ``render_context``; its image items ride on the
+     message as ``Message.images``; ``payload.notice`` marks a system notice);
    * ``think``/``respond``/``call``/``execute``/``end`` -> sections of one
      assistant message, delimiters synthesised again; consecutive token-mode
      deltas of one type form one section;
@@ -37,7 +39,7 @@ from typing import Any
 
 from silcrow.protocol.calls import encode_call
 from silcrow.protocol.events import CallToken, Event, ToolCall
-from silcrow.protocol.messages import Message, Role
+from silcrow.protocol.messages import Image, Message, Role
 from silcrow.protocol.render import PROTOCOL_INSTRUCTIONS, render_section
 
 RESULT_PREFIX = "§result:"
@@ -55,32 +57,69 @@ def build_system(
     instructions: str = "",
     profile: str = "",
     protocol: str = PROTOCOL_INSTRUCTIONS,
+    rules: str = "",
 ) -> str:
     parts = [
         identity.strip(),
         protocol.strip(),
         f"Tools:\n{tools.strip()}" if tools.strip() else "",
         f"Instructions:\n{instructions.strip()}" if instructions.strip() else "",
+        rules.strip(),
         f"What you know about the user:\n{profile.strip()}" if profile.strip() else "",
     ]
     return "\n\n".join(p for p in parts if p)
 
 
+def _where(item: dict[str, Any]) -> str:
+    where = str(item.get("uri", ""))
+    rng = item.get("range")
+    if isinstance(rng, dict):
+        start = rng.get("start", {}).get("line")
+        end = rng.get("end", {}).get("line")
+        if isinstance(start, int) and isinstance(end, int):
+            where += f" lines {start + 1}-{end + 1}"
+    return where
+
+
+def _kind(item: dict[str, Any]) -> str:
+    kind = item.get("kind")
+    if isinstance(kind, str):
+        return kind
+    return "selection" if isinstance(item.get("range"), dict) else "file"
+
+
 def render_context(items: Iterable[dict[str, Any]]) -> str:
-    """Editor context (a selection, a file) as fenced blocks after the user text."""
+    """Editor context as one block per item after the user text (images: a line each).
+
+    ``[<kind>: <uri> lines a-b]`` (a symbol adds its name), then the item's
+    note, if any, then its text fenced.
+    """
     blocks = []
     for item in items:
-        where = str(item.get("uri", ""))
-        rng = item.get("range")
-        if isinstance(rng, dict):
-            start = rng.get("start", {}).get("line")
-            end = rng.get("end", {}).get("line")
-            if isinstance(start, int) and isinstance(end, int):
-                where += f" lines {start + 1}-{end + 1}"
+        kind = _kind(item)
+        if kind == "image":
+            blocks.append(f"[image: {item.get('mimeType', 'image')}, attached]")
+            continue
+        head = f"[{kind}: {_where(item)}]"
+        if kind == "symbol":
+            head = f"[symbol {item.get('name', '')}: {_where(item)}]"
+        note = item.get("note")
+        lines = [head] + ([f"({note})"] if isinstance(note, str) and note else [])
         text = item.get("text")
-        body = f"\n```\n{text}\n```" if isinstance(text, str) and text else ""
-        blocks.append(f"[context: {where}]{body}")
-    return "\n".join(blocks)
+        if isinstance(text, str) and text:
+            lines.append(f"```\n{text.rstrip(chr(10))}\n```")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def context_images(event: Event) -> tuple[Image, ...]:
+    """The images a ``user`` event's context carries."""
+    items = (event.payload or {}).get("context") or []
+    return tuple(
+        Image(str(item.get("mimeType", "")), str(item.get("data", "")))
+        for item in items
+        if isinstance(item, dict) and item.get("kind") == "image"
+    )
 
 
 def user_text(event: Event) -> str:
@@ -130,6 +169,7 @@ class _Folder:
         self.parts: list[str] = []
         self.delta_type: str | None = None
         self.delta_text: list[str] = []
+        self.images: list[Image] = []  # of the user message being built
         self.unanswered: list[Event] = []  # executed calls still waiting for a result
         self.calls: list[Event] = []  # calls written since the last execute
 
@@ -143,11 +183,13 @@ class _Folder:
         self._close_delta()
         if self.role is not None and self.parts:
             text = "".join(self.parts).strip("\n")
+            images = tuple(self.images)
             if self.messages and self.messages[-1].role == self.role:
                 prev = self.messages.pop()
                 text = f"{prev.content}\n\n{text}"
-            self.messages.append(Message(self.role, text))
-        self.role, self.parts = None, []
+                images = prev.images + images
+            self.messages.append(Message(self.role, text, images))
+        self.role, self.parts, self.images = None, [], []
 
     def _switch(self, role: Role) -> None:
         if self.role != role:
@@ -178,6 +220,7 @@ class _Folder:
             self._settle_unanswered()
             self._switch("user")
             self.parts.append(user_text(event) + "\n")
+            self.images.extend(context_images(event))
             return
         if kind in ("think", "respond", "call", "execute", "end"):
             self._settle_unanswered()

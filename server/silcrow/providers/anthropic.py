@@ -41,6 +41,7 @@ from silcrow.providers.errors import error_from_payload
 from silcrow.providers.http import (
     HttpRequest,
     HttpStreamingProvider,
+    Turn,
     alternating_turns,
     json_body,
     parse_frame,
@@ -79,6 +80,13 @@ def _blocks(texts: Sequence[str], *, cache_last: bool) -> list[dict[str, Any]]:
     return blocks
 
 
+def _images(turn: Turn) -> list[dict[str, Any]]:
+    return [
+        {"type": "image", "source": {"type": "base64", "media_type": i.mime_type, "data": i.data}}
+        for i in turn.images
+    ]
+
+
 def messages_request(
     cfg: ProviderConfig, messages: Sequence[Message], stop: Sequence[str]
 ) -> HttpRequest:
@@ -91,7 +99,8 @@ def messages_request(
         "stream": True,
         "cache_control": dict(_EPHEMERAL),
         "messages": [
-            {"role": turn.role, "content": _blocks(turn.texts, cache_last=False)} for turn in turns
+            {"role": turn.role, "content": _blocks(turn.texts, cache_last=False) + _images(turn)}
+            for turn in turns
         ],
     }
     if system:

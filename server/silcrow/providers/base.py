@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
-from silcrow.protocol.messages import Message, Role
+from silcrow.protocol.messages import Image, Message, Role
 
 __all__ = [
     "AuthError",
     "Capabilities",
+    "Image",
     "LiveSession",
     "Message",
     "Overloaded",
@@ -128,6 +129,7 @@ StreamItem = TextDelta | Usage | Stop
 class Capabilities:
     resume: bool = False
     stop_sequences: bool = False  # replay honours ``stop=``
+    images: bool = False  # replay sends ``Message.images`` (live sessions never do)
 
 
 class ProviderError(Exception):

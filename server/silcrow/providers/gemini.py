@@ -44,6 +44,7 @@ from silcrow.providers.errors import error_from_payload
 from silcrow.providers.http import (
     HttpRequest,
     HttpStreamingProvider,
+    Turn,
     alternating_turns,
     json_body,
     parse_frame,
@@ -74,8 +75,12 @@ def gemini_stop(finish_reason: str) -> Stop:
     return Stop(FINISH_REASONS.get(finish_reason.upper(), StopReason.END), finish_reason)
 
 
-def _parts(texts: Sequence[str]) -> list[dict[str, str]]:
+def _parts(texts: Sequence[str]) -> list[dict[str, Any]]:
     return [{"text": t} for t in texts]
+
+
+def _inline(turn: Turn) -> list[dict[str, Any]]:
+    return [{"inlineData": {"mimeType": i.mime_type, "data": i.data}} for i in turn.images]
 
 
 def gemini_request(
@@ -91,7 +96,10 @@ def gemini_request(
         config["stopSequences"] = list(stop)
     body: dict[str, Any] = {
         "contents": [
-            {"role": "model" if t.role == "assistant" else "user", "parts": _parts(t.texts)}
+            {
+                "role": "model" if t.role == "assistant" else "user",
+                "parts": _parts(t.texts) + _inline(t),
+            }
             for t in turns
         ],
         "generationConfig": config,

@@ -44,6 +44,7 @@ import httpx
 
 from silcrow.providers.base import (
     Capabilities,
+    Image,
     LiveSession,
     Message,
     ProviderError,
@@ -114,6 +115,7 @@ def parse_frame(vendor: str, data: str) -> Any:
 class Turn:
     role: str  # "user" | "assistant"
     texts: tuple[str, ...]
+    images: tuple[Image, ...] = ()  # after the texts, in each vendor's image shape
 
 
 def alternating_turns(messages: Sequence[Message]) -> tuple[list[str], list[Turn]]:
@@ -135,9 +137,10 @@ def alternating_turns(messages: Sequence[Message]) -> tuple[list[str], list[Turn
             continue
         role = "assistant" if message.role == "assistant" else "user"
         if turns and turns[-1].role == role:
-            turns[-1] = Turn(role, (*turns[-1].texts, message.content))
+            last = turns[-1]
+            turns[-1] = Turn(role, (*last.texts, message.content), last.images + message.images)
         else:
-            turns.append(Turn(role, (message.content,)))
+            turns.append(Turn(role, (message.content,), message.images))
     return system, turns
 
 
@@ -178,7 +181,7 @@ class HttpStreamingProvider:
         self.cfg = cfg
         self.name = cfg.name
         self.model = cfg.model
-        self.capabilities = Capabilities(stop_sequences=True)
+        self.capabilities = Capabilities(stop_sequences=True, images=True)
         self._client = http_client
         self._owns_client = http_client is None
 

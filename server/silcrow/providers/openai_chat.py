@@ -65,12 +65,21 @@ def takes_stop(cfg: ProviderConfig) -> bool:
     return cfg.name != "openai" or _NO_STOP.match(cfg.model) is None
 
 
+def chat_content(message: Message) -> str | list[dict[str, Any]]:
+    """A message's ``content``: its text, or text and ``image_url`` parts (data URLs)."""
+    if not message.images:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+    parts += [{"type": "image_url", "image_url": {"url": i.data_url}} for i in message.images]
+    return parts
+
+
 def chat_request(
     cfg: ProviderConfig, messages: Sequence[Message], stop: Sequence[str], *, send_stop: bool
 ) -> HttpRequest:
     body: dict[str, Any] = {
         "model": cfg.model,
-        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "messages": [{"role": m.role, "content": chat_content(m)} for m in messages],
         "stream": True,
         "stream_options": {"include_usage": True},
     }
@@ -218,7 +227,7 @@ class OpenAIChatProvider(HttpStreamingProvider):
         super().__init__(cfg, http_client=http_client)
         self.label = chat_label(cfg)
         live = cfg.name == "openai" and cfg.live_transport in ("responses", "realtime")
-        self.capabilities = Capabilities(resume=live, stop_sequences=takes_stop(cfg))
+        self.capabilities = Capabilities(resume=live, stop_sequences=takes_stop(cfg), images=True)
 
     def build_request(self, messages: Sequence[Message], stop: Sequence[str]) -> HttpRequest:
         return chat_request(self.cfg, messages, stop, send_stop=self.capabilities.stop_sequences)
