@@ -1,7 +1,8 @@
 /**
  * What the chat's context tools send, against the real daemon with the
  * scripted fake provider: context items of each kind the chat builds and the
- * chat mode reach the daemon and are stored with the turn's `user` event;
+ * chat mode reach the daemon and are stored with the turn's `user` event (with the text
+ * the daemon read, for replays);
  * `silcrow/models` and `silcrow/mentions` answer as the pickers expect.
  */
 import assert from 'node:assert/strict';
@@ -37,7 +38,11 @@ describe('context items, chat mode, models and mentions', () => {
     const user = events.find((event) => event.turnId === result.turnId && event.type === 'user');
     assert.equal(user?.content, 'What does add do?');
     assert.equal(user?.payload?.chatMode, 'ask');
-    assert.deepEqual(user?.payload?.context, context);
+    const stored = user?.payload?.context as ContextItem[];
+    assert.deepEqual(stored.map((item) => item.kind), ['file', 'selection', 'diagnostics']);
+    assert.deepEqual(stored[1], context[1], 'a selection sent with its text is kept as sent');
+    assert.deepEqual(stored[2].kind === 'diagnostics' && stored[2].diagnostics, context[2].kind === 'diagnostics' && context[2].diagnostics);
+    assert.equal(stored[0].kind === 'file' && stored[0].uri, uri);
   });
 
   test('an unknown chat mode is refused with a message naming it', async () => {
