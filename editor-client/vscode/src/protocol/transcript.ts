@@ -26,7 +26,7 @@ import type { SilcrowEvent, Usage } from './contract';
 export type ToolStatus = 'running' | 'ok' | 'failed' | 'interrupted';
 
 export type Item =
-  | { kind: 'user'; id: string; turnId: string; text: string; context: string }
+  | { kind: 'user'; id: string; turnId: string; text: string; context: string; chatMode?: string }
   | { kind: 'think' | 'respond'; id: string; turnId: string; text: string; open: boolean }
   | {
       kind: 'tool';
@@ -83,7 +83,8 @@ function fold(state: TranscriptState, event: SilcrowEvent): string[] {
         return push(state, { kind: 'notice', id, turnId: event.turnId, text: event.content });
       }
       const context = Array.isArray(payload.context) ? contextSummary(payload.context) : '';
-      return push(state, { kind: 'user', id, turnId: event.turnId, text: event.content, context });
+      const chatMode = typeof payload.chatMode === 'string' && payload.chatMode !== 'agent' ? payload.chatMode : undefined;
+      return push(state, { kind: 'user', id, turnId: event.turnId, text: event.content, context, chatMode });
     }
     case 'think':
     case 'respond':

@@ -78,9 +78,11 @@ export class AttachmentBar {
     return images.length;
   }
 
-  /** The shown chips. */
+  /** The shown chips (a mention of the current file is the editor's chip, once). */
   shown(): Attachment[] {
-    return [...this.editor, ...this.added].filter((attachment) => !this.dismissed.has(attachment.id));
+    const editor = new Set(this.editor.map((attachment) => attachment.id));
+    const added = this.added.filter((attachment) => !editor.has(attachment.id));
+    return [...this.editor, ...added].filter((attachment) => !this.dismissed.has(attachment.id));
   }
 
   /** The context items of the shown chips, for the message being sent. */

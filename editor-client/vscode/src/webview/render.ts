@@ -37,7 +37,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function renderItem(item: Item, previous?: HTMLElement): HTMLElement {
   switch (item.kind) {
     case 'user':
-      return renderUser(item.text, item.context);
+      return renderUser(item.text, item.context, item.chatMode);
     case 'think':
       return renderThink(item.text, item.open, previous);
     case 'respond':
@@ -51,8 +51,11 @@ export function renderItem(item: Item, previous?: HTMLElement): HTMLElement {
   }
 }
 
-function renderUser(text: string, context: string): HTMLElement {
+function renderUser(text: string, context: string, chatMode: string | undefined): HTMLElement {
   const children: HTMLElement[] = [el('div', { className: 'bubble', textContent: text })];
+  if (chatMode) {
+    children.unshift(el('span', { className: 'mode-badge', textContent: chatMode, title: `Sent in ${chatMode} mode (read-only)` }));
+  }
   if (context) {
     children.push(el('div', { className: 'context', textContent: `with ${context}` }));
   }

@@ -202,6 +202,7 @@ describe('chat input tools', () => {
       event(3, 'respond', '2. Keep main in app.py', { delta: true }),
       event(4, 'end', '', { stopReason: 'end' }),
     ] }]);
+    assert.equal(await page.textContent('.item.user .mode-badge'), 'plan', 'the question shows the mode it was asked in');
     await page.click('button.run-plan');
     assert.deepEqual(await lastPosted(), { type: 'send', text: 'Carry out this plan:\n\n1. Move parsing to parse.py\n2. Keep main in app.py' });
     assert.equal(await page.inputValue('select.mode'), 'agent');
