@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const EXT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -43,4 +44,12 @@ export async function openChat() {
     send: (messages) => page.evaluate((list) => list.forEach((m) => window.postMessage(m, '*')), messages),
     posted: () => page.evaluate(() => window.__posted),
   };
+}
+
+/** `openChat()` before the file's tests and closing it after; the fields fill in when the tests start. */
+export function useChat() {
+  const chat = {};
+  before(async () => Object.assign(chat, await openChat()));
+  after(() => chat.browser?.close());
+  return chat;
 }
