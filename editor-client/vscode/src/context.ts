@@ -13,7 +13,9 @@
  *    folders from the daemon's index (`silcrow/mentions`); symbols from the
  *    editor's workspace symbol providers (`vscode.executeWorkspaceSymbolProvider`),
  *    which get `SYMBOL_WAIT_MS` before the answer goes without them.
- * 3. `listModels` (and the chat appearing) asks the daemon for `silcrow/models`.
+ * 3. `listModels` (the chat appearing, `/model`, each daemon start) asks the
+ *    daemon for `silcrow/models`; a failure leaves only the default in the
+ *    picker, with the reason as its tooltip.
  * 4. Each diagnostic gets a quick fix "Fix with Silcrow" that sends it (as
  *    an LSP Diagnostic) and its file as context of a prompt in the chat.
  */
@@ -103,7 +105,8 @@ export class EditorContext implements vscode.Disposable {
     this.surface.post({ type: 'editorContext', attachments: editor ? editorAttachments(editor) : [] });
   }
 
-  private async listModels(): Promise<void> {
+  /** Ask the daemon for its models and tell the chat (after each daemon start: the list depends on its settings). */
+  async listModels(): Promise<void> {
     try {
       const { models, current, provider, error } = await this.session.models();
       this.surface.post({ type: 'models', models, current: current || undefined, provider, error });

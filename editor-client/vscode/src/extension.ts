@@ -112,6 +112,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await running.start();
       // A settings change while the daemon was starting found no client to tell; tell it now.
       await pushUserSettings(running);
+      void editorContext.listModels();
       status.show({ state: 'idle' });
       const mismatch = versionMismatch(extensionVersion(context), running.initializeResult?.serverInfo?.version);
       if (mismatch) {

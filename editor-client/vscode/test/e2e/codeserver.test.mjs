@@ -458,10 +458,11 @@ test('a pasted image is a chip; the scripted provider, which takes no images, sa
   const input = chat().locator('textarea.input');
   await input.click();
   await input.evaluate((node, data) => {
-    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([bytes], 'pixel.png', { type: 'image/png' }));
-    node.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+    const view = node.ownerDocument.defaultView; // the webview's window
+    const bytes = Uint8Array.from(view.atob(data), (c) => c.charCodeAt(0));
+    const transfer = new view.DataTransfer();
+    transfer.items.add(new view.File([bytes], 'pixel.png', { type: 'image/png' }));
+    node.dispatchEvent(new view.ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
   }, PIXEL);
   await chat().locator('.attachments .chip.image img.thumb').waitFor({ timeout: STEP_MS });
   await input.fill('What is in this picture?');
