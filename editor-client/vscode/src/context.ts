@@ -128,7 +128,6 @@ export class EditorContext implements vscode.Disposable {
         id: `${mention.kind}:${mention.uri}`,
         label: mention.label,
         icon: mention.kind,
-        title: vscode.workspace.asRelativePath(vscode.Uri.parse(mention.uri)),
         item: mention.kind === 'folder' ? undefined : mention.kind === 'symbol' && mention.range ? { kind: 'symbol', uri: mention.uri, range: mention.range, name: mention.label } : { kind: 'file', uri: mention.uri },
       }));
     } catch {

@@ -17,13 +17,14 @@ import { IMAGE_TYPES, MAX_IMAGE_BYTES, type ContextItem } from '../protocol/cont
 import type { Attachment, AttachmentIcon } from './messages';
 import { el } from './render';
 
+/** A glyph before the label where the label alone does not say the kind (fonts without emoji have these). */
 const ICONS: Record<AttachmentIcon, string> = {
-  file: '📄',
+  file: '',
   selection: '✂',
-  folder: '📁',
+  folder: '/',
   symbol: '#',
   problems: '⚠',
-  image: '🖼',
+  image: '',
 };
 
 export class AttachmentBar {
@@ -117,9 +118,12 @@ export class AttachmentBar {
     const icon =
       attachment.item?.kind === 'image'
         ? el('img', { className: 'thumb', src: `data:${attachment.item.mimeType};base64,${attachment.item.data}`, alt: '' })
-        : el('span', { className: 'icon', textContent: ICONS[attachment.icon], ariaHidden: true });
+        : ICONS[attachment.icon]
+          ? el('span', { className: 'icon', textContent: ICONS[attachment.icon], ariaHidden: true })
+          : undefined;
     const title = attachment.icon === 'image' ? attachment.label : attachment.title ?? attachment.label;
-    const chip = el('span', { className: `chip ${attachment.icon}`, title }, [icon, el('span', { className: 'label', textContent: attachment.label }), remove]);
+    const label = el('span', { className: 'label', textContent: attachment.label });
+    const chip = el('span', { className: `chip ${attachment.icon}`, title }, icon ? [icon, label, remove] : [label, remove]);
     chip.dataset.id = attachment.id;
     return chip;
   }
