@@ -27,7 +27,7 @@ of ``RUNS`` after one warm-up):
    daemon's RSS with the tree indexed; its CPU while idle with the watcher on, over
    ``IDLE_SECONDS``.
 5. ``mentions_50k``: ``silcrow/mentions`` on a generated 50,000-file workspace: the first
-   answer right after ``initialize`` (index still building) and p50/p99 once warm
+   request after ``initialize``, a mentions request while the index builds, p50/p99 warm
    (``python scripts/bench_repo.py --mentions`` runs only this).
 6. Stale-file awareness: a ``TreeWatcher`` on the tree; a read file is changed and the
    time until ``StaleFiles.notices`` names it is taken (p50 and max).
@@ -340,8 +340,9 @@ def percentiles(name: str, samples: list[float]) -> dict[str, Any]:
 async def mentions_figures(quick: bool) -> dict[str, Any]:
     """``@`` completion on a ``MENTIONS_FILES``-file workspace (issue 19's figure).
 
-    The first answer right after ``initialize`` (the index is still being built: the
-    request never waits for it) and its size, then p50/p99 once the index is warm.
+    How long the daemon takes to answer its first request after ``initialize`` (start-up
+    work, whatever the method), then one mentions request while the index is still being
+    built (it never waits for the index) and its size, then p50/p99 once the index is warm.
     """
     root = await asyncio.to_thread(generated_tree, MENTIONS_FILES)
     queries = MENTION_QUERIES["tree"]
@@ -350,6 +351,9 @@ async def mentions_figures(quick: bool) -> dict[str, Any]:
         uri = root.as_uri()
         try:
             await daemon.initialize([root])
+            t0 = time.perf_counter()
+            await daemon.request("silcrow/conversations", {})  # the daemon serves requests now
+            serving_ms = round((time.perf_counter() - t0) * 1000, 2)
             t0 = time.perf_counter()
             first = await daemon.request("silcrow/mentions", {"workspaceUri": uri, "query": "f1"})
             first_ms = round((time.perf_counter() - t0) * 1000, 2)
@@ -360,8 +364,9 @@ async def mentions_figures(quick: bool) -> dict[str, Any]:
             daemon.kill()
     return {
         "files": MENTIONS_FILES,
-        "first_after_initialize_ms": first_ms,
-        "first_items": len((first or {}).get("items", [])),
+        "first_request_after_initialize_ms": serving_ms,
+        "first_mentions_while_indexing_ms": first_ms,
+        "first_mentions_items": len((first or {}).get("items", [])),
         **percentiles("warm", samples),
     }
 

@@ -6,7 +6,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from silcrow.agent.context import MAX_LINES, resolve_context
+from silcrow.agent.context import MAX_CHARS, MAX_LINES, resolve_context
 from silcrow.agent.rules import HEADING, ProjectRules
 from silcrow.tools.local import LocalWorkspace
 
@@ -95,3 +95,12 @@ def test_an_item_sent_with_its_text_keeps_it(tmp_path: Path) -> None:
         tmp_path, {"kind": "file", "uri": (tmp_path / "a.py").as_uri(), "text": "sent"}
     )
     assert item["text"] == "sent"
+
+
+def test_a_huge_selection_is_cut_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "wide.txt").write_text("x" * 50_000 + "\n")
+    rng = {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}
+    (item,) = resolved(
+        tmp_path, {"kind": "selection", "uri": (tmp_path / "wide.txt").as_uri(), "range": rng}
+    )
+    assert len(str(item["text"])) == MAX_CHARS and "50001 characters" in str(item["note"])

@@ -61,6 +61,7 @@ def page(
                     "id": m,
                     "display_name": m.replace("-", " ").title(),
                     "created_at": "2026-06-30T00:00:00Z",
+                    "max_input_tokens": 200_000,
                 }
                 for m in rows
             ],

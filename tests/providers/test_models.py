@@ -37,6 +37,17 @@ async def test_gemini_says_which_models_serve_live_sessions(http_fake: Start) ->
     assert [m.id for m in models if m.live] == ["gemini-3.8-live"]
 
 
+@pytest.mark.parametrize(
+    ("vendor", "window"), [("openai", None), ("anthropic", 200_000), ("gemini", 1_048_576)]
+)
+async def test_the_input_token_limit_is_read_where_the_vendor_lists_it(
+    http_fake: Start, vendor: str, window: int | None
+) -> None:
+    server = await http_fake(models=SERVED)
+    models = await list_models(config(server, vendor, model="model-a"))
+    assert {m.context_window for m in models} == {window}
+
+
 async def test_a_wrong_key_names_the_variable_to_fix(http_fake: Start) -> None:
     server = await http_fake(models=SERVED)
     cfg = resolve_config(

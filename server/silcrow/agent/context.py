@@ -16,7 +16,8 @@ Algorithm:
      characters, the first lines that fit, with a note naming the ``read``
      tool and the range to ask for next;
    * ``selection`` without ``text`` and ``symbol``: the range's text (LSP
-     positions; ``character`` counted in code points);
+     positions; ``character`` counted in code points), cut at ``MAX_CHARS``
+     with a note;
    * ``diagnostics``: one line each, ``path:line:col severity [source code]
      message`` (1-based), with the source line under it when it can be read;
    * ``image``: kept as sent (``mimeType``, ``data``).
@@ -81,7 +82,14 @@ async def _resolve(item: Item, workspace: Workspace) -> Item:
         return {**item, **_whole_file(text)}
     if kind == "diagnostics":
         return {**item, "text": render_diagnostics(item, text)}
-    return {**item, "text": range_text(text, item.get("range"))}
+    return {**item, **_capped(range_text(text, item.get("range")))}
+
+
+def _capped(text: str) -> Item:
+    if len(text) <= MAX_CHARS:
+        return {"text": text}
+    note = f"the range holds {len(text)} characters; the first {MAX_CHARS} are shown"
+    return {"text": text[:MAX_CHARS], "note": note}
 
 
 def _whole_file(text: str) -> Item:

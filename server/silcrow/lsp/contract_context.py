@@ -118,10 +118,12 @@ class ModelsParams:
 
 @attrs.define(frozen=True)
 class ModelEntry:
-    """One model of ``silcrow/models``: its id, and the vendor's display name when it gives one."""
+    """One model of ``silcrow/models``: its id; the vendor's display name and input token limit
+    (Anthropic, Gemini; OpenAI's list has none) when it gives them."""
 
     id: str
     label: str | None = None
+    context_window: int | None = None
 
 
 @attrs.define(frozen=True)

@@ -14,12 +14,13 @@ from __future__ import annotations
 from silcrow.lsp.contract_context import ModelEntry, ModelsResult
 from silcrow.lsp.settings import Settings
 from silcrow.providers.base import ProviderError
-from silcrow.providers.models import list_models
 from silcrow.providers.registry import resolve_config
 
 
 async def models_for(settings: Settings) -> ModelsResult:
     """The models of the provider ``settings`` name (steps 1-3)."""
+    from silcrow.providers.models import list_models  # httpx: imported on first use only
+
     try:
         cfg = resolve_config(
             settings.provider,
@@ -34,7 +35,7 @@ async def models_for(settings: Settings) -> ModelsResult:
         found = await list_models(cfg)
     except ProviderError as err:
         return ModelsResult(cfg.name, cfg.model, _only(cfg.model), str(err))
-    models = [ModelEntry(m.id, m.label or None) for m in found]
+    models = [ModelEntry(m.id, m.label or None, m.context_window) for m in found]
     if not models:
         return ModelsResult(cfg.name, cfg.model, _only(cfg.model), "the vendor listed no models")
     return ModelsResult(cfg.name, cfg.model, models)

@@ -9,9 +9,9 @@ Algorithm:
    ``pageToken``). The base URLs already hold the API version.
 2. ``parse_models(cfg, body)`` reads one page as the vendor documents it:
    ``{"data": [{"id"}]}`` (OpenAI), ``{"data": [{"id", "display_name"}],
-   "has_more", "last_id"}`` (Anthropic), ``{"models": [{"name":
-   "models/<id>", "displayName", "supportedGenerationMethods"}],
-   "nextPageToken"}`` (Gemini), and returns the models plus the next page's
+   "has_more", "last_id"}`` (Anthropic; ``max_input_tokens`` when given),
+   ``{"models": [{"name": "models/<id>", "displayName", "inputTokenLimit",
+   "supportedGenerationMethods"}], "nextPageToken"}`` (Gemini), and returns the models plus the next page's
    cursor. Anything else is a ``ProviderError`` quoting the body.
 3. ``list_models(cfg)`` follows the pages (at most ``MAX_PAGES``); an HTTP
    error becomes the same ``ProviderError`` a stream would raise.
@@ -59,6 +59,9 @@ class ModelInfo:
     id: str
     label: str = ""  # the vendor's display name, when it gives one
     methods: tuple[str, ...] = ()  # Gemini: supportedGenerationMethods
+    context_window: int | None = (
+        None  # input tokens: Anthropic max_input_tokens, Gemini inputTokenLimit
+    )
 
     @property
     def live(self) -> bool:
@@ -136,10 +139,19 @@ def _model(shape: str, row: Any) -> ModelInfo | None:
             name.removeprefix("models/"),
             str(row.get("displayName", "")),
             tuple(str(m) for m in methods) if isinstance(methods, list) else (),
+            _tokens(row.get("inputTokenLimit")),
         )
     if not row.get("id"):
         return None
-    return ModelInfo(str(row["id"]), str(row.get("display_name", "")))
+    return ModelInfo(
+        str(row["id"]),
+        str(row.get("display_name", "")),
+        context_window=_tokens(row.get("max_input_tokens")),
+    )
+
+
+def _tokens(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 async def list_models(
