@@ -22,6 +22,7 @@
 import * as vscode from 'vscode';
 import type { ChatSurface, TurnChoice } from './chatController';
 import type { ContextItem, Diagnostic, Range } from './protocol/contract';
+import { selectionLines } from './protocol/selectionRange';
 import type { SilcrowSession } from './protocol/session';
 import type { Attachment, FromWebview } from './webview/messages';
 
@@ -164,14 +165,14 @@ function editorAttachments(editor: vscode.TextEditor): Attachment[] {
     return [file];
   }
   const range = rangeOf(selection);
-  const lines = range.start.line === range.end.line ? `${range.start.line + 1}` : `${range.start.line + 1}-${range.end.line + 1}`;
+  const lines = selectionLines(range); // "line 3" / "lines 3-5" (a selection ending at column 0 leaves that line out)
   return [
     file,
     {
       id: `selection:${uri.toString()}:${range.start.line}:${range.start.character}:${range.end.line}:${range.end.character}`,
-      label: `${name}:${lines}`,
+      label: `${name}:${lines.replace(/^lines? /, '')}`,
       icon: 'selection',
-      title: `Selection in ${where}, lines ${lines}`,
+      title: `Selection in ${where}, ${lines}`,
       item: { kind: 'selection', uri: uri.toString(), range, text: editor.document.getText(selection) },
     },
   ];

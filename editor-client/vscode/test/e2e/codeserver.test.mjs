@@ -374,7 +374,8 @@ test('the current file and selection are chips above the input and go with the m
   const chips = chat().locator('.attachments .chip');
   await chips.first().waitFor({ timeout: STEP_MS });
   assert.equal(await chips.first().locator('.label').textContent(), 'main.py');
-  assert.equal(await chat().locator('.attachments .chip.selection').count(), 1);
+  // Ctrl+A selected "print("hi")\n": up to column 0 of line 2, so line 1 alone
+  assert.equal(await chat().locator('.attachments .chip.selection .label').textContent(), 'main.py:1');
   const input = chat().locator('textarea.input');
   await input.fill('What is in this file?');
   await input.press('Enter');
