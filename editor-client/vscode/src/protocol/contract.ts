@@ -127,7 +127,7 @@ export interface MentionsResult {
   items: Mention[];
 }
 
-/** One model of `silcrow/models` (`contextWindow`: its size in tokens, when known; the footer shows the fill). */
+/** One model of `silcrow/models` (`contextWindow`: its input token limit where the vendor lists it; the footer shows the fill). */
 export interface ModelInfo {
   id: string;
   label?: string;

@@ -180,9 +180,12 @@ describe('chat input tools', () => {
     assert.equal(await chat.page.textContent('.usage'), 'Turn 2.5k in (1.0k cached) · 150 out ($0.0019) | Conversation 3.5k in (1.0k cached) · 350 out ($0.0035)');
   });
 
-  test('a model without a published price shows tokens only', async () => {
+  test('a model without a published price shows tokens only; a known context window shows its fill', async () => {
     await chat.send([{ type: 'models', provider: 'ollama', current: 'qwen3', models: [{ id: 'qwen3' }] }]);
     assert.equal(await chat.page.textContent('.usage'), 'Turn 2.5k in (1.0k cached) · 150 out | Conversation 3.5k in (1.0k cached) · 350 out');
+    // the last response: 500 in + 50 out of 10,000
+    await chat.send([{ type: 'models', provider: 'ollama', current: 'qwen3', models: [{ id: 'qwen3', contextWindow: 10000 }] }]);
+    assert.match(await chat.page.textContent('.usage'), / \| Context 6% of 10\.0k$/);
   });
 
   test('a finished plan can be run in agent mode with one click', async () => {
