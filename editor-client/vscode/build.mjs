@@ -2,7 +2,16 @@
 // (browser IIFE) and the Node tests with esbuild. `node build.mjs --tests`
 // also bundles test/node/*.test.ts into out/test/.
 import { build } from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { parse } from 'smol-toml';
+
+/** `import data from 'x.toml'`: the file's parsed data (scripts/prices.toml for the chat's cost line). */
+const toml = {
+  name: 'toml',
+  setup(plugin) {
+    plugin.onLoad({ filter: /\.toml$/ }, (args) => ({ contents: JSON.stringify(parse(readFileSync(args.path, 'utf8'))), loader: 'json' }));
+  },
+};
 
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
 
@@ -23,6 +32,7 @@ await Promise.all([
     platform: 'browser',
     format: 'iife',
     target: 'chrome120',
+    plugins: [toml],
   }),
 ]);
 
@@ -36,5 +46,6 @@ if (process.argv.includes('--tests')) {
     format: 'cjs',
     target: 'node20',
     outExtension: { '.js': '.cjs' },
+    plugins: [toml],
   });
 }

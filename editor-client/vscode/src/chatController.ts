@@ -28,6 +28,7 @@
  */
 import { CancellationTokenSource, type CancellationToken } from 'vscode-jsonrpc';
 import type {
+  ChatMode,
   CommandResult,
   ContextItem,
   PermissionOptionId,
@@ -68,6 +69,12 @@ export interface ChatOptions {
 
 /** What "Try the offline demo" asks (any question gets the demo when no model is configured). */
 export const DEMO_QUESTION = 'Show me what you can do with this workspace.';
+
+/** The chat mode and model the user picked for a message (undefined: the daemon's defaults). */
+export interface TurnChoice {
+  chatMode?: ChatMode;
+  model?: string;
+}
 
 type StartTurn = (conversationId: string | undefined, token: CancellationToken) => Promise<PromptResult>;
 
@@ -134,7 +141,7 @@ export class ChatController {
         await this.options.action(message.action);
         break;
       case 'send':
-        await this.send(message.text);
+        await this.send(message.text, message.context, { chatMode: message.chatMode, model: message.model });
         break;
       case 'stop':
         await this.stop();
@@ -154,10 +161,10 @@ export class ChatController {
     }
   }
 
-  /** Send a user message (with optional selections) as a turn of the current conversation. */
-  send(text: string, context?: ContextItem[]): Promise<PromptResult | undefined> {
+  /** Send a user message (with optional context items, mode and model) as a turn of the current conversation. */
+  send(text: string, context?: ContextItem[], choice: TurnChoice = {}): Promise<PromptResult | undefined> {
     return this.run((conversationId, token) =>
-      this.session.prompt(text, { conversationId, context, chunks: this.options.chunks() }, token),
+      this.session.prompt(text, { conversationId, context, chunks: this.options.chunks(), ...choice }, token),
     );
   }
 

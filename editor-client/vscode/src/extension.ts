@@ -15,6 +15,7 @@ import * as vscode from 'vscode';
 import { MessageType, type LanguageClient, type ShowMessageParams } from 'vscode-languageclient/node';
 import { ChatController } from './chatController';
 import { restoreTurn } from './checkpoints';
+import { EditorContext } from './context';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chatViewProvider';
 import { createClient, DaemonProcess, pushUserSettings, saveDocuments } from './daemon';
 import { daemonEnvironment, setApiKey, welcomeState } from './keys';
@@ -98,9 +99,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     action: runNoticeAction,
   });
   controller = chat;
+  const editorContext = new EditorContext(session, view, async (text, items, choice) => {
+    await view.reveal(false);
+    return chat.send(text, items, choice);
+  });
+  context.subscriptions.push(editorContext);
   const review = new ReviewController(running, (message) => view.post(message));
   session.onEvent((event) => review.onEvent(event));
   view.connect((message: FromWebview) => {
+    if (editorContext.handle(message)) {
+      return;
+    }
     if (message.type === 'restore') {
       void restoreTurn(running, chat.currentConversation, message.turnId, {
         info: (text) => chat.daemonMessage(text, false),
@@ -126,6 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await running.start();
       // A settings change while the daemon was starting found no client to tell; tell it now.
       await pushUserSettings(running);
+      void editorContext.listModels();
       status.show({ state: 'idle' });
       const mismatch = versionMismatch(extensionVersion(context), running.initializeResult?.serverInfo?.version);
       if (mismatch) {

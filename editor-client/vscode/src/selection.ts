@@ -13,7 +13,7 @@
 import * as vscode from 'vscode';
 import type { ChatController } from './chatController';
 import type { ServerCommandHandler } from './daemon';
-import { ServerCommand, type ContextItem } from './protocol/contract';
+import { ServerCommand, type SelectionItem } from './protocol/contract';
 import { selectionLines } from './protocol/selectionRange';
 
 /** The handler the executeCommand middleware calls for `silcrow.ask` / `explain` / `fix`. */
@@ -46,12 +46,12 @@ export function selectionCommands(
   };
 }
 
-function isContextItem(value: unknown): value is ContextItem {
-  return typeof value === 'object' && value !== null && typeof (value as ContextItem).uri === 'string';
+function isContextItem(value: unknown): value is SelectionItem {
+  return typeof value === 'object' && value !== null && typeof (value as SelectionItem).uri === 'string';
 }
 
 /** The active editor's selection, when it is not empty. */
-function activeSelection(): ContextItem | undefined {
+function activeSelection(): SelectionItem | undefined {
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.selection.isEmpty) {
     return undefined;

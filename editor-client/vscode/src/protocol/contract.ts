@@ -21,6 +21,8 @@ export const Method = {
   review: 'silcrow/review',
   checkpoints: 'silcrow/checkpoints',
   revert: 'silcrow/revert',
+  mentions: 'silcrow/mentions',
+  models: 'silcrow/models',
 } as const;
 
 /** One check of `silcrow/doctor` (the same JSON as `silcrow doctor --json`). */
@@ -70,12 +72,35 @@ export interface Range {
   end: Position;
 }
 
-/** A selection or file handed to the model with the user's message. */
-export interface ContextItem {
+/** A selection handed to the model (also the argument of the daemon's code-action commands). */
+export interface SelectionItem {
+  kind?: 'selection';
   uri: string;
   range?: Range;
   text?: string;
 }
+
+/** An LSP Diagnostic (the fields the daemon reads). */
+export interface Diagnostic {
+  range: Range;
+  message: string;
+  /** 1 error, 2 warning, 3 information, 4 hint */
+  severity?: 1 | 2 | 3 | 4;
+  source?: string;
+  code?: string | number;
+}
+
+/** What the user attached to a message; its content reaches the model in that turn's user message. */
+export type ContextItem =
+  | SelectionItem
+  | { kind: 'file'; uri: string }
+  | { kind: 'diagnostics'; uri: string; diagnostics: Diagnostic[] }
+  | { kind: 'symbol'; uri: string; range: Range; name: string }
+  | { kind: 'image'; mimeType: string; data: string };
+
+/** `agent` may edit and run; `ask` and `plan` are read-only (`plan` ends with a numbered plan). */
+export type ChatMode = 'agent' | 'ask' | 'plan';
+export const CHAT_MODES: readonly ChatMode[] = ['agent', 'ask', 'plan'];
 
 export interface PromptParams {
   text: string;
@@ -83,7 +108,48 @@ export interface PromptParams {
   context?: ContextItem[];
   chunks?: boolean;
   workspaceUri?: string;
+  chatMode?: ChatMode;
+  model?: string;
 }
+
+/** `silcrow/mentions`: files and folders from the daemon's index (symbols come from the editor). */
+export interface MentionsParams {
+  query: string;
+  workspaceUri?: string;
+  limit?: number;
+}
+
+export interface Mention {
+  label: string;
+  uri: string;
+  kind: 'file' | 'folder' | 'symbol';
+  range?: Range;
+}
+
+export interface MentionsResult {
+  items: Mention[];
+}
+
+/** One model of `silcrow/models` (`contextWindow`: its input token limit where the vendor lists it; the footer shows the fill). */
+export interface ModelInfo {
+  id: string;
+  label?: string;
+  contextWindow?: number;
+}
+
+export interface ModelsResult {
+  /** e.g. `openai`, `anthropic`, `gemini`, `ollama`, `openai-compatible`, `fake`. */
+  provider: string;
+  /** The `model` setting's model: what turns use when a prompt names none. */
+  current: string;
+  models: ModelInfo[];
+  /** Why the vendor's list could not be read (then `models` holds only `current`). */
+  error?: string;
+}
+
+/** Image types a context item may carry, and the largest decoded size (docs/protocol.md). */
+export const IMAGE_TYPES: readonly string[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 export type StopReason = 'end' | 'cancelled' | 'max_iterations' | 'error';
 

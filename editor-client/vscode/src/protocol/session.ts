@@ -25,9 +25,13 @@ import type {
 } from 'vscode-jsonrpc';
 import {
   Method,
+  type ChatMode,
   type ContextItem,
   type ConversationsResult,
   type HistoryResult,
+  type MentionsParams,
+  type MentionsResult,
+  type ModelsResult,
   type PermissionRequest,
   type PermissionResponse,
   type PromptParams,
@@ -53,6 +57,8 @@ export interface PromptOptions {
   context?: ContextItem[];
   chunks?: boolean;
   workspaceUri?: string;
+  chatMode?: ChatMode;
+  model?: string;
 }
 
 const REJECT: PermissionResponse = { optionId: 'reject' };
@@ -103,6 +109,16 @@ export class SilcrowSession implements Disposable {
 
   history(conversationId: string): Promise<HistoryResult> {
     return this.request<HistoryResult>(Method.history, { conversationId });
+  }
+
+  /** Files and folders matching an `@` mention (`silcrow/mentions`). */
+  mentions(params: MentionsParams): Promise<MentionsResult> {
+    return this.request<MentionsResult>(Method.mentions, dropUndefined(params));
+  }
+
+  /** The models the configured provider offers (`silcrow/models`). */
+  models(workspaceUri?: string): Promise<ModelsResult> {
+    return this.request<ModelsResult>(Method.models, dropUndefined({ workspaceUri }));
   }
 
   dispose(): void {

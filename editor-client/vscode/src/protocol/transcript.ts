@@ -26,7 +26,7 @@ import type { SilcrowEvent, Usage } from './contract';
 export type ToolStatus = 'running' | 'ok' | 'failed' | 'interrupted';
 
 export type Item =
-  | { kind: 'user'; id: string; turnId: string; text: string; context: number }
+  | { kind: 'user'; id: string; turnId: string; text: string; context: string; chatMode?: string }
   | { kind: 'think' | 'respond'; id: string; turnId: string; text: string; open: boolean }
   | {
       kind: 'tool';
@@ -82,8 +82,9 @@ function fold(state: TranscriptState, event: SilcrowEvent): string[] {
       if (payload.notice === true) {
         return push(state, { kind: 'notice', id, turnId: event.turnId, text: event.content });
       }
-      const context = Array.isArray(payload.context) ? payload.context.length : 0;
-      return push(state, { kind: 'user', id, turnId: event.turnId, text: event.content, context });
+      const context = Array.isArray(payload.context) ? contextSummary(payload.context) : '';
+      const chatMode = typeof payload.chatMode === 'string' && payload.chatMode !== 'agent' ? payload.chatMode : undefined;
+      return push(state, { kind: 'user', id, turnId: event.turnId, text: event.content, context, chatMode });
     }
     case 'think':
     case 'respond':
@@ -214,7 +215,8 @@ function stopNote(event: SilcrowEvent): { kind: 'error' | 'notice'; text: string
   return undefined;
 }
 
-function usageOf(payload: Record<string, unknown>): Usage {
+/** The token figures of a `metric` event's payload. */
+export function usageOf(payload: Record<string, unknown>): Usage {
   const pick = (key: keyof Usage): number | undefined =>
     typeof payload[key] === 'number' ? (payload[key]) : undefined;
   return {
@@ -225,7 +227,23 @@ function usageOf(payload: Record<string, unknown>): Usage {
   };
 }
 
-function addUsage(total: Usage | undefined, more: Usage): Usage {
+/**
+ * What a user message carried, by kind: "1 file, 2 selections" (an item without `kind` is the first
+ * contract's: a selection when it has a range, else a file); empty for none.
+ */
+export function contextSummary(items: unknown[]): string {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const fields = typeof item === 'object' && item !== null ? (item as { kind?: unknown; range?: unknown }) : {};
+    const kind = typeof fields.kind === 'string' ? fields.kind : fields.range ? 'selection' : 'file';
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const noun = (kind: string, n: number): string => (kind === 'diagnostics' ? `${n} diagnostics list${n > 1 ? 's' : ''}` : `${n} ${kind}${n > 1 ? 's' : ''}`);
+  return [...counts].map(([kind, n]) => noun(kind, n)).join(', ');
+}
+
+/** The sum of two usages (a field missing from both stays missing). */
+export function addUsage(total: Usage | undefined, more: Usage): Usage {
   if (!total) {
     return more;
   }
@@ -248,7 +266,8 @@ export function formatUsage(usage: Usage | undefined): string {
   return `${compact(usage.input_tokens)} in${cached} · ${compact(usage.output_tokens ?? 0)} out`;
 }
 
-function compact(n: number): string {
+/** 1234 -> "1.2k". */
+export function compact(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }
 

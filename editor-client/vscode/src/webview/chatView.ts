@@ -18,10 +18,13 @@
  *    user scrolls back down.
  * 6. The empty chat shows the first-run welcome (`welcome`): store a key for
  *    a provider, or try the offline demo.
+ * 7. Context chips, `@` mentions, `/` commands, the mode and model pickers,
+ *    images and the token footer are the composer tools' (composerTools.ts).
  */
 import type { SilcrowEvent } from '../protocol/contract';
 import { applyEvent, titleOf, transcriptOf, type Item, type TranscriptState } from '../protocol/transcript';
 import { codeActionOf } from './code';
+import { ComposerTools, type ComposerState } from './composerTools';
 import { el, renderConversations, renderItem, renderPermission, renderWelcome } from './render';
 import type { FromWebview, NoticeAction, ToWebview, Welcome } from './messages';
 import { restoreTurnOf } from './restore';
@@ -32,6 +35,7 @@ export interface SavedState {
   conversationId?: string;
   title?: string;
   events: SilcrowEvent[];
+  composer?: ComposerState;
 }
 
 export interface ChatHost {
@@ -53,6 +57,7 @@ export class ChatView {
   private readonly stopButton: HTMLButtonElement;
   private readonly historyPanel: HTMLElement;
   private readonly titleNode: HTMLElement;
+  private readonly tools: ComposerTools;
 
   constructor(
     root: HTMLElement,
@@ -85,10 +90,17 @@ export class ChatView {
       ariaLabel: 'Message',
     });
     this.input.value = saved?.draft ?? '';
+    this.tools = new ComposerTools(this.input, {
+      post: (message) => this.host.post(message),
+      newConversation: () => this.startNew(),
+      notice: (level, text) => this.append(this.notice(level, text, [])),
+      changed: () => this.persist(),
+    }, saved?.composer);
     this.sendButton = el('button', { className: 'send', textContent: 'Send', title: 'Send (Enter)' });
     this.stopButton = el('button', { className: 'stop', textContent: 'Stop', title: 'Stop the turn', hidden: true });
     root.replaceChildren(this.toolbar(), this.historyPanel, this.log, this.composer());
     this.renderAll();
+    this.tools.showConversation(this.events);
   }
 
   /** Handle one message from the extension host. */
@@ -129,15 +141,15 @@ export class ChatView {
         showReviewCard(this.log, message.card, (m) => this.host.post(m));
         this.follow();
         break;
+      default:
+        this.tools.handle(message);
+        break;
     }
   }
 
   private toolbar(): HTMLElement {
     const newButton = el('button', { className: 'new', textContent: 'New conversation' });
-    newButton.addEventListener('click', () => {
-      this.reset([], undefined, undefined);
-      this.host.post({ type: 'newConversation' });
-    });
+    newButton.addEventListener('click', () => this.startNew());
     const historyButton = el('button', { className: 'show-history', textContent: 'History' });
     historyButton.addEventListener('click', () => {
       if (this.historyPanel.hidden) {
@@ -151,6 +163,9 @@ export class ChatView {
 
   private composer(): HTMLElement {
     this.input.addEventListener('keydown', (event) => {
+      if (this.tools.keydown(event)) {
+        return;
+      }
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.send();
@@ -159,7 +174,16 @@ export class ChatView {
     this.input.addEventListener('input', () => this.persist());
     this.sendButton.addEventListener('click', () => this.send());
     this.stopButton.addEventListener('click', () => this.host.post({ type: 'stop' }));
-    return el('footer', { className: 'composer' }, [this.input, el('div', { className: 'buttons' }, [this.sendButton, this.stopButton])]);
+    const footer = el('footer', { className: 'composer' }, [
+      ...this.tools.popups,
+      this.tools.planBar,
+      this.tools.attachments.element,
+      this.input,
+      el('div', { className: 'buttons' }, [this.tools.pickers.element, this.sendButton, this.stopButton]),
+      this.tools.usage,
+    ]);
+    this.tools.acceptDrops(footer);
+    return footer;
   }
 
   private send(): void {
@@ -168,8 +192,16 @@ export class ChatView {
       return;
     }
     this.input.value = '';
-    this.host.post({ type: 'send', text });
+    const message = this.tools.prepare(text);
+    if (message) {
+      this.host.post(message);
+    }
     this.persist();
+  }
+
+  private startNew(): void {
+    this.reset([], undefined, undefined);
+    this.host.post({ type: 'newConversation' });
   }
 
   private notice(level: 'error' | 'info', text: string, actions: NoticeAction[]): HTMLElement {
@@ -226,6 +258,7 @@ export class ChatView {
       this.titleNode.textContent = this.title ?? '';
     }
     changed.forEach((id) => this.renderItemById(id));
+    this.tools.showConversation(this.events);
     this.persist();
   }
 
@@ -234,6 +267,7 @@ export class ChatView {
     this.title = title ?? events.map(titleOf).find((line) => line !== undefined);
     this.transcript = transcriptOf(this.events, conversationId);
     this.renderAll();
+    this.tools.showConversation(this.events);
     this.persist();
   }
 
@@ -289,6 +323,7 @@ export class ChatView {
       conversationId: this.transcript.conversationId,
       title: this.title,
       events: this.events,
+      composer: this.tools.state,
     });
   }
 }

@@ -2,7 +2,7 @@
  * Messages between the extension host and the chat webview (postMessage).
  * Each has a `type` discriminator; both sides handle them in a `switch`.
  */
-import type { Conversation, PermissionRequest, SilcrowEvent } from '../protocol/contract';
+import type { ChatMode, ContextItem, Conversation, ModelInfo, PermissionRequest, SilcrowEvent } from '../protocol/contract';
 import type { ReviewFromWebview, ReviewToWebview } from './reviewMessages';
 
 /** What a notice's buttons do (handled by the extension host). */
@@ -17,6 +17,24 @@ export interface Welcome {
   provider: string;
 }
 
+/** What a chip above the input shows. */
+export type AttachmentIcon = 'file' | 'selection' | 'folder' | 'symbol' | 'problems' | 'image';
+
+/**
+ * Something attached to the next message, shown as a removable chip: the editor's current file or
+ * selection, an `@` mention, a pasted image. `item` is what is sent (a folder has none: its path
+ * stays in the message text).
+ */
+export interface Attachment {
+  /** Stable key: the same file or selection keeps its id while the editor moves. */
+  id: string;
+  label: string;
+  icon: AttachmentIcon;
+  /** Tooltip (e.g. the path, or the diagnostics' count). */
+  title?: string;
+  item?: ContextItem;
+}
+
 /** Extension host -> webview. */
 export type ToWebview =
   | { type: 'event'; event: SilcrowEvent }
@@ -28,12 +46,15 @@ export type ToWebview =
   | { type: 'notice'; level: 'error' | 'info'; text: string; actions?: NoticeAction[] }
   | { type: 'welcome'; welcome: Welcome }
   | { type: 'focusInput' }
+  | { type: 'editorContext'; attachments: Attachment[] }
+  | { type: 'mentions'; requestId: number; choices: Attachment[] }
+  | { type: 'models'; models: ModelInfo[]; current?: string; provider?: string; error?: string }
   | ReviewToWebview;
 
 /** Webview -> extension host. */
 export type FromWebview =
   | { type: 'ready' }
-  | { type: 'send'; text: string }
+  | { type: 'send'; text: string; context?: ContextItem[]; chatMode?: ChatMode; model?: string }
   | { type: 'stop' }
   | { type: 'newConversation' }
   | { type: 'listConversations' }
@@ -44,4 +65,6 @@ export type FromWebview =
   | { type: 'setKey'; provider: KeyProvider }
   | { type: 'demo' }
   | { type: 'action'; action: NoticeAction }
+  | { type: 'mentions'; requestId: number; query: string }
+  | { type: 'listModels' }
   | ReviewFromWebview;

@@ -38,7 +38,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function renderItem(item: Item, previous?: HTMLElement): HTMLElement {
   switch (item.kind) {
     case 'user':
-      return renderUser(item.text, item.context, item.turnId);
+      return renderUser(item.text, item.context, item.chatMode, item.turnId);
     case 'think':
       return renderThink(item.text, item.open, previous);
     case 'respond':
@@ -52,10 +52,13 @@ export function renderItem(item: Item, previous?: HTMLElement): HTMLElement {
   }
 }
 
-function renderUser(text: string, context: number, turnId: string): HTMLElement {
+function renderUser(text: string, context: string, chatMode: string | undefined, turnId: string): HTMLElement {
   const children: HTMLElement[] = [el('div', { className: 'bubble', textContent: text })];
-  if (context > 0) {
-    children.push(el('div', { className: 'context', textContent: `with ${context} selection${context > 1 ? 's' : ''}` }));
+  if (chatMode) {
+    children.unshift(el('span', { className: 'mode-badge', textContent: chatMode, title: `Sent in ${chatMode} mode (read-only)` }));
+  }
+  if (context) {
+    children.push(el('div', { className: 'context', textContent: `with ${context}` }));
   }
   children.push(restoreButton(turnId));
   return el('div', { className: 'item user' }, children);

@@ -6,10 +6,12 @@
 // offline demo); then on the scripted fake provider: a
 // prompt whose file is first proposed in the diff editor and accepted in the
 // chat card, with its streamed answer and the written file in the editor and on
-// disk, Explain, Ask on a real selection, a code block's Copy button, a review
-// where one hunk of two is accepted with its shortcut, Restore to before this
-// turn, the chat after a window reload. Saves docs/screenshots/vscode-first-run.png,
-// vscode-demo.png, vscode-sidebar.png and vscode-review.png.
+// disk, Explain, Ask on a real selection, the current file and selection as
+// chips sent with a message, an `@` mention, `/ask`, a code block's Copy
+// button, a review where one hunk of two is accepted with its shortcut, Restore
+// to before this turn, the chat after a window reload, a pasted image. Saves
+// docs/screenshots/vscode-first-run.png, vscode-demo.png, vscode-sidebar.png,
+// vscode-review.png and vscode-context.png.
 //
 // Environment: CODE_SERVER (entry.js), SILCROW_VSIX, CHROMIUM.
 import assert from 'node:assert/strict';
@@ -31,6 +33,9 @@ const SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-sidebar.png');
 const FIRST_RUN_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-first-run.png');
 const DEMO_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-demo.png');
 const TERMINAL_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-terminal.png');
+const CONTEXT_SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-context.png');
+// A PNG of one pixel, for the image paste.
+const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'SILCROW_PROVIDER', 'SILCROW_MODEL'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const STEP_MS = 60000;
@@ -53,6 +58,9 @@ const SCRIPT = {
     '§call: ' + JSON.stringify({ name: 'shell', args: { command: 'echo from-the-terminal; sleep 0.5; echo second-line' } }) + '\n§execute\n',
     '§respond: The terminal step is over.\n§end\n',
     '§respond: It prints a friendly greeting.\n§end\n',
+    '§respond: This file prints hi.\n§end\n',
+    '§respond: helpers.py holds one helper.\n§end\n',
+    '§respond: Read-only answer: it prints hi.\n§end\n',
     '§respond: Use this:\n\n```python\nprint("copied")\n```\n§end\n',
     '§call: ' + JSON.stringify({ name: 'write', args: { file: 'stats.py', content: STATS_PROPOSED } }) + '\n§execute\n',
     '§respond: Typed the stats module.\n§end\n',
@@ -130,6 +138,7 @@ before(async () => {
   mkdirSync(workspace, { recursive: true });
   writeFileSync(join(workspace, 'main.py'), 'print("hi")\n');
   writeFileSync(join(workspace, 'stats.py'), STATS);
+  writeFileSync(join(workspace, 'helpers.py'), 'def shout(text):\n    return text.upper()\n');
   // What a model (or a cloned repository) could plant: a folder setting that allows every command.
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'silcrow.permissions': { shell: 'allow' } }));
@@ -382,6 +391,62 @@ test('Ask Silcrow about this… on a real selection: the box keeps focus, the qu
   assert.equal(await chat().locator('textarea.input').inputValue(), '', 'nothing went to the chat box');
 }));
 
+test('the current file and selection are chips above the input and go with the message', () => withFailureShot('chips', async () => {
+  // main.py is the active editor, its text selected (the Ask scenario)
+  const chips = chat().locator('.attachments .chip');
+  await chips.first().waitFor({ timeout: STEP_MS });
+  assert.equal(await chips.first().locator('.label').textContent(), 'main.py');
+  // Ctrl+A selected "print("hi")\n": up to column 0 of line 2, so line 1 alone
+  assert.equal(await chat().locator('.attachments .chip.selection .label').textContent(), 'main.py:1');
+  const input = chat().locator('textarea.input');
+  await input.fill('What is in this file?');
+  await input.press('Enter');
+  const asked = chat().locator('.item.user', { hasText: 'What is in this file?' });
+  await asked.waitFor({ timeout: STEP_MS });
+  assert.equal(await asked.locator('.context').textContent(), 'with 1 file, 1 selection');
+  await chat().locator('.item.respond', { hasText: 'This file prints hi' }).waitFor({ timeout: STEP_MS });
+}));
+
+test('@ lists workspace files from the daemon; the chosen one is attached', () => withFailureShot('mention', async () => {
+  const input = chat().locator('textarea.input');
+  await input.click();
+  await input.pressSequentially('Explain @help');
+  const choice = chat().locator('ul.completion.mentions li', { hasText: 'helpers.py' });
+  await choice.first().waitFor({ timeout: STEP_MS });
+  await page.mouse.move(700, 600);
+  mkdirSync(dirname(CONTEXT_SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: CONTEXT_SCREENSHOT });
+  await choice.first().click();
+  assert.equal(await input.inputValue(), 'Explain @helpers.py ');
+  assert.equal(await chat().locator('.attachments .chip .label', { hasText: 'helpers.py' }).count(), 1);
+  await input.press('Enter');
+  const asked = chat().locator('.item.user', { hasText: 'Explain @helpers.py' });
+  await asked.waitFor({ timeout: STEP_MS });
+  assert.equal(await asked.locator('.context').textContent(), 'with 2 files, 1 selection');
+  await chat().locator('.item.respond', { hasText: 'holds one helper' }).waitFor({ timeout: STEP_MS });
+}));
+
+test('/ask switches to ask mode and sends the question read-only', () => withFailureShot('slash', async () => {
+  const input = chat().locator('textarea.input');
+  await input.click();
+  await input.pressSequentially('/as');
+  await chat().locator('ul.completion.commands li', { hasText: '/ask' }).waitFor({ timeout: STEP_MS });
+  await input.press('Tab');
+  assert.equal(await input.inputValue(), '/ask ');
+  await input.pressSequentially('What does main.py print?');
+  await input.press('Enter');
+  const asked = chat().locator('.item.user', { hasText: 'What does main.py print?' });
+  await asked.waitFor({ timeout: STEP_MS });
+  assert.equal(await asked.locator('.mode-badge').textContent(), 'ask', 'the daemon stored the turn in ask mode');
+  assert.equal(await chat().locator('select.mode').inputValue(), 'ask');
+  await chat().locator('.item.respond', { hasText: 'Read-only answer' }).waitFor({ timeout: STEP_MS });
+  await chat().locator('button.send').waitFor({ timeout: STEP_MS });
+  await input.fill('/agent');
+  await input.press('Escape');
+  await input.press('Enter');
+  assert.equal(await chat().locator('select.mode').inputValue(), 'agent');
+}));
+
 test("a code block's Copy button puts the code on the clipboard", () => withFailureShot('copy', async () => {
   const input = chat().locator('textarea.input');
   await input.fill('Show me code');
@@ -455,6 +520,27 @@ test('after a window reload the chat shows the conversation again', () => withFa
   await asked.waitFor({ timeout: STEP_MS });
   await chat().locator('.item.respond', { hasText: 'friendly greeting' }).waitFor({ timeout: STEP_MS });
   await chat().locator('.item.respond .code-block', { hasText: 'copied' }).waitFor({ timeout: STEP_MS });
+}));
+
+test('a pasted image is a chip; the scripted provider, which takes no images, says so', () => withFailureShot('image', async () => {
+  await chat().locator('button.new').click();
+  const input = chat().locator('textarea.input');
+  await input.click();
+  await input.evaluate((node, data) => {
+    const view = node.ownerDocument.defaultView; // the webview's window
+    const bytes = Uint8Array.from(view.atob(data), (c) => c.charCodeAt(0));
+    const transfer = new view.DataTransfer();
+    transfer.items.add(new view.File([bytes], 'pixel.png', { type: 'image/png' }));
+    node.dispatchEvent(new view.ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+  }, PIXEL);
+  await chat().locator('.attachments .chip.image img.thumb').waitFor({ timeout: STEP_MS });
+  await input.fill('What is in this picture?');
+  await input.press('Enter');
+  const asked = chat().locator('.item.user', { hasText: 'What is in this picture?' });
+  await asked.waitFor({ timeout: STEP_MS });
+  assert.match(await asked.locator('.context').textContent(), /1 image/);
+  await chat().locator('.item.error', { hasText: 'does not take images' }).waitFor({ timeout: STEP_MS });
+  assert.equal(await chat().locator('.attachments .chip.image').count(), 0, 'the image went with that message');
 }));
 
 test('a daemon that cannot start: one message with the cause, and Open Settings shows the Silcrow settings', () => withFailureShot('start-failure', async () => {

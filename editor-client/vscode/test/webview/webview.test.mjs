@@ -1,58 +1,26 @@
-// The chat webview (dist/webview.js + media/chat.css) in headless Chromium,
-// without VS Code: a stub `acquireVsCodeApi` records what the view posts to
-// the host and saves. A recorded turn (fixtures/turn.json, captured from the
-// daemon with the fake provider) is fed in; the test checks what a person
+// The chat webview in headless Chromium, without VS Code (page.mjs). A
+// recorded turn (fixtures/turn.json, captured from the daemon with the fake
+// provider) is fed in; the test checks what a person
 // sees and what clicks send back, and saves docs/screenshots/vscode-webview.png.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openChat } from './page.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const EXT = join(HERE, '..', '..');
-const REPO = join(EXT, '..', '..');
+const REPO = join(HERE, '..', '..', '..', '..');
 const SCREENSHOT = join(REPO, 'docs', 'screenshots', 'vscode-webview.png');
 const TURN = JSON.parse(readFileSync(join(HERE, 'fixtures', 'turn.json'), 'utf8'));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
-
-// A dark theme's worth of the CSS variables VS Code gives a webview.
-const THEME = `body { background: #1e1e1e; --vscode-foreground: #cccccc; --vscode-font-family: sans-serif; --vscode-font-size: 13px;
-  --vscode-editor-font-family: monospace; --vscode-input-background: #3c3c3c; --vscode-input-foreground: #cccccc;
-  --vscode-button-background: #0e639c; --vscode-button-foreground: #ffffff; --vscode-button-secondaryBackground: #3a3d41;
-  --vscode-button-secondaryForeground: #cccccc; --vscode-textCodeBlock-background: #0a0a0a; --vscode-errorForeground: #f48771;
-  --vscode-panel-border: #444444; }`;
-
-const STUB = `window.__posted = []; window.__state = undefined;
-  window.acquireVsCodeApi = () => ({
-    postMessage: (m) => window.__posted.push(m),
-    getState: () => window.__state,
-    setState: (s) => { window.__state = s; },
-  });`;
 
 let browser;
 let page;
-
-async function send(messages) {
-  await page.evaluate((list) => list.forEach((m) => window.postMessage(m, '*')), messages);
-}
-
-const posted = () => page.evaluate(() => window.__posted);
+let send;
+let posted;
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 420, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error));
-  await page.setContent('<!DOCTYPE html><html><head></head><body><div id="app"></div></body></html>');
-  await page.addStyleTag({ content: THEME });
-  await page.addStyleTag({ path: join(EXT, 'media', 'chat.css') });
-  await page.addScriptTag({ content: STUB });
-  await page.addScriptTag({ path: join(EXT, 'dist', 'webview.js') });
-  await page.waitForSelector('textarea.input');
-  assert.deepEqual(errors, []);
+  ({ browser, page, send, posted } = await openChat());
 });
 
 after(() => browser?.close());
