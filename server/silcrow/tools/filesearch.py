@@ -46,10 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
-import stat
-from collections import deque
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -58,16 +55,16 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from silcrow.tools.base import ToolError
-from silcrow.tools.beneath import open_file
 from silcrow.tools.deadline import checkpoint
 from silcrow.tools.paths import PathPolicy, relative
-from silcrow.tools.redact import redact
+from silcrow.tools.redact import EnvNeedles, env_needles, redact
 from silcrow.tools.rg import RgError, locate, records, tree_flags
 from silcrow.tools.rgpattern import rg_regex
 from silcrow.tools.search_text import LineMatcher
+from silcrow.tools.treeread import TreeReader
 from silcrow.tools.walk import GitIgnore, walk
 
-CONFIRM_WORKERS = 4
+CONFIRM_BATCH = 256  # files per worker-thread hand-off (step 3)
 FALLBACK_MAX_FILES = 20_000
 LABEL_WORD = "redacted"  # in the search text: it may look for redaction labels (step 3)
 _SIMPLE_NAME_GLOB = re.compile(r"[A-Za-z0-9_.*?\-\[\]]+")
@@ -118,33 +115,35 @@ class Glob:
         return []
 
 
-def read_searchable(policy: PathPolicy, rel: str, max_bytes: int) -> str | None:
+def read_searchable(
+    policy: PathPolicy, reader: TreeReader, rel: str, max_bytes: int, needles: EnvNeedles
+) -> str | None:
     """The file's text, redacted, or None when it is not to be searched (step 3)."""
-    try:
-        real = policy.for_read(rel)
-        # no symlink followed at any step, and never blocking on a FIFO swapped in
-        with os.fdopen(open_file(real, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-                return None
-            data = fh.read(max_bytes + 1)
-    except (OSError, ToolError):
+    if not policy.readable_name(rel):
         return None
-    if len(data) > max_bytes or b"\x00" in data:
+    try:
+        data = reader.read(rel, max_bytes)
+    except (OSError, ValueError):
+        return None
+    if data is None or b"\x00" in data:
         return None
     text = data.decode("utf-8", errors="replace")
     try:
-        return redact(policy.check_content(rel, text))
+        return redact(policy.check_content(rel, text), needles)
     except ToolError:
         return None
 
 
-def _confirm(scope: SearchScope, rel: str, needle: LineMatcher) -> list[Hit]:
-    checkpoint()
-    body = read_searchable(scope.policy, rel, scope.max_file_bytes)
-    if body is None:
-        return []
-    return [Hit(rel, number, line) for number, line in needle(body)]
+def _confirm(scope: SearchScope, rels: list[str], needle: LineMatcher) -> list[list[Hit]]:
+    """Each of ``rels``' hits (an empty list for a file with none), read by one ``TreeReader``."""
+    needles = env_needles()
+    out: list[list[Hit]] = []
+    with TreeReader(scope.policy.root) as reader:
+        for rel in rels:
+            checkpoint()
+            body = read_searchable(scope.policy, reader, rel, scope.max_file_bytes, needles)
+            out.append([] if body is None else [Hit(rel, n, line) for n, line in needle(body)])
+    return out
 
 
 class _AboveStart:
@@ -233,44 +232,46 @@ async def _confirmed(
     needle: LineMatcher,
     glob: Glob | None,
 ) -> AsyncGenerator[list[Hit], None]:
-    """Confirm candidates in worker threads, ``CONFIRM_WORKERS`` at a time, in rg's order.
+    """Confirm candidates in a worker thread, a batch at a time, in rg's order.
 
-    A confirmed file is yielded as soon as it and those before it are done,
-    while the next candidates are still being awaited.
+    While one batch is confirmed, the next candidates are read from rg (so rg
+    never waits on us) and queue up as the next batch; each confirmed file's
+    hits are yielded as soon as its batch is done.
     """
-    pending: deque[asyncio.Future[list[Hit]]] = deque()
-    queued: deque[str] = deque()  # candidates read from rg, not yet handed to a worker
+    queued: list[str] = []  # candidates read from rg, not yet handed to the worker
+    working: asyncio.Future[list[list[Hit]]] | None = None
     upcoming: asyncio.Future[list[str] | None] | None = None
     exhausted = False
     try:
         while True:
-            while queued and len(pending) < CONFIRM_WORKERS:
-                work = asyncio.to_thread(_confirm, scope, queued.popleft(), needle)
-                pending.append(asyncio.ensure_future(work))
-            if not exhausted and upcoming is None:  # keep reading, so rg never waits on us
+            if working is None and queued:
+                batch, queued = queued[:CONFIRM_BATCH], queued[CONFIRM_BATCH:]
+                working = asyncio.ensure_future(asyncio.to_thread(_confirm, scope, batch, needle))
+            if not exhausted and upcoming is None:
                 upcoming = asyncio.ensure_future(anext(candidates, None))
-            waiting = [f for f in (upcoming, pending[0] if pending else None) if f is not None]
+            waiting = [f for f in (upcoming, working) if f is not None]
             if not waiting:
                 return
             await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            if pending and pending[0].done():
-                found = pending.popleft().result()
-                if found:
-                    yield found
+            if working is not None and working.done():
+                done, working = working.result(), None
+                for found in done:
+                    if found:
+                        yield found
             if upcoming is not None and upcoming.done():
-                batch, upcoming = upcoming.result(), None
-                if batch is None:
+                batch_in, upcoming = upcoming.result(), None
+                if batch_in is None:
                     exhausted = True
                 else:
-                    queued.extend(r for r in batch if glob is None or glob.matches(r))
+                    queued.extend(r for r in batch_in if glob is None or glob.matches(r))
     finally:
         if upcoming is not None:
             upcoming.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                 await upcoming
         await candidates.aclose()
-        for future in pending:
-            future.cancel()
+        if working is not None:
+            working.cancel()
 
 
 def _walked(scope: SearchScope, start: Path) -> list[str]:
