@@ -19,8 +19,10 @@ of ``RUNS`` after one warm-up):
    ``rg --line-number`` with the same walk flags; ratio = ours / rg. The two match sets
    ``(path, line)`` are compared; files the security rules skip are listed apart and
    every other difference is counted and listed. Also: time to the first confirmed file.
-2. ``find``: ``files(glob)`` vs ``rg --files -g GLOB`` (same flags), ratio.
-3. ``list``: ``ListTool`` on the root, depth 2, answered by a built ``FileIndex``.
+2. ``find``: ``files(glob)`` vs ``rg --files -g GLOB`` (same flags), ratio; ``files`` is
+   run as the daemon's ``find`` runs it, with the workspace's warm ``FileIndex``
+   (built here first, in a worker thread), and also without an index (rg alone).
+3. ``list``: ``ListTool`` on the root, depth 2, answered by that ``FileIndex``.
 4. In a daemon (``silcrow serve``, scripted provider): ``initialize`` (spawn -> result)
    and ``silcrow/prompt`` -> first ``silcrow/event``, in the tree vs an empty folder
    (ratio); ``silcrow/mentions`` p50/p99 over name prefixes once the index is warm; the
@@ -204,38 +206,51 @@ def timed_run(argv: list[str], cwd: Path) -> tuple[float, bytes]:
     return time.perf_counter() - started, out
 
 
-async def find_figures(root: Path, runs: int, glob: str) -> dict[str, Any]:
+async def find_figures(root: Path, runs: int, glob: str, index: FileIndex) -> dict[str, Any]:
+    """``files(glob)`` answered from the warm index (as the daemon's ``find`` is) and by rg alone."""
     rg = locate()
     assert rg is not None
-    scope = SearchScope(root, PathPolicy(root), MAX_BYTES)
     argv = [str(rg), *tree_flags(MAX_BYTES), "--files", "-g", glob, "."]
-    ours, theirs, listed = [], [], []
+    scopes = {
+        "index": SearchScope(root, PathPolicy(root), MAX_BYTES, index=index),
+        "rg": SearchScope(root, PathPolicy(root), MAX_BYTES),
+    }
+    times: dict[str, list[float]] = {"index": [], "rg": [], "rg_cli": []}
+    listed: dict[str, list[str]] = {}
     for n in range(runs + 1):
-        started = time.perf_counter()
-        listed = [rel async for batch in files(scope, root, Glob(glob)) for rel in batch]
-        took = time.perf_counter() - started
+        for how, scope in scopes.items():
+            started = time.perf_counter()
+            listed[how] = [rel async for batch in files(scope, root, Glob(glob)) for rel in batch]
+            if n:  # the first round warms up
+                times[how].append(time.perf_counter() - started)
         rg_took, plain = timed_run(argv, root)
-        if n:  # the first round warms up
-            ours.append(took)
-            theirs.append(rg_took)
+        if n:
+            times["rg_cli"].append(rg_took)
     expected = {os.fsdecode(p).removeprefix("./") for p in plain.split(b"\0") if p}
+    rg_ms = statistics.median(times["rg_cli"])
     return {
         "glob": glob,
-        "ms": median_ms(ours),
-        "rg_ms": median_ms(theirs),
-        "vs_rg": round(statistics.median(ours) / statistics.median(theirs), 2),
-        "files": len(listed),
+        "ms": median_ms(times["index"]),
+        "no_index_ms": median_ms(times["rg"]),
+        "rg_ms": median_ms(times["rg_cli"]),
+        "vs_rg": round(statistics.median(times["index"]) / rg_ms, 2),
+        "no_index_vs_rg": round(statistics.median(times["rg"]) / rg_ms, 2),
+        "files": len(listed["index"]),
         # rg's -g re-includes files .gitignore excludes; find keeps them out
-        "rg_only": len(expected - set(listed)),
-        "ours_only": len(set(listed) - expected),
+        "rg_only": len(expected - set(listed["index"])),
+        "ours_only": len(set(listed["index"]) - expected),
+        "index_vs_no_index_differing": len(set(listed["index"]) ^ set(listed["rg"])),
     }
 
 
-async def list_figures(root: Path, runs: int) -> dict[str, Any]:
+async def built_index(root: Path) -> tuple[FileIndex, float]:
     index = FileIndex(root)
     started = time.perf_counter()
     await asyncio.to_thread(index.build)
-    built = time.perf_counter() - started
+    return index, time.perf_counter() - started
+
+
+async def list_figures(root: Path, runs: int, index: FileIndex) -> dict[str, Any]:
     ws = LocalWorkspace(root)
     ws.index = index
     tool = ListTool(ws)
@@ -245,7 +260,6 @@ async def list_figures(root: Path, runs: int) -> dict[str, Any]:
         result = await tool.execute(depth=2)
         samples.append(time.perf_counter() - started)
     return {
-        "index_build_s": round(built, 2),
         "index_entries": len(index),
         "list_depth2_ms": median_ms(samples),
         "list_outcome": result.outcome,
@@ -353,8 +367,11 @@ async def tree_figures(name: str, root: Path, quick: bool) -> dict[str, Any]:
         out[f"search_{label.replace(' ', '_')}"] = await search_figures(
             root, runs, label, text, regex
         )
-    out["find"] = await find_figures(root, runs, GLOBS[name])
-    out.update(await list_figures(root, runs))
+    index, built = await built_index(root)
+    out["index_build_s"] = round(built, 2)
+    out["find"] = await find_figures(root, runs, GLOBS[name], index)
+    out.update(await list_figures(root, runs, index))
+    del index
     with tempfile.TemporaryDirectory(prefix="silcrow-bench-repo-") as tmp:
         base = Path(tmp)
         empty = base / "empty"

@@ -32,6 +32,10 @@ Algorithm:
    whose path holds the query (``str.find`` over one lower-case string of
    every path, built at the end of the build and after each batch of
    changes, in the worker thread).
+6. ``files_below(start, max_bytes)`` answers ``find`` by glob: every file
+   (not a folder, not a symlink) below ``start`` of at most ``max_bytes``,
+   each folder's ``mtime_ns`` checked first as in step 4; None unless the
+   index is complete (``ready``) and holds ``start``.
 """
 
 from __future__ import annotations
@@ -261,6 +265,28 @@ class FileIndex:
             now = None
         if folder in self._folders and now != self._mtimes.get(folder):
             self._rescan_and_descend(folder)
+
+    def files_below(self, start: str, max_bytes: int) -> list[str] | None:
+        """Step 6: paths of the files below ``start`` (at most ``max_bytes``), or None."""
+        with self._lock:
+            if self.state != "ready" or start not in self._folders:
+                return None
+            out: list[str] = []
+            folders = [start]
+            while folders:
+                folder = folders.pop()
+                self._refresh(folder)
+                nodes = self._folders.get(folder)
+                if nodes is None:
+                    return None
+                for name, node in nodes.items():
+                    if node.is_link:
+                        continue
+                    if node.is_dir:
+                        folders.append(_join(folder, name))
+                    elif node.size <= max_bytes:
+                        out.append(_join(folder, name))
+            return out
 
     def mentions(self, query: str, limit: int) -> list[tuple[str, bool]]:
         """Step 5: ``(path, is_folder)`` of entries named like ``query``, best first."""

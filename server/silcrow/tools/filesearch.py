@@ -17,21 +17,27 @@ Algorithm:
    type (``--type-add``, which, unlike ``--glob``, keeps ``.gitignore`` in
    force) and rg's answer is taken as is (a name of letters, digits and
    ``. _ - * ? [ ]`` means the same to both); any other glob is checked on
-   every path rg lists, on RE2 (``pathspec``).
+   every path rg lists, on RE2 (``pathspec``). When the scope carries the
+   workspace's warm, complete file index, a simple name glob is answered
+   from it instead (``FileIndex.files_below``: the same tree, each folder's
+   mtime checked first) with one compiled ``fnmatch`` pattern on the names.
 3. Lines by text (``hits``). rg lists the files whose raw text matches
    (``--files-with-matches``; a literal with ``--fixed-strings``, a regular
    expression rewritten by ``silcrow.tools.rgpattern`` so rg finds at least
-   what RE2 finds). Each listed file is then read again here exactly as
-   ``find`` always read files: through ``PathPolicy.for_read`` (confined,
-   secret-looking names refused), opened with no symlink followed
-   (``silcrow.tools.beneath``), a regular file within the size limit, no NUL
+   what RE2 finds). Each listed file is then read again here: confined,
+   secret-looking names refused, opened with no symlink followed at any
+   step, a regular file within the size limit, no NUL
    byte, no private key block, and redacted (``silcrow.tools.redact``); the
    line matcher (RE2) runs on the redacted text. A file rg listed only
    because a secret matched yields nothing, and is not counted anywhere: no
-   answer depends on what a secret holds. Files are confirmed by
-   ``CONFIRM_WORKERS`` threads (RE2 and reads release the GIL), results kept
-   in rg's order, and each file's hits are yielded as soon as it is
-   confirmed. The labels (``[redacted:<kind>]``) are not in the files rg
+   answer depends on what a secret holds. Files are confirmed in one
+   worker thread, ``CONFIRM_BATCH`` at a time, while the next candidates are
+   read from rg; each file is opened through a ``TreeReader``
+   (``silcrow.tools.treeread``: folder descriptors reused within a batch, no
+   symlink followed, so the file is inside the root by construction and
+   only ``PathPolicy.readable_name`` is left of ``for_read``), and the
+   environment's secret values are read once per batch. Results keep rg's
+   order. The labels (``[redacted:<kind>]``) are not in the files rg
    reads, so a search text that holds the word ``redacted`` is searched
    without rg (step 4): every file's redacted text is matched.
 4. Without rg (none found, or rg refused the pattern) the tree is walked in
@@ -46,6 +52,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fnmatch
 import re
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
@@ -56,6 +63,7 @@ import pathspec
 
 from silcrow.tools.base import ToolError
 from silcrow.tools.deadline import checkpoint
+from silcrow.tools.fileindex import FileIndex
 from silcrow.tools.paths import PathPolicy, relative
 from silcrow.tools.redact import EnvNeedles, env_needles, redact
 from silcrow.tools.rg import RgError, locate, records, tree_flags
@@ -85,6 +93,7 @@ class SearchScope:
     policy: PathPolicy
     max_file_bytes: int
     rg: Path | None = field(default_factory=locate)
+    index: FileIndex | None = None  # the workspace's warm file index, when it keeps one
     notes: list[str] = field(default_factory=list)
 
 
@@ -109,10 +118,22 @@ class Glob:
     def matches(self, rel: str) -> bool:
         return self.spec.match_file(PurePosixPath(rel).name if self.by_name else rel)
 
+    @property
+    def simple(self) -> bool:
+        """A name glob of letters, digits and ``. _ - * ? [ ]``: the same to rg, git and fnmatch."""
+        return self.by_name and _SIMPLE_NAME_GLOB.fullmatch(self.pattern) is not None
+
     def rg_flags(self) -> list[str]:
-        if self.by_name and _SIMPLE_NAME_GLOB.fullmatch(self.pattern):
+        if self.simple:
             return [f"--type-add=silcrowglob:{self.pattern}", "--type=silcrowglob"]
         return []
+
+    def names_matching(self, rels: list[str]) -> list[str]:
+        """``rels`` whose name a simple glob matches (one compiled pattern, no per-path objects)."""
+        assert self.simple
+        # fnmatch's translation has no catastrophic backtracking, and names are short
+        named = re.compile(fnmatch.translate(self.pattern)).match
+        return [rel for rel in rels if named(rel.rpartition("/")[2])]
 
 
 def read_searchable(
@@ -177,6 +198,14 @@ async def _rg_paths(
 
 async def files(scope: SearchScope, start: Path, glob: Glob) -> AsyncGenerator[list[str], None]:
     """Paths (from the root) of the files under ``start`` that ``glob`` matches, in batches (step 2)."""
+    if scope.index is not None and glob.simple:
+        where = relative(scope.root, start)
+        indexed = await asyncio.to_thread(
+            scope.index.files_below, "" if where == "." else where, scope.max_file_bytes
+        )
+        if indexed is not None:  # the warm index holds the whole tree: no walk at all
+            yield glob.names_matching(indexed)
+            return
     if scope.rg is None:
         walked = await asyncio.to_thread(_walked, scope, start)
         yield [rel for rel in walked if glob.matches(rel)]

@@ -68,6 +68,8 @@ class TreeReader:
 
     def read(self, rel: str, max_bytes: int) -> bytes | None:
         """The bytes of the regular file ``root/rel`` (at most ``max_bytes``), else None (step 3)."""
+        if rel.startswith("/"):
+            raise ValueError(f"{rel!r} is not a plain relative path (it is absolute)")
         folder, _, name = rel.rpartition("/")
         _check_name(name, rel)
         fd = os.open(name, _FILE_FLAGS, dir_fd=self._folder(folder, rel))
@@ -96,4 +98,6 @@ class TreeReader:
 
 def _check_name(name: str, rel: str) -> None:
     if name in ("", ".", ".."):
-        raise ValueError(f"{rel!r} is not a plain relative path (no empty, '.' or '..' part)")
+        raise ValueError(
+            f"{rel!r} is not a plain relative path (it has an empty, '.' or '..' part)"
+        )
