@@ -100,10 +100,28 @@ class FileIndex:
     # -- building ---------------------------------------------------------------------------
     def build(self) -> None:
         """Step 1: scan the tree breadth-first (blocking; run it in a worker thread)."""
+        self.begin()
+        self.finish(self._scan_below(""))
+
+    def begin(self) -> None:
+        """A build starts: until ``finish``, names are kept unsorted."""
         with self._lock:
             self.state = "building"
-        complete = self._scan_below("")
+
+    def install(self, folder: str, nodes: dict[str, Node], mtime_ns: int) -> None:
+        """A folder read elsewhere (``silcrow.tools.indexchild``) during a build.
+
+        A folder already held was rescanned here after a watched change, which
+        is at least as recent, and is kept.
+        """
         with self._lock:
+            if folder not in self._folders and not self._stop.is_set():
+                self._apply(folder, nodes, mtime_ns)
+
+    def finish(self, complete: bool, notes: Iterable[str] = ()) -> None:
+        """The build is over; ``complete`` is False when the entry limit stopped it (step 2)."""
+        with self._lock:
+            self._ignore.notes.extend(notes)
             self._names.sort()
             self._haystack_now()
             self.state = "ready" if complete else "partial"
@@ -132,31 +150,17 @@ class FileIndex:
                 queue.extend(_join(folder, n.name) for n in children if n.is_dir and not n.is_link)
         return True
 
-    def _read_folder(self, folder: str) -> tuple[dict[str, Node], int] | None:
-        path = self.root / folder if folder else self.root
-        nodes: dict[str, Node] = {}
-        try:
-            mtime = os.stat(path, follow_symlinks=False).st_mtime_ns
-            with os.scandir(path) as it:
-                for item in it:
-                    node = _node(item)
-                    if node is None or item.name in SKIP_DIRS:
-                        continue
-                    if self._ignore.ignored(_join(folder, item.name), node.is_dir):
-                        continue
-                    nodes[item.name] = node
-        except OSError:
-            return None
-        return nodes, mtime
-
     def _rescan(self, folder: str) -> list[Node] | None:
         """Read ``folder`` again; returns its child folders that are new (to scan next)."""
-        read = self._read_folder(folder)
-        old = self._folders.get(folder, {})
+        read = read_folder(self.root, self._ignore, folder)
         if read is None:
             self._drop(folder)
             return None
-        nodes, mtime = read
+        return self._apply(folder, *read)
+
+    def _apply(self, folder: str, nodes: dict[str, Node], mtime: int) -> list[Node]:
+        """Make ``nodes`` ``folder``'s children; returns the child folders that are new."""
+        old = self._folders.get(folder, {})
         for name, node in old.items():
             if name not in nodes or nodes[name].is_dir != node.is_dir:
                 self._forget(folder, node)
@@ -348,6 +352,25 @@ class FileIndex:
 
     def __len__(self) -> int:
         return self._entries
+
+
+def read_folder(root: Path, ignore: GitIgnore, folder: str) -> tuple[dict[str, Node], int] | None:
+    """``folder``'s children as the index keeps them, and its ``mtime_ns``; None if unreadable."""
+    path = root / folder if folder else root
+    nodes: dict[str, Node] = {}
+    try:
+        mtime = os.stat(path, follow_symlinks=False).st_mtime_ns
+        with os.scandir(path) as it:
+            for item in it:
+                node = _node(item)
+                if node is None or item.name in SKIP_DIRS:
+                    continue
+                if ignore.ignored(_join(folder, item.name), node.is_dir):
+                    continue
+                nodes[item.name] = node
+    except OSError:
+        return None
+    return nodes, mtime
 
 
 def _node(item: os.DirEntry[str]) -> Node | None:
