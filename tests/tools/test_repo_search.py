@@ -275,3 +275,18 @@ def test_the_tree_reader_follows_no_symlink_and_takes_only_plain_paths(tmp_path:
         for unplain in ("a/../link/f.txt", "./a/f.txt", "a//f.txt", "/etc/passwd", "a/"):
             with pytest.raises(ValueError, match="not a plain relative path"):
                 reader.read(unplain, 100)
+
+
+async def test_a_find_answered_by_the_index_notes_the_gitignore_files_it_could_not_apply(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.c").write_text("x\n")
+    (tmp_path / "sub" / ".gitignore").write_text("".join(f"rule{n}\n" for n in range(1001)))
+    index = FileIndex(tmp_path)
+    index.build()
+    ws = LocalWorkspace(tmp_path)
+    ws.index = index
+    result = await FindTool(ws).execute(pattern="*.c")
+    assert result.content.startswith("sub/a.c\n")
+    assert "[note: sub/.gitignore not applied: 1001 rules, more than 1000]" in result.content

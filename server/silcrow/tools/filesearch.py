@@ -204,6 +204,7 @@ async def files(scope: SearchScope, start: Path, glob: Glob) -> AsyncGenerator[l
             scope.index.files_below, "" if where == "." else where, scope.max_file_bytes
         )
         if indexed is not None:  # the warm index holds the whole tree: no walk at all
+            scope.notes.extend(scope.index.notes())  # .gitignore files it could not apply
             yield glob.names_matching(indexed)
             return
     if scope.rg is None:
