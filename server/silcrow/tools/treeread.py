@@ -73,11 +73,16 @@ class TreeReader:
         folder, _, name = rel.rpartition("/")
         _check_name(name, rel)
         fd = os.open(name, _FILE_FLAGS, dir_fd=self._folder(folder, rel))
-        with os.fdopen(fd, "rb") as fh:
+        try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
                 return None
-            data = fh.read(max_bytes + 1)
+            chunks = [os.read(fd, info.st_size + 1)]  # one read, unless the file grew meanwhile
+            while chunks[-1] and sum(map(len, chunks)) <= max_bytes:
+                chunks.append(os.read(fd, max_bytes + 1 - sum(map(len, chunks))))
+        finally:
+            os.close(fd)
+        data = b"".join(chunks)
         return None if len(data) > max_bytes else data
 
     def _folder(self, folder: str, rel: str) -> int:
