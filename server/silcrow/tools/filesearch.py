@@ -159,7 +159,11 @@ def _confirm(scope: SearchScope, rels: list[str], needle: LineMatcher) -> list[l
     """Each of ``rels``' hits (an empty list for a file with none), read by one ``TreeReader``."""
     needles = env_needles()
     out: list[list[Hit]] = []
-    with TreeReader(scope.policy.root) as reader:
+    try:
+        reader = TreeReader(scope.policy.root)
+    except OSError:  # the root itself went (or became a symlink): nothing to read
+        return [[] for _ in rels]
+    with reader:
         for rel in rels:
             checkpoint()
             body = read_searchable(scope.policy, reader, rel, scope.max_file_bytes, needles)
