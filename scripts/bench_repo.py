@@ -25,9 +25,10 @@ of ``RUNS`` after one warm-up):
 3. ``list``: ``ListTool`` on the root, depth 2, answered by that ``FileIndex``.
 4. In a daemon (``silcrow serve``, scripted provider): ``initialize`` (spawn -> result)
    and ``silcrow/prompt`` -> first ``silcrow/event``, in the tree vs an empty folder
-   (ratio); ``silcrow/mentions`` p50/p99 over name prefixes once the index is warm; the
-   daemon's RSS with the tree indexed; its CPU while idle with the watcher on, over
-   ``IDLE_SECONDS``.
+   (ratio); ``silcrow/mentions`` p50/p99 over name prefixes once the index is warm (the
+   daemon and its children, the index build among them, have gone quiet); the daemon's
+   RSS with the tree indexed; its CPU (children included) while idle with the watcher
+   on, over ``IDLE_SECONDS``.
 5. Stale-file awareness: a ``TreeWatcher`` on the tree; a read file is changed and the
    time until ``StaleFiles.notices`` names it is taken (p50 and max).
 """
