@@ -19,13 +19,16 @@ of ``RUNS`` after one warm-up):
    ``rg --line-number`` with the same walk flags; ratio = ours / rg. The two match sets
    ``(path, line)`` are compared; files the security rules skip are listed apart and
    every other difference is counted and listed. Also: time to the first confirmed file.
-2. ``find``: ``files(glob)`` vs ``rg --files -g GLOB`` (same flags), ratio.
-3. ``list``: ``ListTool`` on the root, depth 2, answered by a built ``FileIndex``.
+2. ``find``: ``files(glob)`` vs ``rg --files -g GLOB`` (same flags), ratio; ``files`` is
+   run as the daemon's ``find`` runs it, with the workspace's warm ``FileIndex``
+   (built here first, in a worker thread), and also without an index (rg alone).
+3. ``list``: ``ListTool`` on the root, depth 2, answered by that ``FileIndex``.
 4. In a daemon (``silcrow serve``, scripted provider): ``initialize`` (spawn -> result)
    and ``silcrow/prompt`` -> first ``silcrow/event``, in the tree vs an empty folder
-   (ratio); ``silcrow/mentions`` p50/p99 over name prefixes once the index is warm; the
-   daemon's RSS with the tree indexed; its CPU while idle with the watcher on, over
-   ``IDLE_SECONDS``.
+   (ratio); ``silcrow/mentions`` p50/p99 over name prefixes once the index is warm (the
+   daemon and its children, the index build among them, have gone quiet); the daemon's
+   RSS with the tree indexed; its CPU (children included) while idle with the watcher
+   on, over ``IDLE_SECONDS``.
 5. ``mentions_50k``: ``silcrow/mentions`` on a generated 50,000-file workspace: the first
    request after ``initialize``, a mentions request while the index builds, p50/p99 warm
    (``python scripts/bench_repo.py --mentions`` runs only this).
@@ -36,6 +39,7 @@ of ``RUNS`` after one warm-up):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import statistics
@@ -49,7 +53,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchkit import arguments, cpu_seconds, rss_mb
+from benchkit import CLOCK_TICKS, arguments, cpu_seconds, rss_mb
 from reliability.procs import RawDaemon
 from silcrow.lsp.watch import StaleFiles, TreeWatcher
 from silcrow.tools.builtin.list_files import ListTool
@@ -208,38 +212,51 @@ def timed_run(argv: list[str], cwd: Path) -> tuple[float, bytes]:
     return time.perf_counter() - started, out
 
 
-async def find_figures(root: Path, runs: int, glob: str) -> dict[str, Any]:
+async def find_figures(root: Path, runs: int, glob: str, index: FileIndex) -> dict[str, Any]:
+    """``files(glob)`` answered from the warm index (as the daemon's ``find`` is) and by rg alone."""
     rg = locate()
     assert rg is not None
-    scope = SearchScope(root, PathPolicy(root), MAX_BYTES)
     argv = [str(rg), *tree_flags(MAX_BYTES), "--files", "-g", glob, "."]
-    ours, theirs, listed = [], [], []
+    scopes = {
+        "index": SearchScope(root, PathPolicy(root), MAX_BYTES, index=index),
+        "rg": SearchScope(root, PathPolicy(root), MAX_BYTES),
+    }
+    times: dict[str, list[float]] = {"index": [], "rg": [], "rg_cli": []}
+    listed: dict[str, list[str]] = {}
     for n in range(runs + 1):
-        started = time.perf_counter()
-        listed = [rel async for batch in files(scope, root, Glob(glob)) for rel in batch]
-        took = time.perf_counter() - started
+        for how, scope in scopes.items():
+            started = time.perf_counter()
+            listed[how] = [rel async for batch in files(scope, root, Glob(glob)) for rel in batch]
+            if n:  # the first round warms up
+                times[how].append(time.perf_counter() - started)
         rg_took, plain = timed_run(argv, root)
-        if n:  # the first round warms up
-            ours.append(took)
-            theirs.append(rg_took)
+        if n:
+            times["rg_cli"].append(rg_took)
     expected = {os.fsdecode(p).removeprefix("./") for p in plain.split(b"\0") if p}
+    rg_ms = statistics.median(times["rg_cli"])
     return {
         "glob": glob,
-        "ms": median_ms(ours),
-        "rg_ms": median_ms(theirs),
-        "vs_rg": round(statistics.median(ours) / statistics.median(theirs), 2),
-        "files": len(listed),
+        "ms": median_ms(times["index"]),
+        "no_index_ms": median_ms(times["rg"]),
+        "rg_ms": median_ms(times["rg_cli"]),
+        "vs_rg": round(statistics.median(times["index"]) / rg_ms, 2),
+        "no_index_vs_rg": round(statistics.median(times["rg"]) / rg_ms, 2),
+        "files": len(listed["index"]),
         # rg's -g re-includes files .gitignore excludes; find keeps them out
-        "rg_only": len(expected - set(listed)),
-        "ours_only": len(set(listed) - expected),
+        "rg_only": len(expected - set(listed["index"])),
+        "ours_only": len(set(listed["index"]) - expected),
+        "index_vs_no_index_differing": len(set(listed["index"]) ^ set(listed["rg"])),
     }
 
 
-async def list_figures(root: Path, runs: int) -> dict[str, Any]:
+async def built_index(root: Path) -> tuple[FileIndex, float]:
     index = FileIndex(root)
     started = time.perf_counter()
     await asyncio.to_thread(index.build)
-    built = time.perf_counter() - started
+    return index, time.perf_counter() - started
+
+
+async def list_figures(root: Path, runs: int, index: FileIndex) -> dict[str, Any]:
     ws = LocalWorkspace(root)
     ws.index = index
     tool = ListTool(ws)
@@ -249,7 +266,6 @@ async def list_figures(root: Path, runs: int) -> dict[str, Any]:
         result = await tool.execute(depth=2)
         samples.append(time.perf_counter() - started)
     return {
-        "index_build_s": round(built, 2),
         "index_entries": len(index),
         "list_depth2_ms": median_ms(samples),
         "list_outcome": result.outcome,
@@ -281,13 +297,27 @@ async def start_figures(root: Path, base: Path, runs: int) -> dict[str, float]:
     return {"initialize_ms": median_ms(inits), "first_event_ms": median_ms(firsts)}
 
 
+def family_cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid``, of its children it reaped, and of those still running (the
+    daemon builds its file index in a child process)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    reaped = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS  # cutime, cstime
+    running = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                running += cpu_seconds(int(child))
+    return cpu_seconds(pid) + reaped + running
+
+
 async def until_quiet(pid: int, window: float = 1.0, limit: float = 600.0) -> None:
-    """Wait until ``pid`` used under 2% of a core in two windows in a row."""
+    """Wait until ``pid`` and its children used under 2% of a core in two windows in a row."""
     quiet, started = 0, time.perf_counter()
     while quiet < 2 and time.perf_counter() - started < limit:
-        before = cpu_seconds(pid)
+        before = family_cpu_seconds(pid)
         await asyncio.sleep(window)
-        quiet = quiet + 1 if cpu_seconds(pid) - before < 0.02 * window else 0
+        quiet = quiet + 1 if family_cpu_seconds(pid) - before < 0.02 * window else 0
 
 
 async def warm_daemon_figures(root: Path, base: Path, tree: str, quick: bool) -> dict[str, Any]:
@@ -297,13 +327,13 @@ async def warm_daemon_figures(root: Path, base: Path, tree: str, quick: bool) ->
     try:
         started = time.perf_counter()
         await daemon.initialize([root])
-        await until_quiet(daemon.pid)  # the index is built: the daemon's CPU has gone quiet
+        await until_quiet(daemon.pid)  # the index is built: the daemon (and its child) went quiet
         warm_s = time.perf_counter() - started
         samples = await mention_samples(daemon, uri, MENTION_QUERIES[tree], 25 if quick else 100)
         rss = rss_mb(daemon.pid)
-        cpu0, t0 = cpu_seconds(daemon.pid), time.perf_counter()
+        cpu0, t0 = family_cpu_seconds(daemon.pid), time.perf_counter()
         await asyncio.sleep(IDLE_SECONDS[quick])
-        idle = (cpu_seconds(daemon.pid) - cpu0) / (time.perf_counter() - t0) * 100
+        idle = (family_cpu_seconds(daemon.pid) - cpu0) / (time.perf_counter() - t0) * 100
         await daemon.close()
     finally:
         daemon.kill()
@@ -405,8 +435,11 @@ async def tree_figures(name: str, root: Path, quick: bool) -> dict[str, Any]:
         out[f"search_{label.replace(' ', '_')}"] = await search_figures(
             root, runs, label, text, regex
         )
-    out["find"] = await find_figures(root, runs, GLOBS[name])
-    out.update(await list_figures(root, runs))
+    index, built = await built_index(root)
+    out["index_build_s"] = round(built, 2)
+    out["find"] = await find_figures(root, runs, GLOBS[name], index)
+    out.update(await list_figures(root, runs, index))
+    del index
     with tempfile.TemporaryDirectory(prefix="silcrow-bench-repo-") as tmp:
         base = Path(tmp)
         empty = base / "empty"

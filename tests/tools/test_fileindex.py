@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from silcrow.tools.builtin.list_files import ListTool
 from silcrow.tools.fileindex import FileIndex
+from silcrow.tools.indexchild import build_in_child
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.walk import GitIgnore, walk
 from support.repotree import make_tree
@@ -90,3 +92,32 @@ def test_mentions_put_names_that_start_with_the_query_first(tree: Path) -> None:
     assert len(inside) == 50 and all("mid1/leaf" in rel for rel, _ in inside)
     assert index.mentions("", 5) == [] and index.mentions("nothing-like-this", 5) == []
     assert not any(".git/" in rel or rel.endswith(".log") for rel, _ in index.mentions(".", 500))
+
+
+def held(index: FileIndex) -> tuple[object, ...]:
+    return (index.state, len(index), index.listing("", 6), index.mentions("f1", 50), index.notice)
+
+
+@pytest.mark.parametrize("limit", [200_000, 40])
+async def test_an_index_built_in_a_child_process_is_the_one_built_in_a_thread(
+    tree: Path, limit: int
+) -> None:
+    here = FileIndex(tree, max_entries=limit)
+    here.build()
+    there = FileIndex(tree, max_entries=limit)
+    await build_in_child(there)
+    assert held(there) == held(here) and there.state == ("ready" if limit > 40 else "partial")
+
+
+async def test_when_the_child_process_fails_the_index_is_built_in_a_thread(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = FileIndex(tree)
+    here.build()
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # starts, then exits with no frame
+    fallback = FileIndex(tree)
+    await build_in_child(fallback)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")  # cannot start at all
+    unstarted = FileIndex(tree)
+    await build_in_child(unstarted)
+    assert held(fallback) == held(here) == held(unstarted)

@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from silcrow.tools.builtin.find import FindTool
+from silcrow.tools.fileindex import FileIndex
 from silcrow.tools.filesearch import Glob, Hit, SearchScope, files, hits
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.paths import PathPolicy
 from silcrow.tools.rg import locate, tree_flags
 from silcrow.tools.rgpattern import rg_regex
 from silcrow.tools.search_text import line_matcher
+from silcrow.tools.treeread import TreeReader
 from support.repotree import MATCH_REGEX, NEEDLE, NO_MATCH_REGEX, SECURITY_SKIPPED, make_tree
 
 RG = locate()
@@ -230,3 +232,61 @@ async def test_cancelling_a_find_kills_rg_at_once(
     with pytest.raises(asyncio.CancelledError):
         await call
     assert not alive(pid)
+
+
+@needs_rg
+async def test_a_glob_answered_by_the_warm_index_is_what_rg_lists(tmp_path: Path) -> None:
+    root = tmp_path
+    make_tree(root, 300)
+    (root / "big.c").write_bytes(b"x" * 100_000)
+    os.symlink(root / "top1", root / "linked")  # a symlinked folder: not entered by either
+    index = FileIndex(root)
+    index.build()
+    small = 64_000  # big.c is over the size limit: neither lists it
+    # no rg for this one: an answer not from the index would walk and add a note
+    indexed = SearchScope(root, PathPolicy(root), small, rg=None, index=index)
+    plain = SearchScope(root, PathPolicy(root), small)
+    for pattern, start in (("*.c", root), ("f1*.[cm]d", root), ("*.py", root / "top1")):
+        glob = Glob(pattern)
+        from_index = [r async for b in files(indexed, start, glob) for r in b]
+        from_rg = [r async for b in files(plain, start, glob) for r in b]
+        assert from_index and sorted(from_index) == sorted(from_rg), pattern
+    (root / "top1" / "fresh.c").write_text("x\n")  # before any watcher event
+    fresh = [r async for b in files(indexed, root, Glob("fresh.c")) for r in b]
+    assert fresh == ["top1/fresh.c"] and indexed.notes == []
+
+
+def test_the_tree_reader_follows_no_symlink_and_takes_only_plain_paths(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "a").mkdir(parents=True)
+    outside.mkdir()
+    (root / "a" / "f.txt").write_text("inside\n")
+    (outside / "f.txt").write_text("outside\n")
+    os.symlink(outside, root / "link")
+    os.symlink(outside / "f.txt", root / "a" / "leaf.txt")
+    os.mkfifo(root / "a" / "pipe")
+    with TreeReader(root) as reader:
+        assert reader.read("a/f.txt", 100) == b"inside\n"
+        assert reader.read("a/f.txt", 3) is None  # over the limit
+        assert reader.read("a/pipe", 100) is None  # not a regular file, and no blocking
+        for through_link in ("link/f.txt", "a/leaf.txt"):
+            with pytest.raises(OSError):
+                reader.read(through_link, 100)
+        for unplain in ("a/../link/f.txt", "./a/f.txt", "a//f.txt", "/etc/passwd", "a/"):
+            with pytest.raises(ValueError, match="not a plain relative path"):
+                reader.read(unplain, 100)
+
+
+async def test_a_find_answered_by_the_index_notes_the_gitignore_files_it_could_not_apply(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.c").write_text("x\n")
+    (tmp_path / "sub" / ".gitignore").write_text("".join(f"rule{n}\n" for n in range(1001)))
+    index = FileIndex(tmp_path)
+    index.build()
+    ws = LocalWorkspace(tmp_path)
+    ws.index = index
+    result = await FindTool(ws).execute(pattern="*.c")
+    assert result.content.startswith("sub/a.c\n")
+    assert "[note: sub/.gitignore not applied: 1001 rules, more than 1000]" in result.content

@@ -6,7 +6,9 @@ Algorithm:
    size) as the model knows it.
 2. ``TreeWatcher`` (watchfiles, one task per workspace, started with the
    workspace's session, never awaited by ``initialize`` or a prompt) first
-   builds the workspace's ``FileIndex`` in a worker thread, then passes each
+   builds the workspace's ``FileIndex`` in a child process
+   (``silcrow.tools.indexchild``: the scan never competes with the daemon
+   for the interpreter lock; a worker thread if no child can run), then passes each
    batch of changes (anything outside ``.git``) to ``StaleFiles.mark_changed``
    (which keeps only recorded paths: everything else is irrelevant to the
    model) and to ``FileIndex.changed`` (in a worker thread). A watcher that
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from silcrow.tools.fileindex import FileIndex
+from silcrow.tools.indexchild import build_in_child
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +103,7 @@ class TreeWatcher:
 
         watching = asyncio.ensure_future(self._watch(awatch))
         try:
-            await asyncio.to_thread(self.index.build)
+            await build_in_child(self.index)
             if self.index.notice:
                 log.warning("%s: %s", self.root, self.index.notice)
             await watching

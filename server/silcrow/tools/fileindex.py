@@ -32,6 +32,10 @@ Algorithm:
    whose path holds the query (``str.find`` over one lower-case string of
    every path, built at the end of the build and after each batch of
    changes, in the worker thread).
+6. ``files_below(start, max_bytes)`` answers ``find`` by glob: every file
+   (not a folder, not a symlink) below ``start`` of at most ``max_bytes``,
+   each folder's ``mtime_ns`` checked first as in step 4; None unless the
+   index is complete (``ready``) and holds ``start``.
 """
 
 from __future__ import annotations
@@ -44,19 +48,18 @@ import threading
 from array import array
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from silcrow.tools.walk import SKIP_DIRS, GitIgnore, dirent_facts
 
 DEFAULT_MAX_ENTRIES = 200_000
 MAX_RANKED = 2_000  # names ranked for one mentions query (a one-letter query matches thousands)
 State = Literal["cold", "building", "ready", "partial"]
+Item = tuple[str, bool, bool, int]  # a Node's fields: name, is_dir, is_link, size
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):  # a tuple: 100,000 of them are made in a build, cheaply
     name: str
     is_dir: bool
     is_link: bool
@@ -96,10 +99,34 @@ class FileIndex:
     # -- building ---------------------------------------------------------------------------
     def build(self) -> None:
         """Step 1: scan the tree breadth-first (blocking; run it in a worker thread)."""
+        self.begin()
+        self.finish(self._scan_below(""))
+
+    def begin(self) -> None:
+        """A build starts: until ``finish``, names are kept unsorted."""
         with self._lock:
             self.state = "building"
-        complete = self._scan_below("")
+
+    def install(self, folder: str, items: Iterable[Item], mtime_ns: int) -> None:
+        """A folder read elsewhere (``silcrow.tools.indexchild``) during a build (after ``begin``).
+
+        A folder already held was rescanned here after a watched change, which
+        is at least as recent, and is kept.
+        """
         with self._lock:
+            if folder in self._folders or self._stop.is_set():
+                return
+            nodes = {item[0]: Node(*item) for item in items}
+            self._folders[folder] = nodes
+            self._mtimes[folder] = mtime_ns
+            self._names.extend([_key(folder, name) for name in nodes])  # sorted by ``finish``
+            self._entries += len(nodes)
+            self._haystack = None
+
+    def finish(self, complete: bool, notes: Iterable[str] = ()) -> None:
+        """The build is over; ``complete`` is False when the entry limit stopped it (step 2)."""
+        with self._lock:
+            self._ignore.notes.extend(notes)
             self._names.sort()
             self._haystack_now()
             self.state = "ready" if complete else "partial"
@@ -128,31 +155,17 @@ class FileIndex:
                 queue.extend(_join(folder, n.name) for n in children if n.is_dir and not n.is_link)
         return True
 
-    def _read_folder(self, folder: str) -> tuple[dict[str, Node], int] | None:
-        path = self.root / folder if folder else self.root
-        nodes: dict[str, Node] = {}
-        try:
-            mtime = os.stat(path, follow_symlinks=False).st_mtime_ns
-            with os.scandir(path) as it:
-                for item in it:
-                    node = _node(item)
-                    if node is None or item.name in SKIP_DIRS:
-                        continue
-                    if self._ignore.ignored(_join(folder, item.name), node.is_dir):
-                        continue
-                    nodes[item.name] = node
-        except OSError:
-            return None
-        return nodes, mtime
-
     def _rescan(self, folder: str) -> list[Node] | None:
         """Read ``folder`` again; returns its child folders that are new (to scan next)."""
-        read = self._read_folder(folder)
-        old = self._folders.get(folder, {})
+        read = read_folder(self.root, self._ignore, folder)
         if read is None:
             self._drop(folder)
             return None
-        nodes, mtime = read
+        return self._apply(folder, *read)
+
+    def _apply(self, folder: str, nodes: dict[str, Node], mtime: int) -> list[Node]:
+        """Make ``nodes`` ``folder``'s children; returns the child folders that are new."""
+        old = self._folders.get(folder, {})
         for name, node in old.items():
             if name not in nodes or nodes[name].is_dir != node.is_dir:
                 self._forget(folder, node)
@@ -262,6 +275,28 @@ class FileIndex:
         if folder in self._folders and now != self._mtimes.get(folder):
             self._rescan_and_descend(folder)
 
+    def files_below(self, start: str, max_bytes: int) -> list[str] | None:
+        """Step 6: paths of the files below ``start`` (at most ``max_bytes``), or None."""
+        with self._lock:
+            if self.state != "ready" or start not in self._folders:
+                return None
+            out: list[str] = []
+            folders = [start]
+            while folders:
+                folder = folders.pop()
+                self._refresh(folder)
+                nodes = self._folders.get(folder)
+                if nodes is None:
+                    return None
+                for name, node in nodes.items():
+                    if node.is_link:
+                        continue
+                    if node.is_dir:
+                        folders.append(_join(folder, name))
+                    elif node.size <= max_bytes:
+                        out.append(_join(folder, name))
+            return out
+
     def mentions(self, query: str, limit: int) -> list[tuple[str, bool]]:
         """Step 5: ``(path, is_folder)`` of entries named like ``query``, best first."""
         needle = query.strip().lower()
@@ -322,6 +357,25 @@ class FileIndex:
 
     def __len__(self) -> int:
         return self._entries
+
+
+def read_folder(root: Path, ignore: GitIgnore, folder: str) -> tuple[dict[str, Node], int] | None:
+    """``folder``'s children as the index keeps them, and its ``mtime_ns``; None if unreadable."""
+    path = root / folder if folder else root
+    nodes: dict[str, Node] = {}
+    try:
+        mtime = os.stat(path, follow_symlinks=False).st_mtime_ns
+        with os.scandir(path) as it:
+            for item in it:
+                node = _node(item)
+                if node is None or item.name in SKIP_DIRS:
+                    continue
+                if ignore.ignored(_join(folder, item.name), node.is_dir):
+                    continue
+                nodes[item.name] = node
+    except OSError:
+        return None
+    return nodes, mtime
 
 
 def _node(item: os.DirEntry[str]) -> Node | None:

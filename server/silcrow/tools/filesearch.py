@@ -17,21 +17,27 @@ Algorithm:
    type (``--type-add``, which, unlike ``--glob``, keeps ``.gitignore`` in
    force) and rg's answer is taken as is (a name of letters, digits and
    ``. _ - * ? [ ]`` means the same to both); any other glob is checked on
-   every path rg lists, on RE2 (``pathspec``).
+   every path rg lists, on RE2 (``pathspec``). When the scope carries the
+   workspace's warm, complete file index, a simple name glob is answered
+   from it instead (``FileIndex.files_below``: the same tree, each folder's
+   mtime checked first) with one compiled ``fnmatch`` pattern on the names.
 3. Lines by text (``hits``). rg lists the files whose raw text matches
    (``--files-with-matches``; a literal with ``--fixed-strings``, a regular
    expression rewritten by ``silcrow.tools.rgpattern`` so rg finds at least
-   what RE2 finds). Each listed file is then read again here exactly as
-   ``find`` always read files: through ``PathPolicy.for_read`` (confined,
-   secret-looking names refused), opened with no symlink followed
-   (``silcrow.tools.beneath``), a regular file within the size limit, no NUL
+   what RE2 finds). Each listed file is then read again here: confined,
+   secret-looking names refused, opened with no symlink followed at any
+   step, a regular file within the size limit, no NUL
    byte, no private key block, and redacted (``silcrow.tools.redact``); the
    line matcher (RE2) runs on the redacted text. A file rg listed only
    because a secret matched yields nothing, and is not counted anywhere: no
-   answer depends on what a secret holds. Files are confirmed by
-   ``CONFIRM_WORKERS`` threads (RE2 and reads release the GIL), results kept
-   in rg's order, and each file's hits are yielded as soon as it is
-   confirmed. The labels (``[redacted:<kind>]``) are not in the files rg
+   answer depends on what a secret holds. Files are confirmed in one
+   worker thread, ``CONFIRM_BATCH`` at a time, while the next candidates are
+   read from rg; each file is opened through a ``TreeReader``
+   (``silcrow.tools.treeread``: folder descriptors reused within a batch, no
+   symlink followed, so the file is inside the root by construction and
+   only ``PathPolicy.readable_name`` is left of ``for_read``), and the
+   environment's secret values are read once per batch. Results keep rg's
+   order. The labels (``[redacted:<kind>]``) are not in the files rg
    reads, so a search text that holds the word ``redacted`` is searched
    without rg (step 4): every file's redacted text is matched.
 4. Without rg (none found, or rg refused the pattern) the tree is walked in
@@ -46,10 +52,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import fnmatch
 import re
-import stat
-from collections import deque
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -58,16 +62,17 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from silcrow.tools.base import ToolError
-from silcrow.tools.beneath import open_file
 from silcrow.tools.deadline import checkpoint
+from silcrow.tools.fileindex import FileIndex
 from silcrow.tools.paths import PathPolicy, relative
-from silcrow.tools.redact import redact
+from silcrow.tools.redact import EnvNeedles, env_needles, redact
 from silcrow.tools.rg import RgError, locate, records, tree_flags
 from silcrow.tools.rgpattern import rg_regex
 from silcrow.tools.search_text import LineMatcher
+from silcrow.tools.treeread import TreeReader
 from silcrow.tools.walk import GitIgnore, walk
 
-CONFIRM_WORKERS = 4
+CONFIRM_BATCH = 256  # files per worker-thread hand-off (step 3)
 FALLBACK_MAX_FILES = 20_000
 LABEL_WORD = "redacted"  # in the search text: it may look for redaction labels (step 3)
 _SIMPLE_NAME_GLOB = re.compile(r"[A-Za-z0-9_.*?\-\[\]]+")
@@ -88,6 +93,7 @@ class SearchScope:
     policy: PathPolicy
     max_file_bytes: int
     rg: Path | None = field(default_factory=locate)
+    index: FileIndex | None = None  # the workspace's warm file index, when it keeps one
     notes: list[str] = field(default_factory=list)
 
 
@@ -112,39 +118,57 @@ class Glob:
     def matches(self, rel: str) -> bool:
         return self.spec.match_file(PurePosixPath(rel).name if self.by_name else rel)
 
+    @property
+    def simple(self) -> bool:
+        """A name glob of letters, digits and ``. _ - * ? [ ]``: the same to rg, git and fnmatch."""
+        return self.by_name and _SIMPLE_NAME_GLOB.fullmatch(self.pattern) is not None
+
     def rg_flags(self) -> list[str]:
-        if self.by_name and _SIMPLE_NAME_GLOB.fullmatch(self.pattern):
+        if self.simple:
             return [f"--type-add=silcrowglob:{self.pattern}", "--type=silcrowglob"]
         return []
 
+    def names_matching(self, rels: list[str]) -> list[str]:
+        """``rels`` whose name a simple glob matches (one compiled pattern, no per-path objects)."""
+        assert self.simple
+        # fnmatch's translation has no catastrophic backtracking, and names are short
+        named = re.compile(fnmatch.translate(self.pattern)).match
+        return [rel for rel in rels if named(rel.rpartition("/")[2])]
 
-def read_searchable(policy: PathPolicy, rel: str, max_bytes: int) -> str | None:
+
+def read_searchable(
+    policy: PathPolicy, reader: TreeReader, rel: str, max_bytes: int, needles: EnvNeedles
+) -> str | None:
     """The file's text, redacted, or None when it is not to be searched (step 3)."""
-    try:
-        real = policy.for_read(rel)
-        # no symlink followed at any step, and never blocking on a FIFO swapped in
-        with os.fdopen(open_file(real, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-                return None
-            data = fh.read(max_bytes + 1)
-    except (OSError, ToolError):
+    if not policy.readable_name(rel):
         return None
-    if len(data) > max_bytes or b"\x00" in data:
+    try:
+        data = reader.read(rel, max_bytes)
+    except (OSError, ValueError):
+        return None
+    if data is None or b"\x00" in data:
         return None
     text = data.decode("utf-8", errors="replace")
     try:
-        return redact(policy.check_content(rel, text))
+        return redact(policy.check_content(rel, text), needles)
     except ToolError:
         return None
 
 
-def _confirm(scope: SearchScope, rel: str, needle: LineMatcher) -> list[Hit]:
-    checkpoint()
-    body = read_searchable(scope.policy, rel, scope.max_file_bytes)
-    if body is None:
-        return []
-    return [Hit(rel, number, line) for number, line in needle(body)]
+def _confirm(scope: SearchScope, rels: list[str], needle: LineMatcher) -> list[list[Hit]]:
+    """Each of ``rels``' hits (an empty list for a file with none), read by one ``TreeReader``."""
+    needles = env_needles()
+    out: list[list[Hit]] = []
+    try:
+        reader = TreeReader(scope.policy.root)
+    except OSError:  # the root itself went (or became a symlink): nothing to read
+        return [[] for _ in rels]
+    with reader:
+        for rel in rels:
+            checkpoint()
+            body = read_searchable(scope.policy, reader, rel, scope.max_file_bytes, needles)
+            out.append([] if body is None else [Hit(rel, n, line) for n, line in needle(body)])
+    return out
 
 
 class _AboveStart:
@@ -178,6 +202,15 @@ async def _rg_paths(
 
 async def files(scope: SearchScope, start: Path, glob: Glob) -> AsyncGenerator[list[str], None]:
     """Paths (from the root) of the files under ``start`` that ``glob`` matches, in batches (step 2)."""
+    if scope.index is not None and glob.simple:
+        where = relative(scope.root, start)
+        indexed = await asyncio.to_thread(
+            scope.index.files_below, "" if where == "." else where, scope.max_file_bytes
+        )
+        if indexed is not None:  # the warm index holds the whole tree: no walk at all
+            scope.notes.extend(scope.index.notes())  # .gitignore files it could not apply
+            yield glob.names_matching(indexed)
+            return
     if scope.rg is None:
         walked = await asyncio.to_thread(_walked, scope, start)
         yield [rel for rel in walked if glob.matches(rel)]
@@ -233,44 +266,46 @@ async def _confirmed(
     needle: LineMatcher,
     glob: Glob | None,
 ) -> AsyncGenerator[list[Hit], None]:
-    """Confirm candidates in worker threads, ``CONFIRM_WORKERS`` at a time, in rg's order.
+    """Confirm candidates in a worker thread, a batch at a time, in rg's order.
 
-    A confirmed file is yielded as soon as it and those before it are done,
-    while the next candidates are still being awaited.
+    While one batch is confirmed, the next candidates are read from rg (so rg
+    never waits on us) and queue up as the next batch; each confirmed file's
+    hits are yielded as soon as its batch is done.
     """
-    pending: deque[asyncio.Future[list[Hit]]] = deque()
-    queued: deque[str] = deque()  # candidates read from rg, not yet handed to a worker
+    queued: list[str] = []  # candidates read from rg, not yet handed to the worker
+    working: asyncio.Future[list[list[Hit]]] | None = None
     upcoming: asyncio.Future[list[str] | None] | None = None
     exhausted = False
     try:
         while True:
-            while queued and len(pending) < CONFIRM_WORKERS:
-                work = asyncio.to_thread(_confirm, scope, queued.popleft(), needle)
-                pending.append(asyncio.ensure_future(work))
-            if not exhausted and upcoming is None:  # keep reading, so rg never waits on us
+            if working is None and queued:
+                batch, queued = queued[:CONFIRM_BATCH], queued[CONFIRM_BATCH:]
+                working = asyncio.ensure_future(asyncio.to_thread(_confirm, scope, batch, needle))
+            if not exhausted and upcoming is None:
                 upcoming = asyncio.ensure_future(anext(candidates, None))
-            waiting = [f for f in (upcoming, pending[0] if pending else None) if f is not None]
+            waiting = [f for f in (upcoming, working) if f is not None]
             if not waiting:
                 return
             await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            if pending and pending[0].done():
-                found = pending.popleft().result()
-                if found:
-                    yield found
+            if working is not None and working.done():
+                done, working = working.result(), None
+                for found in done:
+                    if found:
+                        yield found
             if upcoming is not None and upcoming.done():
-                batch, upcoming = upcoming.result(), None
-                if batch is None:
+                batch_in, upcoming = upcoming.result(), None
+                if batch_in is None:
                     exhausted = True
                 else:
-                    queued.extend(r for r in batch if glob is None or glob.matches(r))
+                    queued.extend(r for r in batch_in if glob is None or glob.matches(r))
     finally:
         if upcoming is not None:
             upcoming.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                 await upcoming
         await candidates.aclose()
-        for future in pending:
-            future.cancel()
+        if working is not None:
+            working.cancel()
 
 
 def _walked(scope: SearchScope, start: Path) -> list[str]:

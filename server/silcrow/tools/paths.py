@@ -26,6 +26,8 @@ Algorithm:
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -82,13 +84,18 @@ def relative(root: Path, real: Path) -> str:
     return rel or "."
 
 
+@functools.cache
+def _name_glob(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """``fnmatch``'s meaning of any of ``patterns``, as one compiled expression."""
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns))
+
+
 def is_secret_name(rel: str) -> bool:
     """True for secret-looking files: ``.env*``, keys, ``.netrc``, credentials..."""
-    pure = PurePosixPath(rel)
-    name = pure.name
-    if any(fnmatch.fnmatch(name, pat) for pat in PUBLIC_NAMES):
+    name = rel.rpartition("/")[2]
+    if _name_glob(PUBLIC_NAMES).match(name):
         return False
-    if any(fnmatch.fnmatch(name, pat) for pat in SECRET_NAMES):
+    if _name_glob(SECRET_NAMES).match(name):
         return True
     return any(rel == p or rel.endswith("/" + p) for p in SECRET_PATHS)
 
@@ -137,6 +144,15 @@ class PathPolicy:
                     "(a person can allow secret reads in the settings)"
                 )
         return real
+
+    def readable_name(self, rel: str) -> bool:
+        """Whether ``for_read`` lets ``rel`` through once it is known to hold no symlink.
+
+        For a plain path from the root (no ``.``/``..``, opened with no symlink
+        followed, ``silcrow.tools.treeread``) the resolved path is ``rel``
+        itself, so only the name check remains.
+        """
+        return self.allow_secret_reads or not is_secret_name(rel)
 
     def check_content(self, path: str, text: str) -> str:
         """``text`` of ``path``, or ``ToolError`` when it holds a private key (unless allowed)."""

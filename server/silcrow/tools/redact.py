@@ -140,11 +140,12 @@ def _joined_runs(data: bytes) -> bytes:
 
 
 # -- step 1: the daemon's environment ----------------------------------------------------------
+EnvNeedles = tuple[tuple[bytes, bytes], ...]  # (secret value, its label), longest value first
 _URL_PASSWORD = linear(r"://[^\s/:@]{0,128}:([^\s/@]{1,256})@")
 
 
 @functools.lru_cache(maxsize=4)
-def _env_needles(items: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
+def _env_needles(items: tuple[tuple[str, str], ...]) -> EnvNeedles:
     needles: dict[bytes, bytes] = {}
     for name, value in items:
         label = f"[redacted:env:{name}]".encode()
@@ -158,24 +159,29 @@ def _env_needles(items: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes
     return tuple(sorted(needles.items(), key=lambda item: -len(item[0])))
 
 
-def env_needles(environ: Mapping[str, str] | None = None) -> tuple[tuple[bytes, bytes], ...]:
+def env_needles(environ: Mapping[str, str] | None = None) -> EnvNeedles:
     """(value, label) for every secret value of ``environ`` (default: the daemon's), longest first."""
     source = os.environ if environ is None else environ
     return _env_needles(tuple(sorted(source.items())))
 
 
-def _env_values(data: bytes) -> bytes:
-    for needle, label in env_needles():
+def _env_values(data: bytes, needles: EnvNeedles) -> bytes:
+    for needle, label in needles:
         if needle in data:
             data = data.replace(needle, label)
     return data
 
 
 # -- the entry point ---------------------------------------------------------------------------
-def redact(text: str) -> str:
-    """``text`` with the daemon's secret values and every known credential format replaced."""
+def redact(text: str, needles: EnvNeedles | None = None) -> str:
+    """``text`` with the daemon's secret values and every known credential format replaced.
+
+    ``needles`` are ``env_needles()`` taken once by a caller redacting many
+    texts in a row (reading the environment costs more than a small file's
+    redaction); by default they are taken now.
+    """
     data = text.encode("utf-8", "surrogatepass")
-    out = _by_rules(_joined_runs(_env_values(data)))
+    out = _by_rules(_joined_runs(_env_values(data, env_needles() if needles is None else needles)))
     return text if out == data else out.decode("utf-8", "surrogatepass")
 
 

@@ -20,6 +20,12 @@ Algorithm:
    ``max_counted``, as "N more not shown" ("at least N" past that, when the
    search is stopped early: ripgrep is killed). Shown results are sorted by
    path and line.
+5. A name glob of plain characters with no ``text``, in a workspace whose
+   file index is warm and complete (``silcrow.tools.fileindex``, kept by the
+   daemon's watcher), is answered from the index (the same tree: ``.git``
+   skipped, ``.gitignore`` obeyed, symlinks and files over
+   ``max_file_bytes`` left out), each folder's modification time checked
+   first, with no walk.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from typing import ClassVar
 from silcrow.tools.base import ToolError, ToolResult, Workspace
 from silcrow.tools.builtin._base import BuiltinTool, arg_schema, policy_for
 from silcrow.tools.filesearch import Glob, SearchScope, files, hits
+from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.search_text import line_matcher
 from silcrow.tools.walk import shown
 
@@ -113,6 +120,8 @@ class FindTool(BuiltinTool):
         glob = Glob(pattern) if pattern else None
         needle = line_matcher(text, regex=regex) if text else None
         scope = SearchScope(self.workspace.root, policy_for(self.workspace), self.max_file_bytes)
+        if isinstance(self.workspace, LocalWorkspace):
+            scope.index = self.workspace.index
         found = _Found(self.max_results, self.max_results * COUNT_FACTOR)
         complete = True
         if needle is not None and text:
