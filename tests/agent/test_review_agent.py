@@ -15,6 +15,7 @@ from typing import Any
 from silcrow.agent import Agent
 from silcrow.agent.changes import ChangeControl, ReviewRequest
 from silcrow.store import EventStore
+from silcrow.store.checkpoints import content_digest
 from silcrow.testing import FakeProvider
 from silcrow.tools.local import LocalWorkspace
 
@@ -88,7 +89,7 @@ async def test_a_partial_acceptance_gives_the_model_the_diff_and_reads_see_the_p
     assert "-print('b')" in told  # the diff from the proposal to what was accepted
     assert "print('b')" in told.split("§result:")[2]  # the read result: the proposed text
     (mark,) = await store.checkpoints.of((await store.list_conversations())[0].id)
-    assert (mark.before, mark.after) == ("print('hello')\n", accepted)
+    assert (mark.before, mark.after) == ("print('hello')\n", content_digest(accepted))
 
 
 async def test_a_call_that_sees_the_disk_gets_the_accepted_change_first(

@@ -40,6 +40,7 @@ from silcrow.protocol.events import CallToken
 from silcrow.tools.base import Tool, ToolError, ToolResult
 from silcrow.tools.changes import ABSENT, GATE, Absent, Store
 from silcrow.tools.edits import diff_preview
+from silcrow.tools.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,14 @@ class Reviewer(Protocol):
 
 class CheckpointLog(Protocol):
     async def record(
-        self, conversation_id: str, turn_id: str, path: str, before: str | None, after: str | None
+        self,
+        conversation_id: str,
+        turn_id: str,
+        path: str,
+        before: str | None,
+        after: str | None,
+        *,
+        secret: bool = False,
     ) -> None: ...
 
 
@@ -189,13 +197,19 @@ class TurnChanges:
     async def _apply(self, real: Path, old: str | None, new: str, store: Store) -> None:
         """Step 3: checkpoint first, then the write."""
         log_ = self.control.checkpoints
+        # a text holding a credential is never written to the store (store.checkpoints)
+        secret = old is not None and redact(old) != old
         if log_ is not None:
-            await log_.record(self.conversation_id, self.turn_id, str(real), old, new)
+            await log_.record(
+                self.conversation_id, self.turn_id, str(real), old, new, secret=secret
+            )
         try:
             await store(real, new)
         except Exception:
             if log_ is not None:
-                await log_.record(self.conversation_id, self.turn_id, str(real), old, old)
+                await log_.record(
+                    self.conversation_id, self.turn_id, str(real), old, old, secret=secret
+                )
             raise
 
     def name(self, path: Path) -> str:

@@ -10,11 +10,14 @@ Algorithm:
    (``before``, None: it did not exist) and what the last of them left
    (``after``).
 2. Conflicts, by content: a file whose text now (buffer, else disk; None
-   when it is gone) differs from ``after`` was changed since by someone
-   else, as is a file that is no longer inside the workspace's write
-   policy. With any conflict and no ``force``, nothing is restored and the
-   conflicts are returned. With ``force`` the changed files are overwritten
-   too; only files outside the write policy are left (and returned).
+   when it is gone) differs from ``after`` (compared as
+   ``store.checkpoints.content_digest``) was changed since by someone else,
+   as is a file that is no longer inside the workspace's write policy, or
+   whose earlier text held a secret and was kept only in the memory of a
+   daemon since restarted (``lost``). With any conflict and no ``force``,
+   nothing is restored and the conflicts are returned. With ``force`` the
+   changed files are overwritten too; files outside the write policy and
+   lost ones are left (and returned).
 3. Otherwise each file whose text differs from ``before`` is restored
    through the workspace (the editor's ``workspace/applyEdit`` where the
    client has it; a file the turn created is removed), the reverted turns'
@@ -33,6 +36,7 @@ from typing import Protocol
 
 from silcrow.agent.eventlog import EventLog
 from silcrow.protocol.events import Event
+from silcrow.store.checkpoints import content_digest
 from silcrow.tools.base import ToolError
 from silcrow.tools.local import LocalWorkspace
 
@@ -46,6 +50,8 @@ class CheckpointRow(Protocol):
     def before(self) -> str | None: ...
     @property
     def after(self) -> str | None: ...
+    @property
+    def lost(self) -> bool: ...
 
 
 class CheckpointSource(Protocol):
@@ -64,7 +70,8 @@ class RevertOutcome:
 @dataclass(slots=True)
 class _File:
     before: str | None
-    after: str | None
+    after: str | None  # a content digest
+    lost: bool = False
 
 
 async def revert(
@@ -85,14 +92,15 @@ async def revert(
         if path in files:
             files[path].after = row.after
         else:
-            files[path] = _File(row.before, row.after)
+            files[path] = _File(row.before, row.after, row.lost)
     now = {path: await _current(workspace, path) for path in files}
-    conflicts = [p for p, f in files.items() if now[p] is _OUTSIDE or now[p] != f.after]
+    kept = {p for p, f in files.items() if now[p] is _OUTSIDE or f.lost}  # never restored
+    conflicts = [p for p, f in files.items() if p in kept or _digest(now[p]) != f.after]
     if conflicts and not force:
         return RevertOutcome(conflicts=conflicts)
-    restored, skipped = [], [p for p in conflicts if now[p] is _OUTSIDE]
+    restored, skipped = [], [p for p in conflicts if p in kept]
     for path, f in files.items():
-        if now[path] is _OUTSIDE:
+        if path in kept:
             continue
         if now[path] != f.before:
             if f.before is None:
@@ -120,6 +128,10 @@ class _Outside:
 
 
 _OUTSIDE = _Outside()
+
+
+def _digest(text: str | _Outside | None) -> str | None:
+    return content_digest(text) if not isinstance(text, _Outside) else None
 
 
 async def _current(workspace: LocalWorkspace, path: Path) -> str | _Outside | None:

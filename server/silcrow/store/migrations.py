@@ -151,6 +151,7 @@ async def m003_checkpoints(w: Writer) -> None:
             before TEXT,
             after TEXT,
             time REAL NOT NULL,
+            held INTEGER NOT NULL DEFAULT 0,
             UNIQUE (conversation_id, turn_id, path)
         )""",
     )
