@@ -179,7 +179,8 @@ async def test_resource_links_become_context(workspace: Path, db: Path) -> None:
     async with await EventStore.open(db) as store:
         user = next(e for e in await store.events(session.session_id) if e.type == "user")
     assert user.content == "look"
-    assert user.payload == {"context": [{"uri": uri}]}
+    # the link is read like a file item, and stored with the text the model was given
+    assert user.payload == {"context": [{"uri": uri, "text": (workspace / "a.py").read_text()}]}
 
 
 async def test_commands_run_in_the_client_terminal(workspace: Path, db: Path) -> None:
