@@ -41,7 +41,20 @@ export async function openChat() {
   return {
     browser,
     page,
-    send: (messages) => page.evaluate((list) => list.forEach((m) => window.postMessage(m, '*')), messages),
+    // Resolves once the view has handled the messages: window messages arrive in order, so a
+    // marker posted after them arrives after the view's handler has run for each.
+    send: (messages) => page.evaluate((list) => new Promise((resolve) => {
+      const marker = { type: 'test-flushed', id: Math.random() };
+      const seen = (event) => {
+        if (event.data?.id === marker.id) {
+          window.removeEventListener('message', seen);
+          resolve();
+        }
+      };
+      window.addEventListener('message', seen);
+      list.forEach((m) => window.postMessage(m, '*'));
+      window.postMessage(marker, '*');
+    }), messages),
     posted: () => page.evaluate(() => window.__posted),
   };
 }
