@@ -20,15 +20,7 @@ local function ask(cmd)
   vim.cmd(cmd)
 end
 
----@param name "select"|"input"
----@param fn function
-local function override_ui(name, fn)
-  local original = vim.ui[name]
-  vim.ui[name] = fn
-  H.after(function()
-    vim.ui[name] = original
-  end)
-end
+local override_ui = H.override_ui
 
 local function wait_review()
   H.wait(review.active, "the review tab")
