@@ -4,9 +4,11 @@ Algorithm:
 1. ``record(path)`` is called by the editor-backed workspace after the model
    reads or writes a file: it stores the file's disk signature (mtime_ns,
    size) as the model knows it.
-2. ``TreeWatcher`` (watchfiles, one task per workspace, started with the
-   workspace's session, never awaited by ``initialize`` or a prompt) first
-   builds the workspace's ``FileIndex`` in a child process
+2. ``TreeWatcher`` (one task per workspace, started with the workspace's
+   session, never awaited by ``initialize`` or a prompt) watches the tree
+   from a child process (``silcrow.tools.watchchild``: watchfiles' set-up
+   holds the interpreter lock for a while on a big tree); once it watches
+   (or has failed, or after ``WATCH_READY_S``) it builds the workspace's ``FileIndex`` in a child process
    (``silcrow.tools.indexchild``: the scan never competes with the daemon
    for the interpreter lock; a worker thread if no child can run), then passes each
    batch of changes (anything outside ``.git``) to ``StaleFiles.mark_changed``
@@ -30,15 +32,15 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from silcrow.tools.fileindex import FileIndex
 from silcrow.tools.indexchild import build_in_child
+from silcrow.tools.watchchild import watch_in_child
 
 log = logging.getLogger(__name__)
 
 Signature = tuple[int, int] | None
-GIT_PART = f"{os.sep}.git{os.sep}"
+WATCH_READY_S = 10.0  # how long the index build waits for the watcher to be set up
 
 
 def signature(path: Path) -> Signature:
@@ -99,10 +101,12 @@ class TreeWatcher:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
-        from watchfiles import awatch
-
-        watching = asyncio.ensure_future(self._watch(awatch))
+        ready = asyncio.Event()
+        watching = asyncio.ensure_future(self._watch(ready))
         try:
+            # watching first, so no change between the scan and the watch is missed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ready.wait(), WATCH_READY_S)
             await build_in_child(self.index)
             if self.index.notice:
                 log.warning("%s: %s", self.root, self.index.notice)
@@ -110,18 +114,14 @@ class TreeWatcher:
         finally:
             watching.cancel()
 
-    async def _watch(self, awatch: Any) -> None:
-        def wanted(change: object, name: str) -> bool:
-            return GIT_PART not in name and not name.endswith("/.git")
+    async def _watch(self, ready: asyncio.Event) -> None:
+        async def changed(paths: list[Path]) -> None:
+            for path in paths:
+                self.stale.mark_changed(path)
+            await asyncio.to_thread(self.index.changed, paths)
 
         try:
-            async for changes in awatch(
-                self.root, watch_filter=wanted, stop_event=self._stop, debounce=200, step=50
-            ):
-                paths = [Path(name) for _, name in changes]
-                for path in paths:
-                    self.stale.mark_changed(path)
-                await asyncio.to_thread(self.index.changed, paths)
+            await watch_in_child(self.root, changed, self._stop, ready)
         except Exception:  # a watcher failure must not take the daemon down
             log.exception("file watcher for %s stopped", self.root)
 

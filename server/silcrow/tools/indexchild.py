@@ -110,7 +110,7 @@ def main(argv: list[str]) -> int:
 
 
 # -- the daemon ----------------------------------------------------------------------------
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """The daemon's environment with the folder holding ``silcrow`` first on ``PYTHONPATH``."""
     package_home = str(Path(silcrow.__file__).resolve().parent.parent)
     env = dict(os.environ)
@@ -130,7 +130,7 @@ async def build_in_child(index: FileIndex) -> None:
             str(index.max_entries),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
-            env=_child_env(),
+            env=child_env(),
         )
     except OSError as exc:
         log.warning("index of %s built in a thread: no child process (%s)", index.root, exc)
