@@ -180,6 +180,11 @@ class RecordingClient:
             await self.changed.wait()
 
 
+def call(name: str, **args: object) -> str:
+    """A scripted model reply that calls tool ``name`` with ``args``."""
+    return f"§call: {json.dumps({'name': name, 'args': args})}\n§execute\n"
+
+
 def agent_env(
     db: Path, replies: list[str] | None, *, delay: float = 0.0, **extra: str
 ) -> dict[str, str]:

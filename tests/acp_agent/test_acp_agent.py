@@ -10,14 +10,10 @@ from pathlib import Path
 import pytest
 from acp import RequestError, image_block, resource_link_block, text_block
 from acp.schema import McpServerStdio
-from acp_client import RecordingClient, agent_env, start_agent
+from acp_client import RecordingClient, agent_env, call, start_agent
 
 MCP_SERVER = Path(__file__).resolve().parents[1] / "mcptools" / "sdk_server.py"  # a real MCP server
 pytestmark = pytest.mark.slow  # each test starts a ``silcrow acp`` process
-
-
-def call(name: str, **args: object) -> str:
-    return f"§call: {json.dumps({'name': name, 'args': args})}\n§execute\n"
 
 
 async def test_initialize_advertises_what_the_agent_does(workspace: Path, db: Path) -> None:

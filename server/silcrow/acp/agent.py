@@ -12,17 +12,22 @@ Algorithm:
 2. ``session/new {cwd, mcpServers}`` checks ``cwd`` (an absolute path to a
    folder), converts ``mcpServers`` (``mcpconfig``; the session's agent
    starts and stops them through ``silcrow.mcp``) and makes an
-   ``AcpSession`` whose id is a new conversation id. The store (``SILCROW_DB``
+   ``AcpSession`` whose id is a new conversation id; the answer advertises
+   the session modes (``modes``: agent, the current one, ask, plan;
+   ``silcrow.acp.modes``). The store (``SILCROW_DB``
    or the user data dir) and the sandbox probe are opened once, on first use.
 3. ``session/load {sessionId, cwd}`` finds the conversation in the store
    or among this process's sessions (``-32002`` with the id when there is
    none), replays it as
    ``session/update``s and only then answers; a session already open in
-   this process is closed and made again.
+   this process is closed and made again. The answer's ``modes`` names the
+   mode of the conversation's last prompt (of the session it replaces, if
+   open in this process).
 4. ``session/list`` lists the store's conversations (of ``cwd`` if given),
    newest first, with their titles.
-5. ``session/prompt`` and ``session/cancel`` go to the session; an unknown
-   session id is ``-32602`` naming it.
+5. ``session/prompt``, ``session/cancel`` and ``session/set_mode`` go to the
+   session; an unknown session id is ``-32602`` naming it, and so is an
+   unknown mode id (with the valid ones).
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from acp.schema import (
     SessionCapabilities,
     SessionInfo,
     SessionListCapabilities,
+    SetSessionModeResponse,
 )
 
 from silcrow import __version__
@@ -57,6 +63,7 @@ from silcrow.acp.clientfs import ClientAbilities
 from silcrow.acp.content import PromptBlock
 from silcrow.acp.errors import INTERNAL_ERROR, INVALID_PARAMS, NOT_FOUND, acp_error
 from silcrow.acp.mcpconfig import AcpServer, McpConfigError, mcp_config
+from silcrow.acp.modes import chat_mode, mode_state
 from silcrow.acp.provider import AcpProviders
 from silcrow.acp.session import AcpSession
 
@@ -120,7 +127,7 @@ class SilcrowAcpAgent:
         self, cwd: str, mcp_servers: list[AcpServer] | None = None, **kwargs: Any
     ) -> NewSessionResponse:
         session = await self._open(uuid.uuid4().hex, cwd, mcp_servers)
-        return NewSessionResponse(session_id=session.id)
+        return NewSessionResponse(session_id=session.id, modes=mode_state(session.mode))
 
     async def load_session(
         self, cwd: str, session_id: str, mcp_servers: list[AcpServer] | None = None, **kwargs: Any
@@ -138,7 +145,9 @@ class SilcrowAcpAgent:
             await old.aclose()
         session = await self._open(session_id, cwd, mcp_servers)
         await session.replay(store)
-        return LoadSessionResponse()
+        if old is not None:  # its mode may have been set after its last prompt (not stored)
+            session.set_mode(old.mode)
+        return LoadSessionResponse(modes=mode_state(session.mode))
 
     async def list_sessions(
         self, cwd: str | None = None, cursor: str | None = None, **kwargs: Any
@@ -161,6 +170,12 @@ class SilcrowAcpAgent:
         self, session_id: str, prompt: list[PromptBlock], **kwargs: Any
     ) -> PromptResponse:
         return await self._session(session_id).prompt(prompt)
+
+    async def set_session_mode(
+        self, session_id: str, mode_id: str, **kwargs: Any
+    ) -> SetSessionModeResponse:
+        self._session(session_id).set_mode(chat_mode(mode_id))
+        return SetSessionModeResponse()
 
     async def cancel(self, session_id: str, **kwargs: Any) -> None:
         session = self.sessions.get(session_id)

@@ -24,7 +24,12 @@ Algorithm:
    and the prompt answers ``cancelled``. The SDK cancels the prompt's own
    task only when the connection closes: then the turn is cancelled, its
    end stored, and no answer is sent (there is nobody to read it).
-5. ``replay()`` sends the stored conversation as updates (``session/load``).
+5. ``replay()`` sends the stored conversation as updates (``session/load``)
+   and takes up the chat mode of its last prompt (stored with the ``user``
+   event), so a loaded session keeps its mode.
+6. ``set_mode()`` (``session/set_mode``) sets the chat mode of the later
+   prompts (``agent``, ``ask``, ``plan``: ``silcrow.acp.modes``); a prompt
+   already running keeps the mode it started with.
 """
 
 from __future__ import annotations
@@ -41,12 +46,14 @@ from silcrow.acp.clientfs import ClientAbilities, ClientWorkspace
 from silcrow.acp.content import PromptBlock, UnsupportedContent, stop_reason, turn_input
 from silcrow.acp.errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, acp_error
 from silcrow.acp.mcpconfig import McpConfig
+from silcrow.acp.modes import stored_mode
 from silcrow.acp.permissions import PermissionAsker
 from silcrow.acp.updates import EventView, Update
 from silcrow.agent import TurnHandle
 from silcrow.agent.api import ProviderFactory
 from silcrow.agent.eventlog import EventLog
 from silcrow.agent.workspace_agent import AgentOptions, workspace_agent
+from silcrow.protocol.modes import ChatMode
 from silcrow.tools.sandbox import Sandbox
 
 
@@ -85,6 +92,7 @@ class AcpSession:
             mcp_servers=mcp or None,  # the agent's own manager: started on the first turn
         )
         self.handle: TurnHandle | None = None
+        self.mode: ChatMode = "agent"
 
     async def send(self, update: Update) -> None:
         await self.client.session_update(session_id=self.id, update=update)
@@ -103,7 +111,7 @@ class AcpSession:
         if not text:
             raise acp_error(INVALID_PARAMS, "the prompt is empty; send at least one text block")
         handle = self.agent.start(
-            text, conversation_id=self.id, chunks=True, context=context or None
+            text, conversation_id=self.id, chunks=True, context=context or None, chat_mode=self.mode
         )
         self.handle = handle  # from here on the session is busy
         try:
@@ -129,6 +137,9 @@ class AcpSession:
             await asyncio.shield(handle.wait())
             raise
 
+    def set_mode(self, mode: ChatMode) -> None:
+        self.mode = mode
+
     def cancel(self) -> None:
         if self.handle is not None:
             self.handle.cancel()
@@ -136,6 +147,8 @@ class AcpSession:
     async def replay(self, store: EventLog) -> None:
         view = EventView(self.root)
         for event in await store.events(self.id):
+            if event.type == "user" and not (event.payload or {}).get("notice"):
+                self.mode = stored_mode(event.payload)
             for update in view.updates(event, replay=True):
                 await self.send(update)
 

@@ -1,7 +1,7 @@
 // `silcrow acp` driven by the official ACP TypeScript SDK (@agentclientprotocol/sdk,
 // stable v1 entrypoint) in Node: initialize, a new session, a streamed answer, a tool
 // call whose file reads and writes go through the client, a rejected permission,
-// cancel, and a load after a restart. The agent runs with the scripted provider
+// session modes, cancel, and a load after a restart. The agent runs with the scripted provider
 // (SILCROW_PROVIDER=fake, SILCROW_FAKE_SCRIPT) and its own database.
 //
 // Run by scripts/test-acp (which installs the SDK with `npm ci` into node_modules).
@@ -154,6 +154,27 @@ test("a rejected permission keeps the command from running", async () => {
     const last = seen.updates.filter((u) => u.sessionUpdate === "tool_call_update").at(-1);
     assert.equal(last.status, "failed");
     assert.ok(!existsSync(path.join(ws.root, "ran.txt")));
+  });
+});
+
+test("session modes: advertised, ask refuses a write without asking, a bad id errors", async () => {
+  const ws = workspace();
+  const replies = [call("write", { file: "new.txt", content: "fresh\n" }), "§respond: ok\n§end\n"];
+  await withAgent(ws, replies, {}, async (ctx, seen) => {
+    const { sessionId, modes } = await ctx.request(acp.methods.agent.session.new, { cwd: ws.root, mcpServers: [] });
+    assert.equal(modes.currentModeId, "agent");
+    assert.deepEqual(modes.availableModes.map((m) => m.id), ["agent", "ask", "plan"]);
+    await ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: "ask" });
+    await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: [{ type: "text", text: "go" }] });
+    assert.equal(seen.permissions.length, 0);
+    assert.equal(seen.writes.length, 0);
+    const last = seen.updates.filter((u) => u.sessionUpdate === "tool_call_update").at(-1);
+    assert.equal(last.status, "failed");
+    assert.match(last.content[0].content.text, /not available in ask mode/);
+    await assert.rejects(
+      ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: "code" }),
+      (err) => err.code === -32602 && /agent, ask, plan/.test(err.message),
+    );
   });
 });
 
