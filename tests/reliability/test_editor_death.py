@@ -77,6 +77,15 @@ def comm(pid: int) -> str:
         return ""
 
 
+def daemon_helper(pid: int) -> bool:
+    """The daemon's own long-lived children (its file watcher), which no command started."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"silcrow.tools.watchchild" in f.read()
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class ShellRun:
     """A running shell command of the daemon: its process group and every process below the daemon."""
@@ -104,7 +113,7 @@ async def shell_started(
             raise AssertionError(
                 f"the turn ended before its shell command ran: {conversation.result()}"
             )
-        below = descendants(daemon_pid)
+        below = [pid for pid in descendants(daemon_pid) if not daemon_helper(pid)]
         sleeps = [pid for pid in below if comm(pid) == "sleep"]
         groups = {int(fields[2]) for fields in map(stat, sleeps) if fields}
         if len(sleeps) == 2 and len(groups) == 1:
