@@ -2,15 +2,7 @@
 -- from this checkout, the real daemon on the fake provider, a scripted reply
 -- that reads the file, fixes it with a write and explains
 -- ($SILCROW_DEMO_REVIEW=ask: the write is shown for review first).
-local plugin_dir = vim.fs.dirname(vim.fs.dirname(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p")))
-vim.opt.runtimepath:prepend(plugin_dir)
-vim.g.loaded_python3_provider = 0
-vim.o.termguicolors = true
-vim.o.laststatus = 2
-vim.o.number = true
-vim.o.showmode = false
-vim.cmd("syntax on")
-vim.cmd("filetype plugin on")
+dofile(vim.fs.dirname(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p")) .. "/screenshot_ui.lua")
 
 local fixed = "def add(a, b):\n    return a + b\n\n\nprint(add(1, 2))\n"
 local write = vim.json.encode({ name = "write", args = { file = "calc.py", content = fixed } })
