@@ -171,7 +171,8 @@ def test_every_context_kind_is_rendered_and_images_ride_on_the_message() -> None
     first, second = ev("user", "look", {"context": ctx}), ev("user", "again", {"context": ctx[3:]})
     (msg,) = assemble([first, second])
     assert "[file: file:///w/big.py]\n(cut at line 1)\n```\na = 1\n```" in msg.content
-    assert "[symbol f: file:///w/a.py lines 1-2]\n```\ndef f()\n```" in msg.content
+    # the range ends at column 0 of line 2: line 2 is not part of it
+    assert "[symbol f: file:///w/a.py lines 1-1]\n```\ndef f()\n```" in msg.content
     assert "a.py:1:1 error boom" in msg.content and "[image: image/png, attached]" in msg.content
     assert msg.images == (Image("image/png", "iVBO"), Image("image/png", "iVBO"))
 

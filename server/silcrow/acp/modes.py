@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from acp.schema import SessionMode, SessionModeState
 
 from silcrow.acp.errors import INVALID_PARAMS, acp_error
-from silcrow.protocol.modes import CHAT_MODES, READ_ONLY_TOOLS, ChatMode
+from silcrow.protocol.modes import CHAT_MODES, READ_ONLY_TOOLS, ChatMode, chat_mode_of
 
 _READS = ", ".join(sorted(READ_ONLY_TOOLS))
 AVAILABLE: tuple[SessionMode, ...] = (
@@ -45,9 +45,8 @@ def mode_state(current: ChatMode) -> SessionModeState:
 
 def chat_mode(mode_id: str) -> ChatMode:
     """The chat mode a client's ``modeId`` names; InvalidParams naming the valid ones if none."""
-    for mode in CHAT_MODES:
-        if mode == mode_id:
-            return mode
+    if (mode := chat_mode_of(mode_id)) is not None:
+        return mode
     raise acp_error(
         INVALID_PARAMS,
         f"unknown mode {mode_id!r}; the modes are {', '.join(CHAT_MODES)}",
@@ -58,5 +57,4 @@ def chat_mode(mode_id: str) -> ChatMode:
 
 def stored_mode(payload: Mapping[str, object] | None) -> ChatMode:
     """The chat mode a stored ``user`` event's payload records ("agent" when it names none)."""
-    value = (payload or {}).get("chatMode")
-    return next((mode for mode in CHAT_MODES if mode == value), "agent")
+    return chat_mode_of((payload or {}).get("chatMode")) or "agent"

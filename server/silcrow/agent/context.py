@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from silcrow.protocol.assembly import kind_of
 from silcrow.tools.base import ToolError, Workspace
 
 MAX_LINES = 400
@@ -43,14 +44,6 @@ MAX_CHARS = 32_000
 SEVERITY = {1: "error", 2: "warning", 3: "information", 4: "hint"}
 
 Item = dict[str, Any]
-
-
-def kind_of(item: Mapping[str, Any]) -> str:
-    """The item's kind; the first contract's ``{uri, range?, text?}`` has none."""
-    kind = item.get("kind")
-    if isinstance(kind, str):
-        return kind
-    return "selection" if isinstance(item.get("range"), dict) else "file"
 
 
 def uri_to_path(uri: str) -> Path:

@@ -176,9 +176,7 @@ class Executor:
 
     def offered(self) -> list[str]:
         """The names of the tools this turn's chat mode offers."""
-        names = list(self.tools)
-        kept = offered_names(self.mode, names)
-        return names if kept is None else kept
+        return offered_names(self.mode, list(self.tools))
 
     def deadline_for(self, tool: Tool) -> float | None:
         """Seconds ``tool`` may run; ``None`` for tools that enforce their own timeout."""

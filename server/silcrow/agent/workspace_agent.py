@@ -13,13 +13,11 @@ sandbox and the default tools are wired once:
    always" on a command prefix is off: it would cover what nothing
    confines) and returns the ``Agent`` with the default tools, then those
    ``more_tools`` adds to them (custom tools from settings), and the MCP servers
-   (``mcp_servers``: the common ``mcpServers`` shape or a manager), and
-   ``changes`` (where checkpoints are stored, who reviews file changes). The provider
-   (``mcp_servers``: the common ``mcpServers`` shape or a manager), the
+   (``mcp_servers``: the common ``mcpServers`` shape or a manager),
+   ``changes`` (where checkpoints are stored, who reviews file changes), the
    project rules of the root (``silcrow.agent.rules``) with the user's
    ``instructions``, and ``models`` (the provider of a model a conversation
-   chooses). The provider
-   is built by the agent on first use, so a missing key is that turn's
+   chooses). The provider is built by the agent on first use, so a missing key is that turn's
    error, never a crash of the front-end.
 3. ``unsandboxed_notice(reason)`` is the one sentence every front-end shows
    once when commands cannot be sandboxed.

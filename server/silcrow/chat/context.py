@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from silcrow.protocol.modes import CHAT_MODES, ChatMode
+from silcrow.protocol.modes import ChatMode, chat_mode_of
 from silcrow.tools.visible import terminal_safe
 
 Request = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -82,10 +82,9 @@ class ChatOptions:
 
     async def command(self, word: str, rest: str, request: Request) -> tuple[bool, str]:
         """Step 3: (handled, a question to send now or "")."""
-        mode = word.removeprefix("/")
-        if mode in CHAT_MODES:
-            self.mode = next(m for m in CHAT_MODES if m == mode)
-            print(f"[{mode} mode{_MODE_NOTES[self.mode]}]")
+        if (mode := chat_mode_of(word.removeprefix("/"))) is not None:
+            self.mode = mode
+            print(f"[{mode} mode{_MODE_NOTES[mode]}]")
             return True, rest.strip()
         if word == "/model":
             await self._model(rest.strip(), request)

@@ -24,6 +24,7 @@ from urllib.parse import unquote
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 
+from silcrow.agent.context import range_text
 from silcrow.lsp.contract import PromptParams, prompt_params, to_json
 
 ASK, EXPLAIN, FIX = "silcrow.ask", "silcrow.explain", "silcrow.fix"
@@ -50,16 +51,7 @@ def range_json(rng: t.Range) -> dict[str, Any]:
 
 def selected_text(source: str, rng: t.Range) -> str:
     """The text inside ``rng`` (character offsets taken as code points; close enough for context)."""
-    lines = source.splitlines(keepends=True)
-    if rng.start.line >= len(lines):
-        return ""
-    if rng.start.line == rng.end.line:
-        return lines[rng.start.line][rng.start.character : rng.end.character]
-    parts = [lines[rng.start.line][rng.start.character :]]
-    parts += lines[rng.start.line + 1 : rng.end.line]
-    if rng.end.line < len(lines):
-        parts.append(lines[rng.end.line][: rng.end.character])
-    return "".join(parts)
+    return range_text(source, range_json(rng))
 
 
 def open_source(workspace: Any, uri: str) -> str | None:

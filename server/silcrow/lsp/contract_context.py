@@ -18,7 +18,6 @@ Algorithm:
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Literal
 
 import attrs
@@ -99,7 +98,7 @@ def _check_image(index: int, item: ContextItem) -> None:
         )
     try:
         size = len(image_bytes(item))
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error is one
         raise ValueError(
             f'"context" is invalid: context[{index}].data is not base64 '
             "(send the image's bytes base64-encoded, without a data: prefix)"

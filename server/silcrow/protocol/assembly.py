@@ -34,7 +34,7 @@ Algorithm:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from silcrow.protocol.calls import encode_call
@@ -77,11 +77,14 @@ def _where(item: dict[str, Any]) -> str:
         start = rng.get("start", {}).get("line")
         end = rng.get("end", {}).get("line")
         if isinstance(start, int) and isinstance(end, int):
+            if end > start and rng.get("end", {}).get("character") == 0:
+                end -= 1  # a range ending at column 0 leaves that line out
             where += f" lines {start + 1}-{end + 1}"
     return where
 
 
-def _kind(item: dict[str, Any]) -> str:
+def kind_of(item: Mapping[str, Any]) -> str:
+    """A context item's kind; the first contract's ``{uri, range?, text?}`` has none."""
     kind = item.get("kind")
     if isinstance(kind, str):
         return kind
@@ -96,7 +99,7 @@ def render_context(items: Iterable[dict[str, Any]]) -> str:
     """
     blocks = []
     for item in items:
-        kind = _kind(item)
+        kind = kind_of(item)
         if kind == "image":
             blocks.append(f"[image: {item.get('mimeType', 'image')}, attached]")
             continue

@@ -20,10 +20,15 @@ PLAN_INSTRUCTION = (
 )
 
 
-def offered(mode: ChatMode, names: list[str]) -> list[str] | None:
-    """The tool names ``mode`` offers out of ``names``; None: all of them."""
+def chat_mode_of(value: object) -> ChatMode | None:
+    """``value`` as a chat mode, or None when it names none."""
+    return next((mode for mode in CHAT_MODES if mode == value), None)
+
+
+def offered(mode: ChatMode, names: list[str]) -> list[str]:
+    """The tool names ``mode`` offers out of ``names``."""
     if mode == "agent":
-        return None
+        return list(names)
     return [name for name in names if name in READ_ONLY_TOOLS]
 
 

@@ -184,7 +184,7 @@ class GeminiProvider(HttpStreamingProvider):
     ) -> None:
         super().__init__(cfg, http_client=http_client)
         live = cfg.live_transport == "gemini-live"
-        self.capabilities = Capabilities(resume=live, stop_sequences=True)
+        self.capabilities = Capabilities(resume=live, stop_sequences=True, images=True)
 
     def build_request(self, messages: Sequence[Message], stop: Sequence[str]) -> HttpRequest:
         return gemini_request(self.cfg, messages, stop)
