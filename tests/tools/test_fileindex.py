@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from silcrow.tools.builtin.list_files import ListTool
-from silcrow.tools.fileindex import FileIndex
+from silcrow.tools.fileindex import FileIndex, read_folder
 from silcrow.tools.indexchild import build_in_child
 from silcrow.tools.local import LocalWorkspace
 from silcrow.tools.walk import GitIgnore, walk
@@ -121,3 +121,32 @@ async def test_when_the_child_process_fails_the_index_is_built_in_a_thread(
     unstarted = FileIndex(tree)
     await build_in_child(unstarted)
     assert held(fallback) == held(here) == held(unstarted)
+
+
+def test_a_change_seen_before_its_folder_is_installed_is_not_lost(tmp_path: Path) -> None:
+    """A child's read installed after the watcher saw the folder change is checked at finish."""
+    import os
+    import shutil
+
+    root = tmp_path / "ws"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "xfile").write_text("x")
+    (root / "b").mkdir()
+    ignore = GitIgnore(root)
+    reads = {f: read_folder(root, ignore, f) for f in ("", "a", "b")}
+    index = FileIndex(root)
+    index.begin()
+    top = reads[""]
+    assert top is not None
+    index.install("", [tuple(n) for n in top[0].values()], top[1])
+    shutil.rmtree(root / "a")  # gone after the child read it
+    (root / "b" / "new.py").write_text("y")  # added after the child read "b"
+    os.utime(root / "b", ns=(1, 1))  # an mtime the child's read cannot have
+    index.changed([root / "a" / "xfile", root / "b" / "new.py"])  # not installed yet: ignored
+    for folder in ("a", "b"):
+        read = reads[folder]
+        assert read is not None
+        index.install(folder, [tuple(n) for n in read[0].values()], read[1])
+    index.finish(True)
+    assert index.mentions("xfile", 10) == []
+    assert index.mentions("new", 10) == [("b/new.py", False)]

@@ -124,6 +124,8 @@ class TreeWatcher:
             await watch_in_child(self.root, changed, self._stop, ready)
         except Exception:  # a watcher failure must not take the daemon down
             log.exception("file watcher for %s stopped", self.root)
+        finally:
+            ready.set()  # a watcher that could not start must not hold the index build back
 
     async def aclose(self) -> None:
         self._stop.set()

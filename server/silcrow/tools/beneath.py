@@ -37,7 +37,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-_DIR_FLAGS = os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_PATH", os.O_RDONLY) | os.O_CLOEXEC
+DIR_FLAGS = os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_PATH", os.O_RDONLY) | os.O_CLOEXEC
 
 
 class SymlinkOnPath(OSError):
@@ -59,7 +59,7 @@ def _is_link(name: str, dir_fd: int) -> bool:
 def _step(name: str, dir_fd: int, here: Path, create: bool) -> int:
     """Open the folder ``name`` inside ``dir_fd`` without following a symlink."""
     try:
-        return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+        return os.open(name, DIR_FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
         if not create:
             raise
@@ -76,7 +76,7 @@ def open_dir(real: Path, *, create: bool = False) -> int:
     """A descriptor for the folder ``real`` (absolute, resolved) reached with no symlink."""
     if not real.is_absolute():
         raise ValueError(f"open_dir takes an absolute resolved path, not {real}")
-    fd = os.open("/", _DIR_FLAGS)
+    fd = os.open("/", DIR_FLAGS)
     here = Path("/")
     try:
         for name in real.parts[1:]:

@@ -66,7 +66,7 @@ class Node(NamedTuple):  # a tuple: 100,000 of them are made in a build, cheaply
     size: int
 
 
-def _join(folder: str, name: str) -> str:
+def join_rel(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
@@ -128,6 +128,9 @@ class FileIndex:
         with self._lock:
             self._ignore.notes.extend(notes)
             self._names.sort()
+            # a change seen before its folder was installed left an older read: check each
+            for folder in list(self._folders):
+                self._refresh(folder)
             self._haystack_now()
             self.state = "ready" if complete else "partial"
             if not complete:
@@ -152,7 +155,9 @@ class FileIndex:
                     return False
                 children = self._rescan(folder)
             if children is not None:
-                queue.extend(_join(folder, n.name) for n in children if n.is_dir and not n.is_link)
+                queue.extend(
+                    join_rel(folder, n.name) for n in children if n.is_dir and not n.is_link
+                )
         return True
 
     def _rescan(self, folder: str) -> list[Node] | None:
@@ -198,7 +203,7 @@ class FileIndex:
                 self._entries -= 1
         self._haystack = None
         if node.is_dir:
-            self._drop(_join(folder, node.name))
+            self._drop(join_rel(folder, node.name))
 
     def _drop(self, folder: str) -> None:
         """Forget ``folder``'s scan and everything below it."""
@@ -239,7 +244,7 @@ class FileIndex:
     def _rescan_and_descend(self, folder: str) -> None:
         for node in self._rescan(folder) or []:
             if node.is_dir and not node.is_link:
-                self._scan_below(_join(folder, node.name))
+                self._scan_below(join_rel(folder, node.name))
 
     # -- answers ----------------------------------------------------------------------------
     def listing(self, start: str, depth: int) -> list[tuple[str, Node]] | None:
@@ -259,7 +264,7 @@ class FileIndex:
             return False
         for name in sorted(nodes):
             node = nodes[name]
-            rel = _join(folder, name)
+            rel = join_rel(folder, name)
             out.append((rel, node))
             if node.is_dir and not node.is_link and level < depth:
                 if not self._list_into(rel, depth, level + 1, out):
@@ -292,9 +297,9 @@ class FileIndex:
                     if node.is_link:
                         continue
                     if node.is_dir:
-                        folders.append(_join(folder, name))
+                        folders.append(join_rel(folder, name))
                     elif node.size <= max_bytes:
-                        out.append(_join(folder, name))
+                        out.append(join_rel(folder, name))
             return out
 
     def mentions(self, query: str, limit: int) -> list[tuple[str, bool]]:
@@ -303,7 +308,7 @@ class FileIndex:
         with self._lock:
             if not needle:
                 return []
-            found = [_join(f, n) for _, f, n in self._prefixed(needle, limit)]
+            found = [join_rel(f, n) for _, f, n in self._prefixed(needle, limit)]
             if len(found) < limit:
                 seen = set(found)
                 inside = [r for r in self._holding(needle, 4 * limit) if r not in seen]
@@ -327,7 +332,7 @@ class FileIndex:
 
     def _haystack_now(self) -> None:
         """Build the lower-case string of every path (the build and each change do, not a query)."""
-        rels = [_join(folder, name).lower() for _, folder, name in self._names]
+        rels = [join_rel(folder, name).lower() for _, folder, name in self._names]
         self._hay_starts = array("q", itertools.accumulate((len(r) + 1 for r in rels), initial=1))
         self._haystack = "\n" + "\n".join(rels) + "\n"
 
@@ -340,7 +345,7 @@ class FileIndex:
         found: list[str] = []
         while len(found) < most and (at := hay.find(needle, pos)) >= 0:
             _, folder, name = self._names[bisect.bisect_right(self._hay_starts, at) - 1]
-            found.append(_join(folder, name))
+            found.append(join_rel(folder, name))
             pos = hay.find("\n", at)
         return found
 
@@ -370,7 +375,7 @@ def read_folder(root: Path, ignore: GitIgnore, folder: str) -> tuple[dict[str, N
                 node = _node(item)
                 if node is None or item.name in SKIP_DIRS:
                     continue
-                if ignore.ignored(_join(folder, item.name), node.is_dir):
+                if ignore.ignored(join_rel(folder, item.name), node.is_dir):
                     continue
                 nodes[item.name] = node
     except OSError:

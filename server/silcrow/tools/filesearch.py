@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fnmatch
 import re
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
@@ -64,7 +63,7 @@ import pathspec
 from silcrow.tools.base import ToolError
 from silcrow.tools.deadline import checkpoint
 from silcrow.tools.fileindex import FileIndex
-from silcrow.tools.paths import PathPolicy, relative
+from silcrow.tools.paths import PathPolicy, fnmatch_any, relative
 from silcrow.tools.redact import EnvNeedles, env_needles, redact
 from silcrow.tools.rg import RgError, locate, records, tree_flags
 from silcrow.tools.rgpattern import rg_regex
@@ -131,8 +130,7 @@ class Glob:
     def names_matching(self, rels: list[str]) -> list[str]:
         """``rels`` whose name a simple glob matches (one compiled pattern, no per-path objects)."""
         assert self.simple
-        # fnmatch's translation has no catastrophic backtracking, and names are short
-        named = re.compile(fnmatch.translate(self.pattern)).match
+        named = fnmatch_any((self.pattern,)).match
         return [rel for rel in rels if named(rel.rpartition("/")[2])]
 
 

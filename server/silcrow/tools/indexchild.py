@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import silcrow
-from silcrow.tools.fileindex import FileIndex, Item, read_folder
+from silcrow.tools.fileindex import FileIndex, Item, join_rel, read_folder
 from silcrow.tools.walk import GitIgnore
 
 log = logging.getLogger(__name__)
@@ -84,11 +84,7 @@ def scan(root: Path, max_entries: int, out: BinaryIO) -> None:
         frame.append(
             (folder, mtime, [(n.name, n.is_dir, n.is_link, n.size) for n in nodes.values()])
         )
-        queue.extend(
-            f"{folder}/{n.name}" if folder else n.name
-            for n in nodes.values()
-            if n.is_dir and not n.is_link
-        )
+        queue.extend(join_rel(folder, n.name) for n in nodes.values() if n.is_dir and not n.is_link)
         held += len(nodes) + 1
         if held >= FRAME_ENTRIES:
             _write(out, frame)

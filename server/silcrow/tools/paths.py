@@ -85,7 +85,7 @@ def relative(root: Path, real: Path) -> str:
 
 
 @functools.cache
-def _name_glob(patterns: tuple[str, ...]) -> re.Pattern[str]:
+def fnmatch_any(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """``fnmatch``'s meaning of any of ``patterns``, as one compiled expression."""
     return re.compile("|".join(fnmatch.translate(p) for p in patterns))
 
@@ -93,9 +93,9 @@ def _name_glob(patterns: tuple[str, ...]) -> re.Pattern[str]:
 def is_secret_name(rel: str) -> bool:
     """True for secret-looking files: ``.env*``, keys, ``.netrc``, credentials..."""
     name = rel.rpartition("/")[2]
-    if _name_glob(PUBLIC_NAMES).match(name):
+    if fnmatch_any(PUBLIC_NAMES).match(name):
         return False
-    if _name_glob(SECRET_NAMES).match(name):
+    if fnmatch_any(SECRET_NAMES).match(name):
         return True
     return any(rel == p or rel.endswith("/" + p) for p in SECRET_PATHS)
 

@@ -33,10 +33,9 @@ from collections import OrderedDict
 from pathlib import Path
 from types import TracebackType
 
-from silcrow.tools.beneath import open_dir
+from silcrow.tools.beneath import DIR_FLAGS, open_dir
 
 MAX_DIRS = 64
-_DIR_FLAGS = os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_PATH", os.O_RDONLY) | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -94,7 +93,7 @@ class TreeReader:
             return fd
         parent, _, name = folder.rpartition("/")
         _check_name(name, rel)
-        fd = os.open(name, _DIR_FLAGS, dir_fd=self._folder(parent, rel))
+        fd = os.open(name, DIR_FLAGS, dir_fd=self._folder(parent, rel))
         self._dirs[folder] = fd
         if len(self._dirs) > MAX_DIRS:
             os.close(self._dirs.popitem(last=False)[1])
