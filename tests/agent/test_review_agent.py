@@ -12,12 +12,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from silcrow.agent import Agent
 from silcrow.agent.changes import ChangeControl, ReviewRequest
 from silcrow.store import EventStore
 from silcrow.store.checkpoints import content_digest
 from silcrow.testing import FakeProvider
 from silcrow.tools.local import LocalWorkspace
+from silcrow.tools.registry import default_tools
 
 MakeAgent = Callable[..., tuple[Agent, FakeProvider]]
 
@@ -107,3 +110,64 @@ async def test_a_call_that_sees_the_disk_gets_the_accepted_change_first(
     results = last_user_message(provider).split("§result:")
     assert "accepted your change to new_module.py" in results[1]
     assert "new_module.py" in results[2]  # find ran after the review and the write
+
+
+async def test_an_accepted_change_the_disk_refuses_is_reported_and_the_turn_goes_on(
+    make_agent: MakeAgent,
+    store: EventStore,
+    workspace: LocalWorkspace,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def full_disk(real: Path, text: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(workspace, "store_text", full_disk)
+    reviewer = Reviewer(lambda request: {f.path: f.new for f in request.files})
+    agent, provider = make_agent(
+        [call("write", file="main.py", content="print('bye')\n") + "§execute\n", "§end\n"],
+        workspace=workspace,
+        changes=ChangeControl(checkpoints=store.checkpoints, reviewer=reviewer),
+    )
+    await run(agent, "say bye")
+    assert (workspace.root / "main.py").read_text() == "print('hello')\n"
+    assert "No space left on device" in last_user_message(provider)
+    events = await store.events((await store.list_conversations())[0].id)
+    assert events[-1].type == "end"
+
+
+async def test_a_custom_tool_of_category_edit_is_asked_even_while_the_user_reviews(
+    make_agent: MakeAgent, store: EventStore, workspace: LocalWorkspace
+) -> None:
+    """Only the built-in edits go through the review; a custom tool writes by itself."""
+    from silcrow import Tool, ToolResult
+    from silcrow.tools.base import Decision, PermissionRequest
+    from silcrow.tools.policy import PermissionPolicy
+
+    class Stamp(Tool):
+        name = "stamp"
+        description = "Stamp a file"
+        category = "edit"
+        schema = {"file": {"type": "string"}}
+
+        async def execute(self, file: str) -> ToolResult:
+            (workspace.root / file).write_text("stamped\n")
+            return ToolResult(outcome=f"stamped {file}", content="ok")
+
+    asked: list[str] = []
+
+    async def ask(request: PermissionRequest) -> Decision:
+        asked.append(request.tool)
+        return "reject"
+
+    reviewer = Reviewer(lambda request: {f.path: f.new for f in request.files})
+    agent, _ = make_agent(
+        [call("stamp", file="main.py") + "§execute\n", "§end\n"],
+        workspace=workspace,
+        tools=[*default_tools(workspace, store=store), Stamp()],
+        permissions=PermissionPolicy.from_settings({"edit": "ask"}),
+        ask=ask,
+        changes=ChangeControl(checkpoints=store.checkpoints, reviewer=reviewer),
+    )
+    await run(agent, "stamp it")
+    assert asked == ["stamp"]
+    assert (workspace.root / "main.py").read_text() == "print('hello')\n"

@@ -37,8 +37,10 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from silcrow.protocol.events import CallToken
-from silcrow.tools.base import Tool, ToolError, ToolResult
+from silcrow.tools.base import Tool, ToolResult
+from silcrow.tools.builtin._base import BuiltinTool
 from silcrow.tools.changes import ABSENT, GATE, Absent, Store
+from silcrow.tools.deadline import off_loop
 from silcrow.tools.edits import diff_preview
 from silcrow.tools.redact import redact
 
@@ -125,6 +127,7 @@ class TurnChanges:
     root: Path | None = None
     reviewing: bool = field(init=False)
     _held: dict[Path, _Held] = field(default_factory=dict, init=False)
+    _decided: dict[Path, Verdict] = field(default_factory=dict, init=False)  # while applying
     _touched: set[Path] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
@@ -176,29 +179,33 @@ class TurnChanges:
         except Exception as exc:  # a broken reviewer must never let a change through
             log.warning("the review failed (%s); every change of the cycle is rejected", exc)
             answer = {}
-        self._held = {}
         verdicts: dict[Path, Verdict] = {}
+        self._decided = verdicts  # a cancel while applying keeps what was decided (``cancelled``)
         for path, h in held.items():
             accepted = answer.get(path)
             failure = None
             if accepted is not None and accepted != h.old:
                 try:
                     await self._apply(path, h.old, accepted, h.store)
-                except ToolError as exc:
-                    failure, accepted = str(exc), None
+                except Exception as exc:  # ToolError, OSError (a full disk), UnicodeEncodeError
+                    failure, accepted = str(exc) or type(exc).__name__, None
             verdicts[path] = Verdict(h.old, h.new, accepted, failure=failure)
+            del self._held[path]
+        self._decided = {}
         return verdicts
 
     def cancelled(self) -> dict[Path, Verdict]:
-        """The review was cancelled: every held file is rejected, nothing was written."""
+        """The review was cancelled: what was applied stays as decided; every file still held is
+        rejected, and nothing more is written."""
+        done, self._decided = self._decided, {}
         held, self._held = self._held, {}
-        return {p: Verdict(h.old, h.new, None, cancelled=True) for p, h in held.items()}
+        return {**done, **{p: Verdict(h.old, h.new, None, cancelled=True) for p, h in held.items()}}
 
     async def _apply(self, real: Path, old: str | None, new: str, store: Store) -> None:
         """Step 3: checkpoint first, then the write."""
         log_ = self.control.checkpoints
         # a text holding a credential is never written to the store (store.checkpoints)
-        secret = old is not None and redact(old) != old
+        secret = log_ is not None and old is not None and await off_loop(redact, old) != old
         if log_ is not None:
             await log_.record(
                 self.conversation_id, self.turn_id, str(real), old, new, secret=secret
@@ -224,9 +231,15 @@ Review = tuple["TurnChanges", list[Held]]
 """What a turn's call runs with: the turn's changes and the results held so far."""
 
 
+def held_for_review(tool: Tool) -> bool:
+    """Whether ``tool``'s changes go through the review: the built-in edit tools only (a custom
+    tool of category ``edit`` writes by itself, so it is asked and sees the disk like any other)."""
+    return isinstance(tool, BuiltinTool) and tool.category == "edit"
+
+
 def sees_disk(tool: Tool | None) -> bool:
     """Whether a call could see files on disk, so held changes must be reviewed before it."""
-    return tool is None or not (tool.category == "edit" or tool.name == "read")
+    return tool is None or not (held_for_review(tool) or tool.name == "read")
 
 
 def reviewed(

@@ -39,6 +39,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from silcrow.agent.changes import held_for_review
 from silcrow.protocol.events import CallToken
 from silcrow.protocol.modes import ChatMode
 from silcrow.protocol.modes import offered as offered_names
@@ -191,7 +192,7 @@ class Executor:
         if verdict == "allow":
             return None
         gate = GATE.get()
-        reviewed = tool.category == "edit" and gate is not None and gate.reviewing
+        reviewed = held_for_review(tool) and gate is not None and gate.reviewing
         if verdict == "ask" and reviewed and not self.policy.sensitive(tool, args):
             return None  # the user reviews the change itself: that is the approval
         if verdict == "deny":

@@ -51,19 +51,6 @@ class ReviewParams:
 
 
 @attrs.define(frozen=True)
-class ReviewedFile:
-    """The user's verdict on one file: the accepted text, or ``None`` (rejected)."""
-
-    uri: str
-    new_text: str | None = None
-
-
-@attrs.define(frozen=True)
-class ReviewResult:
-    files: list[ReviewedFile] = attrs.field(factory=list)
-
-
-@attrs.define(frozen=True)
 class CheckpointsParams:
     conversation_id: str
 
