@@ -180,3 +180,36 @@ async def test_a_provider_without_images_refuses_one_with_a_clear_error(make_dae
     image = {"kind": "image", "mimeType": "image/png", "data": PNG}
     result = await d.prompt("what is this?", context=[image])
     assert result["stopReason"] == "error" and "does not take images" in result["error"]
+
+
+@pytest.mark.parametrize(
+    ("vendor", "part"),
+    [
+        ("gemini", {"inlineData": {"mimeType": "image/png", "data": PNG}}),
+        (
+            "anthropic",
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}},
+        ),
+    ],
+)
+async def test_an_image_reaches_gemini_and_anthropic_in_their_own_shape(
+    make_daemon: Any, server: FakeHTTPServer, vendor: str, part: dict[str, Any]
+) -> None:
+    server.script = Script.of([respond("a logo")])
+    d = await make_daemon(
+        settings={
+            "provider": vendor,
+            "baseUrl": server.base_url(vendor),
+            "model": "m1",
+            "mode": "replay",
+            "apiKeyEnv": "FAKE_VENDOR_KEY",
+        },
+        env={"FAKE_VENDOR_KEY": "test-key"},
+    )
+    image = {"kind": "image", "mimeType": "image/png", "data": PNG}
+    result = await d.prompt("what is this?", context=[image])
+    assert result["stopReason"] == "end", result
+    (request,) = [r for r in server.requests if r.body]
+    assert isinstance(request.json, dict)
+    turns = request.json["contents"] if vendor == "gemini" else request.json["messages"]
+    assert part in turns[-1]["parts" if vendor == "gemini" else "content"]
