@@ -8,7 +8,9 @@
  * conversation the chat shows is remembered per workspace and reopened from
  * the daemon's history after a window reload. Before each start the daemon the
  * extension brings along is set up or upgraded when it is the one to run
- * (serverSetup.ts); a daemon of another minor version gets one warning.
+ * (serverSetup.ts); a daemon of another minor version gets one warning. A new
+ * daemon command (`silcrow.server.*`) restarts the daemon with it, after asking
+ * while a turn runs.
  * The chat's review and restore messages go to review.ts and checkpoints.ts.
  */
 import * as vscode from 'vscode';
@@ -52,14 +54,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('silcrow.showLog', () => output.show(true)),
     vscode.commands.registerCommand('silcrow.openSettings', openSettings),
-    vscode.workspace.onDidChangeConfiguration((change) => {
-      if (change.affectsConfiguration('silcrow.server')) {
-        void offerReload();
-      } else if (change.affectsConfiguration('silcrow') && client) {
-        void pushUserSettings(client);
-        void controller?.refreshWelcome();
-      }
-    }),
   );
 
   let daemon: DaemonProcess | undefined;
@@ -73,8 +67,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       () => managed.command(),
     );
   } catch (error) {
+    // a malformed daemon command: nothing started, so a corrected one needs a fresh activation
     status.show({ state: 'stopped', message: (error as Error).message });
     void toast((error as Error).message, ['openSettings']);
+    context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((change) => {
+      if (change.affectsConfiguration('silcrow.server')) {
+        void offerReload();
+      }
+    }));
     return;
   }
   const running = client;
@@ -128,8 +128,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   running.onNotification('window/showMessage', (params: ShowMessageParams) =>
     chat.daemonMessage(params.message, params.type === MessageType.Error || params.type === MessageType.Warning));
 
+  /** The daemon command of the last start, to tell a real change of `silcrow.server` from a repeated one. */
+  let startedWith: string | undefined;
   const start = async (): Promise<boolean> => {
     status.show({ state: 'starting' });
+    startedWith = commandKey(managed);
     try {
       await managed.prepare();
       await running.start();
@@ -154,7 +157,34 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await stopClient(running);
     await start();
   };
+  /**
+   * A new daemon command applies at once: the daemon restarts with it, or, while a turn runs, the
+   * user is asked first. (VS Code may also start the extension with a cached value of these
+   * machine-scoped settings and send the saved one a moment later; that change restarts it too.)
+   */
+  const serverSettingsChanged = async (): Promise<void> => {
+    if (commandKey(managed) === startedWith) {
+      return;
+    }
+    if (chat.busy) {
+      const choice = await vscode.window.showInformationMessage(
+        'Silcrow: the daemon command changed. Restart the daemon with it now? The running turn stops.', 'Restart');
+      if (choice !== 'Restart') {
+        return;
+      }
+    }
+    output.appendLine('[settings] silcrow.server changed: restarting the daemon');
+    await restart();
+  };
   context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((change) => {
+      if (change.affectsConfiguration('silcrow.server')) {
+        void serverSettingsChanged();
+      } else if (change.affectsConfiguration('silcrow')) {
+        void pushUserSettings(running);
+        void chat.refreshWelcome();
+      }
+    }),
     session,
     review,
     { dispose: () => void stopClient(running) },
@@ -250,5 +280,14 @@ async function offerReload(): Promise<void> {
   const choice = await vscode.window.showInformationMessage('Silcrow: reload the window to start the daemon with the new command.', 'Reload Window');
   if (choice) {
     await vscode.commands.executeCommand('workbench.action.reloadWindow');
+  }
+}
+
+/** What identifies the daemon a start would run (its command, or the setting error that stops it). */
+function commandKey(managed: ManagedServer): string {
+  try {
+    return JSON.stringify(managed.command());
+  } catch (error) {
+    return `error: ${(error as Error).message}`;
   }
 }
