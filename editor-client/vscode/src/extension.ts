@@ -163,7 +163,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
    * machine-scoped settings and send the saved one a moment later; that change restarts it too.)
    */
   const serverSettingsChanged = async (): Promise<void> => {
-    if (commandKey(managed) === startedWith) {
+    const next = commandKey(managed);
+    output.appendLine(`[settings] silcrow.server changed: ${next} (the daemon runs ${startedWith ?? 'nothing'})`);
+    if (next === startedWith) {
       return;
     }
     if (chat.busy) {
@@ -173,7 +175,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         return;
       }
     }
-    output.appendLine('[settings] silcrow.server changed: restarting the daemon');
+    output.appendLine('[settings] restarting the daemon with the new command');
     await restart();
   };
   context.subscriptions.push(

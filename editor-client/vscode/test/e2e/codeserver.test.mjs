@@ -187,8 +187,19 @@ async function withFailureShot(name, body) {
     await body();
   } catch (error) {
     await page?.screenshot({ path: join(EXT, '.cache', `e2e-failure-${name}.png`) }).catch(() => undefined);
+    if (error instanceof Error) {
+      error.message += `\nthe end of the Silcrow output channel:\n${silcrowLogTail(40)}`;
+    }
     throw error;
   }
+}
+
+/** The last `count` lines of the extension's Output channel ("Silcrow"), from every window's logs. */
+function silcrowLogTail(count) {
+  const logs = join(root, 'user', 'logs');
+  const files = existsSync(logs) ? readdirSync(logs, { recursive: true }).map(String).filter((name) => /Silcrow\.log$/.test(name)) : [];
+  const lines = files.sort().flatMap((name) => readFileSync(join(logs, name), 'utf8').split('\n'));
+  return lines.slice(-count).join('\n');
 }
 
 /**
