@@ -16,7 +16,7 @@
 // Environment: CODE_SERVER (entry.js), SILCROW_VSIX, CHROMIUM.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -198,28 +198,33 @@ async function withFailureShot(name, body) {
 function silcrowLogTail(count) {
   const logs = join(root, 'user', 'logs');
   const files = existsSync(logs) ? readdirSync(logs, { recursive: true }).map(String).filter((name) => /Silcrow\.log$/.test(name)) : [];
-  const lines = files.sort().flatMap((name) => readFileSync(join(logs, name), 'utf8').split('\n'));
+  const byTime = files.map((name) => join(logs, name)).sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  const lines = byTime.flatMap((path) => readFileSync(path, 'utf8').split('\n'));
   return lines.slice(-count).join('\n');
 }
 
 /**
  * Replace the user's settings.json in VS Code's own editor, as a user would (a file written
- * behind VS Code's back may go unseen). The paste goes through the clipboard, which an earlier
- * scenario may still hold (the Copy button's test): the saved file is read back and the edit
- * repeated until it holds exactly the settings asked for.
+ * behind VS Code's back may go unseen). Each step is checked before the next: the document is
+ * emptied (select all, delete) and seen empty, the paste (through the clipboard, which an earlier
+ * scenario may still hold) is seen in the editor, and the saved file is read back; a step that
+ * did not take is repeated.
  */
 async function editUserSettings(text) {
   const file = join(root, 'user', 'User', 'settings.json');
+  const lines = page.locator('.editor-group-container .monaco-editor .view-lines').first();
   for (let attempt = 1; ; attempt += 1) {
     await runCommand('Preferences: Open User Settings (JSON)');
-    const settings = page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'workbench.startupEditor' }).first();
-    await settings.click({ timeout: STEP_MS });
-    await page.keyboard.press('Control+a');
-    await page.evaluate((content) => navigator.clipboard.writeText(content), text);
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text, 'the clipboard holds the new settings');
-    await page.keyboard.press('Control+v');
-    await page.keyboard.press('Control+s');
-    await page.locator('.tabs-container .tab.active:not(.dirty)', { hasText: 'settings.json' }).waitFor({ timeout: STEP_MS });
+    await page.locator('.tabs-container .tab.active', { hasText: 'settings.json' }).waitFor({ timeout: STEP_MS });
+    await lines.click({ timeout: STEP_MS });
+    if (await emptied(lines)) {
+      await page.evaluate((content) => navigator.clipboard.writeText(content), text);
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), text, 'the clipboard holds the new settings');
+      await page.keyboard.press('Control+v');
+      await lines.filter({ hasText: '"workbench.startupEditor"' }).waitFor({ timeout: STEP_MS });
+      await page.keyboard.press('Control+s');
+      await page.locator('.tabs-container .tab.active:not(.dirty)', { hasText: 'settings.json' }).waitFor({ timeout: STEP_MS });
+    }
     await page.keyboard.press('Control+w');
     const saved = readFileSync(file, 'utf8');
     if (sameJson(saved, text)) {
@@ -227,6 +232,20 @@ async function editUserSettings(text) {
     }
     assert.ok(attempt < 3, `settings.json was not saved as asked after ${attempt} tries:\n${saved}`);
   }
+}
+
+/** Select all and delete in the focused editor until it shows no text (false when it never does). */
+async function emptied(lines) {
+  for (let tries = 0; tries < 5; tries += 1) {
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Delete');
+    const shown = await lines.textContent();
+    if ((shown ?? '').replace(/\u00a0/g, ' ').trim() === '') {
+      return true;
+    }
+    await page.waitForTimeout(200);
+  }
+  return false;
 }
 
 function sameJson(a, b) {
