@@ -10,7 +10,8 @@
  * extension brings along is set up or upgraded when it is the one to run
  * (serverSetup.ts); a daemon of another minor version gets one warning. A new
  * daemon command (`silcrow.server.*`) restarts the daemon with it, after asking
- * while a turn runs.
+ * while a turn runs (or offers a window reload when VS Code has not yet made the
+ * new value readable).
  * The chat's review and restore messages go to review.ts and checkpoints.ts.
  */
 import * as vscode from 'vscode';
@@ -159,13 +160,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   /**
    * A new daemon command applies at once: the daemon restarts with it, or, while a turn runs, the
-   * user is asked first. (VS Code may also start the extension with a cached value of these
-   * machine-scoped settings and send the saved one a moment later; that change restarts it too.)
+   * user is asked first. These settings are machine-scoped, and in a remote window (code-server,
+   * SSH) VS Code may report the change before the extension can read the new value, and may
+   * start the extension after a reload with a cached older value and send the saved one a moment
+   * later. So a change whose value cannot be read yet offers the window reload, and the late
+   * value after a reload restarts the daemon like any other change.
    */
   const serverSettingsChanged = async (): Promise<void> => {
     const next = commandKey(managed);
     output.appendLine(`[settings] silcrow.server changed: ${next} (the daemon runs ${startedWith ?? 'nothing'})`);
     if (next === startedWith) {
+      await offerReload();
       return;
     }
     if (chat.busy) {

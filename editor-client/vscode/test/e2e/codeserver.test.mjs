@@ -188,19 +188,18 @@ async function withFailureShot(name, body) {
   } catch (error) {
     await page?.screenshot({ path: join(EXT, '.cache', `e2e-failure-${name}.png`) }).catch(() => undefined);
     if (error instanceof Error) {
-      error.message += `\nthe end of the Silcrow output channel:\n${silcrowLogTail(40)}`;
+      error.message += `\nthe end of the Silcrow output channel:\n${silcrowLogTail(15)}`;
     }
     throw error;
   }
 }
 
-/** The last `count` lines of the extension's Output channel ("Silcrow"), from every window's logs. */
+/** The last `count` lines of each of the extension's Output channel logs ("Silcrow", one per window), newest last. */
 function silcrowLogTail(count) {
   const logs = join(root, 'user', 'logs');
   const files = existsSync(logs) ? readdirSync(logs, { recursive: true }).map(String).filter((name) => /Silcrow\.log$/.test(name)) : [];
-  const byTime = files.map((name) => join(logs, name)).sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
-  const lines = byTime.flatMap((path) => readFileSync(path, 'utf8').split('\n'));
-  return lines.slice(-count).join('\n');
+  const byTime = files.sort((a, b) => statSync(join(logs, a)).mtimeMs - statSync(join(logs, b)).mtimeMs);
+  return byTime.map((name) => `== ${name}\n${readFileSync(join(logs, name), 'utf8').split('\n').slice(-count).join('\n')}`).join('\n');
 }
 
 /**
@@ -577,7 +576,12 @@ test('a daemon that cannot start: one message with the cause, and Open Settings 
   const broken = JSON.parse(userSettings(true));
   broken['silcrow.server.command'] = ['/nonexistent/silcrow', 'serve'];
   await editUserSettings(JSON.stringify(broken, null, 2));
-  // saving the new command restarts the daemon with it
+  // code-server does not make a changed machine-scoped setting readable in the window that saved
+  // it: the extension offers the reload (where a cached older value may come first; its late
+  // replacement restarts the daemon)
+  await page.locator('.notification-toast', { hasText: 'reload the window' }).waitFor({ timeout: STEP_MS });
+  await page.reload();
+  await page.waitForSelector('.monaco-workbench', { timeout: STEP_MS });
   const failure = chat().locator('.item.error', { hasText: 'could not start its daemon' });
   await showChat();
   await failure.waitFor({ timeout: STEP_MS }).catch(async (error) => {
